@@ -54,4 +54,80 @@ export type ProcessCommand =
 export interface ProcessInput {
   slotId: string
   incarnation: number
+  /** Reload generation: the runtime forks with the settings of this generation. */
+  generation: number
+}
+
+/** Deadlines of one worker incarnation, in milliseconds. */
+export interface WorkerTimeouts {
+  /** From fork until the worker listens (or calls `ready()`); past it the start failed. */
+  start: number
+  /** How long in-flight calls may take to finish after `drain` before the channel is closed. */
+  drain: number
+  /** How long after `disconnect` the process may take to exit before it gets SIGTERM. */
+  disconnect: number
+  /** How long after SIGTERM the process may take to exit before it gets SIGKILL. */
+  terminate: number
+  /** How long after SIGKILL to wait for the exit before giving the process up for lost. */
+  kill: number
+}
+
+/** When a listening worker counts as unhealthy. */
+export interface HealthLimits {
+  /** Consecutive unanswered heartbeats after which the worker is reported `hung`. */
+  maxMissedHeartbeats: number
+  /** Resident set size, in bytes, above which the worker is reported for `memory`. */
+  maxRss?: number
+  /** V8 heap used, in bytes, above which the worker is reported for `memory`. */
+  maxHeapUsed?: number
+}
+
+/** The input of `workerMachine`: one process incarnation of one slot. */
+export interface WorkerInput {
+  slotId: string
+  /** Counts the processes this slot has started, from 1. */
+  incarnation: number
+  /** Reload generation whose settings the process runs. */
+  generation: number
+  timeouts: WorkerTimeouts
+  health: HealthLimits
+}
+
+/** Commands the owner of a worker machine may send it. */
+export type WorkerCommand =
+  /** Graceful: drain, disconnect, then SIGTERM, then SIGKILL as deadlines pass. */
+  | { type: 'stop'; reason: string }
+  /** Immediate SIGKILL. */
+  | { type: 'kill'; reason: string }
+
+/** Why a worker was reported unhealthy. */
+export type UnhealthyKind = 'memory' | 'hung'
+
+/** Events a worker machine sends to its parent (the slot). */
+export type WorkerParentEvent =
+  | { type: 'worker.listening'; slotId: string; incarnation: number; pid: number | null; workerId: number | null }
+  | {
+      type: 'worker.unhealthy'
+      slotId: string
+      incarnation: number
+      reason: UnhealthyKind
+      /** Human-readable: the figure and the limit, or the number of missed heartbeats. */
+      detail: string
+    }
+
+/** What a finished worker machine outputs (its `done` event). */
+export interface WorkerOutput {
+  slotId: string
+  incarnation: number
+  generation: number
+  pid: number | null
+  workerId: number | null
+  /** `{ code: null, signal: null }` when no exit was seen before the kill deadline. */
+  exit: ExitInfo
+  /** Why the worker ended, e.g. `start timeout after 5000ms; exited with signal SIGTERM`. */
+  reason: string
+  /** A `stop` or `kill` was requested by the owner. */
+  expected: boolean
+  /** The worker never listened and its end was not requested. */
+  startFailed: boolean
 }

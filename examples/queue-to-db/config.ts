@@ -1,0 +1,102 @@
+/**
+ * Settings of the queue-to-db example, read from environment variables so that the master,
+ * its workers and the producer agree without sharing code paths. The master passes the same
+ * variables to every worker it forks.
+ */
+
+/** Every setting of the example; see {@link readQueueConfig} for the variables. */
+export interface QueueConfig {
+  /** `XCLUSTER_REDIS_URL` (default `redis://127.0.0.1:6390`). */
+  redisUrl: string
+  /** `XCLUSTER_MYSQL_URL` (default `mysql://xcluster:xcluster@127.0.0.1:3390/xcluster`). */
+  mysqlUrl: string
+  /** `QUEUE_STREAM`: the Redis stream the producer appends jobs to (default `jobs`). */
+  stream: string
+  /** `QUEUE_GROUP`: the consumer group shared by every worker (default `queue-to-db`). */
+  group: string
+  /** `QUEUE_DEAD_LETTER_STREAM`: where rejected entries go (default `<stream>:dead`). */
+  deadLetterStream: string
+  /** `QUEUE_TABLE`: the MariaDB table the jobs land in (default `jobs`). */
+  table: string
+  /** `QUEUE_BATCH`: entries read per XREADGROUP (default 10). */
+  batchSize: number
+  /** `QUEUE_BLOCK_MS`: how long one XREADGROUP blocks when the stream is empty (default 1000). */
+  blockMs: number
+  /**
+   * `QUEUE_MIN_IDLE_MS`: how long an entry must sit unacknowledged in another consumer's
+   * pending list before XAUTOCLAIM takes it (default 30000). Must exceed the slowest job:
+   * a smaller value steals jobs from healthy workers. Entries waiting in a worker's batch or
+   * for the database are kept fresh by that worker (see `leaseMs`), a running job is not.
+   */
+  minIdleMs: number
+  /** `QUEUE_CLAIM_INTERVAL_MS`: how often a worker looks for stale entries (default minIdle/2, at most 5000). */
+  claimIntervalMs: number
+  /** How often a worker renews the idle time of the entries it holds (minIdle/3). */
+  leaseMs: number
+  /** `QUEUE_MAX_DELIVERIES`: deliveries without an ack before an entry is dead-lettered (default 3). */
+  maxDeliveries: number
+  /** `QUEUE_DB_CONNECTIONS`: MariaDB pool size per worker (default 2). */
+  dbConnections: number
+  /** `QUEUE_RETRY_INITIAL_MS` / `QUEUE_RETRY_MAX_MS`: backoff while the database is unreachable (50 / 2000). */
+  retryInitialMs: number
+  retryMaxMs: number
+  /** `QUEUE_WORK_MS`: simulated work per job, in ms (default 0). */
+  workMs: number
+  /**
+   * `QUEUE_CRASH_IDS`: comma-separated job ids that make the worker crash with an uncaught
+   * exception, to show how a poison job is dead-lettered (default none).
+   */
+  crashIds: ReadonlySet<string>
+}
+
+/** Default Redis URL: the test server started by `scripts/services.sh`. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6390'
+/** Default MariaDB URL: the test server and user created by `scripts/services.sh`. */
+export const DEFAULT_MYSQL_URL = 'mysql://xcluster:xcluster@127.0.0.1:3390/xcluster'
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+
+function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`Expected \`${name}\` to be an integer from ${min} and up, got \`${raw}\``)
+  }
+  return value
+}
+
+/**
+ * Reads the example's settings from `env`.
+ *
+ * @example
+ * const config = readQueueConfig({ ...process.env, QUEUE_STREAM: 'orders' })
+ */
+export function readQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
+  const stream = env.QUEUE_STREAM || 'jobs'
+  const table = env.QUEUE_TABLE || 'jobs'
+  if (!IDENTIFIER.test(table)) {
+    throw new TypeError(`Expected \`QUEUE_TABLE\` to be a plain SQL identifier (letters, digits, _), got \`${table}\``)
+  }
+  const minIdleMs = readInteger(env, 'QUEUE_MIN_IDLE_MS', 30_000, 100)
+  const retryInitialMs = readInteger(env, 'QUEUE_RETRY_INITIAL_MS', 50, 1)
+  return {
+    redisUrl: env.XCLUSTER_REDIS_URL || DEFAULT_REDIS_URL,
+    mysqlUrl: env.XCLUSTER_MYSQL_URL || DEFAULT_MYSQL_URL,
+    stream,
+    group: env.QUEUE_GROUP || 'queue-to-db',
+    deadLetterStream: env.QUEUE_DEAD_LETTER_STREAM || `${stream}:dead`,
+    table,
+    batchSize: readInteger(env, 'QUEUE_BATCH', 10, 1),
+    blockMs: readInteger(env, 'QUEUE_BLOCK_MS', 1000, 1),
+    minIdleMs,
+    claimIntervalMs: readInteger(env, 'QUEUE_CLAIM_INTERVAL_MS', Math.min(Math.floor(minIdleMs / 2), 5000), 10),
+    leaseMs: Math.floor(minIdleMs / 3),
+    maxDeliveries: readInteger(env, 'QUEUE_MAX_DELIVERIES', 3, 1),
+    dbConnections: readInteger(env, 'QUEUE_DB_CONNECTIONS', 2, 1),
+    retryInitialMs,
+    retryMaxMs: readInteger(env, 'QUEUE_RETRY_MAX_MS', 2000, retryInitialMs),
+    workMs: readInteger(env, 'QUEUE_WORK_MS', 0, 0),
+    crashIds: new Set((env.QUEUE_CRASH_IDS ?? '').split(',').map(s => s.trim()).filter(Boolean)),
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The Redis Streams commands the consumer needs, each a small typed wrapper. Replies are read
+ * as Buffers so that a job's bytes reach the dead-letter stream exactly as the producer wrote
+ * them, and the connections speak RESP2 so reply shapes do not depend on the protocol.
+ */
+import { Redis } from 'ioredis'
+import type { QueueConfig } from './config.js'
+
+/** One stream entry: its id and its `[field, value, …]` list. */
+export interface StreamEntry {
+  id: string
+  fields: Buffer[]
+}
+
+/** What the master shows and the tests wait on. */
+export interface QueueStats {
+  /** Entries in the stream (acknowledged ones included: the example never trims). */
+  length: number
+  /** Delivered to a consumer and not acknowledged yet. */
+  pending: number
+  /** Not delivered to any consumer yet; `null` when Redis cannot tell. */
+  lag: number | null
+  /** Entries in the dead-letter stream. */
+  deadLettered: number
+  /** Consumers known to the group (one per worker process that ever read). */
+  consumers: number
+}
+
+/** Opens a connection; `lazyConnect` is off, commands queue until it is up. */
+export function connectRedis(url: string, name: string): Redis {
+  // No `blockingTimeout`/`commandTimeout`: a client-side timeout on XREADGROUP would give up on
+  // entries that Redis has already put in our pending list (they would wait for XAUTOCLAIM).
+  return new Redis(url, { protocol: 2, connectionName: name, maxRetriesPerRequest: 20 })
+}
+
+function asBuffers(value: unknown): Buffer[] {
+  return Array.isArray(value) ? value.filter((item): item is Buffer => Buffer.isBuffer(item)) : []
+}
+
+/** Turns `[[id, [field, value, …]], …]` into entries; entries deleted from the stream come with `null` fields and are skipped. */
+export function parseEntries(reply: unknown): StreamEntry[] {
+  if (!Array.isArray(reply)) return []
+  const entries: StreamEntry[] = []
+  for (const item of reply) {
+    if (!Array.isArray(item) || !Buffer.isBuffer(item[0]) || !Array.isArray(item[1])) continue
+    entries.push({ id: item[0].toString('latin1'), fields: asBuffers(item[1]) })
+  }
+  return entries
+}
+
+/** Creates the group at the start of the stream (and the stream itself) unless it exists. */
+export async function ensureGroup(redis: Redis, config: QueueConfig): Promise<void> {
+  try {
+    await redis.call('XGROUP', 'CREATE', config.stream, config.group, '0', 'MKSTREAM')
+  } catch (error) {
+    if (!String((error as Error).message).startsWith('BUSYGROUP')) throw error
+  }
+}
+
+/** Blocks up to `blockMs` for entries never delivered to anyone. Use a dedicated connection. */
+export async function readNewEntries(blocking: Redis, config: QueueConfig, consumer: string): Promise<StreamEntry[]> {
+  const reply = await blocking.callBuffer('XREADGROUP', 'GROUP', config.group, consumer,
+    'COUNT', config.batchSize, 'BLOCK', config.blockMs, 'STREAMS', config.stream, '>')
+  if (!Array.isArray(reply) || reply.length === 0) return []
+  const [first] = reply as unknown[][]
+  return parseEntries(first?.[1])
+}
+
+/**
+ * Takes at most one entry idle for `minIdleMs` in any consumer's pending list. One at a time:
+ * a poison entry claimed together with others would push their delivery counts up too.
+ */
+export async function claimStaleEntry(redis: Redis, config: QueueConfig, consumer: string, cursor: string): Promise<{ cursor: string; entries: StreamEntry[] }> {
+  const reply = await redis.callBuffer('XAUTOCLAIM', config.stream, config.group, consumer,
+    config.minIdleMs, cursor, 'COUNT', 1) as unknown[]
+  const next = Buffer.isBuffer(reply[0]) ? reply[0].toString('latin1') : '0-0'
+  return { cursor: next, entries: parseEntries(reply[1]) }
+}
+
+/** How many times the group has delivered `id` (read from the pending list); 0 if not pending. */
+export async function readDeliveryCount(redis: Redis, config: QueueConfig, id: string): Promise<number> {
+  const reply = await redis.call('XPENDING', config.stream, config.group, id, id, 1) as unknown[][]
+  const count = reply[0]?.[3]
+  return typeof count === 'number' ? count : 0
+}
+
+/** XACK; resolves to 0 when someone else acknowledged the entry first. */
+export async function ackEntry(redis: Redis, config: QueueConfig, id: string): Promise<number> {
+  return Number(await redis.call('XACK', config.stream, config.group, id))
+}
+
+// Acks and dead-letters in one step, and only if the ack took effect: a crash in between cannot
+// leave the entry both pending and dead-lettered, and an entry is dead-lettered once.
+const DEAD_LETTER_SCRIPT = `
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if acked == 1 then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
+return acked`
+
+/** Moves entry `id` to the dead-letter stream with `fields`; resolves to 0 if it was no longer pending. */
+export async function deadLetterEntry(redis: Redis, config: QueueConfig, id: string, fields: (string | Buffer)[]): Promise<number> {
+  return Number(await redis.call('EVAL', DEAD_LETTER_SCRIPT, 2, config.stream, config.deadLetterStream,
+    config.group, id, ...fields))
+}
+
+// Resets the idle time of the entries this consumer still owns (XCLAIM … JUSTID does not count a
+// delivery); an entry another consumer has taken meanwhile is left alone.
+const RENEW_SCRIPT = `
+local renewed = 0
+for i = 3, #ARGV do
+  local owner = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
+  if #owner == 1 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    renewed = renewed + 1
+  end
+end
+return renewed`
+
+/** Keeps the given entries from looking stale to other consumers; resolves to how many it renewed. */
+export async function renewLeases(redis: Redis, config: QueueConfig, consumer: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0
+  return Number(await redis.call('EVAL', RENEW_SCRIPT, 1, config.stream, config.group, consumer, ...ids))
+}
+
+function readField(flat: unknown[], name: string): unknown {
+  const index = flat.indexOf(name)
+  return index >= 0 ? flat[index + 1] : undefined
+}
+
+/** Reads the group's pending count and lag, the stream and dead-letter lengths. */
+export async function readQueueStats(redis: Redis, config: QueueConfig): Promise<QueueStats> {
+  const [groups, length, dead] = await Promise.all([
+    redis.call('XINFO', 'GROUPS', config.stream).catch(() => []) as Promise<unknown[][]>,
+    redis.call('XLEN', config.stream),
+    redis.call('XLEN', config.deadLetterStream),
+  ])
+  const group = groups.find(flat => readField(flat, 'name') === config.group) ?? []
+  const lag = readField(group, 'lag')
+  return {
+    length: Number(length),
+    pending: Number(readField(group, 'pending') ?? 0),
+    lag: typeof lag === 'number' ? lag : null,
+    deadLettered: Number(dead),
+    consumers: Number(readField(group, 'consumers') ?? 0),
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The queue-to-db example's parts without xcluster: job parsing, settings, the database
+ * writer and the stream consumer, against the real Redis and MariaDB from scripts/services.sh.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import net from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { readQueueConfig } from '../../examples/queue-to-db/config.js'
+import { createJobConsumer } from '../../examples/queue-to-db/consumer.js'
+import type { JobConsumer } from '../../examples/queue-to-db/consumer.js'
+import { parseJob } from '../../examples/queue-to-db/job.js'
+import { makeJobs, produceJobs } from '../../examples/queue-to-db/producer.js'
+import { classifyDbError, createJobStore } from '../../examples/queue-to-db/store.js'
+import { MYSQL_URL, createTestQueue, waitFor } from '../fixtures/queue-helpers.js'
+import type { TestQueue } from '../fixtures/queue-helpers.js'
+import { startTcpProxy } from '../fixtures/queue-tcp-proxy.js'
+import type { TcpProxy } from '../fixtures/queue-tcp-proxy.js'
+
+const job = suite('queue-to-db job format')
+
+job('accepts a well-formed job', () => {
+  assert.equal(parseJob(Buffer.from('{"id":"a-1","name":"first","amount":-5}')),
+    { ok: true, job: { id: 'a-1', name: 'first', amount: -5 } })
+})
+
+job('refuses bad JSON and bytes that are not UTF-8 as invalid-json', () => {
+  assert.equal(parseJob(Buffer.from('{oops')).ok, false)
+  const bad = parseJob(Buffer.from('{oops'))
+  assert.ok(!bad.ok && bad.reason === 'invalid-json' && bad.detail.length > 0)
+  assert.equal(parseJob(Buffer.from([0x7b, 0xff, 0x7d])), { ok: false, reason: 'invalid-json', detail: 'the job is not valid UTF-8' })
+})
+
+job('refuses wrong shapes with the field at fault', () => {
+  const cases: [string, string][] = [
+    ['[1]', 'expected an object, got an array'],
+    ['null', 'expected an object, got null'],
+    ['"x"', 'expected an object, got string'],
+    ['{"id":"a","name":"n","amount":1,"__proto__":{"x":1}}', 'unknown field(s): __proto__'],
+    ['{"id":"a b","name":"n","amount":1}', 'expected "id" to be 1 to 64 characters of A-Z a-z 0-9 _ - . :'],
+    ['{"id":"a","name":7,"amount":1}', 'expected "name" to be a string of at most 200 characters'],
+    ['{"id":"a","name":"n","amount":1.5}', 'expected "amount" to be a safe integer'],
+  ]
+  for (const [text, detail] of cases) assert.equal(parseJob(Buffer.from(text)), { ok: false, reason: 'wrong-shape', detail }, text)
+})
+
+job.run()
+
+// ---
+
+const config = suite('queue-to-db settings')
+
+config('reads defaults and derives the dead-letter stream from the stream', () => {
+  const c = readQueueConfig({ QUEUE_STREAM: 'orders' })
+  assert.is(c.deadLetterStream, 'orders:dead')
+  assert.is(c.minIdleMs, 30_000)
+  assert.is(c.maxDeliveries, 3)
+  assert.is(c.leaseMs, 10_000)
+})
+
+config('rejects a table name that is not a plain identifier', () => {
+  assert.throws(() => readQueueConfig({ QUEUE_TABLE: 'jobs; DROP TABLE x' }),
+    (error: Error) => error instanceof TypeError &&
+      error.message === 'Expected `QUEUE_TABLE` to be a plain SQL identifier (letters, digits, _), got `jobs; DROP TABLE x`')
+})
+
+config('rejects a minimum idle time that is not an integer of at least 100 ms', () => {
+  assert.throws(() => readQueueConfig({ QUEUE_MIN_IDLE_MS: '5' }),
+    (error: Error) => error instanceof RangeError &&
+      error.message === 'Expected `QUEUE_MIN_IDLE_MS` to be an integer from 100 and up, got `5`')
+})
+
+config.run()
+
+// ---
+
+const store = suite('queue-to-db job store')
+let storeQueue: TestQueue | undefined
+
+store.after.each(async () => {
+  await storeQueue?.cleanup()
+  storeQueue = undefined
+})
+
+store('inserts a job once and updates the same row when it is written again', async () => {
+  storeQueue = await createTestQueue('store')
+  const jobs = createJobStore({ url: MYSQL_URL, table: storeQueue.config.table })
+  try {
+    await jobs.ensureTable()
+    const meta = { streamId: '1-0', consumer: 'c1', deliveries: 1 }
+    assert.is(await jobs.saveJob({ id: 'j1', name: 'one', amount: 1 }, meta), 'inserted')
+    assert.is(await jobs.saveJob({ id: 'j1', name: 'one', amount: 1 }, { ...meta, deliveries: 2 }), 'updated')
+    assert.equal(await storeQueue.rowStats(), { rows: 1, distinctIds: 1, rewritten: 1, redelivered: 1 })
+  } finally {
+    await jobs.close()
+  }
+})
+
+store('sorts a refused connection as temporary and a value the table refuses as a job error', async () => {
+  storeQueue = await createTestQueue('store')
+  const closed = net.createServer()
+  await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+  const port = (closed.address() as net.AddressInfo).port
+  await new Promise(resolve => closed.close(resolve))
+  const down = createJobStore({ url: `mysql://xcluster:xcluster@127.0.0.1:${port}/xcluster`, table: storeQueue.config.table })
+  const up = createJobStore({ url: MYSQL_URL, table: storeQueue.config.table })
+  try {
+    const refused = await down.ensureTable().then(() => null, (error: unknown) => error)
+    assert.is((refused as { code?: string }).code, 'ECONNREFUSED')
+    assert.is(classifyDbError(refused), 'temporary')
+    await up.ensureTable()
+    const tooLong = await up.saveJob({ id: 'j1', name: 'x'.repeat(300), amount: 1 }, { streamId: '1-0', consumer: 'c', deliveries: 1 })
+      .then(() => null, (error: unknown) => error)
+    assert.is((tooLong as { code?: string }).code, 'ER_DATA_TOO_LONG')
+    assert.is(classifyDbError(tooLong), 'job')
+    assert.is(classifyDbError(new Error('other')), 'unknown')
+  } finally {
+    await down.close()
+    await up.close()
+  }
+})
+
+store.run()
+
+// ---
+
+const consumer = suite('queue-to-db consumer')
+let queue: TestQueue | undefined
+let running: JobConsumer[] = []
+let proxy: TcpProxy | undefined
+
+consumer.after.each(async () => {
+  await Promise.all(running.map(c => c.stop()))
+  running = []
+  await proxy?.close()
+  proxy = undefined
+  await queue?.cleanup()
+  queue = undefined
+})
+
+function startConsumer(q: TestQueue, name: string, env: Record<string, string> = {}, mysqlUrl = MYSQL_URL): JobConsumer {
+  const c = readQueueConfig({ ...q.env, QUEUE_BLOCK_MS: '100', ...env })
+  const created = createJobConsumer({
+    config: c,
+    consumer: name,
+    store: createJobStore({ url: mysqlUrl, table: c.table }),
+  })
+  running.push(created)
+  created.run().catch(error => console.error('consumer failed', error))
+  return created
+}
+
+consumer('stores every valid job once and dead-letters bad input with its reason and original bytes', async () => {
+  queue = await createTestQueue('core')
+  const notUtf8 = Buffer.from([0x7b, 0xff, 0xfe, 0x7d])
+  await produceJobs(queue.redis, queue.config.stream, makeJobs(20, 'ok'))
+  const [badJsonId, notUtf8Id, wrongShapeId] = await produceJobs(queue.redis, queue.config.stream,
+    ['{"id": "x", oops', notUtf8, '{"id":"w1","name":"n"}'])
+  const noJobField = String(await queue.redis.call('XADD', queue.config.stream, '*', 'payload', 'hello'))
+  const c = startConsumer(queue, 'core-1')
+  await waitFor('20 rows and 4 dead letters', async () =>
+    (await queue!.rowStats()).rows === 20 && (await queue!.deadLetters()).length === 4)
+  await waitFor('an empty pending list', async () => await queue!.pending() === 0)
+  assert.equal(await queue.rowStats(), { rows: 20, distinctIds: 20, rewritten: 0, redelivered: 0 })
+  const dead = new Map((await queue.deadLetters()).map(d => [d.fields['source-id']!.toString(), d.fields]))
+  assert.is(dead.get(badJsonId!)!.reason!.toString(), 'invalid-json')
+  assert.is(dead.get(badJsonId!)!.data!.toString(), '{"id": "x", oops')
+  assert.is(dead.get(notUtf8Id!)!.detail!.toString(), 'the job is not valid UTF-8')
+  assert.ok(dead.get(notUtf8Id!)!.data!.equals(notUtf8), 'the dead letter keeps the original bytes')
+  assert.is(dead.get(wrongShapeId!)!.reason!.toString(), 'wrong-shape')
+  assert.is(dead.get(wrongShapeId!)!.detail!.toString(), 'expected "amount" to be a safe integer')
+  assert.is(dead.get(noJobField)!.detail!.toString(), 'the entry has no "job" field')
+  assert.is(dead.get(noJobField)!['field:payload']!.toString(), 'hello')
+  const progress = c.progress()
+  assert.is(progress.done, 20)
+  assert.is(progress.deadLettered, 4)
+  const stats = await c.queueStats()
+  assert.equal(stats, { length: 24, pending: 0, lag: 0, deadLettered: 4, consumers: 1 })
+})
+
+consumer('takes over entries a dead consumer left pending and dead-letters one delivered too often', async () => {
+  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '200' })
+  const [retried, poison] = await produceJobs(queue.redis, queue.config.stream, makeJobs(2, 'stale'))
+  await queue.redis.call('XGROUP', 'CREATE', queue.config.stream, queue.config.group, '0', 'MKSTREAM')
+  // A consumer that read both entries and died: they stay in its pending list.
+  await queue.redis.call('XREADGROUP', 'GROUP', queue.config.group, 'ghost', 'COUNT', 2, 'STREAMS', queue.config.stream, '>')
+  // The poison entry has already been delivered 3 times without an ack.
+  await queue.redis.call('XCLAIM', queue.config.stream, queue.config.group, 'ghost', 0, poison!, 'RETRYCOUNT', 3)
+  const c = startConsumer(queue, 'core-2')
+  await waitFor('an empty pending list', async () => await queue!.pending() === 0)
+  assert.equal(await queue.rowStats(), { rows: 1, distinctIds: 1, rewritten: 0, redelivered: 1 })
+  const dead = await queue.deadLetters()
+  assert.is(dead.length, 1)
+  assert.is(dead[0]!.fields['source-id']!.toString(), poison)
+  assert.is(dead[0]!.fields.reason!.toString(), 'max-deliveries')
+  assert.is(dead[0]!.fields.detail!.toString(), 'delivered 3 times without an ack; it probably crashes its worker')
+  assert.is(dead[0]!.fields.deliveries!.toString(), '3')
+  const [row] = (await queue.db.query(`SELECT stream_id, deliveries FROM \`${queue.config.table}\``))[0] as { stream_id: string; deliveries: number }[]
+  assert.equal(row, { stream_id: retried, deliveries: 2 })
+  assert.is(c.progress().reclaimed, 2)
+})
+
+consumer('keeps jobs pending, unacknowledged and out of the dead-letter stream while the database is unreachable', async () => {
+  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '300' })
+  const target = new URL(MYSQL_URL)
+  proxy = await startTcpProxy('127.0.0.1', Number(target.port))
+  const viaProxy = `mysql://xcluster:xcluster@127.0.0.1:${proxy.port}${target.pathname}`
+  const c = startConsumer(queue, 'core-3', { QUEUE_RETRY_MAX_MS: '200' }, viaProxy)
+  await produceJobs(queue.redis, queue.config.stream, makeJobs(5, 'first'))
+  await waitFor('the first 5 rows', async () => (await queue!.rowStats()).rows === 5)
+  await proxy.cut()
+  await produceJobs(queue.redis, queue.config.stream, makeJobs(5, 'outage'))
+  await waitFor('the consumer to wait for the database', () => c.progress().isWaitingForDb)
+  // Longer than minIdleMs: the held entries must be renewed, not reclaimed by the consumer itself.
+  await sleep(1000)
+  // Nothing acknowledged: the 5 entries are either held by the consumer or not read yet.
+  const during = await c.queueStats()
+  assert.ok(during.pending >= 1, `${during.pending} pending`)
+  assert.is(during.pending + (during.lag ?? NaN), 5)
+  assert.is((await queue.deadLetters()).length, 0)
+  assert.is((await queue.rowStats()).rows, 5)
+  await proxy.restore()
+  await waitFor('an empty pending list', async () => await queue!.pending() === 0)
+  assert.equal(await queue.rowStats(), { rows: 10, distinctIds: 10, rewritten: 0, redelivered: 0 })
+  const progress = c.progress()
+  assert.ok(progress.dbRetries > 0, `retried ${progress.dbRetries} times`)
+  assert.is(progress.reclaimed, 0)
+  assert.is(progress.deadLettered, 0)
+  assert.is(progress.done, 10)
+})
+
+consumer.run()

@@ -131,3 +131,65 @@ export interface WorkerOutput {
   /** The worker never listened and its end was not requested. */
   startFailed: boolean
 }
+
+/** OTP restart types: `permanent` always, `transient` after an abnormal unrequested exit, `temporary` never. */
+export type RestartType = 'permanent' | 'transient' | 'temporary'
+
+/** Exponential backoff between restarts of one slot: `initial * factor^n`, capped at `max`. */
+export interface BackoffOptions {
+  /** Delay before the first restart, in ms. */
+  initial: number
+  /** Upper bound of any delay, in ms. */
+  max: number
+  factor: number
+  /** After this many ms of stable listening, `n` goes back to 0. */
+  resetAfter: number
+}
+
+/** When and how fast crashed workers are restarted. */
+export interface RestartPolicy {
+  type: RestartType
+  /** At most this many restarts within `period` across the whole supervisor (OTP intensity)... */
+  maxRestarts: number
+  /** ...within this sliding window, in ms. One more spends the budget and the supervisor fails. */
+  period: number
+  backoff: BackoffOptions
+}
+
+/** The input of `supervisorMachine`. */
+export interface SupervisorInput {
+  /** How many workers (slots) to run. */
+  count: number
+  policy: RestartPolicy
+  timeouts: WorkerTimeouts
+  health: HealthLimits
+  reload: {
+    /** How many slots are replaced at once during a rolling reload (new worker first). */
+    maxUnavailable: number
+  }
+}
+
+/** Events the supervisor accepts from its owner. */
+export type SupervisorCommand =
+  | { type: 'stop'; reason: string }
+  | { type: 'reload' }
+
+/**
+ * Events the root supervisor actor emits; subscribe with `actor.on(type, handler)`.
+ * `worker.exit` carries every field of {@link WorkerOutput}.
+ */
+export type SupervisorEmitted =
+  | ({ type: 'worker.exit' } & WorkerOutput)
+  | { type: 'worker.restart'; slotId: string; attempt: number; delay: number; reason: string }
+  | { type: 'worker.replace'; slotId: string; reason: string }
+  | { type: 'reload.done'; generation: number }
+  /** `generation` is the one that was refused or failed; slots it did not reach keep theirs. */
+  | { type: 'reload.failed'; reason: string; generation: number }
+  | { type: 'failed'; slotId: string; exit: ExitInfo; restarts: number; period: number; reason: string }
+  | { type: 'stopped'; reason: string }
+
+/** What the supervisor outputs when it reaches `stopped` or `failed`. */
+export interface SupervisorOutput {
+  status: 'stopped' | 'failed'
+  reason: string
+}

@@ -1,0 +1,116 @@
+/**
+ * What a slot and its supervisor say to each other, and how a slot reads its workers' ends.
+ */
+import type {
+  ExitInfo,
+  HealthLimits,
+  RestartPolicy,
+  SupervisorEmitted,
+  WorkerOutput,
+  WorkerParentEvent,
+  WorkerTimeouts,
+} from './types.js'
+
+/** The input of `slotMachine`: one worker position. */
+export interface SlotInput {
+  slotId: string
+  /** Reload generation the slot's first worker runs. */
+  generation: number
+  policy: RestartPolicy
+  timeouts: WorkerTimeouts
+  health: HealthLimits
+}
+
+/** Commands the supervisor sends a slot. */
+export type SlotCommand =
+  /** Stop every worker of the slot gracefully; the slot then ends in `stopped`. */
+  | { type: 'stop'; reason: string }
+  /** Start a worker of `generation`, and once it listens, drain the old one. */
+  | { type: 'replace'; generation: number; reason: string }
+  /** The supervisor's answer to `slot.restartRequest`: the budget allows it. */
+  | { type: 'restart.granted' }
+
+/** Events a slot sends its supervisor. */
+export type SlotParentEvent =
+  /** Emit this event from the root. */
+  | { type: 'slot.notify'; event: SupervisorEmitted }
+  /** The slot's worker exited and its policy wants a restart: may it spend the budget? */
+  | { type: 'slot.restartRequest'; slotId: string; exit: ExitInfo; reason: string }
+  /** A replacement listens and the old worker drains. */
+  | { type: 'slot.replaced'; slotId: string; generation: number }
+  /** A replacement failed to start; the old worker keeps serving. */
+  | { type: 'slot.replaceFailed'; slotId: string; generation: number; reason: string }
+
+/** A worker machine of the slot finished. */
+export interface WorkerDoneEvent {
+  type: `xstate.done.actor.${string}`
+  output: WorkerOutput
+}
+
+/** A worker machine of the slot threw (a bug, never a process failure). */
+export interface WorkerErrorEvent {
+  type: `xstate.error.actor.${string}`
+  error: unknown
+}
+
+/** Everything a slot holds; `reason` explains the last decision. */
+export interface SlotContext extends SlotInput {
+  /** The last incarnation number used (the first worker is 1). */
+  incarnation: number
+  serving: string | null
+  candidate: string | null
+  candidateGeneration: number
+  retiring: string[]
+  /** A replacement asked for while none could start yet; started once the slot listens. */
+  pendingReplace: { generation: number; reason: string } | null
+  /** Restarts since the backoff was last reset (the `n` of `initial * factor^n`). */
+  attempt: number
+  backoffDelay: number
+  lastExit: WorkerOutput | null
+  reason: string
+}
+
+/** Every event a slot accepts. */
+export type SlotEvent = SlotCommand | WorkerParentEvent | WorkerDoneEvent | WorkerErrorEvent
+
+/** What a slot outputs once `stopped`. */
+export interface SlotOutput {
+  slotId: string
+  reason: string
+}
+
+const DONE_PREFIX = 'xstate.done.actor.'
+const ERROR_PREFIX = 'xstate.error.actor.'
+
+/**
+ * The child id of a slot's worker incarnation; find the actor in the slot snapshot's `children`.
+ *
+ * @example
+ * toWorkerChildId(3) // → 'worker-3'
+ */
+export function toWorkerChildId(incarnation: number): string {
+  return `worker-${incarnation}`
+}
+
+/** The child id of the worker a done/error event comes from. */
+export function getEndedChildId(event: WorkerDoneEvent | WorkerErrorEvent): string {
+  return event.type.startsWith(DONE_PREFIX) ? event.type.slice(DONE_PREFIX.length) : event.type.slice(ERROR_PREFIX.length)
+}
+
+/** The worker's output; a machine that threw becomes an unexpected exit with no code or signal. */
+export function toWorkerOutput(event: WorkerDoneEvent | WorkerErrorEvent, slotId: string, generation: number): WorkerOutput {
+  if ('output' in event) return event.output
+  const incarnation = Number(getEndedChildId(event).replace(/^worker-/, ''))
+  const message = event.error instanceof Error ? event.error.message : String(event.error)
+  return {
+    slotId,
+    incarnation,
+    generation,
+    pid: null,
+    workerId: null,
+    exit: { code: null, signal: null },
+    reason: `worker machine failed: ${message}`,
+    expected: false,
+    startFailed: false,
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The named guards, actions and delays of the slot machine (its shape is in `slot.ts`).
+ */
+import { assign, enqueueActions, sendParent, setup } from 'xstate'
+import { workerMachine } from './worker.js'
+import { computeBackoff, describeRestartDecision, shouldRestart } from './restart-policy.js'
+import { getEndedChildId, toWorkerChildId, toWorkerOutput } from './slot-events.js'
+import type { SlotContext, SlotEvent, SlotInput, SlotOutput, SlotParentEvent } from './slot-events.js'
+import type { WorkerInput, WorkerOutput } from './types.js'
+
+type Args = { context: SlotContext; event: SlotEvent }
+
+/** The child id a done/error event comes from, or null for any other event. */
+function endedId(event: SlotEvent): string | null {
+  return event.type.startsWith('xstate.done.actor.') || event.type.startsWith('xstate.error.actor.')
+    ? getEndedChildId(event as Parameters<typeof getEndedChildId>[0])
+    : null
+}
+
+/** The output of the worker a done/error event comes from. */
+function endOf({ context, event }: Args): WorkerOutput {
+  return toWorkerOutput(event as Parameters<typeof toWorkerOutput>[0], context.slotId, context.generation)
+}
+
+/** The child id of the worker a `worker.*` event comes from, or null. */
+function senderId(event: SlotEvent): string | null {
+  return event.type === 'worker.listening' || event.type === 'worker.unhealthy' ? toWorkerChildId(event.incarnation) : null
+}
+
+function workerInput(context: SlotContext, incarnation: number, generation: number): WorkerInput {
+  return { slotId: context.slotId, incarnation, generation, timeouts: context.timeouts, health: context.health }
+}
+
+const isServingEnd = ({ context, event }: Args) => context.serving !== null && endedId(event) === context.serving
+const isHungServing = ({ context, event }: Args) =>
+  event.type === 'worker.unhealthy' && event.reason === 'hung' && senderId(event) === context.serving
+
+/** Setup of the slot machine; `slot.ts` creates the machine from it. */
+export const slotSetup = setup({
+  types: {
+    context: {} as SlotContext,
+    input: {} as SlotInput,
+    output: {} as SlotOutput,
+    events: {} as SlotEvent,
+  },
+  actors: { worker: workerMachine },
+  delays: {
+    backoff: ({ context }) => context.backoffDelay,
+    resetAfter: ({ context }) => context.policy.backoff.resetAfter,
+  },
+  guards: {
+    isServingEnd,
+    isCandidateEnd: ({ context, event }) => context.candidate !== null && endedId(event) === context.candidate,
+    isServingEndWithCandidate: (args) => isServingEnd(args) && args.context.candidate !== null,
+    isServingEndToRestart: (args) => {
+      const end = endOf(args)
+      return isServingEnd(args) && shouldRestart(args.context.policy.type, end.exit, end.expected)
+    },
+    isFromServing: ({ context, event }) => senderId(event) === context.serving,
+    isFromCandidate: ({ context, event }) => context.candidate !== null && senderId(event) === context.candidate,
+    isHungServing,
+    isHungServingWithCandidate: (args) => isHungServing(args) && args.context.candidate !== null,
+    isMemoryServing: ({ context, event }) =>
+      event.type === 'worker.unhealthy' && event.reason === 'memory' && senderId(event) === context.serving,
+    hasPendingReplace: ({ context }) => context.pendingReplace !== null,
+    hasBackoff: ({ context }) => context.attempt > 0,
+    hasNoLiveWorkers: ({ context }) => context.serving === null && context.candidate === null && context.retiring.length === 0,
+  },
+  actions: {
+    spawnServing: enqueueActions(({ context, enqueue }) => {
+      const incarnation = context.incarnation + 1
+      const id = toWorkerChildId(incarnation)
+      enqueue.assign({ incarnation, serving: id, reason: `starting ${id} (generation ${context.generation})` })
+      enqueue.spawnChild('worker', { id, input: workerInput(context, incarnation, context.generation) })
+    }),
+    spawnCandidate: enqueueActions(({ context, enqueue }) => {
+      const incarnation = context.incarnation + 1
+      const id = toWorkerChildId(incarnation)
+      const generation = context.pendingReplace?.generation ?? context.generation
+      const reason = context.pendingReplace?.reason ?? 'replace'
+      enqueue.assign({ incarnation, candidate: id, candidateGeneration: generation, pendingReplace: null, reason })
+      enqueue.spawnChild('worker', { id, input: workerInput(context, incarnation, generation) })
+    }),
+    /** Forgets a worker that ended and removes its finished actor from the children. */
+    dropWorker: enqueueActions(({ context, event, enqueue }) => {
+      const id = endedId(event)
+      if (id === null) return
+      enqueue.assign({
+        serving: context.serving === id ? null : context.serving,
+        candidate: context.candidate === id ? null : context.candidate,
+        retiring: context.retiring.filter((r) => r !== id),
+        lastExit: endOf({ context, event }),
+      })
+      enqueue.stopChild(id)
+    }),
+    promoteCandidate: assign(({ context }) => ({
+      serving: context.candidate,
+      candidate: null,
+      generation: context.candidateGeneration,
+    })),
+    retireServing: enqueueActions(({ context, enqueue }) => {
+      if (context.serving === null) return
+      const reason = `replaced by ${context.candidate ?? 'a new worker'}`
+      enqueue.sendTo(context.serving, { type: 'stop', reason })
+      enqueue.assign({ retiring: [...context.retiring, context.serving], serving: null, reason })
+    }),
+    killServing: enqueueActions(({ context, event, enqueue }) => {
+      if (context.serving === null || event.type !== 'worker.unhealthy') return
+      const reason = `hung: ${event.detail}`
+      enqueue.sendTo(context.serving, { type: 'kill', reason })
+      enqueue.assign({ retiring: [...context.retiring, context.serving], serving: null, reason })
+      enqueue.sendParent({ type: 'slot.notify', event: { type: 'worker.replace', slotId: context.slotId, reason } } satisfies SlotParentEvent)
+    }),
+    stopAllWorkers: enqueueActions(({ context, event, enqueue }) => {
+      const reason = event.type === 'stop' ? event.reason : context.reason
+      for (const id of [context.serving, context.candidate, ...context.retiring]) {
+        if (id !== null) enqueue.sendTo(id, { type: 'stop', reason })
+      }
+    }),
+    recordStop: assign(({ event }) => (event.type === 'stop' ? { reason: `stop requested: ${event.reason}` } : {})),
+    recordListening: assign(({ context }) => ({ reason: `${context.serving} listening` })),
+    recordPendingReplace: assign(({ event }) =>
+      event.type === 'replace' ? { pendingReplace: { generation: event.generation, reason: event.reason } } : {},
+    ),
+    recordMemoryReplace: assign(({ context, event }) =>
+      event.type === 'worker.unhealthy'
+        ? { pendingReplace: { generation: context.generation, reason: `memory: ${event.detail}` } }
+        : {},
+    ),
+    acceptGeneration: assign(({ event }) =>
+      event.type === 'replace'
+        ? { generation: event.generation, reason: `no worker running: the next start runs generation ${event.generation}` }
+        : {},
+    ),
+    recordRestartDecision: assign((args) => {
+      const end = endOf(args)
+      return { reason: `${end.reason}: ${describeRestartDecision(args.context.policy.type, end.exit, end.expected)}` }
+    }),
+    recordRestartGranted: assign(({ context }) => {
+      const delay = computeBackoff(context.attempt, context.policy.backoff)
+      return {
+        attempt: context.attempt + 1,
+        backoffDelay: delay,
+        reason: `restart ${context.attempt + 1} in ${delay}ms after: ${context.lastExit?.reason ?? 'exit'}`,
+      }
+    }),
+    resetBackoff: assign(({ context }) => ({
+      attempt: 0,
+      reason: `stable for ${context.policy.backoff.resetAfter}ms: backoff reset`,
+    })),
+    notifyExit: sendParent((args): SlotParentEvent => ({ type: 'slot.notify', event: { type: 'worker.exit', ...endOf(args) } })),
+    notifyRestart: sendParent(({ context }): SlotParentEvent => ({
+      type: 'slot.notify',
+      event: { type: 'worker.restart', slotId: context.slotId, attempt: context.attempt, delay: context.backoffDelay, reason: context.reason },
+    })),
+    notifyReplace: sendParent(({ context }): SlotParentEvent => ({
+      type: 'slot.notify',
+      event: { type: 'worker.replace', slotId: context.slotId, reason: context.reason },
+    })),
+    requestRestart: sendParent(({ context }): SlotParentEvent => ({
+      type: 'slot.restartRequest',
+      slotId: context.slotId,
+      exit: context.lastExit?.exit ?? { code: null, signal: null },
+      reason: context.lastExit?.reason ?? 'exit',
+    })),
+    reportReplaced: sendParent(({ context }): SlotParentEvent => ({ type: 'slot.replaced', slotId: context.slotId, generation: context.generation })),
+    reportReplaceFailed: sendParent((args): SlotParentEvent => ({
+      type: 'slot.replaceFailed',
+      slotId: args.context.slotId,
+      generation: args.context.candidateGeneration,
+      reason: endOf(args).reason,
+    })),
+  },
+})

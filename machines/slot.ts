@@ -1,0 +1,113 @@
+/**
+ * One worker position. It runs one worker incarnation at a time (two while replacing), asks the
+ * supervisor before each restart (the budget is shared), waits a backoff, and replaces its worker
+ * new-first on `replace` or when the worker reports too much memory; a hung worker is killed.
+ *
+ * ```
+ * running (starting → listening ⇄ replacing) ─exit─▶ restartPending ─granted─▶ backoff ─▶ running
+ *                                             └─no restart─▶ idle        stop (any) ─▶ stopping ─▶ stopped
+ * ```
+ * Child ids: each worker incarnation `n` is the child `worker-n`; `context.serving` names the one
+ * serving, `context.candidate` a replacement being started, `context.retiring` those draining.
+ */
+import type { ActorRefFrom } from 'xstate'
+import { slotSetup } from './slot-setup.js'
+
+const END_IN_RUNNING = [
+  { guard: 'isCandidateEnd', target: '#slot.running.listening', actions: ['notifyExit', 'reportReplaceFailed', 'dropWorker'] },
+  { guard: 'isServingEndWithCandidate', target: '#slot.running.starting', actions: ['notifyExit', 'dropWorker', 'promoteCandidate'] },
+  { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['notifyExit', 'dropWorker', 'recordRestartDecision'] },
+  { guard: 'isServingEnd', target: '#slot.idle', actions: ['notifyExit', 'dropWorker', 'recordRestartDecision'] },
+] as const
+const END_ANYWHERE = { actions: ['notifyExit', 'dropWorker'] } as const
+const HUNG = [
+  { guard: 'isHungServingWithCandidate', target: '#slot.running.starting', actions: ['killServing', 'promoteCandidate'] },
+  { guard: 'isHungServing', target: '#slot.running.starting', actions: ['killServing', 'spawnServing'] },
+] as const
+
+/**
+ * The slot machine. Its `worker` actor is `workerMachine`; provide the process actor through it
+ * (see `createSupervisorMachine`).
+ */
+export const slotMachine = slotSetup.createMachine({
+  id: 'slot',
+  context: ({ input }) => ({
+    ...input,
+    incarnation: 0,
+    serving: null,
+    candidate: null,
+    candidateGeneration: input.generation,
+    retiring: [],
+    pendingReplace: null,
+    attempt: 0,
+    backoffDelay: 0,
+    lastExit: null,
+    reason: 'slot started',
+  }),
+  entry: 'spawnServing',
+  on: {
+    stop: { target: '.stopping', actions: 'recordStop' },
+    'xstate.done.actor.*': END_ANYWHERE,
+    'xstate.error.actor.*': END_ANYWHERE,
+  },
+  initial: 'running',
+  states: {
+    running: {
+      on: {
+        'xstate.done.actor.*': END_IN_RUNNING,
+        'xstate.error.actor.*': END_IN_RUNNING,
+        'worker.unhealthy': HUNG,
+        replace: { actions: 'recordPendingReplace' },
+      },
+      initial: 'starting',
+      states: {
+        starting: {
+          on: {
+            'worker.listening': { guard: 'isFromServing', target: 'listening', actions: 'recordListening' },
+          },
+        },
+        listening: {
+          always: { guard: 'hasPendingReplace', target: 'replacing' },
+          after: { resetAfter: { guard: 'hasBackoff', actions: 'resetBackoff' } },
+          on: {
+            'worker.unhealthy': [...HUNG, { guard: 'isMemoryServing', actions: 'recordMemoryReplace' }],
+          },
+        },
+        replacing: {
+          entry: ['spawnCandidate', 'notifyReplace'],
+          on: {
+            'worker.listening': {
+              guard: 'isFromCandidate',
+              target: 'listening',
+              actions: ['retireServing', 'promoteCandidate', 'reportReplaced'],
+            },
+          },
+        },
+      },
+    },
+    restartPending: {
+      entry: 'requestRestart',
+      on: {
+        'restart.granted': { target: 'backoff', actions: ['recordRestartGranted', 'notifyRestart'] },
+        replace: { actions: ['acceptGeneration', 'reportReplaced'] },
+      },
+    },
+    backoff: {
+      after: { backoff: { target: 'running', actions: 'spawnServing' } },
+      on: { replace: { actions: ['acceptGeneration', 'reportReplaced'] } },
+    },
+    idle: {
+      on: { replace: { actions: ['acceptGeneration', 'reportReplaced'] } },
+    },
+    stopping: {
+      entry: 'stopAllWorkers',
+      always: { guard: 'hasNoLiveWorkers', target: 'stopped' },
+      on: { stop: {} },
+    },
+    stopped: { type: 'final' },
+  },
+  output: ({ context }) => ({ slotId: context.slotId, reason: context.reason }),
+})
+
+/** A running slot, as found in the supervisor's children under its `slotId`. */
+export type SlotActorRef = ActorRefFrom<typeof slotMachine>

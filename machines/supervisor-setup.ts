@@ -1,0 +1,160 @@
+/**
+ * The named guards, actions and delays of the supervisor machine (its shape is in `supervisor.ts`).
+ */
+import { assign, emit, enqueueActions, setup } from 'xstate'
+import { slotMachine } from './slot.js'
+import type { SlotOutput } from './slot-events.js'
+import type { SlotCommand, SlotParentEvent } from './slot-events.js'
+import type { ExitInfo, SupervisorCommand, SupervisorEmitted, SupervisorInput, SupervisorOutput } from './types.js'
+
+/** Raised `policy.period` ms after each granted restart: that restart leaves the budget window. */
+export const BUDGET_EXPIRE_EVENT = 'xcluster.budget.expire'
+
+/** Everything the supervisor holds; `reason` explains the last decision. */
+export interface SupervisorContext extends SupervisorInput {
+  /** The reload generation; 0 until the first reload, then +1 per accepted reload. */
+  generation: number
+  /** Child ids (= slot ids) of the slots still running. */
+  slots: string[]
+  /** Restarts granted within the last `policy.period` ms. */
+  restarts: number
+  reloadQueue: string[]
+  reloadInFlight: string[]
+  /** Set when the budget was spent: which slot, how it ended. */
+  failure: { slotId: string; exit: ExitInfo } | null
+  reason: string
+}
+
+/** Every event the supervisor accepts. */
+export type SupervisorEvent =
+  | SupervisorCommand
+  | SlotParentEvent
+  | { type: typeof BUDGET_EXPIRE_EVENT }
+  | { type: `xstate.done.actor.${string}`; output: SlotOutput }
+  | { type: `xstate.error.actor.${string}`; error: unknown }
+
+/**
+ * The child id of slot number `index`, which is also its `slotId`.
+ *
+ * @example
+ * toSlotId(0) // → 'slot-0'
+ */
+export function toSlotId(index: number): string {
+  return `slot-${index}`
+}
+
+function endedSlotId(type: string): string {
+  return type.replace(/^xstate\.(done|error)\.actor\./, '')
+}
+
+/** Setup of the supervisor machine; `supervisor.ts` creates the machine from it. */
+export const supervisorSetup = setup({
+  types: {
+    context: {} as SupervisorContext,
+    input: {} as SupervisorInput,
+    output: {} as SupervisorOutput,
+    events: {} as SupervisorEvent,
+    emitted: {} as SupervisorEmitted,
+  },
+  actors: { slot: slotMachine },
+  delays: {
+    period: ({ context }) => context.policy.period,
+  },
+  guards: {
+    hasBudget: ({ context }) => context.restarts < context.policy.maxRestarts,
+    hasNoSlots: ({ context }) => context.slots.length === 0,
+    isReloadSlot: ({ context, event }) =>
+      (event.type === 'slot.replaced' || event.type === 'slot.replaceFailed') &&
+      event.generation === context.generation &&
+      context.reloadInFlight.includes(event.slotId),
+    isReloadComplete: ({ context }) => context.reloadQueue.length === 0 && context.reloadInFlight.length === 0,
+  },
+  actions: {
+    spawnSlots: enqueueActions(({ context, enqueue }) => {
+      const slots = Array.from({ length: context.count }, (_, index) => toSlotId(index))
+      enqueue.assign({ slots, reason: `starting ${slots.length} workers` })
+      for (const slotId of slots) {
+        enqueue.spawnChild('slot', {
+          id: slotId,
+          input: { slotId, generation: context.generation, policy: context.policy, timeouts: context.timeouts, health: context.health },
+        })
+      }
+    }),
+    forwardNotice: emit(({ event }) => (event.type === 'slot.notify' ? event.event : { type: 'stopped', reason: 'unreachable' })),
+    dropSlot: enqueueActions(({ context, event, enqueue }) => {
+      const slotId = endedSlotId(event.type)
+      enqueue.assign({ slots: context.slots.filter((s) => s !== slotId) })
+      enqueue.stopChild(slotId)
+    }),
+    recordSlotError: assign(({ event }) => ({
+      failure: { slotId: endedSlotId(event.type), exit: { code: null, signal: null } },
+      reason: `${endedSlotId(event.type)} failed: ${'error' in event && event.error instanceof Error ? event.error.message : 'unknown error'}`,
+    })),
+    grantRestart: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'slot.restartRequest') return
+      const restarts = context.restarts + 1
+      enqueue.assign({
+        restarts,
+        reason: `restart of ${event.slotId} granted (${restarts} of ${context.policy.maxRestarts} in ${context.policy.period}ms)`,
+      })
+      enqueue.sendTo(event.slotId, { type: 'restart.granted' } satisfies SlotCommand)
+      enqueue.raise({ type: BUDGET_EXPIRE_EVENT }, { delay: 'period' })
+    }),
+    expireRestart: assign(({ context }) => ({ restarts: Math.max(0, context.restarts - 1) })),
+    recordFailure: assign(({ context, event }) => {
+      if (event.type !== 'slot.restartRequest') return {}
+      const { maxRestarts, period } = context.policy
+      return {
+        failure: { slotId: event.slotId, exit: event.exit },
+        reason:
+          `${event.slotId} ${event.reason}, and the restart budget is spent: ` +
+          `${context.restarts} restarts within ${period}ms (maxRestarts ${maxRestarts})`,
+      }
+    }),
+    recordStop: assign(({ event }) => (event.type === 'stop' ? { reason: `stop requested: ${event.reason}` } : {})),
+    stopAllSlots: enqueueActions(({ context, event, enqueue }) => {
+      const reason = event.type === 'stop' ? event.reason : context.reason
+      for (const slotId of context.slots) enqueue.sendTo(slotId, { type: 'stop', reason } satisfies SlotCommand)
+    }),
+    beginReload: assign(({ context }) => ({
+      generation: context.generation + 1,
+      reloadQueue: [...context.slots],
+      reloadInFlight: [],
+      reason: `rolling reload to generation ${context.generation + 1}, ${context.reload.maxUnavailable} at a time`,
+    })),
+    replaceNextSlots: enqueueActions(({ context, enqueue }) => {
+      const room = Math.max(1, context.reload.maxUnavailable) - context.reloadInFlight.length
+      const next = context.reloadQueue.slice(0, Math.max(0, room))
+      if (next.length === 0) return
+      enqueue.assign({ reloadQueue: context.reloadQueue.slice(next.length), reloadInFlight: [...context.reloadInFlight, ...next] })
+      for (const slotId of next) {
+        const reason = `reload to generation ${context.generation}`
+        enqueue.sendTo(slotId, { type: 'replace', generation: context.generation, reason } satisfies SlotCommand)
+      }
+    }),
+    recordSlotReplaced: assign(({ context, event }) =>
+      event.type === 'slot.replaced' ? { reloadInFlight: context.reloadInFlight.filter((s) => s !== event.slotId) } : {},
+    ),
+    recordReloadFailed: assign(({ event }) =>
+      event.type === 'slot.replaceFailed'
+        ? { reloadQueue: [], reloadInFlight: [], reason: `reload to generation ${event.generation} failed: ${event.slotId}: new worker failed to start: ${event.reason}` }
+        : {},
+    ),
+    emitReloadDone: emit(({ context }) => ({ type: 'reload.done', generation: context.generation })),
+    emitReloadFailed: emit(({ context }) => ({ type: 'reload.failed', reason: context.reason, generation: context.generation })),
+    refuseReload: emit(({ context }, params: { reason: string }) => ({
+      type: 'reload.failed',
+      reason: `reload refused: ${params.reason}`,
+      generation: context.generation,
+    })),
+    emitStopped: emit(({ context }) => ({ type: 'stopped', reason: context.reason })),
+    emitFailed: emit(({ context }) => ({
+      type: 'failed',
+      slotId: context.failure?.slotId ?? '',
+      exit: context.failure?.exit ?? { code: null, signal: null },
+      restarts: context.restarts,
+      period: context.policy.period,
+      reason: context.reason,
+    })),
+  },
+})

@@ -1,0 +1,102 @@
+/**
+ * The supervisor: starts `count` slots, grants restarts under one shared budget (at most
+ * `maxRestarts` in a sliding `period`), stops gracefully, and reloads rolling, new worker first.
+ *
+ * ```
+ * running ⇄ reloading          stop ─▶ stopping ─(all slots stopped)─▶ stopped
+ *    └──── budget spent ─▶ failing ─(all slots stopped)─▶ failed
+ * ```
+ * It emits {@link SupervisorEmitted} events from the root: `actor.on('worker.exit', fn)`.
+ * Children: one slot per position, child id = `slotId` = `slot-<index>`; see `listWorkers`.
+ */
+import { slotMachine } from './slot.js'
+import { BUDGET_EXPIRE_EVENT, supervisorSetup } from './supervisor-setup.js'
+import { workerMachine } from './worker.js'
+import type { ProcessLogic } from './process-placeholder.js'
+import type { SupervisorEmitted } from './types.js'
+
+const GRANT_OR_FAIL = [
+  { guard: 'hasBudget', actions: 'grantRestart' },
+  { target: 'failing', actions: 'recordFailure' },
+] as const
+
+/**
+ * The supervisor machine with a placeholder process actor; use {@link createSupervisorMachine}
+ * to run real processes.
+ */
+export const supervisorMachine = supervisorSetup.createMachine({
+  id: 'supervisor',
+  context: ({ input }) => ({
+    ...input,
+    generation: 0,
+    slots: [],
+    restarts: 0,
+    reloadQueue: [],
+    reloadInFlight: [],
+    failure: null,
+    reason: 'starting',
+  }),
+  entry: 'spawnSlots',
+  on: {
+    'slot.notify': { actions: 'forwardNotice' },
+    'xstate.done.actor.*': { actions: 'dropSlot' },
+    [BUDGET_EXPIRE_EVENT]: { actions: 'expireRestart' },
+    reload: { actions: { type: 'refuseReload', params: { reason: 'the supervisor is stopping' } } },
+  },
+  initial: 'running',
+  states: {
+    running: {
+      on: {
+        stop: { target: 'stopping', actions: 'recordStop' },
+        reload: { target: 'reloading' },
+        'slot.restartRequest': GRANT_OR_FAIL,
+        'xstate.error.actor.*': { target: 'failing', actions: ['recordSlotError', 'dropSlot'] },
+      },
+    },
+    reloading: {
+      entry: ['beginReload', 'replaceNextSlots'],
+      always: { guard: 'isReloadComplete', target: 'running', actions: 'emitReloadDone' },
+      on: {
+        stop: { target: 'stopping', actions: 'recordStop' },
+        reload: { actions: { type: 'refuseReload', params: { reason: 'a reload is already in progress' } } },
+        'slot.restartRequest': GRANT_OR_FAIL,
+        'slot.replaced': { guard: 'isReloadSlot', actions: ['recordSlotReplaced', 'replaceNextSlots'] },
+        'slot.replaceFailed': { guard: 'isReloadSlot', target: 'running', actions: ['recordReloadFailed', 'emitReloadFailed'] },
+        'xstate.error.actor.*': { target: 'failing', actions: ['recordSlotError', 'dropSlot'] },
+      },
+    },
+    stopping: {
+      entry: 'stopAllSlots',
+      always: { guard: 'hasNoSlots', target: 'stopped' },
+      on: { 'xstate.error.actor.*': { actions: 'dropSlot' } },
+    },
+    failing: {
+      entry: 'stopAllSlots',
+      always: { guard: 'hasNoSlots', target: 'failed' },
+      on: {
+        'xstate.error.actor.*': { actions: 'dropSlot' },
+        reload: { actions: { type: 'refuseReload', params: { reason: 'the supervisor is failing' } } },
+      },
+    },
+    stopped: { type: 'final', entry: 'emitStopped' },
+    failed: { type: 'final', entry: 'emitFailed' },
+  },
+  output: ({ context }) => ({ status: context.failure ? 'failed' : 'stopped', reason: context.reason }),
+})
+
+/**
+ * Wires a process actor logic into worker → slot → supervisor. A root `.provide()` does not
+ * reach nested machines, so each level is provided in turn.
+ *
+ * @example
+ * const machine = createSupervisorMachine({ process: fromCallback(({ input, sendBack, receive }) => { … }) })
+ * const actor = createActor(machine, { input }).start()
+ * actor.on('worker.exit', (event) => console.log(event.slotId, event.exit))
+ */
+export function createSupervisorMachine({ process }: { process: ProcessLogic }): typeof supervisorMachine {
+  const worker = workerMachine.provide({ actors: { process } })
+  const slot = slotMachine.provide({ actors: { worker } })
+  return supervisorMachine.provide({ actors: { slot } })
+}
+
+export type { SupervisorEmitted }

@@ -8,30 +8,11 @@
  * `process.exit` from any state ends in `exited`. The machine invokes the `process` actor (id and
  * src `'process'`), which the runtime provides; every decision stores a human-readable `reason`.
  */
-import { assign, cancel, enqueueActions, raise, sendParent, sendTo, setup } from 'xstate'
 import type { ActorRefFrom } from 'xstate'
-import type {
-  ExitInfo,
-  HealthSample,
-  ProcessCommand,
-  ProcessEvent,
-  ProcessInput,
-  UnhealthyKind,
-  WorkerCommand,
-  WorkerInput,
-  WorkerOutput,
-  WorkerParentEvent,
-} from './types.js'
-import { processPlaceholder } from './process-placeholder.js'
-import {
-  describeExit,
-  describeOverMemory,
-  isHeartbeatLimitReached,
-} from './worker-health.js'
+import type { ProcessInput, WorkerOutput } from './types.js'
+import { START_TIMEOUT_EVENT, workerSetup } from './worker-setup.js'
 
-/** Raised `timeouts.start` ms after the fork; ignored once the worker listens. */
-const START_TIMEOUT_EVENT = 'xcluster.worker.startTimeout'
-const START_TIMER_ID = 'startTimer'
+export type { WorkerContext, WorkerEvent } from './worker-setup.js'
 
 /**
  * What `forking` and `online` share: a stop skips draining (nothing was routed to the worker yet)
@@ -46,133 +27,17 @@ const STARTING_TRANSITIONS = {
   [START_TIMEOUT_EVENT]: { target: 'disconnecting.terminating', actions: 'recordStartTimeout' },
 } as const
 
-/** Everything a worker machine holds; `reason` explains the last transition. */
-export interface WorkerContext extends WorkerInput {
-  pid: number | null
-  workerId: number | null
-  exit: ExitInfo | null
-  /** Why the last transition happened. */
-  reason: string
-  /** Why the worker started to end (start timeout, stop, error…); null while it runs. */
-  cause: string | null
-  expected: boolean
-  hasListened: boolean
-  isDisconnected: boolean
-  missedHeartbeats: number
-  lastSample: HealthSample | null
-  /** The last unhealthy report sent to the parent; each kind is reported once. */
-  unhealthy: { reason: UnhealthyKind; detail: string } | null
-  reported: Record<UnhealthyKind, boolean>
-}
-
-/** Every event a worker machine accepts. */
-export type WorkerEvent = ProcessEvent | WorkerCommand | { type: typeof START_TIMEOUT_EVENT }
-
 /**
  * The worker lifecycle machine. Provide the real process actor with
  * `workerMachine.provide({ actors: { process } })`; the `notifyListening` and `notifyUnhealthy`
- * actions `sendParent` a {@link WorkerParentEvent}, so run it under a parent or provide them.
+ * actions `sendParent` a `WorkerParentEvent`, so run it under a parent or provide them.
  *
  * @example
  * const actor = createActor(workerMachine.provide({ actors: { process: fakeProcess } }), {
  *   input: { slotId: 's0', incarnation: 1, generation: 0, timeouts, health },
  * }).start()
  */
-export const workerMachine = setup({
-  types: {
-    context: {} as WorkerContext,
-    input: {} as WorkerInput,
-    output: {} as WorkerOutput,
-    events: {} as WorkerEvent,
-  },
-  actors: { process: processPlaceholder },
-  delays: {
-    start: ({ context }) => context.timeouts.start,
-    drain: ({ context }) => context.timeouts.drain,
-    disconnect: ({ context }) => context.timeouts.disconnect,
-    terminate: ({ context }) => context.timeouts.terminate,
-    kill: ({ context }) => context.timeouts.kill,
-  },
-  guards: {
-    isOverMemoryLimit: ({ context, event }) =>
-      event.type === 'process.heartbeat' &&
-      !context.reported.memory &&
-      describeOverMemory(event.sample, context.health) !== null,
-    isHeartbeatLimitReached: ({ context }) =>
-      !context.reported.hung && isHeartbeatLimitReached(context.missedHeartbeats + 1, context.health),
-  },
-  actions: {
-    recordRequest: assign(({ context, event }) => {
-      if (event.type !== 'stop' && event.type !== 'kill') return {}
-      const reason = `${event.type} requested: ${event.reason}`
-      return { reason, cause: context.cause ?? reason, expected: true }
-    }),
-    recordProcessError: assign(({ context, event }) => {
-      if (event.type !== 'process.error') return {}
-      const reason = `process error: ${event.message}`
-      return { reason, cause: context.cause ?? reason }
-    }),
-    recordStartTimeout: assign(({ context }) => {
-      const reason = `start timeout after ${context.timeouts.start}ms`
-      return { reason, cause: context.cause ?? reason }
-    }),
-    recordListening: assign(({ event }) => ({
-      hasListened: true,
-      reason: event.type === 'process.listening' ? `listening on ${event.address ?? 'a handle'}` : 'ready() called',
-    })),
-    markDisconnected: assign({ isDisconnected: true }),
-    recordDisconnect: assign(({ context }) => {
-      const reason = 'IPC channel closed by the worker'
-      return { reason, cause: context.cause ?? reason }
-    }),
-    recordReason: assign((_, params: { reason: string }) => ({ reason: params.reason })),
-    recordHeartbeat: assign(({ event }) =>
-      event.type === 'process.heartbeat' ? { missedHeartbeats: 0, lastSample: event.sample } : {},
-    ),
-    recordMemoryUnhealthy: assign(({ context, event }) => {
-      if (event.type !== 'process.heartbeat') return {}
-      const detail = describeOverMemory(event.sample, context.health) ?? ''
-      return {
-        reason: `unhealthy (memory): ${detail}`,
-        unhealthy: { reason: 'memory' as const, detail },
-        reported: { ...context.reported, memory: true },
-      }
-    }),
-    countMissedHeartbeat: assign(({ context }) => ({ missedHeartbeats: context.missedHeartbeats + 1 })),
-    recordHungUnhealthy: assign(({ context }) => {
-      const detail = `${context.missedHeartbeats} heartbeats missed in a row (limit ${context.health.maxMissedHeartbeats})`
-      return {
-        reason: `unhealthy (hung): ${detail}`,
-        unhealthy: { reason: 'hung' as const, detail },
-        reported: { ...context.reported, hung: true },
-      }
-    }),
-    armStartTimer: raise({ type: START_TIMEOUT_EVENT }, { id: START_TIMER_ID, delay: 'start' }),
-    cancelStartTimer: cancel(START_TIMER_ID),
-    sendAccept: sendTo('process', { type: 'accept' } satisfies ProcessCommand),
-    sendDrain: sendTo('process', { type: 'drain' } satisfies ProcessCommand),
-    // A channel that closed by itself needs no disconnect: the exit is only awaited.
-    sendDisconnect: enqueueActions(({ context, enqueue }) => {
-      if (!context.isDisconnected) enqueue.sendTo('process', { type: 'disconnect' } satisfies ProcessCommand)
-    }),
-    sendSigterm: sendTo('process', { type: 'signal', signal: 'SIGTERM' } satisfies ProcessCommand),
-    sendSigkill: sendTo('process', { type: 'signal', signal: 'SIGKILL' } satisfies ProcessCommand),
-    notifyListening: sendParent(({ context }): WorkerParentEvent => ({
-      type: 'worker.listening',
-      slotId: context.slotId,
-      incarnation: context.incarnation,
-      pid: context.pid,
-      workerId: context.workerId,
-    })),
-    notifyUnhealthy: sendParent(({ context }): WorkerParentEvent => ({
-      type: 'worker.unhealthy',
-      slotId: context.slotId,
-      incarnation: context.incarnation,
-      reason: context.unhealthy?.reason ?? 'hung',
-      detail: context.unhealthy?.detail ?? '',
-    })),
-  },
-}).createMachine({
+export const workerMachine = workerSetup.createMachine({
   id: 'worker',
   context: ({ input }) => ({
     ...input,
@@ -199,23 +64,16 @@ export const workerMachine = setup({
     }),
     onError: {
       target: '.exited',
-      actions: assign(({ context, event }) => {
-        const reason = `process actor failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`
-        return { reason, cause: context.cause ?? reason, exit: { code: null, signal: null } }
-      }),
+      actions: 'recordProcessActorFailure',
     },
   },
   on: {
     'process.fork': {
-      actions: assign(({ event }) => ({ pid: event.pid, workerId: event.workerId, reason: `forked pid ${event.pid}` })),
+      actions: 'recordFork',
     },
     'process.exit': {
       target: '.exited',
-      actions: assign(({ context, event }) => {
-        const exit = { code: event.code, signal: event.signal }
-        const reason = context.cause ? `${context.cause}; ${describeExit(exit)}` : describeExit(exit)
-        return { exit, reason }
-      }),
+      actions: 'recordExit',
     },
     kill: { target: '.disconnecting.killing', actions: 'recordRequest' },
   },
@@ -251,9 +109,8 @@ export const workerMachine = setup({
     disconnecting: {
       initial: 'draining',
       on: {
-        // Already ending: a stop only marks the end as requested, so the owner does not restart it.
-        stop: { actions: assign({ expected: true }) },
-        'process.disconnect': { actions: assign({ isDisconnected: true }) },
+        stop: { actions: 'recordLateRequest' },
+        'process.disconnect': { actions: 'markDisconnected' },
       },
       states: {
         draining: {
@@ -262,7 +119,7 @@ export const workerMachine = setup({
             'process.drained': { target: 'closing', actions: { type: 'recordReason', params: { reason: 'in-flight calls drained' } } },
             'process.disconnect': {
               target: 'closing',
-              actions: [assign({ isDisconnected: true }), { type: 'recordReason', params: { reason: 'IPC channel closed while draining' } }],
+              actions: ['markDisconnected', { type: 'recordReason', params: { reason: 'IPC channel closed while draining' } }],
             },
             'process.error': {
               target: 'terminating',
@@ -311,10 +168,7 @@ export const workerMachine = setup({
           after: {
             kill: {
               target: '#worker.exited',
-              actions: assign(({ context }) => ({
-                exit: { code: null, signal: null },
-                reason: `${context.cause ?? 'killed'}; no exit within ${context.timeouts.kill}ms of SIGKILL, process given up for lost`,
-              })),
+              actions: 'recordGivenUp',
             },
           },
         },

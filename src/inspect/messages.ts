@@ -1,0 +1,56 @@
+/**
+ * Every message the live view shows to a user, each under a comment that says when it happens.
+ * @internal
+ */
+
+/** `createLiveView({ host })` names a host that is not loopback and no `token` was given. */
+export function describeMissingToken(host: string): string {
+  return `createLiveView() cannot bind to "${host}" without a token: anyone who can reach that address could watch the cluster. Pass \`token\` (a long random string) or bind to 127.0.0.1.`
+}
+
+/** `createLiveView({ token })` got something other than a non-empty string. */
+export function describeBadToken(token: unknown): string {
+  return `Expected \`token\` to be a non-empty string, got \`${String(token)}\` (${typeof token}).`
+}
+
+/** `createLiveView({ port })` got something other than an integer from 0 to 65535. */
+export function describeBadPort(port: unknown): string {
+  return `Expected \`port\` to be an integer from 0 to 65535, got \`${String(port)}\` (${typeof port}).`
+}
+
+/** `createLiveView({ host })` got something other than a non-empty string. */
+export function describeBadHost(host: unknown): string {
+  return `Expected \`host\` to be a non-empty string such as '127.0.0.1', got \`${String(host)}\` (${typeof host}).`
+}
+
+/** `createLiveView({ workerMachine })` got something that is not an XState machine. */
+export function describeBadMachine(machine: unknown): string {
+  return `Expected \`workerMachine\` to be an XState machine (from setup().createMachine()), got \`${String(machine)}\` (${typeof machine}).`
+}
+
+/** `createLiveView({ maxClients })` got something other than a positive integer. */
+export function describeBadMaxClients(value: unknown): string {
+  return `Expected \`maxClients\` to be an integer from 1 and up, got \`${String(value)}\` (${typeof value}).`
+}
+
+/** `createLiveView({ allowedHosts })` got something other than an array of host names. */
+export function describeBadAllowedHosts(value: unknown): string {
+  return `Expected \`allowedHosts\` to be an array of host names such as ['dashboard.internal'], got \`${String(value)}\` (${typeof value}).`
+}
+
+/** A request's Host header names a host this view does not serve (DNS rebinding, or a proxy not listed in `allowedHosts`). */
+export const FOREIGN_HOST = 'Forbidden: this live view does not answer to that Host header. Open it by its own address, or add the name to `allowedHosts`.'
+
+/** A request lacks the token, or carries a wrong one. */
+export const BAD_TOKEN = 'Unauthorized: this live view needs its token (?token=… or an `Authorization: Bearer …` header).'
+
+/** A request used a method other than GET or HEAD: the view changes nothing. */
+export const READ_ONLY = 'Method Not Allowed: the live view is read-only; use GET.'
+
+/** More browsers than `maxClients` listen to the event stream at once. */
+export const TOO_MANY_CLIENTS = 'Service Unavailable: too many live view clients are connected; close a tab or raise `maxClients`.'
+
+/** An inspection observer given to `combineInspectors()` threw; the others still run. */
+export function describeObserverFailure(error: unknown): string {
+  return `An XState inspection observer threw and was skipped for this event: ${error instanceof Error ? error.message : String(error)}`
+}

@@ -1,0 +1,272 @@
+/**
+ * The current state of every machine actor, built from XState inspection events, so that a browser
+ * that connects late still gets the whole picture, plus a bounded log of transitions with reasons.
+ *
+ * Only `@xstate.actor` and `@xstate.snapshot` events are read; everything else is ignored cheaply.
+ * Context is sanitised: only the known fields below leave the process, strings are truncated.
+ * @internal
+ */
+import type { AnyActorRef, InspectionEvent } from 'xstate'
+
+/** The context fields the view shows; anything else in a machine's context stays private. */
+const NUMBER_FIELDS = ['pid', 'workerId', 'incarnation', 'generation', 'restarts'] as const
+const STRING_FIELDS = ['slotId', 'reason'] as const
+/** Longest string (in UTF-16 units) sent to a browser; longer ones end with an ellipsis. */
+const MAX_STRING_LENGTH = 400
+/** Most leaf paths kept for one state value (parallel states). */
+const MAX_PATHS = 16
+const DEFAULT_MAX_LOG = 200
+const DEFAULT_MAX_ENDED_WORKERS = 8
+
+/** What the view shows of one machine actor. */
+export interface ActorRow {
+  /** XState's `sessionId`, unique within the process. */
+  sessionId: string
+  parentId: string | null
+  /** The actor's id within its parent (invoke/spawn id, or the root's session id). */
+  actorId: string
+  /** The machine's own `id` ('worker', 'supervisor', 'slot', …). */
+  machineId: string
+  /** `supervisor` for the root actor, `worker` for worker machines, `actor` for the rest. */
+  kind: 'supervisor' | 'worker' | 'actor'
+  /** Increases with every change of this row; a client ignores a row older than the one it holds. */
+  seq: number
+  /** Active leaf state paths, such as `['disconnecting.draining']`; empty before the first snapshot. */
+  states: string[]
+  status: string
+  reason: string | null
+  pid: number | null
+  workerId: number | null
+  slotId: string | null
+  incarnation: number | null
+  generation: number | null
+  restarts: number | null
+  /** Epoch ms when the actor was created, and when it stopped or reached a final state. */
+  startedAt: number
+  endedAt: number | null
+}
+
+/** One line of the transition log. */
+export interface TransitionEntry {
+  /** Global order in which this process saw the transition. */
+  seq: number
+  at: number
+  sessionId: string
+  kind: ActorRow['kind']
+  machineId: string
+  workerId: number | null
+  pid: number | null
+  slotId: string | null
+  from: string[]
+  to: string[]
+  fromStatus: string | null
+  toStatus: string
+  /** The type of the event that caused it. */
+  event: string
+  reason: string | null
+}
+
+/** What changed, in the order it happened for each actor. */
+export type StateTableChange =
+  | { type: 'actor'; row: ActorRow }
+  | { type: 'transition'; entry: TransitionEntry }
+  | { type: 'remove'; sessionId: string }
+
+export interface StateTableOptions {
+  /** The worker machine's `id`; actors running a machine with this id are shown as workers. */
+  workerMachineId: string
+  /** Transitions kept for late clients. @default 200 */
+  maxLog?: number
+  /** Ended workers kept on screen, newest first. @default 8 */
+  maxEndedWorkers?: number
+  now?: () => number
+}
+
+export interface StateTable {
+  /** Feed one inspection event. Never throws. */
+  observe(event: InspectionEvent): void
+  /** Everything a new client needs: current rows and the recent log. */
+  read(): { actors: ActorRow[]; log: TransitionEntry[] }
+  /** Listen to changes; returns the unsubscribe function. */
+  subscribe(listener: (change: StateTableChange) => void): () => void
+}
+
+/** Creates an empty table. */
+export function createStateTable(options: StateTableOptions): StateTable {
+  const maxLog = options.maxLog ?? DEFAULT_MAX_LOG
+  const maxEndedWorkers = options.maxEndedWorkers ?? DEFAULT_MAX_ENDED_WORKERS
+  const now = options.now ?? Date.now
+  const rows = new Map<string, ActorRow>()
+  const log: TransitionEntry[] = []
+  const listeners = new Set<(change: StateTableChange) => void>()
+  let logSeq = 0
+
+  function emit(change: StateTableChange): void {
+    for (const listener of listeners) listener(change)
+  }
+
+  function register(ref: AnyActorRef, rootId: string): ActorRow | undefined {
+    const existing = rows.get(ref.sessionId)
+    if (existing) return existing
+    const machineId = readMachineId(ref)
+    // Callback and promise actors (such as a worker's `process` actor) have no states to show.
+    if (machineId === null) return undefined
+    const parentId = readParentId(ref)
+    const row: ActorRow = {
+      sessionId: ref.sessionId,
+      parentId,
+      actorId: truncate(String(ref.id)),
+      machineId,
+      kind: parentId === null || ref.sessionId === rootId ? 'supervisor' : machineId === options.workerMachineId ? 'worker' : 'actor',
+      seq: 0,
+      states: [],
+      status: 'active',
+      reason: null,
+      pid: null,
+      workerId: null,
+      slotId: null,
+      incarnation: null,
+      generation: null,
+      restarts: null,
+      startedAt: now(),
+      endedAt: null,
+    }
+    rows.set(row.sessionId, row)
+    return row
+  }
+
+  function applySnapshot(row: ActorRow, snapshot: unknown, eventType: string): void {
+    const snap = (snapshot ?? {}) as { value?: unknown; status?: unknown; context?: unknown }
+    const states = toStatePaths(snap.value)
+    const status = typeof snap.status === 'string' ? snap.status : row.status
+    const fields = sanitizeContext(snap.context)
+    const hasStateChanged = !sameList(states, row.states) || status !== row.status
+    const hasReasonChanged = fields.reason !== undefined && fields.reason !== row.reason
+    const hasFieldsChanged = hasReasonChanged || NUMBER_FIELDS.some((k) => fields[k] !== undefined && fields[k] !== row[k]) || (fields.slotId !== undefined && fields.slotId !== row.slotId)
+    if (!hasStateChanged && !hasFieldsChanged) return
+
+    const from = row.states
+    const fromStatus = row.seq === 0 ? null : row.status
+    Object.assign(row, fields)
+    row.states = states
+    row.status = status
+    row.seq += 1
+    if (status !== 'active' && row.endedAt === null) row.endedAt = now()
+    emit({ type: 'actor', row: { ...row } })
+
+    if (hasStateChanged || hasReasonChanged) {
+      const entry: TransitionEntry = {
+        seq: ++logSeq,
+        at: now(),
+        sessionId: row.sessionId,
+        kind: row.kind,
+        machineId: row.machineId,
+        workerId: row.workerId,
+        pid: row.pid,
+        slotId: row.slotId,
+        from,
+        to: states,
+        fromStatus,
+        toStatus: status,
+        event: truncate(eventType),
+        reason: row.reason,
+      }
+      log.push(entry)
+      if (log.length > maxLog) log.splice(0, log.length - maxLog)
+      emit({ type: 'transition', entry })
+    }
+    if (status !== 'active') prune(row)
+  }
+
+  /** Drops ended actors so that a long-running cluster does not grow the table without end. */
+  function prune(ended: ActorRow): void {
+    if (ended.kind === 'actor') {
+      rows.delete(ended.sessionId)
+      emit({ type: 'remove', sessionId: ended.sessionId })
+      return
+    }
+    if (ended.kind !== 'worker') return
+    const endedWorkers = [...rows.values()].filter((r) => r.kind === 'worker' && r.endedAt !== null)
+    endedWorkers.sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
+    for (const row of endedWorkers.slice(0, Math.max(0, endedWorkers.length - maxEndedWorkers))) {
+      rows.delete(row.sessionId)
+      emit({ type: 'remove', sessionId: row.sessionId })
+    }
+  }
+
+  return {
+    observe(event) {
+      try {
+        if (event.type === '@xstate.actor') {
+          register(event.actorRef as AnyActorRef, event.rootId)
+        } else if (event.type === '@xstate.snapshot') {
+          const row = register(event.actorRef as AnyActorRef, event.rootId)
+          if (row) applySnapshot(row, event.snapshot, typeof event.event?.type === 'string' ? event.event.type : '')
+        }
+      } catch {
+        // The view is a bystander: a malformed event must never break the actor that emitted it.
+      }
+    },
+    read() {
+      return { actors: [...rows.values()].map((row) => ({ ...row })), log: [...log] }
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
+
+/** The active leaf paths of a state value: `{ disconnecting: 'draining' }` → `['disconnecting.draining']`. */
+export function toStatePaths(value: unknown): string[] {
+  const paths: string[] = []
+  const visit = (node: unknown, prefix: string): void => {
+    if (paths.length >= MAX_PATHS) return
+    if (typeof node === 'string') {
+      paths.push(truncate(prefix + node))
+    } else if (node !== null && typeof node === 'object') {
+      const keys = Object.keys(node)
+      if (keys.length === 0 && prefix !== '') paths.push(truncate(prefix.slice(0, -1)))
+      for (const key of keys) visit((node as Record<string, unknown>)[key], `${prefix}${key}.`)
+    }
+  }
+  visit(value, '')
+  return paths
+}
+
+type SanitizedFields = Partial<Pick<ActorRow, (typeof NUMBER_FIELDS)[number] | (typeof STRING_FIELDS)[number]>>
+
+/** Copies only the known fields, with the expected types, out of a machine's context. */
+export function sanitizeContext(context: unknown): SanitizedFields {
+  const fields: SanitizedFields = {}
+  if (context === null || typeof context !== 'object') return fields
+  const source = context as Record<string, unknown>
+  for (const key of NUMBER_FIELDS) {
+    const value = Object.hasOwn(source, key) ? source[key] : undefined
+    if (typeof value === 'number' && Number.isFinite(value)) fields[key] = value
+  }
+  for (const key of STRING_FIELDS) {
+    const value = Object.hasOwn(source, key) ? source[key] : undefined
+    if (typeof value === 'string') fields[key] = truncate(value)
+  }
+  return fields
+}
+
+function readMachineId(ref: AnyActorRef): string | null {
+  const logic = (ref as { logic?: unknown }).logic as { id?: unknown; root?: unknown } | undefined
+  if (!logic || typeof logic.id !== 'string' || logic.root === undefined) return null
+  return truncate(logic.id)
+}
+
+function readParentId(ref: AnyActorRef): string | null {
+  const parent = (ref as { _parent?: { sessionId?: unknown } })._parent
+  return parent && typeof parent.sessionId === 'string' ? parent.sessionId : null
+}
+
+function truncate(value: string): string {
+  return value.length > MAX_STRING_LENGTH ? `${value.slice(0, MAX_STRING_LENGTH - 1)}…` : value
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i])
+}

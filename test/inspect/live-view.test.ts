@@ -1,0 +1,297 @@
+import { request } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createActor } from 'xstate'
+import type { AnyActorRef } from 'xstate'
+import { createLiveView } from '../../src/inspect/live-view.js'
+import type { XclusterLiveView } from '../../src/inspect/live-view.js'
+import { toySupervisorMachine, toyWorkerMachine } from '../fixtures/inspect-machines.js'
+
+interface Reply {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** A plain node:http request, so that the Host header can be anything (fetch forbids setting it). */
+function get(url: string, options: { host?: string | null; method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  const target = new URL(url)
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method: options.method ?? 'GET',
+        // A fresh socket each time: a pooled keep-alive socket would outlive a closed server.
+        agent: false,
+        // host: null sends no Host header at all.
+        setHost: options.host !== null,
+        headers: { ...(typeof options.host === 'string' ? { host: options.host } : {}), ...options.headers },
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+interface SseMessage {
+  event: string
+  data: any
+}
+
+/** Reads an event stream until `isDone` says so (or 5 s pass), then closes it. */
+function readEvents(url: string, isDone: (messages: SseMessage[]) => boolean, onOpen?: (stop: () => void) => void): Promise<{ status: number; messages: SseMessage[] }> {
+  const target = new URL(url)
+  return new Promise((resolve, reject) => {
+    const messages: SseMessage[] = []
+    const req = request({ host: target.hostname, port: target.port, path: target.pathname + target.search, agent: false }, (res) => {
+      let buffer = ''
+      const finish = (): void => {
+        clearTimeout(timer)
+        req.destroy()
+        resolve({ status: res.statusCode ?? 0, messages })
+      }
+      const timer = setTimeout(finish, 5_000)
+      res.setEncoding('utf8')
+      res.on('end', finish)
+      res.on('data', (chunk: string) => {
+        buffer += chunk
+        let end: number
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const event = /^event: (.*)$/m.exec(block)?.[1]
+          const data = /^data: (.*)$/m.exec(block)?.[1]
+          if (event && data) messages.push({ event, data: JSON.parse(data) })
+          if (event === 'init') onOpen?.(finish)
+        }
+        if (isDone(messages)) finish()
+      })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+const views: XclusterLiveView[] = []
+const actors: AnyActorRef[] = []
+
+async function startView(options: Partial<Parameters<typeof createLiveView>[0]> = {}): Promise<XclusterLiveView> {
+  const view = await createLiveView({ workerMachine: toyWorkerMachine, ...options })
+  views.push(view)
+  return view
+}
+
+function startCluster(view: XclusterLiveView) {
+  const actor = createActor(toySupervisorMachine, { input: { count: 3 }, inspect: view.observer }).start()
+  actors.push(actor)
+  const slot = (id: string): AnyActorRef => actor.system.get(id)!
+  return { actor, slot }
+}
+
+async function cleanUp(): Promise<void> {
+  for (const actor of actors.splice(0)) actor.stop()
+  await Promise.all(views.splice(0).map((v) => v.close()))
+}
+
+// ---
+
+const server = suite('live view server')
+server.after.each(cleanUp)
+
+server('binds to 127.0.0.1 on a free port by default and serves the page', async () => {
+  const view = await startView()
+  assert.match(view.url, /^http:\/\/127\.0\.0\.1:\d+\/$/)
+  const page = await get(view.url)
+  assert.is(page.status, 200)
+  assert.is(page.headers['content-type'], 'text/html; charset=utf-8')
+  assert.match(page.body, '<svg xmlns="http://www.w3.org/2000/svg" class="statechart"')
+  assert.match(page.body, 'data-state="disconnecting.draining"')
+  assert.match(String(page.headers['content-security-policy']), /default-src 'none'; script-src 'nonce-[^']+'/)
+  assert.is(page.headers['x-content-type-options'], 'nosniff')
+  assert.is(page.headers['referrer-policy'], 'no-referrer')
+})
+
+server('refuses a non-loopback bind without a token', async () => {
+  try {
+    await createLiveView({ workerMachine: toyWorkerMachine, host: '0.0.0.0' })
+    assert.unreachable('should have rejected')
+  } catch (error) {
+    assert.instance(error, TypeError)
+    assert.is(
+      (error as Error).message,
+      'createLiveView() cannot bind to "0.0.0.0" without a token: anyone who can reach that address could watch the cluster. Pass `token` (a long random string) or bind to 127.0.0.1.',
+    )
+  }
+})
+
+server('rejects bad options with a TypeError naming the option', async () => {
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ port: -1 }, 'Expected `port` to be an integer from 0 to 65535, got `-1` (number).'],
+    [{ port: 1.5 }, 'Expected `port` to be an integer from 0 to 65535, got `1.5` (number).'],
+    [{ token: '' }, 'Expected `token` to be a non-empty string, got `` (string).'],
+    [{ host: '' }, "Expected `host` to be a non-empty string such as '127.0.0.1', got `` (string)."],
+    [{ maxClients: 0 }, 'Expected `maxClients` to be an integer from 1 and up, got `0` (number).'],
+    [{ workerMachine: {} }, 'Expected `workerMachine` to be an XState machine (from setup().createMachine()), got `[object Object]` (object).'],
+  ]
+  for (const [options, message] of cases) {
+    try {
+      await createLiveView({ workerMachine: toyWorkerMachine, ...options } as Parameters<typeof createLiveView>[0])
+      assert.unreachable(`should have rejected ${JSON.stringify(options)}`)
+    } catch (error) {
+      assert.instance(error, TypeError)
+      assert.is((error as Error).message, message)
+    }
+  }
+})
+
+server('a non-loopback bind with a token serves only requests that carry it', async () => {
+  const view = await startView({ host: '0.0.0.0', token: 'tok-123' })
+  const port = new URL(view.url).port
+  assert.is(new URL(view.url).searchParams.get('token'), 'tok-123')
+  const without = await get(`http://127.0.0.1:${port}/`)
+  assert.is(without.status, 401)
+  assert.is(without.body, 'Unauthorized: this live view needs its token (?token=… or an `Authorization: Bearer …` header).\n')
+  assert.is((await get(`http://127.0.0.1:${port}/?token=tok-123`)).status, 200)
+  assert.is((await get(`http://127.0.0.1:${port}/state.json`, { headers: { authorization: 'Bearer tok-123' } })).status, 200)
+})
+
+server('refuses a foreign Host header with 403 (DNS rebinding)', async () => {
+  const view = await startView()
+  for (const host of ['rebind.evil.example', `rebind.evil.example:${new URL(view.url).port}`, '127.0.0.1.evil.example']) {
+    const reply = await get(view.url, { host })
+    assert.is(reply.status, 403, String(host))
+    assert.is(reply.body, 'Forbidden: this live view does not answer to that Host header. Open it by its own address, or add the name to `allowedHosts`.\n')
+  }
+  // Node's own HTTP server already refuses an HTTP/1.1 request without Host (400).
+  assert.is((await get(view.url, { host: null })).status, 400)
+  assert.is((await get(view.url, { host: `localhost:${new URL(view.url).port}` })).status, 200)
+})
+
+server('answers to a name listed in allowedHosts', async () => {
+  const view = await startView({ allowedHosts: ['dashboard.internal'] })
+  assert.is((await get(view.url, { host: 'dashboard.internal' })).status, 200)
+})
+
+server('is read-only: other methods get 405 and change nothing', async () => {
+  const view = await startView()
+  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+    const reply = await get(view.url, { method })
+    assert.is(reply.status, 405, method)
+    assert.is(reply.headers.allow, 'GET, HEAD')
+    assert.is(reply.body, 'Method Not Allowed: the live view is read-only; use GET.\n')
+  }
+  assert.is((await get(`${view.url}nothing-here`)).status, 404)
+})
+
+server('state.json holds each worker with only its known fields', async () => {
+  const view = await startView({ getStats: () => [{ workerId: 1, inFlight: 2, restarts: 5 }] })
+  const { slot } = startCluster(view)
+  slot('s0').send({ type: 'process.fork', pid: 4242, workerId: 1 })
+  slot('s0').send({ type: 'process.online' })
+  const reply = await get(`${view.url}state.json`)
+  const state = JSON.parse(reply.body)
+  const worker = state.actors.find((a: { slotId: string; kind: string }) => a.kind === 'worker' && a.slotId === 's0')
+  assert.equal([worker.pid, worker.workerId, worker.states, worker.reason], [4242, 1, ['online'], 'process online'])
+  assert.equal(state.stats, [{ workerId: 1, inFlight: 2, restarts: 5 }])
+  assert.not.match(reply.body, 'do-not-show')
+  assert.not.match(reply.body, 'beats')
+})
+
+// ---
+
+const stream = suite('live view event stream')
+stream.after.each(cleanUp)
+
+stream('a late client first gets the whole table, then each transition as it happens', async () => {
+  const view = await startView()
+  const { slot } = startCluster(view)
+  slot('s0').send({ type: 'process.fork', pid: 7001, workerId: 1 })
+  const result = await readEvents(
+    `${view.url}events`,
+    (messages) => messages.some((m) => m.event === 'transition' && m.data.event === 'stop'),
+    () => {
+      slot('s0').send({ type: 'process.online' })
+      slot('s0').send({ type: 'process.listening' })
+      slot('s0').send({ type: 'stop' })
+    },
+  )
+  assert.is(result.status, 200)
+  const [init, ...rest] = result.messages
+  assert.is(init?.event, 'init')
+  assert.equal(
+    init?.data.actors.filter((a: { kind: string }) => a.kind === 'worker').map((a: { slotId: string; states: string[] }) => [a.slotId, a.states]),
+    [['s0', ['forking']], ['s1', ['forking']], ['s2', ['forking']]],
+  )
+  const transitions = rest.filter((m) => m.event === 'transition' && m.data.kind === 'worker').map((m) => [m.data.from, m.data.to, m.data.reason])
+  assert.equal(transitions, [
+    [['forking'], ['online'], 'process online'],
+    [['online'], ['listening'], 'a server is listening'],
+    [['listening'], ['disconnecting.draining'], 'stop requested'],
+  ])
+  const seqs = rest.filter((m) => m.event === 'actor' && m.data.slotId === 's0' && m.data.kind === 'worker').map((m) => m.data.seq)
+  assert.equal(seqs, [3, 4, 5])
+})
+
+stream('a hostile reason travels as JSON text, never as markup', async () => {
+  const view = await startView()
+  const { slot } = startCluster(view)
+  const hostile = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'
+  slot('s0').send({ type: 'process.exit', code: null, signal: hostile })
+  const page = await get(view.url)
+  assert.not.match(page.body, 'onerror')
+  const result = await readEvents(`${view.url}events`, (m) => m.length > 0)
+  const worker = result.messages[0]?.data.actors.find((a: { kind: string; status: string }) => a.kind === 'worker' && a.status === 'done')
+  assert.is(worker.reason, `exited with ${hostile}`)
+})
+
+stream('statistics are pushed when they change', async () => {
+  let inFlight = 0
+  const view = await startView({ getStats: () => [{ workerId: 1, inFlight, restarts: 0 }] })
+  const result = await readEvents(
+    `${view.url}events`,
+    (messages) => messages.some((m) => m.event === 'stats'),
+    () => (inFlight = 3),
+  )
+  assert.equal(result.messages[0]?.data.stats, [{ workerId: 1, inFlight: 0, restarts: 0 }])
+  assert.equal(result.messages.find((m) => m.event === 'stats')?.data.stats, [{ workerId: 1, inFlight: 3, restarts: 0 }])
+})
+
+stream('refuses clients beyond maxClients with 503', async () => {
+  const view = await startView({ maxClients: 1 })
+  let second: Reply | undefined
+  await readEvents(`${view.url}events`, () => false, (stop) => {
+    void get(`${view.url}events`).then((reply) => {
+      second = reply
+      stop()
+    })
+  })
+  assert.is(second?.status, 503)
+  assert.is(second?.body, 'Service Unavailable: too many live view clients are connected; close a tab or raise `maxClients`.\n')
+})
+
+stream('close() ends open streams and stops the server', async () => {
+  const view = await startView()
+  let closed: Promise<void> | undefined
+  const result = await readEvents(`${view.url}events`, () => false, () => {
+    closed = view.close()
+  })
+  await closed
+  assert.is(result.messages.length, 1)
+  await get(view.url).then(
+    () => assert.unreachable('the server should be closed'),
+    (error: NodeJS.ErrnoException) => assert.is(error.code, 'ECONNREFUSED'),
+  )
+  await view.close()
+})
+
+server.run()
+stream.run()

@@ -1,0 +1,195 @@
+/**
+ * Turns values into what travels in a frame and back. superjson carries the rich types (Date,
+ * Map, Set, BigInt, undefined, RegExp, Error, NaN, -0, cycles); a fast path copies plain JSON
+ * values (the common case: numbers, strings, plain objects and arrays) without superjson's walk.
+ * @internal
+ */
+import { SuperJSON } from 'superjson'
+import { refusedReason, unencodableReason } from './messages.js'
+import type { Meta } from './protocol.js'
+
+// Our own instance: registering things on superjson's default one would leak into the user's.
+const superjson = new SuperJSON()
+
+/** A value ready for a frame: `v` is JSON-safe, `s` is superjson's meta when the value needed it. */
+export interface Encoded {
+  v: unknown
+  s: Meta | undefined
+  /** Bytes on the wire (an estimate that is exact enough for the cap; see `measure`). */
+  size: number
+}
+
+/** Thrown by `encodeValue` when a value cannot be encoded; `reason` is shown to the user. */
+export class UnencodableValue extends Error {
+  constructor(
+    readonly reason: string,
+    readonly detail?: unknown,
+  ) {
+    super(reason)
+  }
+}
+
+/** Thrown by `encodeValue` when the encoded value is over the limit. */
+export class OversizeValue extends Error {
+  constructor(readonly size: number) {
+    super(`${size} bytes`)
+  }
+}
+
+// Nesting deeper than this leaves the fast path (and ends the unencodable scan): it also stops
+// cycles, which superjson handles.
+const MAX_FAST_DEPTH = 64
+// A string of n UTF-16 units is at most 6n bytes of JSON (`\u0000` escapes); below this
+// fraction of the limit the estimate cannot be over it, so no exact measure is needed.
+const WORST_CASE_EXPANSION = 6
+
+const RICH: unique symbol = Symbol('rich')
+
+interface FastState {
+  size: number
+}
+
+/** Copies a plain JSON value, or returns RICH as soon as something needs superjson. */
+function copyPlain(value: unknown, depth: number, state: FastState): unknown {
+  switch (typeof value) {
+    case 'string':
+      state.size += value.length + 2
+      return value
+    case 'number':
+      // NaN, ±Infinity and -0 do not survive JSON.
+      if (!Number.isFinite(value) || (value === 0 && 1 / value < 0)) return RICH
+      state.size += 8
+      return value
+    case 'boolean':
+      state.size += 5
+      return value
+    case 'object': {
+      if (value === null) {
+        state.size += 4
+        return value
+      }
+      if (depth > MAX_FAST_DEPTH) return RICH
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return RICH
+        const length = value.length
+        const copy = new Array<unknown>(length)
+        for (let index = 0; index < length; index++) {
+          const item = copyPlain(value[index], depth + 1, state)
+          if (item === RICH) return RICH
+          copy[index] = item
+        }
+        state.size += length + 2
+        return copy
+      }
+      const prototype = Object.getPrototypeOf(value)
+      if (prototype !== Object.prototype && prototype !== null) return RICH
+      const copy: Record<string, unknown> = {}
+      for (const key of Object.keys(value)) {
+        // Refused by superjson (prototype pollution risk): let the slow path report it.
+        if (key === '__proto__') return RICH
+        const item = copyPlain((value as Record<string, unknown>)[key], depth + 1, state)
+        if (item === RICH) return RICH
+        copy[key] = item
+        state.size += key.length + 4
+      }
+      state.size += 2
+      return copy
+    }
+    default:
+      // undefined and bigint need superjson; functions and symbols are reported by the scan.
+      return RICH
+  }
+}
+
+function describePath(path: readonly string[]): string {
+  let text = path[0] ?? ''
+  for (const part of path.slice(1)) {
+    text += /^\d+$/.test(part) ? `[${part}]` : /^[A-Za-z_$][\w$]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`
+  }
+  return text
+}
+
+/**
+ * superjson silently drops functions and symbols; find them first so the sender gets an error
+ * naming where they are instead of a call that arrives with a hole in it.
+ */
+function findUnencodable(value: unknown, path: string[], seen: Set<object>): string | undefined {
+  const type = typeof value
+  if (type === 'function' || type === 'symbol') return unencodableReason(describePath(path), type)
+  if (type !== 'object' || value === null || seen.has(value as object) || path.length > MAX_FAST_DEPTH) return undefined
+  seen.add(value as object)
+  const visit = (child: unknown, key: string): string | undefined => {
+    path.push(key)
+    const found = findUnencodable(child, path, seen)
+    path.pop()
+    return found
+  }
+  if (value instanceof Map) {
+    let index = 0
+    for (const [key, item] of value) {
+      const found = visit(key, `<map key ${index}>`) ?? visit(item, `<map value ${index}>`)
+      if (found) return found
+      index++
+    }
+    return undefined
+  }
+  if (value instanceof Set) {
+    let index = 0
+    for (const item of value) {
+      const found = visit(item, `<set item ${index++}>`)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (value instanceof Date || value instanceof RegExp || value instanceof Error) return undefined
+  for (const key of Object.keys(value as object)) {
+    const found = visit((value as Record<string, unknown>)[key], key)
+    if (found) return found
+  }
+  return undefined
+}
+
+/** Exact JSON size in bytes, as Node's `json` IPC serialization writes it. */
+function measure(json: unknown, meta: Meta | undefined): number {
+  return Buffer.byteLength(JSON.stringify(json) ?? '') + (meta === undefined ? 0 : Buffer.byteLength(JSON.stringify(meta)))
+}
+
+/**
+ * Encodes `value` for a frame. `root` names it in error messages (`argument list`, `result`).
+ * @throws UnencodableValue, OversizeValue
+ */
+export function encodeValue(value: unknown, limit: number, root: string): Encoded {
+  // A handler that returns nothing: leaving the key out of the frame decodes as undefined.
+  if (value === undefined) return { v: undefined, s: undefined, size: 0 }
+  const state: FastState = { size: 0 }
+  const copy = copyPlain(value, 0, state)
+  if (copy !== RICH) {
+    let size = state.size
+    if (size * WORST_CASE_EXPANSION > limit) {
+      size = measure(copy, undefined)
+      if (size > limit) throw new OversizeValue(size)
+    }
+    return { v: copy, s: undefined, size }
+  }
+  const found = findUnencodable(value, [root], new Set())
+  if (found !== undefined) throw new UnencodableValue(found)
+  let serialized: { json: unknown; meta?: Meta }
+  try {
+    serialized = superjson.serialize(value as Parameters<typeof superjson.serialize>[0])
+  } catch (error) {
+    throw new UnencodableValue(refusedReason(error instanceof Error ? error.message : String(error)), error)
+  }
+  const size = measure(serialized.json, serialized.meta)
+  if (size > limit) throw new OversizeValue(size)
+  return { v: serialized.json, s: serialized.meta, size }
+}
+
+/**
+ * Decodes a frame's value. Input is untrusted: superjson refuses `__proto__`/`constructor`/
+ * `prototype` paths in meta, and plain JSON keeps `__proto__` as an inert own key.
+ * @throws when the meta is malformed
+ */
+export function decodeValue(json: unknown, meta: Meta | undefined): unknown {
+  if (meta === undefined || meta === null) return json
+  return superjson.deserialize({ json: json as never, meta: meta as never })
+}

@@ -1,0 +1,134 @@
+/**
+ * Every message the RPC layer shows a user, in one place. Each entry says when it happens; each
+ * message names the call, the other party and what to do about it.
+ *
+ * `peer` is the label of the other party as the peer knows it (`'worker 3'`, `'the master'`).
+ * @internal
+ */
+
+const formatMethod = (method: string): string => `${method}()`
+
+// A call's deadline passed before the other side answered. Raised on the caller.
+export const timeoutMessage = (method: string, peer: string, timeout: number): string =>
+  `Call ${formatMethod(method)} to ${peer} timed out after ${timeout} ms without a reply; ` +
+  'raise the deadline per call with `.$with({ timeout })` (or per cluster), or find out why the handler is slow.'
+
+// The caller's AbortSignal fired before the reply arrived. Raised on the caller; the other side
+// is told so the handler's `this.signal` aborts too.
+export const abortMessage = (method: string, peer: string): string =>
+  `Call ${formatMethod(method)} to ${peer} was aborted by its AbortSignal before a reply arrived.`
+
+// Seen by a handler as `this.signal.reason`: the caller aborted or its deadline passed.
+export const cancelledMessage = (method: string, peer: string): string =>
+  `Call ${formatMethod(method)} from ${peer} was cancelled by the caller (aborted, or its deadline passed); ` +
+  'stop the work: the reply is no longer awaited.'
+
+// The other side has no own handler by that name (includes `__proto__`, `constructor`, …).
+// Built on the callee, sent back, shown on the caller.
+export const unknownMethodMessage = (method: string, known: readonly string[]): string => {
+  const list = known.length === 0 ? 'none' : known.slice(0, 20).join(', ') + (known.length > 20 ? ', …' : '')
+  return (
+    `No handler for ${JSON.stringify(method)}: only own methods of the handlers object passed to serve() ` +
+    `can be called (known: ${list}); check the contract and the handlers.`
+  )
+}
+
+// A notification named a method the receiver does not have. Reported on the receiver (no reply).
+export const unknownNotificationMessage = (method: string, peer: string): string =>
+  `Dropped notification ${formatMethod(method)} from ${peer}: there is no own handler by that name; check the contract.`
+
+// A notification handler threw or rejected. Reported on the receiver (nobody waits for a reply).
+export const notificationFailedMessage = (method: string, peer: string): string =>
+  `The handler of notification ${formatMethod(method)} from ${peer} failed; see \`cause\`.`
+
+// The encoded arguments of a call or notification exceed `maxPayload`. Raised on the sender,
+// before anything is sent.
+export const argumentsTooLargeMessage = (method: string, peer: string, size: number, limit: number): string =>
+  `Call ${formatMethod(method)} to ${peer} was not sent: its arguments encode to ${size} bytes, over the ` +
+  `${limit}-byte limit; send less per call (e.g. a file path or a chunk) or raise \`maxPayload\`.`
+
+// A handler's result (or thrown error) encodes to more than `maxPayload`. Built on the callee,
+// sent back instead of the result, shown on the caller.
+export const resultTooLargeMessage = (method: string, size: number, limit: number): string =>
+  `The reply to ${formatMethod(method)} was not sent: the handler's result encodes to ${size} bytes, over the ` +
+  `${limit}-byte limit; return less per call or raise \`maxPayload\` on the side that serves it.`
+
+// An event payload exceeds `maxPayload`. Raised on the emitter.
+export const eventTooLargeMessage = (event: string, peer: string, size: number, limit: number): string =>
+  `Event ${JSON.stringify(event)} to ${peer} was not sent: its payload encodes to ${size} bytes, over the ` +
+  `${limit}-byte limit; emit less data or raise \`maxPayload\`.`
+
+// An argument holds a value that cannot cross the channel (function, symbol, `__proto__` key).
+// Raised on the sender, before anything is sent.
+export const argumentsEncodeMessage = (method: string, peer: string, reason: string): string =>
+  `Call ${formatMethod(method)} to ${peer} was not sent: ${reason}; pass plain data (Date, Map, Set, BigInt, ` +
+  'RegExp, Error, undefined and nested objects/arrays are fine).'
+
+// A handler returned a value that cannot cross the channel. Built on the callee, shown on the caller.
+export const resultEncodeMessage = (method: string, reason: string): string =>
+  `The reply to ${formatMethod(method)} was not sent: ${reason}; handlers must return plain data.`
+
+// An event payload cannot cross the channel. Raised on the emitter.
+export const eventEncodeMessage = (event: string, peer: string, reason: string): string =>
+  `Event ${JSON.stringify(event)} to ${peer} was not sent: ${reason}; emit plain data.`
+
+// Why a value cannot be encoded; `path` is like `argument 0.user.onClick`.
+export const unencodableReason = (path: string, what: string): string => `${path} is a ${what}, which cannot be encoded`
+
+// superjson refused a value (for example an own `__proto__` key).
+export const refusedReason = (detail: string): string => `the value was refused by the encoder (${detail})`
+
+// A tagged message that does not follow the protocol arrived. Reported with `onProtocolError`
+// on the receiver, then dropped; the channel keeps working.
+export const malformedMessage = (peer: string, reason: string): string =>
+  `Dropped a malformed xcluster message from ${peer}: ${reason}. The channel keeps working; ` +
+  'check that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.'
+
+// The arguments of a request could not be decoded. Sent back to the caller as the call's error.
+export const undecodableRequestMessage = (method: string, detail: string): string =>
+  `The arguments of ${formatMethod(method)} could not be decoded by the receiving side (${detail}); ` +
+  'check that both sides run the same xcluster version.'
+
+// A handler threw something that is not an Error (a string, a number…). Shown on the caller.
+export const nonErrorThrownMessage = (method: string, shown: string): string =>
+  `The handler of ${formatMethod(method)} threw a non-Error value: ${shown}`
+
+// The peer was closed with `close()` before the call; later calls get the close error itself.
+export const closedMessage = (peer: string): string =>
+  `The RPC link to ${peer} was closed in this process (link.close()); no more calls can be made over it.`
+
+// The worker process exited while calls to it were pending. Built by the master runtime.
+export const workerExitedMessage = (
+  workerId: number | string,
+  pid: number | undefined,
+  exitCode: number | null,
+  signal: string | null,
+): string =>
+  `Worker ${workerId}${pid === undefined ? '' : ` (pid ${pid})`} exited ` +
+  (signal ? `with signal ${signal}` : `with code ${exitCode}`) +
+  ' while the call was pending; the call was not answered. Retry it if it is idempotent ' +
+  '(the supervisor restarts workers per its policy).'
+
+// A call was made to a worker that is draining (stopping or being replaced). Built by the runtime.
+export const workerDrainingMessage = (workerId: number | string, method: string | undefined): string =>
+  `${method === undefined ? 'The call' : `Call ${formatMethod(method)}`} was refused: worker ${workerId} is ` +
+  'draining (stopping or being replaced); send it to `cluster.any` instead.'
+
+// `cluster.any` found no worker to take the call. Built by the runtime.
+export const noWorkerMessage = (method: string | undefined): string =>
+  `${method === undefined ? 'The call' : `cluster.any.${formatMethod(method)}`} found no worker able to take it ` +
+  '(none is started, or all are draining); wait for `cluster.ready()` or check why workers keep exiting.'
+
+// The worker's channel to the master closed while it had calls pending on the master.
+export const masterExitedMessage = (): string =>
+  'The master went away (the IPC channel closed) while this call to it was pending; this worker is now an ' +
+  'orphan and exits.'
+
+// serve() or ready() was called in a process that has no IPC channel (not forked).
+export const noIpcChannelMessage = (api: string): string =>
+  `${api} needs an IPC channel to the master, and this process has none: run this file as a cluster worker ` +
+  '(or a child_process.fork() child), not directly with node.'
+
+// serve() was called twice in one worker.
+export const alreadyServingMessage = (): string =>
+  'serve() was already called in this worker; call it once, with every handler of the contract.'

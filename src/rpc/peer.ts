@@ -1,0 +1,695 @@
+/**
+ * One end of an RPC link. Transport-independent: it is given a `send` function and fed every
+ * incoming message with `receive()`; it knows nothing of cluster or processes.
+ */
+import { nanoid } from 'nanoid'
+import {
+  EncodeError,
+  PayloadTooLargeError,
+  ProtocolError,
+  RemoteError,
+  RpcAbortError,
+  RpcTimeoutError,
+  UnknownMethodError,
+  type PayloadKind,
+} from '../errors.js'
+import { decodeValue, encodeValue, OversizeValue, UnencodableValue, type Encoded } from './codec.js'
+import * as messages from './messages.js'
+import { PendingCall, PendingCalls } from './pending.js'
+import {
+  checkFrame,
+  createPacket,
+  PROTOCOL_TAG,
+  PROTOCOL_VERSION,
+  type Frame,
+  type RequestFrame,
+} from './protocol.js'
+import { createErrorRegistry, deserializeError, serializeError, type ErrorClass } from './serialize-error.js'
+
+/** How long a call waits for its reply unless told otherwise: 30 s. */
+export const DEFAULT_TIMEOUT = 30_000 // 30 s
+/** The largest encoded payload a peer sends: 4 MiB. */
+export const DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024 // 4 MiB
+// A packet is sent at once when its frames pass this size, instead of at the end of the tick.
+const MAX_PACKET_BYTES = 1024 * 1024 // 1 MiB
+
+/** Options of one call. */
+export interface RpcCallOptions {
+  /**
+   * Deadline in ms; `Infinity` for none. On expiry the call rejects with `RpcTimeoutError` and the
+   * other side's handler sees its signal abort.
+   * @default the peer's `timeout` (30 000)
+   */
+  timeout?: number
+  /** Aborts the call: it rejects with `RpcAbortError` and the other side's handler sees its signal abort. */
+  signal?: AbortSignal
+}
+
+/** What a handler sees as `this`: its call's context, then (through the prototype) the handlers object. */
+export interface RpcCallContext {
+  /** Aborts when the caller aborts or its deadline passes; a long handler can stop then. */
+  readonly signal: AbortSignal
+}
+
+export interface RpcPeerOptions {
+  /** Sends one message to the other side, e.g. `(message) => child.send(message)`. */
+  send(message: unknown): void
+  /**
+   * The methods this side serves: own function properties only (`__proto__`, `constructor`,
+   * inherited and `$`-prefixed names are never reachable). Handlers run with `this` set to an
+   * `RpcCallContext` whose prototype is this object.
+   */
+  handlers?: object
+  /**
+   * Hold incoming requests until `setHandlers()` instead of answering "unknown method" (built-ins
+   * in `internal` are answered at once). A held request is dropped if the caller cancels it.
+   * @default false
+   */
+  holdRequests?: boolean
+  /** Built-in methods, `$`-prefixed (e.g. `$heartbeat`); only `$` names are looked up here. */
+  internal?: Record<string, (...args: any[]) => unknown>
+  /**
+   * Default deadline of a call, in ms; `Infinity` for none.
+   * @default 30_000
+   */
+  timeout?: number
+  /**
+   * Largest encoded payload (arguments, result, event), in bytes, checked on the sending side.
+   * @default 4_194_304 (4 MiB)
+   */
+  maxPayload?: number
+  /** Error classes to rebuild as themselves when a handler on the other side throws one. */
+  errors?: readonly ErrorClass[]
+  /** Called for each event the other side emits. */
+  onEvent?(name: string, payload: unknown): void
+  /**
+   * Called with a `ProtocolError` when a malformed tagged message arrives; it is dropped.
+   * @default process.emitWarning
+   */
+  onProtocolError?(error: Error): void
+  /**
+   * Called when a notification names no handler or its handler fails (nobody waits for a reply).
+   * @default process.emitWarning
+   */
+  onNotifyError?(error: Error, method: string): void
+  /**
+   * Names the other side in error messages.
+   * @default 'the other side'
+   */
+  label?: string
+}
+
+export interface RpcPeer {
+  /** Calls a method on the other side. Rejects with an `XclusterError` (or the remote error). */
+  call(method: string, args: readonly unknown[], options?: RpcCallOptions): Promise<unknown>
+  /**
+   * One-way call, no reply. Throws `EncodeError`/`PayloadTooLargeError` when the arguments cannot
+   * be sent, and the close error once closed.
+   */
+  notify(method: string, args: readonly unknown[]): void
+  /** Emits an event to the other side's `onEvent`. Throws like `notify`. */
+  emit(event: string, payload: unknown): void
+  /** Feed every incoming message. Returns `true` when it was ours (tagged), even if malformed. */
+  receive(message: unknown): boolean
+  /** Sets the handlers (when not given as an option) and answers the held requests. */
+  setHandlers(handlers: object): void
+  /** Calls sent and not settled. */
+  readonly inFlight: number
+  /** Resolves when nothing is in flight in either direction (calls sent, requests being handled). */
+  onIdle(): Promise<void>
+  /**
+   * Rejects every pending call with `error` at once, aborts running handlers, and makes every later
+   * call reject (and `notify`/`emit` throw) with it.
+   */
+  close(error: Error): void
+  /** The error given to `close()`, if closed. */
+  readonly closeReason: Error | undefined
+  /**
+   * Changes `timeout`, `maxPayload` or `errors` after creation (the worker side creates its peer
+   * at `ready()`, before `serve()` brings the contract's options).
+   * @internal
+   */
+  configure(options: PeerSettings): void
+}
+
+/** What `configure()` can change. @internal */
+export type PeerSettings = Pick<RpcPeerOptions, 'timeout' | 'maxPayload' | 'errors' | 'onProtocolError' | 'onNotifyError'>
+
+/**
+ * Creates one end of an RPC link.
+ *
+ * @example
+ * ```ts
+ * const child = fork('worker.js')
+ * const peer = createRpcPeer({ send: (message) => child.send(message), label: 'worker 1' })
+ * child.on('message', (message) => peer.receive(message))
+ * child.on('exit', (code, signal) => peer.close(new WorkerExitedError({ workerId: 1, exitCode: code, signal })))
+ * console.log(await peer.call('add', [1, 2])) // 3
+ * ```
+ */
+export function createRpcPeer(options: RpcPeerOptions): RpcPeer {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected createRpcPeer() options to be an object, got \`${String(options)}\``)
+  }
+  if (typeof options.send !== 'function') {
+    throw new TypeError(`Expected \`send\` to be a function, got \`${String(options.send)}\` (${typeof options.send})`)
+  }
+  checkTimeout(options.timeout, 'timeout')
+  checkMaxPayload(options.maxPayload)
+  if (options.handlers !== undefined && (typeof options.handlers !== 'object' || options.handlers === null)) {
+    throw new TypeError(`Expected \`handlers\` to be an object, got \`${String(options.handlers)}\``)
+  }
+  return new Peer(options)
+}
+
+function checkMaxPayload(maxPayload: unknown): void {
+  if (maxPayload !== undefined && !(Number.isSafeInteger(maxPayload) && (maxPayload as number) > 0)) {
+    throw new RangeError(
+      `Expected \`maxPayload\` to be a positive integer (bytes), got \`${String(maxPayload)}\` (${typeof maxPayload})`,
+    )
+  }
+}
+
+function checkTimeout(timeout: unknown, name: string): void {
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
+    throw new RangeError(
+      `Expected \`${name}\` to be a number of ms above 0 (or Infinity), got \`${String(timeout)}\` (${typeof timeout})`,
+    )
+  }
+}
+
+type Handler = (this: unknown, ...args: unknown[]) => unknown
+
+const getOwnFunction = (source: object | undefined, name: string): Handler | undefined => {
+  if (source === undefined || !Object.hasOwn(source, name)) return undefined
+  const value = (source as Record<string, unknown>)[name]
+  return typeof value === 'function' ? (value as Handler) : undefined
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+
+const kCancel = Symbol('cancel')
+const kCancelled = Symbol('cancelled')
+const kMethod = Symbol('method')
+
+/** A request being handled; its instances are the handlers' `this`. */
+interface Context extends RpcCallContext {
+  [kCancelled]: boolean
+  [kMethod]: string
+  [kCancel](reason: unknown): void
+}
+type ContextClass = new (method: string) => Context
+
+/** A context class whose prototype chain ends in the handlers, so `this.otherHandler()` works. */
+function createContextClass(handlers: object): ContextClass {
+  class CallContext {
+    #controller: AbortController | undefined = undefined;
+    [kCancelled] = false;
+    [kMethod]: string
+
+    constructor(method: string) {
+      this[kMethod] = method
+    }
+
+    get signal(): AbortSignal {
+      this.#controller ??= new AbortController()
+      if (this[kCancelled] && !this.#controller.signal.aborted) this.#controller.abort()
+      return this.#controller.signal
+    }
+
+    [kCancel](reason: unknown): void {
+      this[kCancelled] = true
+      this.#controller?.abort(reason)
+    }
+  }
+  Object.setPrototypeOf(CallContext.prototype, handlers)
+  return CallContext
+}
+
+class Peer implements RpcPeer {
+  readonly #send: (message: unknown) => void
+  #handlers: object | undefined
+  #Context: ContextClass | undefined
+  readonly #internal: object | undefined
+  readonly #InternalContext: ContextClass
+  #timeout: number
+  #maxPayload: number
+  #registry: Map<string, ErrorClass>
+  readonly #onEvent: ((name: string, payload: unknown) => void) | undefined
+  #onProtocolError: (error: Error) => void
+  #onNotifyError: (error: Error, method: string) => void
+  readonly #label: string
+  readonly #pending: PendingCalls
+  /** Requests being handled asynchronously, by id. */
+  readonly #running = new Map<string, Context>()
+  /** Requests waiting for `setHandlers()`; `undefined` when not holding. */
+  #held: RequestFrame[] | undefined
+  #queue: Frame[] = []
+  #queueBytes = 0
+  #isFlushScheduled = false
+  #closeError: Error | undefined = undefined
+  #idleWaiters: (() => void)[] = []
+
+  constructor(options: RpcPeerOptions) {
+    this.#send = options.send
+    this.#internal = options.internal
+    this.#InternalContext = createContextClass(options.internal ?? {})
+    this.#timeout = options.timeout ?? DEFAULT_TIMEOUT
+    this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD
+    this.#registry = createErrorRegistry(options.errors)
+    this.#onEvent = options.onEvent
+    this.#onProtocolError = options.onProtocolError ?? ((error) => process.emitWarning(error))
+    this.#onNotifyError = options.onNotifyError ?? ((error) => process.emitWarning(error))
+    this.#label = options.label ?? 'the other side'
+    this.#pending = new PendingCalls((call) => this.#expire(call))
+    this.#held = options.holdRequests && options.handlers === undefined ? [] : undefined
+    if (options.handlers !== undefined) this.setHandlers(options.handlers)
+  }
+
+  configure(options: PeerSettings): void {
+    checkTimeout(options.timeout, 'timeout')
+    checkMaxPayload(options.maxPayload)
+    if (options.timeout !== undefined) this.#timeout = options.timeout
+    if (options.maxPayload !== undefined) this.#maxPayload = options.maxPayload
+    if (options.errors !== undefined) this.#registry = createErrorRegistry(options.errors)
+    if (options.onProtocolError !== undefined) this.#onProtocolError = options.onProtocolError
+    if (options.onNotifyError !== undefined) this.#onNotifyError = options.onNotifyError
+  }
+
+  get inFlight(): number {
+    return this.#pending.size
+  }
+
+  get closeReason(): Error | undefined {
+    return this.#closeError
+  }
+
+  // --- Outgoing -----------------------------------------------------------------------------------
+
+  call(method: string, args: readonly unknown[], options?: RpcCallOptions): Promise<unknown> {
+    if (this.#closeError) return Promise.reject(this.#closeError)
+    if (typeof method !== 'string') {
+      return Promise.reject(new TypeError(`Expected the method name to be a string, got \`${String(method)}\``))
+    }
+    if (!Array.isArray(args)) {
+      return Promise.reject(new TypeError(`Expected the arguments of ${method}() to be an array, got \`${String(args)}\``))
+    }
+    let timeout = this.#timeout
+    let signal: AbortSignal | undefined
+    if (options !== undefined) {
+      if (options.timeout !== undefined) {
+        try {
+          checkTimeout(options.timeout, 'timeout')
+        } catch (error) {
+          return Promise.reject(error)
+        }
+        timeout = options.timeout
+      }
+      signal = options.signal
+      if (signal?.aborted) return Promise.reject(new RpcAbortError(method, this.#label, signal.reason))
+    }
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(args, this.#maxPayload, 'arguments')
+    } catch (error) {
+      return Promise.reject(this.#toSendError('arguments', method, error))
+    }
+    const id = nanoid()
+    return new Promise((resolve, reject) => {
+      const call = new PendingCall(id, method, resolve, reject, timeout, performance.now() + timeout)
+      this.#pending.add(call)
+      if (signal !== undefined) {
+        call.signal = signal
+        call.onAbort = () => this.#abort(call)
+        signal.addEventListener('abort', call.onAbort, { once: true })
+      }
+      this.#enqueue({ t: 'q', i: id, m: method, a: encoded.v, s: encoded.s }, encoded.size)
+    })
+  }
+
+  notify(method: string, args: readonly unknown[]): void {
+    if (this.#closeError) throw this.#closeError
+    if (typeof method !== 'string') throw new TypeError(`Expected the method name to be a string, got \`${String(method)}\``)
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(args, this.#maxPayload, 'arguments')
+    } catch (error) {
+      throw this.#toSendError('arguments', method, error)
+    }
+    this.#enqueue({ t: 'n', m: method, a: encoded.v, s: encoded.s }, encoded.size)
+  }
+
+  emit(event: string, payload: unknown): void {
+    if (this.#closeError) throw this.#closeError
+    if (typeof event !== 'string') throw new TypeError(`Expected the event name to be a string, got \`${String(event)}\``)
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(payload, this.#maxPayload, 'payload')
+    } catch (error) {
+      throw this.#toSendError('event', event, error)
+    }
+    this.#enqueue({ t: 'e', m: event, a: encoded.v, s: encoded.s }, encoded.size)
+  }
+
+  #toSendError(kind: PayloadKind, method: string, error: unknown): Error {
+    if (error instanceof OversizeValue) return new PayloadTooLargeError(kind, method, this.#label, error.size, this.#maxPayload)
+    if (error instanceof UnencodableValue) {
+      return new EncodeError(kind, method, this.#label, error.reason, error.detail === undefined ? undefined : { cause: error.detail })
+    }
+    return error instanceof Error ? error : new Error(String(error))
+  }
+
+  #abort(call: PendingCall): void {
+    if (this.#pending.take(call.id) === undefined) return
+    const reason = call.signal?.reason
+    call.release()
+    this.#enqueue({ t: 'c', i: call.id }, 32)
+    call.reject(new RpcAbortError(call.method, this.#label, reason))
+    this.#checkIdle()
+  }
+
+  #expire(call: PendingCall): void {
+    call.release()
+    if (!this.#closeError) this.#enqueue({ t: 'c', i: call.id }, 32)
+    call.reject(new RpcTimeoutError(call.method, this.#label, call.timeout))
+    this.#checkIdle()
+  }
+
+  #enqueue(frame: Frame, size: number): void {
+    this.#queue.push(frame)
+    this.#queueBytes += size
+    if (this.#queueBytes >= MAX_PACKET_BYTES) this.#flush()
+    else if (!this.#isFlushScheduled) {
+      this.#isFlushScheduled = true
+      queueMicrotask(this.#flush)
+    }
+  }
+
+  /** Sends every frame queued in this tick as one packet: one `process.send` instead of many. */
+  readonly #flush = (): void => {
+    this.#isFlushScheduled = false
+    const frames = this.#queue
+    if (frames.length === 0) return
+    this.#queue = []
+    this.#queueBytes = 0
+    if (this.#closeError) return
+    try {
+      this.#send(createPacket(frames))
+    } catch (error) {
+      // The transport refused the packet (e.g. the channel closed): the calls in it cannot be
+      // answered, so fail them now rather than at their deadline.
+      for (const frame of frames) {
+        if (frame.t !== 'q') continue
+        const call = this.#pending.take(frame.i)
+        if (call === undefined) continue
+        call.release()
+        call.reject(error)
+      }
+      this.#checkIdle()
+    }
+  }
+
+  // --- Incoming -----------------------------------------------------------------------------------
+
+  receive(message: unknown): boolean {
+    if (typeof message !== 'object' || message === null) return false
+    const version = (message as Record<string, unknown>)[PROTOCOL_TAG]
+    if (version === undefined || !Object.hasOwn(message, PROTOCOL_TAG)) return false
+    if (this.#closeError) return true
+    if (version !== PROTOCOL_VERSION) {
+      this.#reportMalformed(`protocol version ${JSON.stringify(version)} where ${PROTOCOL_VERSION} was expected`)
+      return true
+    }
+    const frames = (message as Record<string, unknown>)['f']
+    if (!Array.isArray(frames)) {
+      this.#reportMalformed('the packet has no frame list')
+      return true
+    }
+    for (const frame of frames as unknown[]) {
+      const problem = checkFrame(frame)
+      if (problem !== undefined) this.#reportMalformed(problem)
+      else this.#handleFrame(frame as Frame)
+      if (this.#closeError) break
+    }
+    return true
+  }
+
+  #reportMalformed(reason: string, cause?: unknown): void {
+    const error = new ProtocolError(messages.malformedMessage(this.#label, reason), cause === undefined ? undefined : { cause })
+    try {
+      this.#onProtocolError(error)
+    } catch (callbackError) {
+      queueMicrotask(() => {
+        throw callbackError
+      })
+    }
+  }
+
+  #handleFrame(frame: Frame): void {
+    switch (frame.t) {
+      case 'q':
+        this.#handleRequest(frame)
+        return
+      case 'r':
+      case 'x': {
+        const call = this.#pending.take(frame.i)
+        // No call: a late reply to a call that timed out or was aborted.
+        if (call === undefined) return
+        call.release()
+        let value: unknown
+        try {
+          value = decodeValue(frame.t === 'r' ? frame.r : frame.e, frame.s)
+        } catch (error) {
+          const problem = messages.malformedMessage(this.#label, `the reply to ${call.method}() could not be decoded`)
+          call.reject(new ProtocolError(problem, { cause: error }))
+          this.#reportMalformed(`the reply to ${call.method}() could not be decoded`, error)
+          this.#checkIdle()
+          return
+        }
+        if (frame.t === 'r') call.resolve(value)
+        else call.reject(deserializeError(value, this.#registry))
+        this.#checkIdle()
+        return
+      }
+      case 'c': {
+        const context = this.#running.get(frame.i)
+        if (context !== undefined) {
+          this.#running.delete(frame.i)
+          context[kCancel](new RpcAbortError(context[kMethod], this.#label, undefined, 'callee'))
+          this.#checkIdle()
+          return
+        }
+        if (this.#held !== undefined) {
+          const index = this.#held.findIndex((held) => held.i === frame.i)
+          if (index !== -1) this.#held.splice(index, 1)
+          this.#checkIdle()
+        }
+        return
+      }
+      case 'n':
+        this.#handleNotify(frame.m, frame.a, frame.s)
+        return
+      case 'e': {
+        let payload: unknown
+        try {
+          payload = decodeValue(frame.a, frame.s)
+        } catch (error) {
+          this.#reportMalformed(`the payload of event ${JSON.stringify(frame.m)} could not be decoded`, error)
+          return
+        }
+        try {
+          this.#onEvent?.(frame.m, payload)
+        } catch (error) {
+          this.#onNotifyError(new Error(`An onEvent listener threw for event ${JSON.stringify(frame.m)}`, { cause: error }), frame.m)
+        }
+        return
+      }
+    }
+  }
+
+  #lookup(method: string): { handler: Handler; Context: ContextClass } | undefined {
+    if (method.startsWith('$')) {
+      const handler = getOwnFunction(this.#internal, method)
+      return handler && { handler, Context: this.#InternalContext }
+    }
+    const handler = getOwnFunction(this.#handlers, method)
+    return handler && this.#Context && { handler, Context: this.#Context }
+  }
+
+  #knownMethods(): string[] {
+    const handlers = this.#handlers ?? {}
+    return Object.keys(handlers).filter((key) => !key.startsWith('$') && getOwnFunction(handlers, key) !== undefined)
+  }
+
+  #handleRequest(frame: RequestFrame): void {
+    const { i: id, m: method } = frame
+    if (this.#held !== undefined && !method.startsWith('$')) {
+      this.#held.push(frame)
+      return
+    }
+    const found = this.#lookup(method)
+    if (found === undefined) {
+      this.#replyError(id, method, new UnknownMethodError(method, this.#knownMethods()))
+      return
+    }
+    let args: unknown
+    try {
+      args = decodeValue(frame.a, frame.s)
+      if (!Array.isArray(args)) throw new TypeError('the arguments are not an array')
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error)
+      this.#replyError(id, method, new ProtocolError(messages.undecodableRequestMessage(method, detail), { cause: error }))
+      this.#reportMalformed(`the arguments of ${method}() could not be decoded`, error)
+      return
+    }
+    const context = new found.Context(method)
+    let result: unknown
+    try {
+      result = found.handler.apply(context, args)
+    } catch (error) {
+      this.#replyError(id, method, error)
+      return
+    }
+    if (!isThenable(result)) {
+      this.#replyValue(id, method, result)
+      return
+    }
+    this.#running.set(id, context)
+    result.then(
+      (value) => {
+        if (context[kCancelled]) return
+        this.#running.delete(id)
+        this.#replyValue(id, method, value)
+        this.#checkIdle()
+      },
+      (error: unknown) => {
+        if (context[kCancelled]) return
+        this.#running.delete(id)
+        this.#replyError(id, method, error)
+        this.#checkIdle()
+      },
+    )
+  }
+
+  #handleNotify(method: string, encodedArgs: unknown, meta: unknown): void {
+    const fail = (error: Error): void => {
+      try {
+        this.#onNotifyError(error, method)
+      } catch (callbackError) {
+        queueMicrotask(() => {
+          throw callbackError
+        })
+      }
+    }
+    const found = this.#lookup(method)
+    if (found === undefined) {
+      fail(new UnknownMethodError(method, this.#knownMethods()))
+      return
+    }
+    let args: unknown
+    try {
+      args = decodeValue(encodedArgs, meta)
+      if (!Array.isArray(args)) throw new TypeError('the arguments are not an array')
+    } catch (error) {
+      this.#reportMalformed(`the arguments of notification ${method}() could not be decoded`, error)
+      return
+    }
+    const failed = (error: unknown): void =>
+      fail(new RemoteError(messages.notificationFailedMessage(method, this.#label), { cause: error }))
+    try {
+      const result = found.handler.apply(new found.Context(method), args)
+      if (isThenable(result)) result.then(undefined, failed)
+    } catch (error) {
+      failed(error)
+    }
+  }
+
+  #replyValue(id: string, method: string, value: unknown): void {
+    if (this.#closeError) return
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(value, this.#maxPayload, 'result')
+    } catch (error) {
+      this.#replyError(id, method, this.#toSendError('result', method, error))
+      return
+    }
+    this.#enqueue({ t: 'r', i: id, r: encoded.v, s: encoded.s }, encoded.size)
+  }
+
+  #replyError(id: string, method: string, thrown: unknown): void {
+    if (this.#closeError) return
+    const error =
+      thrown instanceof Error
+        ? thrown
+        : Object.assign(new RemoteError(messages.nonErrorThrownMessage(method, describeThrown(thrown))), { value: thrown })
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(serializeError(error), this.#maxPayload, 'error')
+    } catch {
+      // A field that cannot travel (a function, a socket…) or a huge one: send the error without
+      // its own fields rather than no answer at all.
+      try {
+        encoded = encodeValue(serializeError(error, false), this.#maxPayload, 'error')
+      } catch (retryError) {
+        encoded = encodeValue(serializeError(this.#toSendError('result', method, retryError), false), this.#maxPayload, 'error')
+      }
+    }
+    this.#enqueue({ t: 'x', i: id, e: encoded.v, s: encoded.s }, encoded.size)
+  }
+
+  setHandlers(handlers: object): void {
+    if (typeof handlers !== 'object' || handlers === null) {
+      throw new TypeError(`Expected \`handlers\` to be an object, got \`${String(handlers)}\``)
+    }
+    if (this.#handlers !== undefined) throw new TypeError('The handlers of this RPC peer are already set; set them once.')
+    this.#handlers = handlers
+    this.#Context = createContextClass(handlers)
+    const held = this.#held
+    this.#held = undefined
+    if (held !== undefined) for (const frame of held) this.#handleRequest(frame)
+    this.#checkIdle()
+  }
+
+  // --- Lifecycle ----------------------------------------------------------------------------------
+
+  onIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  #isIdle(): boolean {
+    return this.#pending.size === 0 && this.#running.size === 0 && (this.#held === undefined || this.#held.length === 0)
+  }
+
+  #checkIdle(): void {
+    if (this.#idleWaiters.length === 0 || !this.#isIdle()) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  close(error: Error): void {
+    if (this.#closeError) return
+    this.#closeError = error
+    this.#queue = []
+    this.#queueBytes = 0
+    for (const call of this.#pending.takeAll()) {
+      call.release()
+      call.reject(error)
+    }
+    for (const context of this.#running.values()) context[kCancel](error)
+    this.#running.clear()
+    if (this.#held !== undefined) this.#held = []
+    this.#checkIdle()
+  }
+}
+
+function describeThrown(value: unknown): string {
+  try {
+    const text = typeof value === 'string' ? JSON.stringify(value) : String(value)
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}

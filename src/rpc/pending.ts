@@ -1,0 +1,100 @@
+/**
+ * Calls sent and not settled, with their deadlines. One unref'd timer serves every deadline: it
+ * is armed for the earliest one and, when it fires, expires what is due and re-arms for the next.
+ * With a uniform timeout new deadlines are always later than the armed one, so a call costs no
+ * timer work at all. A pending call never keeps the process alive.
+ * @internal
+ */
+
+// setTimeout's largest delay (about 24.8 days); longer deadlines re-arm when it fires.
+const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/** One call waiting for its reply. */
+export class PendingCall {
+  /** Set when the call has a signal: removed from it when the call settles. */
+  signal: AbortSignal | undefined = undefined
+  onAbort: (() => void) | undefined = undefined
+
+  constructor(
+    readonly id: string,
+    readonly method: string,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: unknown) => void,
+    /** In ms. `Infinity` for none. */
+    readonly timeout: number,
+    /** `performance.now()` time after which the call expires. */
+    readonly deadline: number,
+  ) {}
+
+  /** Detaches the abort listener; call once the call is settled. */
+  release(): void {
+    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort)
+    this.signal = undefined
+    this.onAbort = undefined
+  }
+}
+
+export class PendingCalls {
+  readonly #calls = new Map<string, PendingCall>()
+  readonly #onExpired: (call: PendingCall) => void
+  #timer: NodeJS.Timeout | undefined = undefined
+  #timerAt = Infinity
+
+  /** `onExpired` gets each call whose deadline passed, already removed. */
+  constructor(onExpired: (call: PendingCall) => void) {
+    this.#onExpired = onExpired
+  }
+
+  get size(): number {
+    return this.#calls.size
+  }
+
+  add(call: PendingCall): void {
+    this.#calls.set(call.id, call)
+    if (call.deadline < this.#timerAt) this.#arm(call.deadline)
+  }
+
+  /** Removes and returns the call, or `undefined` when it already settled (a late reply). */
+  take(id: string): PendingCall | undefined {
+    const call = this.#calls.get(id)
+    if (call !== undefined) this.#calls.delete(id)
+    return call
+  }
+
+  /** Removes and returns every call, and stops the timer. */
+  takeAll(): PendingCall[] {
+    const calls = [...this.#calls.values()]
+    this.#calls.clear()
+    this.#disarm()
+    return calls
+  }
+
+  #arm(at: number): void {
+    this.#disarm()
+    this.#timerAt = at
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(0, Math.ceil(at - performance.now())))
+    this.#timer = setTimeout(this.#sweep, delay)
+    this.#timer.unref()
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#timerAt = Infinity
+  }
+
+  readonly #sweep = (): void => {
+    this.#timer = undefined
+    this.#timerAt = Infinity
+    const now = performance.now()
+    const expired: PendingCall[] = []
+    let next = Infinity
+    for (const call of this.#calls.values()) {
+      if (call.deadline <= now) expired.push(call)
+      else if (call.deadline < next) next = call.deadline
+    }
+    for (const call of expired) this.#calls.delete(call.id)
+    if (next !== Infinity) this.#arm(next)
+    for (const call of expired) this.#onExpired(call)
+  }
+}

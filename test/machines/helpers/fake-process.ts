@@ -27,7 +27,7 @@ export interface FakeBehaviour {
 export interface FakeProcessPool {
   logic: ProcessLogic
   processes: FakeProcess[]
-  /** Finds the process of a slot's incarnation; throws when there is none. */
+  /** Finds the newest process of a slot's incarnation; throws when there is none. */
   get(slotId: string, incarnation: number): FakeProcess
   /** The behaviour used for the next forks; change it between forks to script a scenario. */
   behaviour: FakeBehaviour
@@ -47,7 +47,7 @@ export function createFakeProcessPool(behaviour: FakeBehaviour = {}): FakeProces
     processes: [],
     behaviour,
     get(slotId, incarnation) {
-      const found = pool.processes.find((p) => p.input.slotId === slotId && p.input.incarnation === incarnation)
+      const found = pool.processes.findLast((p) => p.input.slotId === slotId && p.input.incarnation === incarnation)
       if (!found) throw new Error(`no fake process for ${slotId}#${incarnation}`)
       return found
     },

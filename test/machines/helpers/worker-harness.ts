@@ -37,23 +37,38 @@ export interface WorkerHarness {
   stop(): void
 }
 
+// `.provide()` rebuilds the machine (about a millisecond): keep one per pool.
+const provided = new WeakMap<FakeProcessPool, typeof workerMachine>()
+function getProvidedWorker(pool: FakeProcessPool): typeof workerMachine {
+  let machine = provided.get(pool)
+  if (!machine) {
+    machine = workerMachine.provide({ actors: { process: pool.logic } })
+    provided.set(pool, machine)
+  }
+  return machine
+}
+
 /**
  * Starts a worker machine with a fake process under a parent that records what it receives.
+ * Pass a pool to reuse it (its newest process of the incarnation is `process()`).
  *
  * @example
  * const h = startWorkerHarness(COOPERATIVE)
  * h.worker().send({ type: 'stop', reason: 'test' })
  */
-export function startWorkerHarness(behaviour: FakeBehaviour = {}, input: Partial<WorkerInput> = {}): WorkerHarness {
+export function startWorkerHarness(
+  behaviour: FakeBehaviour | FakeProcessPool = {},
+  input: Partial<WorkerInput> = {},
+): WorkerHarness {
   const clock = new SimulatedClock()
-  const pool = createFakeProcessPool(behaviour)
+  const pool = 'logic' in behaviour ? behaviour : createFakeProcessPool(behaviour)
   const parentEvents: AnyEventObject[] = []
   let output: WorkerOutput | undefined
   let lastSnapshot: SnapshotFrom<typeof workerMachine> | undefined
   const parent = createMachine({
     invoke: {
       id: 'worker',
-      src: workerMachine.provide({ actors: { process: pool.logic } }),
+      src: getProvidedWorker(pool),
       input: { ...TEST_WORKER_INPUT, ...input },
       onDone: { actions: ({ event }) => void (output = event.output as WorkerOutput) },
     },

@@ -1,0 +1,15 @@
+/**
+ * Runs every benchmark topic: `npm run bench`. Arguments filter: a topic's name (`rpc`) runs only
+ * that topic; any other word keeps the cases whose name contains it (`npm run bench -- pipelined`).
+ * Each topic is `bench/<topic>.ts` exporting `run(filters)`.
+ */
+import { run as runRpc } from './rpc.js'
+
+const topics: Record<string, (filters: readonly string[]) => Promise<void>> = { rpc: runRpc }
+
+const args = process.argv.slice(2)
+const chosen = args.filter((arg) => arg in topics)
+const filters = args.filter((arg) => !(arg in topics))
+for (const [name, run] of Object.entries(topics)) {
+  if (chosen.length === 0 || chosen.includes(name)) await run(filters)
+}

@@ -89,20 +89,10 @@ export interface XclusterLiveView {
  * await view.close()
  */
 export async function createLiveView(options: XclusterLiveViewOptions): Promise<XclusterLiveView> {
+  assertLiveViewOptions(options)
   const host = options.host ?? DEFAULT_LIVE_VIEW_HOST
   const port = options.port ?? 0
   const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS
-  if (typeof host !== 'string' || host.trim() === '') throw new TypeError(describeBadHost(host))
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new TypeError(describeBadPort(port))
-  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) throw new TypeError(describeBadToken(options.token))
-  if (!Number.isInteger(maxClients) || maxClients < 1) throw new TypeError(describeBadMaxClients(maxClients))
-  if (options.allowedHosts !== undefined && (!Array.isArray(options.allowedHosts) || !options.allowedHosts.every((h) => typeof h === 'string'))) {
-    throw new TypeError(describeBadAllowedHosts(options.allowedHosts))
-  }
-  const machine = options.workerMachine as unknown as { id?: unknown; root?: unknown } | undefined
-  if (!machine || typeof machine.id !== 'string' || machine.root === undefined) throw new TypeError(describeBadMachine(options.workerMachine))
-  assertSafeBinding(host, options.token)
-
   const layout = layoutStatechart(options.workerMachine)
   const svg = renderStatechartSvg(layout)
   const title = options.title ?? 'xcluster live view'
@@ -247,6 +237,30 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
       })
     },
   }
+}
+
+/**
+ * Checks live view options without starting anything, so that `supervise()` can refuse bad
+ * `dashboard` options synchronously. Throws a TypeError naming the bad option, including a
+ * non-loopback `host` without `token`. `createLiveView` runs the same checks.
+ *
+ * @example
+ * assertLiveViewOptions({ host: '0.0.0.0', workerMachine }) // throws: needs a token
+ */
+export function assertLiveViewOptions(options: XclusterLiveViewOptions): void {
+  const host = options.host ?? DEFAULT_LIVE_VIEW_HOST
+  const port = options.port ?? 0
+  const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS
+  if (typeof host !== 'string' || host.trim() === '') throw new TypeError(describeBadHost(host))
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new TypeError(describeBadPort(port))
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) throw new TypeError(describeBadToken(options.token))
+  if (!Number.isInteger(maxClients) || maxClients < 1) throw new TypeError(describeBadMaxClients(maxClients))
+  if (options.allowedHosts !== undefined && (!Array.isArray(options.allowedHosts) || !options.allowedHosts.every((h) => typeof h === 'string'))) {
+    throw new TypeError(describeBadAllowedHosts(options.allowedHosts))
+  }
+  const machine = options.workerMachine as unknown as { id?: unknown; root?: unknown } | undefined
+  if (!machine || typeof machine.id !== 'string' || machine.root === undefined) throw new TypeError(describeBadMachine(options.workerMachine))
+  assertSafeBinding(host, options.token)
 }
 
 const SECURITY_HEADERS = {

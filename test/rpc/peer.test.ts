@@ -1,0 +1,312 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  EncodeError,
+  PayloadTooLargeError,
+  ProtocolError,
+  RemoteError,
+  RpcAbortError,
+  RpcTimeoutError,
+  UnknownMethodError,
+  WorkerExitedError,
+} from '../../src/errors.js'
+import { QuotaError, api, type Sample } from '../fixtures/rpc-contract.js'
+import { killAll, rejectionOf, startWorker, waitFor, type Started } from '../fixtures/rpc-harness.js'
+
+const logs: string[] = []
+let worker: Started
+
+const rpc = suite('rpc peer over a real forked worker')
+
+rpc.before(async () => {
+  worker = startWorker('rpc-echo.ts', {
+    errors: api.errors,
+    handlers: { double: (n: number) => n * 2, log: (line: string) => void logs.push(line) },
+  })
+  await worker.ready
+})
+rpc.after(async () => {
+  worker.child.kill('SIGTERM')
+  assert.equal(await worker.exit, { code: null, signal: 'SIGTERM' })
+})
+
+rpc('calls a worker method and resolves with its result', async () => {
+  assert.is(await worker.peer.call('add', [1, 2]), 3)
+})
+
+rpc('lets the worker call the master back while serving a call', async () => {
+  assert.is(await worker.peer.call('askMasterToDouble', [21]), 42)
+})
+
+rpc('carries Date, Map, Set, BigInt, undefined, RegExp and Error there and back', async () => {
+  const sample: Sample = {
+    date: new Date(Date.UTC(2024, 1, 29)),
+    map: new Map([['a', 1]]),
+    set: new Set(['x']),
+    big: 2n ** 70n,
+    missing: undefined,
+    pattern: /a+b/gi,
+    error: new TypeError('kept'),
+    nested: { list: [1, undefined, 3] },
+  }
+  const back = (await worker.peer.call('echo', [sample])) as Sample
+  const { error, ...rest } = back
+  const { error: _sent, ...expected } = sample
+  assert.equal(rest, expected)
+  assert.ok('missing' in back)
+  assert.instance(error, Error)
+  assert.is(error.name, 'TypeError')
+  assert.is(error.message, 'kept')
+})
+
+rpc("leaves the user's own process.send messages to their own listeners, untouched, both ways", async () => {
+  const received: unknown[] = []
+  const listener = (message: unknown): void => void received.push(message)
+  worker.child.on('message', listener)
+  worker.child.send({ mine: [1, { deep: 'yes' }] })
+  await worker.peer.call('sendOwnMessage', [{ cmd: 'hello', n: 1 }])
+  assert.equal(await worker.peer.call('ownMessages', []), [{ mine: [1, { deep: 'yes' }] }])
+  await waitFor(() => received.some((message) => (message as { cmd?: string }).cmd === 'hello'), 'the user message')
+  assert.equal(received.filter((message) => !('__xcluster' in (message as object))), [{ cmd: 'hello', n: 1 }])
+  assert.is(worker.peer.receive({ cmd: 'hello', n: 1 }), false)
+  worker.child.off('message', listener)
+})
+
+rpc('rejects a call past its deadline with RpcTimeoutError, and the handler sees the cancel', async () => {
+  const error = await rejectionOf(worker.peer.call('wait', [60_000], { timeout: 50 }))
+  assert.instance(error, RpcTimeoutError)
+  assert.is(error.code, 'ERR_RPC_TIMEOUT')
+  assert.is(
+    error.message,
+    'Call wait() to worker 1 timed out after 50 ms without a reply; raise the deadline per call with `.$with({ timeout })` (or per cluster), or find out why the handler is slow.',
+  )
+  assert.is(error.method, 'wait')
+  assert.is(error.timeout, 50)
+  await waitFor(async () => (await worker.peer.call('lastWaitOutcome', [])) === 'ERR_RPC_ABORTED', 'the handler to see the cancel')
+})
+
+rpc('rejects an aborted call with RpcAbortError carrying the reason, and the handler sees the abort', async () => {
+  const controller = new AbortController()
+  const call = worker.peer.call('wait', [60_000], { signal: controller.signal })
+  const reason = new Error('user gave up')
+  setTimeout(() => controller.abort(reason), 30)
+  const error = await rejectionOf(call)
+  assert.instance(error, RpcAbortError)
+  assert.is(error.code, 'ERR_RPC_ABORTED')
+  assert.is(error.message, 'Call wait() to worker 1 was aborted by its AbortSignal before a reply arrived.')
+  assert.is(error.cause, reason)
+  await waitFor(async () => (await worker.peer.call('lastWaitOutcome', [])) === 'ERR_RPC_ABORTED', 'the handler to see the abort')
+  assert.is(worker.peer.inFlight, 0)
+})
+
+rpc('rejects at once when the signal is already aborted', async () => {
+  const error = await rejectionOf(worker.peer.call('add', [1, 2], { signal: AbortSignal.abort('early') }))
+  assert.instance(error, RpcAbortError)
+  assert.is(error.cause, 'early')
+})
+
+rpc('rebuilds a registered error thrown by a handler as its class, with own fields, cause and remote stack', async () => {
+  const error = await rejectionOf(worker.peer.call('throwQuota', [7]))
+  assert.instance(error, QuotaError)
+  assert.is(error.name, 'QuotaError')
+  assert.is(error.message, 'over quota 7')
+  assert.is(error.limit, 7)
+  assert.instance(error.cause, RangeError)
+  assert.is(error.cause.message, 'inner cause')
+  assert.match(error.stack, /^QuotaError: over quota 7\n\s+at .*rpc-echo\.ts/)
+  assert.equal(Object.keys(error), ['limit'])
+})
+
+rpc('delivers an unregistered error as a RemoteError with its name, code and own fields', async () => {
+  const error = await rejectionOf(worker.peer.call('throwUnregistered', []))
+  assert.instance(error, RemoteError)
+  assert.is(error.name, 'UnregisteredError')
+  assert.is(error.message, 'not registered')
+  assert.is(error.code, 'E_CUSTOM')
+  assert.equal(error.detail, { at: new Date(0) })
+  assert.match(error.stack, /rpc-echo\.ts/)
+})
+
+rpc('delivers a thrown non-Error as a RemoteError that carries the value', async () => {
+  const error = await rejectionOf(worker.peer.call('throwString', []))
+  assert.instance(error, RemoteError)
+  assert.is(error.code, 'ERR_REMOTE')
+  assert.is(error.message, 'The handler of throwString() threw a non-Error value: "just a string"')
+  assert.is(error.value, 'just a string')
+})
+
+rpc('treats inherited names (__proto__, constructor, toString, hasOwnProperty) and $-names as unknown methods', async () => {
+  for (const method of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'nope', '$nope']) {
+    const error = await rejectionOf(worker.peer.call(method, []))
+    assert.instance(error, UnknownMethodError)
+    assert.is(error.code, 'ERR_UNKNOWN_METHOD')
+    assert.is(error.method, method)
+    assert.is(
+      error.message,
+      `No handler for ${JSON.stringify(method)}: only own methods of the handlers object passed to serve() can be called ` +
+        '(known: add, echo, wait, lastWaitOutcome, never, throwQuota, throwUnregistered, throwString, bigResult, ' +
+        'unencodableResult, askMasterToDouble, isPolluted, notifyMaster, emitProgress, sendOwnMessage, ownMessages, ' +
+        'sendMalformed, reported); check the contract and the handlers.',
+    )
+  }
+})
+
+rpc('answers the built-in $heartbeat with the worker memory figures', async () => {
+  const sample = (await worker.peer.call('$heartbeat', [])) as { rss: number; heapUsed: number }
+  assert.equal(Object.keys(sample), ['rss', 'heapUsed'])
+  assert.ok(sample.rss > 0 && sample.heapUsed > 0)
+})
+
+rpc('lets payloads with __proto__ keys pollute nothing on either side', async () => {
+  const hostileArgs = '[{"__proto__":{"polluted":"yes"},"a":1}]'
+  // Raw packets, as a hostile peer would send them (our encoder refuses __proto__ keys).
+  worker.child.send(JSON.parse(`{"__xcluster":1,"f":[{"t":"n","m":"echo","a":${hostileArgs}}]}`))
+  worker.child.send(
+    JSON.parse('{"__xcluster":1,"f":[{"t":"n","m":"echo","a":[1],"s":{"values":{"__proto__.polluted":["Date"]}}}]}'),
+  )
+  assert.is(await worker.peer.call('isPolluted', []), false)
+  worker.peer.receive(JSON.parse(`{"__xcluster":1,"f":[{"t":"n","m":"log","a":${hostileArgs}}]}`))
+  worker.peer.receive(
+    JSON.parse('{"__xcluster":1,"f":[{"t":"e","m":"x","a":{},"s":{"values":{"__proto__.polluted":["Date"]}}}]}'),
+  )
+  assert.is(({} as Record<string, unknown>)['polluted'], undefined)
+  const error = await rejectionOf(worker.peer.call('echo', [JSON.parse('{"__proto__":{"polluted":"yes"}}')]))
+  assert.instance(error, EncodeError)
+  assert.is(error.code, 'ERR_ENCODE')
+  assert.is(
+    error.message,
+    'Call echo() to worker 1 was not sent: the value was refused by the encoder (Detected property __proto__. ' +
+      'This is a prototype pollution risk, please remove it from your object.); pass plain data (Date, Map, Set, ' +
+      'BigInt, RegExp, Error, undefined and nested objects/arrays are fine).',
+  )
+  assert.is(worker.protocolErrors.length, 1)
+  worker.protocolErrors.length = 0
+  logs.length = 0
+})
+
+rpc('refuses a 10 MB payload on the sending side with PayloadTooLargeError, and the channel keeps working', async () => {
+  const error = await rejectionOf(worker.peer.call('echo', ['x'.repeat(10 * 1024 * 1024)]))
+  assert.instance(error, PayloadTooLargeError)
+  assert.is(error.code, 'ERR_PAYLOAD_TOO_LARGE')
+  assert.is(
+    error.message,
+    'Call echo() to worker 1 was not sent: its arguments encode to 10485764 bytes, over the 4194304-byte limit; ' +
+      'send less per call (e.g. a file path or a chunk) or raise `maxPayload`.',
+  )
+  assert.equal([error.size, error.limit, error.kind], [10485764, 4194304, 'arguments'])
+  const tooBig = await rejectionOf(worker.peer.call('bigResult', [5 * 1024 * 1024]))
+  assert.instance(tooBig, PayloadTooLargeError)
+  assert.is(
+    tooBig.message,
+    'The reply to bigResult() was not sent: the handler\'s result encodes to 5242882 bytes, over the 4194304-byte ' +
+      'limit; return less per call or raise `maxPayload` on the side that serves it.',
+  )
+  assert.is(await worker.peer.call('add', [2, 2]), 4)
+})
+
+rpc('refuses an unencodable argument or result with EncodeError, and the channel keeps working', async () => {
+  const error = await rejectionOf(worker.peer.call('echo', [{ ok: 1, run: () => 1 }]))
+  assert.instance(error, EncodeError)
+  assert.is(error.code, 'ERR_ENCODE')
+  assert.is(
+    error.message,
+    'Call echo() to worker 1 was not sent: arguments[0].run is a function, which cannot be encoded; pass plain data ' +
+      '(Date, Map, Set, BigInt, RegExp, Error, undefined and nested objects/arrays are fine).',
+  )
+  const symbolError = await rejectionOf(worker.peer.call('echo', [new Map([['k', Symbol('s')]])]))
+  assert.match(symbolError.message, 'arguments[0]["<map value 0>"] is a symbol, which cannot be encoded')
+  const resultError = await rejectionOf(worker.peer.call('unencodableResult', []))
+  assert.instance(resultError, EncodeError)
+  assert.is(
+    resultError.message,
+    'The reply to unencodableResult() was not sent: result.callback is a function, which cannot be encoded; handlers must return plain data.',
+  )
+  assert.is(await worker.peer.call('add', [3, 3]), 6)
+})
+
+rpc('reports and drops a malformed packet on either side, and the channel keeps working', async () => {
+  await worker.peer.call('sendMalformed', [])
+  await waitFor(() => worker.protocolErrors.length === 1, 'the protocol error')
+  const [error] = worker.protocolErrors
+  assert.instance(error, ProtocolError)
+  assert.is((error as ProtocolError).code, 'ERR_PROTOCOL')
+  assert.is(
+    error!.message,
+    'Dropped a malformed xcluster message from worker 1: unknown frame type "zz". The channel keeps working; check ' +
+      'that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.',
+  )
+  worker.child.send({ __xcluster: 1, f: 'not a list' })
+  worker.child.send({ __xcluster: 2, f: [] })
+  const reported = await waitFor(async () => {
+    const list = (await worker.peer.call('reported', [])) as string[]
+    return list.length >= 2 && list
+  }, 'the worker to report')
+  assert.equal(reported.slice(-2), [
+    'ProtocolError ERR_PROTOCOL: Dropped a malformed xcluster message from the master: the packet has no frame list. ' +
+      'The channel keeps working; check that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.',
+    'ProtocolError ERR_PROTOCOL: Dropped a malformed xcluster message from the master: protocol version 2 where 1 was ' +
+      'expected. The channel keeps working; check that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.',
+  ])
+  worker.protocolErrors.length = 0
+  assert.is(await worker.peer.call('add', [4, 4]), 8)
+})
+
+rpc('delivers notifications both ways and typed events to the master', async () => {
+  worker.peer.notify('notifyMaster', ['from a notification'])
+  await worker.peer.call('notifyMaster', ['from a call'])
+  await waitFor(() => logs.length === 2, 'two log notifications')
+  assert.equal(logs.sort(), ['from a call', 'from a notification'])
+  await worker.peer.call('emitProgress', [7])
+  await waitFor(() => worker.events.length === 1, 'the event')
+  assert.equal(worker.events, [['progress', { done: 7 }]])
+  worker.peer.notify('noSuchMethod', [])
+  const reported = await waitFor(async () => {
+    const list = (await worker.peer.call('reported', [])) as string[]
+    return list.find((line) => line.startsWith('UnknownMethodError'))
+  }, 'the unknown notification to be reported')
+  assert.match(reported, 'UnknownMethodError ERR_UNKNOWN_METHOD: No handler for "noSuchMethod"')
+})
+
+rpc('counts calls in flight and resolves onIdle once they settle', async () => {
+  const calls = [worker.peer.call('wait', [50]), worker.peer.call('add', [1, 1])]
+  assert.is(worker.peer.inFlight, 2)
+  await worker.peer.onIdle()
+  assert.is(worker.peer.inFlight, 0)
+  assert.equal(await Promise.all(calls), ['waited', 2])
+})
+
+rpc.run()
+
+// ---
+
+const exits = suite('rpc peer when a worker dies')
+
+exits.after.each(killAll)
+
+exits('rejects all 100 calls in flight with the WorkerExitedError when the worker is SIGKILLed', async () => {
+  const started = startWorker('rpc-echo.ts', { errors: api.errors }, 3)
+  await started.ready
+  const calls = Array.from({ length: 100 }, (_, index) => rejectionOf(started.peer.call(index % 2 ? 'never' : 'wait', [60_000])))
+  assert.is(started.peer.inFlight, 100)
+  await new Promise((resolve) => setImmediate(resolve))
+  started.child.kill('SIGKILL')
+  assert.equal(await started.exit, { code: null, signal: 'SIGKILL' })
+  const errors = await Promise.all(calls)
+  assert.is(errors.length, 100)
+  const [first] = errors
+  assert.instance(first, WorkerExitedError)
+  assert.ok(errors.every((error) => error === first))
+  assert.is(first.code, 'ERR_WORKER_EXITED')
+  assert.equal([first.workerId, first.pid, first.exitCode, first.signal], [3, started.child.pid, null, 'SIGKILL'])
+  assert.is(
+    first.message,
+    `Worker 3 (pid ${started.child.pid}) exited with signal SIGKILL while the call was pending; the call was not ` +
+      'answered. Retry it if it is idempotent (the supervisor restarts workers per its policy).',
+  )
+  assert.is(started.peer.inFlight, 0)
+  assert.is(await rejectionOf(started.peer.call('add', [1, 2])), first)
+  assert.throws(() => started.peer.notify('add', [1, 2]), (error: unknown) => error === first)
+  await started.peer.onIdle()
+})
+
+exits.run()

@@ -1,0 +1,30 @@
+// The public surface of xcluster's master side. Worker files import from `xcluster/worker`.
+export { supervise, SupervisedCluster } from './supervisor/supervise.js'
+export type { ReloadOptions } from './supervisor/supervise.js'
+export type { SuperviseOptions, DashboardOptions, InspectObserver, AnyContract } from './supervisor/supervise-options.js'
+export type { RestartOptions, HealthOptions } from './supervisor/settings.js'
+export type { ClusterWorker } from './supervisor/cluster.js'
+export type { ClusterEvents, WorkerExitEvent, WorkerRestartEvent, CrashRecord } from './supervisor/events.js'
+export type { TransitionEvent, WorkerInfo } from './supervisor/worker-table.js'
+export type { CallOptions } from './supervisor/channel.js'
+export { defineContract } from './rpc/contract.js'
+export type { Contract, Settled, WorkerApi, MasterApi, WorkerHandlers, MasterHandlers, ContractEvents, CallProxy } from './rpc/contract.js'
+export {
+  XclusterError,
+  RpcTimeoutError,
+  RpcAbortError,
+  RemoteError,
+  UnknownMethodError,
+  PayloadTooLargeError,
+  EncodeError,
+  ProtocolError,
+  RpcClosedError,
+  WorkerExitedError,
+  WorkerDrainingError,
+  NoWorkerError,
+  MasterExitedError,
+} from './errors.js'
+export { SupervisorFailedError, ReloadFailedError, ClusterStoppedError, WorkerNotFoundError } from './supervisor/errors.js'
+export { createLiveView } from './inspect/live-view.js'
+export { combineInspectors } from './inspect/combine-inspectors.js'
+export type { XclusterLiveView, XclusterLiveViewOptions } from './inspect/live-view.js'

@@ -1,0 +1,145 @@
+import type { RpcPeer } from '../rpc/peer.js'
+import { RpcAbortError, RpcTimeoutError, WorkerDrainingError } from '../errors.js'
+
+/** Per-call options the master accepts on every proxy. */
+export interface CallOptions {
+  timeout?: number
+  signal?: AbortSignal
+}
+
+/**
+ * Where a worker stands for calls: `starting` holds them until it listens, `accepting` sends
+ * them, `draining` refuses new ones while in-flight ones finish, `closed` rejects with the
+ * reason it closed (a `WorkerExitedError` once the process is gone).
+ */
+export type ChannelState = 'starting' | 'accepting' | 'draining' | 'closed'
+
+interface HeldCall {
+  method: string
+  args: unknown[]
+  deadline: number
+  signal: AbortSignal | undefined
+  resolve(value: unknown): void
+  reject(error: unknown): void
+  release(): void
+}
+
+/** The master's end of one worker's RPC channel, gated by the worker's lifecycle. */
+export class WorkerChannel {
+  readonly workerId: number
+  readonly pid: number
+  readonly slotId: string
+  readonly peer: RpcPeer
+  readonly #defaultTimeout: number
+  readonly #label: string
+  #state: ChannelState = 'starting'
+  #held = new Set<HeldCall>()
+  #closeReason: Error | undefined
+  #onAccept: () => void
+
+  constructor(init: { workerId: number; pid: number; slotId: string; peer: RpcPeer; defaultTimeout: number; onAccept(): void }) {
+    this.workerId = init.workerId
+    this.pid = init.pid
+    this.slotId = init.slotId
+    this.peer = init.peer
+    this.#defaultTimeout = init.defaultTimeout
+    this.#label = `worker ${init.workerId} (pid ${init.pid})`
+    this.#onAccept = init.onAccept
+  }
+
+  get state(): ChannelState {
+    return this.#state
+  }
+
+  /** Calls sent and not settled, plus calls held until the worker listens. */
+  get inFlight(): number {
+    return this.peer.inFlight + this.#held.size
+  }
+
+  call(method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+    switch (this.#state) {
+      case 'accepting':
+        return this.peer.call(method, args, options)
+      case 'starting':
+        return this.#hold(method, args, options)
+      case 'draining':
+        return Promise.reject(new WorkerDrainingError({ workerId: this.workerId, method }))
+      case 'closed':
+        return Promise.reject(this.#closeReason)
+    }
+  }
+
+  /** The worker listens: send what was held, each with the time its deadline has left. */
+  accept(): void {
+    if (this.#state !== 'starting') return
+    this.#state = 'accepting'
+    const now = Date.now()
+    for (const held of this.#held) {
+      held.release()
+      this.peer
+        .call(held.method, held.args, { timeout: Math.max(1, held.deadline - now), signal: held.signal })
+        .then(held.resolve, held.reject)
+    }
+    this.#held.clear()
+    this.#onAccept()
+  }
+
+  /** Refuse new calls; resolve once every call in flight, in either direction, has settled. */
+  drain(): Promise<void> {
+    if (this.#state === 'closed') return Promise.resolve()
+    this.#state = 'draining'
+    this.#rejectHeld((held) => new WorkerDrainingError({ workerId: this.workerId, method: held.method }))
+    return this.peer.onIdle()
+  }
+
+  /** Reject everything pending with `reason` at once; later calls reject with it too. */
+  close(reason: Error): void {
+    if (this.#state === 'closed') return
+    this.#state = 'closed'
+    this.#closeReason = reason
+    this.#rejectHeld(() => reason)
+    this.peer.close(reason)
+  }
+
+  #hold(method: string, args: unknown[], options: CallOptions): Promise<unknown> {
+    const { signal } = options
+    if (signal?.aborted) return Promise.reject(new RpcAbortError(method, this.#label, signal.reason))
+    const timeout = options.timeout ?? this.#defaultTimeout
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        held.release()
+        this.#held.delete(held)
+        reject(new RpcAbortError(method, this.#label, signal?.reason))
+      }
+      const timer = setTimeout(() => {
+        held.release()
+        this.#held.delete(held)
+        reject(new RpcTimeoutError(method, this.#label, timeout))
+      }, timeout)
+      // A held call must never keep the master alive on its own.
+      timer.unref()
+      const held: HeldCall = {
+        method,
+        args,
+        deadline: Date.now() + timeout,
+        signal,
+        resolve,
+        reject,
+        release() {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+        },
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#held.add(held)
+    })
+  }
+
+  #rejectHeld(reasonFor: (held: HeldCall) => Error): void {
+    for (const held of this.#held) {
+      held.release()
+      held.reject(reasonFor(held))
+    }
+    this.#held.clear()
+  }
+}

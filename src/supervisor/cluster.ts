@@ -1,0 +1,296 @@
+import { EventEmitter } from 'node:events'
+import type { Worker } from 'node:cluster'
+import { type Actor, type InspectionEvent, createActor } from 'xstate'
+import { createSupervisorMachine } from '../../machines/supervisor.js'
+import { workerMachine } from '../../machines/worker.js'
+import { createLiveView, type XclusterLiveView } from '../inspect/live-view.js'
+import { assertSafeBinding } from '../inspect/security.js'
+import type { ProcessInput, SupervisorInput } from '../../machines/types.js'
+import { ClusterStoppedError, ReloadFailedError, SupervisorFailedError, WorkerNotFoundError } from './errors.js'
+import { createRpcPeer } from '../rpc/peer.js'
+import { WorkerChannel } from './channel.js'
+import type { ClusterEvents, CrashRecord, WorkerExitEvent } from './events.js'
+import type { ForkSettings } from './fork.js'
+import { createProcessLogic, type ProcessHost } from './process-actor.js'
+import { CallRouter } from './router.js'
+import type { ResolvedOptions } from './supervise-options.js'
+import { type TransitionEvent, type WorkerInfo, WorkerTable } from './worker-table.js'
+
+const TRANSITIONS_KEPT = 20 // per slot, for crash records
+
+/** A worker as `cluster.workers()` lists it: lifecycle plus call and restart figures. */
+export interface ClusterWorker extends WorkerInfo {
+  inFlight: number
+  restarts: number
+}
+
+/**
+ * The runtime core behind `supervise()`: runs the supervisor machine with the real process
+ * actor, keeps the worker table from inspection events and routes calls. It trusts its
+ * options; `supervise()` validated them.
+ * @internal
+ */
+export class ClusterCore {
+  readonly events = new EventEmitter<ClusterEvents>()
+  readonly router: CallRouter
+  readonly table = new WorkerTable()
+  readonly #options: ResolvedOptions
+  readonly #actor: Actor<ReturnType<typeof createSupervisorMachine>>
+  readonly #generations = new Map<number, ForkSettings>()
+  readonly #history = new Map<string, TransitionEvent[]>()
+  readonly #restarts = new Map<string, number>()
+  readonly #heartbeats = new Map<number, CrashRecord['lastHeartbeat']>()
+  readonly #readyWaiters = new Set<() => void>()
+  readonly #stopped: Promise<void>
+  readonly #liveView: Promise<XclusterLiveView> | undefined
+  #liveViewObserver: ((event: InspectionEvent) => void) | undefined
+  #generation = 0
+  #end: { error?: Error; reason: string } | undefined
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options
+    this.router = new CallRouter(options.callTimeout)
+    this.#generations.set(0, options.fork)
+    if (options.dashboard) {
+      // Refuse a public bind without a token now, not in a rejected promise nobody awaits.
+      assertSafeBinding(options.dashboard.host ?? '127.0.0.1', options.dashboard.token)
+      this.#liveView = createLiveView({
+        ...options.dashboard,
+        workerMachine,
+        getStats: () => this.workers().flatMap((w) => (w.workerId === null ? [] : [{ workerId: w.workerId, inFlight: w.inFlight, restarts: w.restarts }])),
+      })
+      this.#liveView.then((view) => (this.#liveViewObserver = view.observer)).catch(() => {})
+    }
+    const machine = createSupervisorMachine({ process: createProcessLogic(this.#createHost()) })
+    const input: SupervisorInput = {
+      count: options.count,
+      policy: options.restart,
+      timeouts: options.timeouts,
+      health: options.health,
+      reload: options.reload,
+    }
+    this.#actor = createActor(machine, { input, inspect: (event) => this.#inspect(event) })
+    this.#stopped = new Promise<void>((resolve, reject) => {
+      this.#actor.on('stopped', (event) => {
+        this.#finish({ reason: event.reason })
+        resolve()
+      })
+      this.#actor.on('failed', (event) => {
+        const error = new SupervisorFailedError(event)
+        this.#finish({ error, reason: event.reason })
+        this.events.emit('failed', error)
+        reject(error)
+      })
+      // An error thrown inside a machine must not take the master down: fail the cluster instead.
+      this.#actor.subscribe({
+        error: (cause) => {
+          const error = new SupervisorFailedError({ reason: `supervisor machine error: ${(cause as Error)?.message}`, cause })
+          this.#finish({ error, reason: error.message })
+          this.#actor.stop()
+          reject(error)
+        },
+      })
+    })
+    // onStopped() may never be awaited; a failure is also reported through the 'failed' event.
+    this.#stopped.catch(() => {})
+    // The parent hears of an exit before the worker's own final snapshot is inspected: wait a
+    // microtask so that the 'transition' to `exited` comes first, and the crash record holds it.
+    this.#actor.on('worker.exit', (event) =>
+      queueMicrotask(() => {
+        const { type: _type, ...exit } = event
+        this.#onExit(exit)
+      }),
+    )
+    this.#actor.on('worker.restart', (event) => {
+      this.#restarts.set(event.slotId, (this.#restarts.get(event.slotId) ?? 0) + 1)
+      this.events.emit('restart', event)
+    })
+    this.#actor.on('worker.replace', (event) => this.events.emit('replace', event))
+  }
+
+  /**
+   * Start the supervisor in a microtask, so that listeners attached right after `supervise()`
+   * returns see the very first transitions; with a live view, once it serves.
+   */
+  start(): void {
+    if (!this.#liveView) return queueMicrotask(() => this.#actor.start())
+    this.#liveView.then(
+      () => this.#actor.start(),
+      (error: Error) => {
+        process.emitWarning(`xcluster: the live view could not start (${error.message}); the cluster runs without it`)
+        this.#actor.start()
+      },
+    )
+  }
+
+  dashboardUrl(): Promise<string> {
+    if (!this.#liveView) return Promise.reject(new TypeError('cluster.dashboardUrl(): the live view is off; pass `dashboard: true` (or { port, host, token }) to supervise()'))
+    return this.#liveView.then((view) => view.url)
+  }
+
+  get isRunning(): boolean {
+    return this.#end === undefined
+  }
+
+  workers(): ClusterWorker[] {
+    return this.table.list().map((info) => ({
+      ...info,
+      inFlight: info.workerId === null ? 0 : (this.router.get(info.workerId)?.inFlight ?? 0),
+      restarts: this.#restarts.get(info.slotId) ?? 0,
+    }))
+  }
+
+  channel(workerId: number): WorkerChannel {
+    const channel = this.router.get(workerId)
+    if (!channel) throw new WorkerNotFoundError(workerId, [...this.router.channels()].map((c) => c.workerId))
+    return channel
+  }
+
+  onReady(): Promise<void> {
+    if (this.#end) return Promise.reject(this.#end.error ?? new ClusterStoppedError(this.#end.reason))
+    if (this.#isReady()) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.#end) {
+          this.#readyWaiters.delete(check)
+          reject(this.#end.error ?? new ClusterStoppedError(this.#end.reason))
+        } else if (this.#isReady()) {
+          this.#readyWaiters.delete(check)
+          resolve()
+        }
+      }
+      this.#readyWaiters.add(check)
+    })
+  }
+
+  onStopped(): Promise<void> {
+    return this.#stopped
+  }
+
+  stop(reason: string): Promise<void> {
+    if (this.#end) return this.#end.error ? Promise.resolve() : this.#stopped
+    this.#actor.send({ type: 'stop', reason })
+    return this.#stopped.catch(() => {})
+  }
+
+  reload(fork?: Partial<Pick<ForkSettings, 'env' | 'args' | 'execArgv'>>): Promise<void> {
+    if (this.#end) return Promise.reject(this.#end.error ?? new ClusterStoppedError(this.#end.reason))
+    const next = this.#generation + 1
+    const previous = this.#generations.get(this.#generation)!
+    this.#generations.set(next, { ...previous, ...fork, env: { ...previous.env, ...fork?.env } })
+    return new Promise((resolve, reject) => {
+      const offDone = this.#once('reload.done', (event) => {
+        this.#generation = event.generation
+        offFailed()
+        resolve()
+      })
+      const offFailed = this.#once('reload.failed', (event) => {
+        offDone()
+        reject(new ReloadFailedError(event.reason))
+      })
+      this.#actor.send({ type: 'reload' })
+    })
+  }
+
+  #once<T extends 'reload.done' | 'reload.failed'>(type: T, handler: (event: any) => void): () => void {
+    const subscription = this.#actor.on(type, (event) => {
+      subscription.unsubscribe()
+      handler(event)
+    })
+    return () => subscription.unsubscribe()
+  }
+
+  #isReady(): boolean {
+    return this.table.countIn('listening') >= this.#options.count
+  }
+
+  #finish(end: { error?: Error; reason: string }): void {
+    if (this.#end) return
+    this.#end = end
+    this.router.close(end.error ?? new ClusterStoppedError(end.reason))
+    for (const check of [...this.#readyWaiters]) check()
+    if (!end.error) this.events.emit('stopped', { reason: end.reason })
+    this.#liveView?.then((view) => view.close()).catch(() => {})
+  }
+
+  #inspect(event: InspectionEvent): void {
+    const transition = this.table.observe(event)
+    if (transition) {
+      const history = this.#history.get(transition.slotId) ?? []
+      history.push(transition)
+      if (history.length > TRANSITIONS_KEPT) history.shift()
+      this.#history.set(transition.slotId, history)
+      this.events.emit('transition', transition)
+      for (const check of [...this.#readyWaiters]) check()
+    }
+    this.#liveViewObserver?.(event)
+    this.#options.inspect?.(event)
+  }
+
+  #onExit(event: WorkerExitEvent): void {
+    if (!event.expected) {
+      const heartbeat = event.workerId === null ? null : (this.#heartbeats.get(event.workerId) ?? null)
+      event.crash = {
+        transitions: [...(this.#history.get(event.slotId) ?? [])].filter((t) => t.incarnation === event.incarnation),
+        callsInFlight: this.#lastInFlight.get(event.workerId ?? -1) ?? [],
+        lastHeartbeat: heartbeat,
+      }
+    }
+    if (event.workerId !== null) {
+      this.#heartbeats.delete(event.workerId)
+      this.#lastInFlight.delete(event.workerId)
+    }
+    this.events.emit('exit', event)
+  }
+
+  /** Calls in flight on each channel when it closed, kept for the crash record. */
+  readonly #lastInFlight = new Map<number, CrashRecord['callsInFlight']>()
+
+  #createHost(): ProcessHost {
+    const options = this.#options
+    return {
+      heartbeatInterval: options.health.heartbeatInterval,
+      settingsFor: (generation) => this.#generations.get(generation) ?? this.#generations.get(this.#generation)!,
+      openChannel: (worker: Worker, input: ProcessInput, onReady: () => void) => {
+        const pid = worker.process.pid ?? -1
+        const channel: WorkerChannel = new WorkerChannel({
+          workerId: worker.id,
+          pid,
+          slotId: input.slotId,
+          defaultTimeout: options.callTimeout,
+          onAccept: () => this.router.wake(),
+          peer: createRpcPeer({
+            send: (message) => worker.send(message as never),
+            handlers: options.handlers,
+            internal: { $ready: onReady },
+            timeout: options.callTimeout,
+            maxPayload: options.maxPayload,
+            errors: options.errors,
+            label: `worker ${worker.id} (pid ${pid})`,
+            onEvent: (name, payload) => this.events.emit('event', worker.id, name, payload),
+            onProtocolError: (error) => this.events.emit('protocol-error', worker.id, error),
+          }),
+        })
+        this.router.add(channel)
+        return channel
+      },
+      releaseChannel: (channel, reason) => {
+        const now = Date.now()
+        this.#lastInFlight.set(
+          channel.workerId,
+          pendingCallsOf(channel).map((call) => ({ method: call.method, ageMs: now - call.startedAt })),
+        )
+        channel.close(reason)
+        this.router.remove(channel.workerId)
+      },
+      deliverUserMessage: (workerId, message) => this.events.emit('message', workerId, message),
+      recordHeartbeat: (workerId, sample) => this.#heartbeats.set(workerId, { ...sample, at: Date.now() }),
+    }
+  }
+}
+
+/** TODO(rpc): replace with peer.pendingCalls() once the peer exposes it. */
+function pendingCallsOf(channel: WorkerChannel): Array<{ method: string; startedAt: number }> {
+  const peer = channel.peer as { pendingCalls?: () => Array<{ method: string; startedAt: number }> }
+  return peer.pendingCalls?.() ?? []
+}

@@ -1,0 +1,55 @@
+import type { ExitInfo } from '../../machines/types.js'
+import type { TransitionEvent } from './worker-table.js'
+
+/** A worker process ended. */
+export interface WorkerExitEvent {
+  slotId: string
+  incarnation: number
+  generation: number
+  pid: number | null
+  workerId: number | null
+  exit: ExitInfo
+  /** The supervisor asked for it (stop, reload, replacement). */
+  expected: boolean
+  /** It ended before it ever listened. */
+  startFailed: boolean
+  reason: string
+  /** For an unexpected exit: what the master knew of the worker when it died. */
+  crash?: CrashRecord
+}
+
+/** What the master knew of a worker that died unexpectedly. */
+export interface CrashRecord {
+  /** Its last lifecycle transitions, oldest first. */
+  transitions: TransitionEvent[]
+  /** Calls that were in flight to it when it died. */
+  callsInFlight: Array<{ method: string; ageMs: number }>
+  /** The last heartbeat it answered, if any. */
+  lastHeartbeat: { rss: number; heapUsed: number; at: number } | null
+}
+
+/** The supervisor scheduled a restart. */
+export interface WorkerRestartEvent {
+  slotId: string
+  attempt: number
+  /** Backoff before the fork, in ms. */
+  delay: number
+  reason: string
+}
+
+/** The events a `SupervisedCluster` emits, by name. */
+export interface ClusterEvents {
+  transition: [event: TransitionEvent]
+  exit: [event: WorkerExitEvent]
+  restart: [event: WorkerRestartEvent]
+  replace: [event: { slotId: string; reason: string }]
+  /** The restart budget was spent; the cluster is stopping every worker. */
+  failed: [error: Error]
+  stopped: [event: { reason: string }]
+  /** A typed event emitted by a worker (`link.emit(name, payload)`). */
+  event: [workerId: number, name: string, payload: unknown]
+  /** A worker's own `process.send()` message that is not an xcluster envelope, untouched. */
+  message: [workerId: number, message: unknown]
+  /** A malformed envelope from a worker: reported and dropped. */
+  'protocol-error': [workerId: number, error: Error]
+}

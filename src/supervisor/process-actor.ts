@@ -1,0 +1,95 @@
+import type { Worker } from 'node:cluster'
+import type { Address } from 'node:cluster'
+import { fromCallback } from 'xstate'
+import type { HealthSample, ProcessCommand, ProcessEvent, ProcessInput } from '../../machines/types.js'
+import { WorkerExitedError } from '../errors.js'
+import type { WorkerChannel } from './channel.js'
+import { type ForkSettings, forkWorker } from './fork.js'
+import { startHeartbeat } from './heartbeat.js'
+
+/** What the process actor needs from the supervisor runtime around it. */
+export interface ProcessHost {
+  settingsFor(generation: number): ForkSettings
+  heartbeatInterval: number
+  /** Create the RPC channel of a freshly forked worker; `onReady` fires on the worker's `ready()`. */
+  openChannel(worker: Worker, input: ProcessInput, onReady: () => void): WorkerChannel
+  /** The process is gone: reject what is pending on its channel with `reason` and forget it. */
+  releaseChannel(channel: WorkerChannel, reason: Error): void
+  /** Keep the last heartbeat sample, for the crash record. */
+  recordHeartbeat(workerId: number, sample: HealthSample): void
+  /** A message that is not an xcluster envelope: the user's own, passed on untouched. */
+  deliverUserMessage(workerId: number, message: unknown): void
+}
+
+/** "127.0.0.1:3000", a pipe path, or null when cluster reports no address. */
+function formatAddress(address: Address | undefined): string | null {
+  if (!address) return null
+  if (address.addressType === -1) return String(address.address)
+  const host = address.address ?? '*'
+  return `${host.includes(':') ? `[${host}]` : host}:${address.port}`
+}
+
+/**
+ * The real `process` actor: forks one cluster worker and turns that Worker's own events into
+ * machine events, so nothing has to route cluster events by id. It obeys the machine's
+ * commands, and kills the process if the machine stops while it still runs.
+ */
+export function createProcessLogic(host: ProcessHost) {
+  return fromCallback<ProcessCommand, ProcessInput>(({ input, sendBack, receive }) => {
+    const report = (event: ProcessEvent) => sendBack(event)
+    let worker: Worker
+    try {
+      worker = forkWorker(host.settingsFor(input.generation), input)
+    } catch (error) {
+      report({ type: 'process.error', message: `fork failed: ${(error as Error).message}` })
+      return
+    }
+    const pid = worker.process.pid ?? -1
+    let hasExited = false
+    let stopHeartbeat = () => {}
+    const channel = host.openChannel(worker, input, () => report({ type: 'process.ready' }))
+
+    worker.on('message', (message: unknown) => {
+      if (!channel.peer.receive(message)) host.deliverUserMessage(worker.id, message)
+    })
+    worker.on('online', () => report({ type: 'process.online' }))
+    worker.on('listening', (address: Address) => report({ type: 'process.listening', address: formatAddress(address) }))
+    worker.on('disconnect', () => report({ type: 'process.disconnect' }))
+    // EPIPE and similar channel errors arrive here; the exit that follows settles everything.
+    worker.on('error', (error: Error) => report({ type: 'process.error', message: error.message }))
+    worker.on('exit', (code: number | null, signal: string | null) => {
+      hasExited = true
+      stopHeartbeat()
+      host.releaseChannel(channel, new WorkerExitedError({ workerId: worker.id, pid, exitCode: code, signal }))
+      report({ type: 'process.exit', code, signal })
+    })
+    report({ type: 'process.fork', pid, workerId: worker.id })
+
+    receive((command) => {
+      switch (command.type) {
+        case 'accept':
+          channel.accept()
+          stopHeartbeat = startHeartbeat(channel, host.heartbeatInterval, (event) => {
+            if (event.type === 'process.heartbeat') host.recordHeartbeat(worker.id, event.sample)
+            report(event)
+          })
+          break
+        case 'drain':
+          stopHeartbeat()
+          channel.drain().then(() => report({ type: 'process.drained' }))
+          break
+        case 'disconnect':
+          if (worker.isConnected()) worker.disconnect()
+          break
+        case 'signal':
+          if (!hasExited) worker.process.kill(command.signal)
+          break
+      }
+    })
+
+    return () => {
+      stopHeartbeat()
+      if (!hasExited) worker.process.kill('SIGKILL')
+    }
+  })
+}

@@ -1,0 +1,135 @@
+import type { InspectionEvent, Observer } from 'xstate'
+import type { WorkerTimeouts } from '../../machines/types.js'
+import type { Contract, MasterHandlers } from '../rpc/contract.js'
+import type { ErrorClass } from '../rpc/serialize-error.js'
+import type { ForkSettings } from './fork.js'
+import { checkDuration, checkInteger, describeValue, mergeSection } from './options.js'
+import {
+  DEFAULT_CALL_TIMEOUT,
+  DEFAULT_MAX_PAYLOAD,
+  type HealthOptions,
+  type RestartOptions,
+  resolveCount,
+  resolveForkSettings,
+  resolveHealth,
+  resolveRestart,
+  resolveTimeouts,
+} from './settings.js'
+
+/** Any contract, whatever its shape. */
+// biome-ignore lint: the shape is only a type parameter
+export type AnyContract = Contract<any>
+
+/** An XState inspection observer, as `createActor(machine, { inspect })` takes it. */
+export type InspectObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+
+/** Options of the local live view (`dashboard`). */
+export interface DashboardOptions {
+  /** @default 0 (any free port; read `cluster.dashboardUrl()`) */
+  port?: number
+  /** Binding to anything but loopback requires `token`. @default '127.0.0.1' */
+  host?: string
+  /** Required to open the view when set (`?token=`). */
+  token?: string
+}
+
+/** Options of `supervise()`. */
+export interface SuperviseOptions<C extends AnyContract = AnyContract> {
+  /** The worker's entry file: a path or a file: URL. A `.ts` file works when the master runs under tsx. */
+  worker: string | URL
+  /** How many workers to keep running. @default os.availableParallelism() */
+  count?: number
+  /** The contract both sides share (`defineContract()`); types the proxies. */
+  contract?: C
+  /** The master's side of the contract: methods the workers may call. */
+  handlers?: MasterHandlers<C>
+  /** Arguments passed to every worker. @default [] */
+  args?: string[]
+  /** Node flags of the workers. @default process.execArgv */
+  execArgv?: string[]
+  /** Extra environment variables, over the master's own. */
+  env?: Record<string, string | undefined>
+  /** Pipe the workers' stdout/stderr to the master instead of sharing them. @default false */
+  silent?: boolean
+  restart?: Partial<Omit<RestartOptions, 'backoff'>> & { backoff?: Partial<RestartOptions['backoff']> }
+  timeouts?: Partial<WorkerTimeouts>
+  health?: Partial<HealthOptions>
+  reload?: {
+    /** How many workers a rolling reload replaces at once. @default 1 */
+    maxUnavailable?: number
+  }
+  /** Default deadline of a master → worker call, in ms. @default 30_000 */
+  callTimeout?: number
+  /** Largest encoded call or reply, in bytes; checked on the sending side. @default 4 MiB */
+  maxPayload?: number
+  /** An XState inspection observer passed to every actor (e.g. `@statelyai/inspect`'s `inspector.inspect`). */
+  inspect?: InspectObserver
+  /** Serve a local live view of the cluster. @default false */
+  dashboard?: DashboardOptions | boolean
+  /** Stop gracefully on SIGINT/SIGTERM, then exit (0 when every worker stopped cleanly). @default true */
+  handleSignals?: boolean
+}
+
+/** @internal Options after validation and defaults. */
+export interface ResolvedOptions {
+  count: number
+  fork: ForkSettings
+  handlers: object
+  errors: readonly ErrorClass[]
+  restart: RestartOptions
+  timeouts: WorkerTimeouts
+  health: HealthOptions
+  reload: { maxUnavailable: number }
+  callTimeout: number
+  maxPayload: number
+  inspect: ((event: InspectionEvent) => void) | undefined
+  dashboard: DashboardOptions | undefined
+  handleSignals: boolean
+}
+
+/** Check every option of `supervise()`; throws a TypeError/RangeError naming the bad one. */
+export function resolveOptions(options: SuperviseOptions<AnyContract>): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`Expected \`supervise()\` options to be an object, got ${describeValue(options)}`)
+  }
+  const handlers = options.handlers ?? {}
+  if (handlers === null || typeof handlers !== 'object') {
+    throw new TypeError(`Expected \`handlers\` to be an object of functions, got ${describeValue(handlers)}`)
+  }
+  const reload = mergeSection('reload', { maxUnavailable: 1 }, options.reload)
+  checkInteger('reload.maxUnavailable', reload.maxUnavailable, 1)
+  return {
+    count: resolveCount(options.count),
+    fork: resolveForkSettings(options),
+    handlers,
+    errors: options.contract?.errors ?? [],
+    restart: resolveRestart(options.restart),
+    timeouts: resolveTimeouts(options.timeouts),
+    health: resolveHealth(options.health),
+    reload,
+    callTimeout: checkDuration('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT),
+    maxPayload: checkInteger('maxPayload', options.maxPayload ?? DEFAULT_MAX_PAYLOAD, 1),
+    inspect: resolveInspect(options.inspect),
+    dashboard: resolveDashboard(options.dashboard),
+    handleSignals: options.handleSignals ?? true,
+  }
+}
+
+function resolveInspect(inspect: unknown): ((event: InspectionEvent) => void) | undefined {
+  if (inspect === undefined) return undefined
+  if (typeof inspect === 'function') return inspect as (event: InspectionEvent) => void
+  if (inspect && typeof (inspect as Observer<InspectionEvent>).next === 'function') {
+    const observer = inspect as Observer<InspectionEvent>
+    return (event) => observer.next?.(event)
+  }
+  throw new TypeError(`Expected \`inspect\` to be an inspection observer (a function or { next }), got ${describeValue(inspect)}`)
+}
+
+function resolveDashboard(dashboard: unknown): DashboardOptions | undefined {
+  if (dashboard === undefined || dashboard === false) return undefined
+  if (dashboard === true) return {}
+  if (dashboard === null || typeof dashboard !== 'object') {
+    throw new TypeError(`Expected \`dashboard\` to be true or { port, host, token }, got ${describeValue(dashboard)}`)
+  }
+  return mergeSection('dashboard', { port: undefined, host: undefined, token: undefined }, dashboard) as DashboardOptions
+}

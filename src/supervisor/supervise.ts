@@ -1,0 +1,109 @@
+import type { CallOptions, CallProxy, ContractShapeOf, SettledMethods, WorkerApi } from '../rpc/contract.js'
+import { createCallProxy } from '../rpc/proxy.js'
+import { type ClusterCore as Core, ClusterCore, type ClusterWorker } from './cluster.js'
+import type { ClusterEvents } from './events.js'
+import { handleSignals } from './signals.js'
+import { type AnyContract, resolveOptions, type SuperviseOptions } from './supervise-options.js'
+
+/** Fork settings a rolling reload may change for the new generation of workers. */
+export interface ReloadOptions {
+  env?: Record<string, string | undefined>
+  args?: string[]
+  execArgv?: string[]
+}
+
+/**
+ * A supervised cluster, as `supervise()` returns it. Calls to workers are typed by the contract.
+ */
+export class SupervisedCluster<C extends AnyContract = AnyContract> {
+  readonly #core: Core
+  /** Call whichever worker is least busy (fewest calls in flight, round robin among equals). */
+  readonly any: CallProxy<WorkerApi<C>>
+  /** Call every worker; settles with each worker's result or error, like `Promise.allSettled`. */
+  readonly all: CallProxy<SettledMethods<ContractShapeOf<C>['worker']>>
+
+  /** @internal */
+  constructor(core: ClusterCore) {
+    this.#core = core
+    this.any = createCallProxy<WorkerApi<C>>((method, args, options) => core.router.any(method, args, options))
+    this.all = createCallProxy((method, args, options) => core.router.all(method, args, options)) as this['all']
+  }
+
+  /**
+   * One worker by its node:cluster id (`cluster.workers()[i].workerId`).
+   * @throws WorkerNotFoundError when no live worker has that id.
+   */
+  worker(workerId: number): { readonly workerId: number; readonly call: CallProxy<WorkerApi<C>> } {
+    const channel = this.#core.channel(workerId)
+    return {
+      workerId,
+      call: createCallProxy<WorkerApi<C>>((method, args, options: CallOptions | undefined) => channel.call(method, args, options)),
+    }
+  }
+
+  /** The live workers with their lifecycle state, calls in flight and restarts of their slot. */
+  workers(): ClusterWorker[] {
+    return this.#core.workers()
+  }
+
+  /** Subscribe to a cluster event; returns the function that unsubscribes. */
+  on<E extends keyof ClusterEvents>(event: E, listener: (...args: ClusterEvents[E]) => void): () => void {
+    const emitter = this.#core.events as unknown as NodeJS.EventEmitter
+    const handler = listener as (...args: unknown[]) => void
+    emitter.on(event, handler)
+    return () => emitter.off(event, handler)
+  }
+
+  /** Resolves once every worker listens (or called `ready()`); rejects if the cluster fails or stops first. */
+  onReady(): Promise<void> {
+    return this.#core.onReady()
+  }
+
+  /** Resolves when the cluster stopped; rejects with `SupervisorFailedError` when the restart budget was spent. */
+  onStopped(): Promise<void> {
+    return this.#core.onStopped()
+  }
+
+  /**
+   * Stop gracefully: stop routing new calls, let in-flight calls finish, disconnect, then SIGTERM,
+   * then SIGKILL, each after its deadline (`timeouts`). Resolves when every worker has exited.
+   */
+  stop(reason = 'stop() called'): Promise<void> {
+    return this.#core.stop(reason)
+  }
+
+  /**
+   * Rolling reload: for each slot (`reload.maxUnavailable` at a time) fork a new worker, wait until
+   * it listens, then drain the old one. Rejects with `ReloadFailedError` when a new worker fails to
+   * start; the old workers keep serving.
+   */
+  reload(options?: ReloadOptions): Promise<void> {
+    return this.#core.reload(options)
+  }
+
+  /** The URL of the local live view, when `dashboard` is on. */
+  dashboardUrl(): Promise<string> {
+    return this.#core.dashboardUrl()
+  }
+}
+
+/**
+ * Start a supervised cluster: fork `count` workers of `worker`, keep them running under the
+ * restart policy, and give typed calls to them.
+ *
+ * @example
+ * ```ts
+ * const cluster = supervise({ worker: new URL('./worker.ts', import.meta.url), count: 4, contract: api })
+ * await cluster.onReady()
+ * console.log(await cluster.any.add(1, 2)) // 3
+ * await cluster.stop()
+ * ```
+ */
+export function supervise<C extends AnyContract = AnyContract>(options: SuperviseOptions<C>): SupervisedCluster<C> {
+  const resolved = resolveOptions(options as SuperviseOptions<AnyContract>)
+  const core = new ClusterCore(resolved)
+  const cluster = new SupervisedCluster<C>(core)
+  if (resolved.handleSignals) handleSignals(cluster)
+  core.start()
+  return cluster
+}

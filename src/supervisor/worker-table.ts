@@ -1,0 +1,108 @@
+import type { InspectionEvent } from 'xstate'
+
+/** One live worker process as `cluster.workers()` reports it. */
+export interface WorkerInfo {
+  /** node:cluster's `worker.id`; null until forked. */
+  workerId: number | null
+  /** The position it fills; a restarted worker keeps the slot of the one it replaces. */
+  slotId: string
+  pid: number | null
+  /** The lifecycle state, dotted for nested states: `disconnecting.draining`. */
+  state: string
+  /** Why it entered that state. */
+  reason: string
+  incarnation: number
+  generation: number
+  /** `Date.now()` when the master first saw this incarnation. */
+  startedAt: number
+}
+
+/** A worker's move from one lifecycle state to another. */
+export interface TransitionEvent {
+  slotId: string
+  workerId: number | null
+  pid: number | null
+  incarnation: number
+  from: string | null
+  to: string
+  reason: string
+  at: number
+}
+
+/** The machine id of the worker lifecycle machine (`machines/worker.ts`). */
+const WORKER_MACHINE_ID = 'worker'
+
+type StateValue = string | { [key: string]: StateValue }
+
+/** `{ disconnecting: 'draining' }` → `disconnecting.draining`. */
+export function formatStateValue(value: StateValue): string {
+  if (typeof value === 'string') return value
+  return Object.entries(value)
+    .map(([key, child]) => (child && (typeof child === 'string' || Object.keys(child).length > 0) ? `${key}.${formatStateValue(child)}` : key))
+    .join(',')
+}
+
+interface WorkerContextView {
+  slotId?: string
+  pid?: number | null
+  workerId?: number | null
+  incarnation?: number
+  generation?: number
+  reason?: string
+}
+
+/**
+ * The current state of every worker actor, kept from XState inspection events rather than by
+ * asking each actor: the same stream feeds the live view and the user's inspector, and the
+ * table never reaches into machine internals.
+ */
+export class WorkerTable {
+  readonly #rows = new Map<string, WorkerInfo>()
+
+  /** Fold one inspection event in; returns the transition it caused, if any. */
+  observe(event: InspectionEvent): TransitionEvent | undefined {
+    if (event.type !== '@xstate.snapshot') return undefined
+    const actor = event.actorRef as { sessionId: string; logic?: { id?: string } }
+    if (actor.logic?.id !== WORKER_MACHINE_ID) return undefined
+    const snapshot = event.snapshot as { value?: StateValue; context?: WorkerContextView; status?: string }
+    const context = snapshot.context ?? {}
+    const state = snapshot.value === undefined ? 'unknown' : formatStateValue(snapshot.value)
+    const previous = this.#rows.get(actor.sessionId)
+    const row: WorkerInfo = {
+      workerId: context.workerId ?? null,
+      slotId: context.slotId ?? '?',
+      pid: context.pid ?? null,
+      state,
+      reason: context.reason ?? '',
+      incarnation: context.incarnation ?? 0,
+      generation: context.generation ?? 0,
+      startedAt: previous?.startedAt ?? Date.now(),
+    }
+    if (snapshot.status === 'done' || snapshot.status === 'stopped' || snapshot.status === 'error') {
+      this.#rows.delete(actor.sessionId)
+    } else {
+      this.#rows.set(actor.sessionId, row)
+    }
+    if (previous?.state === state) return undefined
+    return {
+      slotId: row.slotId,
+      workerId: row.workerId,
+      pid: row.pid,
+      incarnation: row.incarnation,
+      from: previous?.state ?? null,
+      to: state,
+      reason: row.reason,
+      at: Date.now(),
+    }
+  }
+
+  list(): WorkerInfo[] {
+    return [...this.#rows.values()].sort((a, b) => a.slotId.localeCompare(b.slotId, 'en', { numeric: true }) || a.incarnation - b.incarnation)
+  }
+
+  countIn(state: string): number {
+    let count = 0
+    for (const row of this.#rows.values()) if (row.state === state) count++
+    return count
+  }
+}

@@ -1,0 +1,155 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { type SupervisedCluster, supervise } from '../../src/index.js'
+import type { TransitionEvent, WorkerExitEvent } from '../../src/index.js'
+import { fixture, isAlive, waitFor } from '../helpers/processes.js'
+
+const FAST_TIMEOUTS = { start: 10_000, drain: 1_000, disconnect: 300, terminate: 300, kill: 2_000 }
+
+interface Recorder {
+  transitions: TransitionEvent[]
+  exits: WorkerExitEvent[]
+  /**
+   * The states one incarnation of a slot went through, in order. A process that dies closes its
+   * IPC channel a moment before cluster reports the exit, and the two may arrive in either order,
+   * so `crashPath` drops the `disconnecting.closing` that the channel's close may add.
+   */
+  path(slotId: string, incarnation: number): string[]
+  crashPath(slotId: string, incarnation: number): string[]
+}
+
+function record(cluster: SupervisedCluster): Recorder {
+  const transitions: TransitionEvent[] = []
+  const exits: WorkerExitEvent[] = []
+  cluster.on('transition', (event) => transitions.push(event))
+  cluster.on('exit', (event) => exits.push(event))
+  return {
+    transitions,
+    exits,
+    path,
+    crashPath: (slotId, incarnation) => path(slotId, incarnation).filter((state) => state !== 'disconnecting.closing'),
+  }
+  function path(slotId: string, incarnation: number): string[] {
+    return transitions.filter((t) => t.slotId === slotId && t.incarnation === incarnation).map((t) => t.to)
+  }
+}
+
+const clusters: SupervisedCluster[] = []
+const pids = new Set<number>()
+
+function start(options: Parameters<typeof supervise>[0]): SupervisedCluster {
+  const cluster = supervise({ handleSignals: false, timeouts: FAST_TIMEOUTS, ...options })
+  cluster.on('transition', (event) => event.pid !== null && pids.add(event.pid))
+  clusters.push(cluster)
+  return cluster
+}
+
+const lifecycle = suite('supervise: worker lifecycle')
+
+lifecycle.after.each(async () => {
+  await Promise.all(clusters.splice(0).map((cluster) => cluster.stop()))
+  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+  pids.clear()
+})
+
+lifecycle('starts every worker to listening and stops them with exit code 0', async () => {
+  const cluster = start({ worker: fixture('http-hello.ts'), count: 2 })
+  const seen = record(cluster)
+  await cluster.onReady()
+  const workers = cluster.workers()
+  assert.equal(workers.map((w) => w.state), ['listening', 'listening'])
+  assert.equal(workers.map((w) => w.slotId).sort(), ['slot-0', 'slot-1'])
+  await cluster.stop()
+  for (const slotId of ['slot-0', 'slot-1']) {
+    const path = seen.path(slotId, 1)
+    assert.equal(path.slice(0, 3), ['forking', 'online', 'listening'])
+    assert.ok(path.includes('disconnecting.draining'), `drained before disconnect: ${path}`)
+    assert.is(path.at(-1), 'exited')
+  }
+  assert.equal(seen.exits.map((e) => [e.exit.code, e.exit.signal, e.expected]), [[0, null, true], [0, null, true]])
+  for (const worker of workers) assert.not.ok(isAlive(worker.pid!), `pid ${worker.pid} is gone`)
+  assert.equal(cluster.workers(), [])
+})
+
+lifecycle('records a worker that exits with code 1 while online as a failed start', async () => {
+  const cluster = start({ worker: fixture('exit-at-boot.ts'), count: 1, restart: { type: 'temporary' } })
+  const seen = record(cluster)
+  await waitFor(() => seen.exits.length === 1, 'the worker exits')
+  assert.equal(seen.crashPath('slot-0', 1), ['forking', 'online', 'exited'])
+  const [exit] = seen.exits
+  assert.equal([exit!.exit.code, exit!.exit.signal, exit!.expected, exit!.startFailed], [1, null, false, true])
+})
+
+lifecycle('restarts a worker SIGKILLed while listening, and records the crash', async () => {
+  const cluster = start({ worker: fixture('http-hello.ts'), count: 1, restart: { backoff: { initial: 10 } } })
+  const seen = record(cluster)
+  await cluster.onReady()
+  const [victim] = cluster.workers()
+  process.kill(victim!.pid!, 'SIGKILL')
+  await waitFor(() => seen.path('slot-0', 2).includes('listening'), 'the replacement listens')
+  assert.equal(seen.crashPath('slot-0', 1), ['forking', 'online', 'listening', 'exited'])
+  const [exit] = seen.exits
+  assert.equal([exit!.exit.code, exit!.exit.signal, exit!.expected], [null, 'SIGKILL', false])
+  assert.equal(
+    exit!.crash!.transitions.map((t) => t.to).filter((state) => state !== 'disconnecting.closing'),
+    ['forking', 'online', 'listening', 'exited'],
+  )
+  const [replacement] = cluster.workers()
+  assert.is.not(replacement!.pid, victim!.pid)
+  assert.is(replacement!.restarts, 1)
+})
+
+lifecycle('escalates a worker that ignores disconnect and SIGTERM to SIGKILL', async () => {
+  const cluster = start({ worker: fixture('ignore-stop.ts'), count: 1 })
+  const seen = record(cluster)
+  await cluster.onReady()
+  const [worker] = cluster.workers()
+  await cluster.stop()
+  assert.equal(seen.path('slot-0', 1), [
+    'forking',
+    'online',
+    'listening',
+    'disconnecting.draining',
+    'disconnecting.closing',
+    'disconnecting.terminating',
+    'disconnecting.killing',
+    'exited',
+  ])
+  const [exit] = seen.exits
+  assert.equal([exit!.exit.code, exit!.exit.signal], [null, 'SIGKILL'])
+  assert.not.ok(isAlive(worker!.pid!))
+})
+
+lifecycle.run()
+
+// ---
+
+const options = suite('supervise: options')
+
+options('rejects count 0 at once with a RangeError naming the option', () => {
+  assert.throws(
+    () => supervise({ worker: fixture('http-hello.ts'), count: 0 }),
+    (error: Error) => error instanceof RangeError && error.message === 'Expected `count` to be an integer from 1 and up, got `0` (number)',
+  )
+})
+
+options('rejects a worker file that does not exist with a TypeError naming the path', () => {
+  const missing = fixture('no-such-worker.ts')
+  assert.throws(
+    () => supervise({ worker: missing }),
+    (error: Error) => error instanceof TypeError && error.message === `The \`worker\` file does not exist: ${missing}`,
+  )
+})
+
+options('rejects unknown restart options and bad restart types', () => {
+  assert.throws(
+    () => supervise({ worker: fixture('http-hello.ts'), restart: { tries: 3 } as never }),
+    (error: Error) => error instanceof TypeError && /Unknown option `restart.tries`/.test(error.message),
+  )
+  assert.throws(
+    () => supervise({ worker: fixture('http-hello.ts'), restart: { type: 'always' as never } }),
+    (error: Error) => error instanceof TypeError && error.message.startsWith("Expected `restart.type` to be one of 'permanent'"),
+  )
+})
+
+options.run()

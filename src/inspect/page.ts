@@ -82,7 +82,8 @@ main { display: grid; grid-template-columns: minmax(320px, 1fr) minmax(420px, 2.
 #chart-panel { grid-column: 1 / span 2; }
 #log-panel { grid-column: 1 / span 2; max-height: 420px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line); vertical-align: top; white-space: nowrap; }
+td.reason { white-space: normal; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state-name, td.state { font-family: ui-monospace, monospace; }
@@ -152,7 +153,8 @@ const SCRIPT = `
   function actorName(entry) {
     if (entry.kind === 'worker') return 'worker ' + (entry.workerId === null ? '?' : '#' + entry.workerId) + (entry.pid === null ? '' : ' (pid ' + entry.pid + ')');
     if (entry.kind === 'supervisor') return 'supervisor';
-    return entry.machineId + (entry.slotId === null ? '' : ' ' + entry.slotId);
+    const id = entry.slotId === null ? entry.actorId || '' : entry.slotId;
+    return String(id).startsWith(entry.machineId) ? id : entry.machineId + ' ' + id;
   }
   function schedule() {
     if (isDirty) return;
@@ -171,7 +173,7 @@ const SCRIPT = `
       .map((a) => {
         const li = el('li');
         li.dataset.session = a.sessionId;
-        li.append(el('span', a.machineId + ' ' + (a.slotId || a.actorId) + ': ', 'label'), el('strong', stateText(a), 'state-name'));
+        li.append(el('span', actorName(a) + ': ', 'label'), el('strong', stateText(a), 'state-name'));
         if (a.reason) li.append(el('span', ' — ' + a.reason, 'reason'));
         return li;
       });

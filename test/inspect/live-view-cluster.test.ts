@@ -1,0 +1,136 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Browser } from 'playwright-core'
+import { supervise } from '../../src/index.js'
+import type { SupervisedCluster, WorkerExitEvent } from '../../src/index.js'
+import { fixture, isAlive, waitFor } from '../helpers/processes.js'
+import { artifactPath, launchChromium } from '../fixtures/inspect-browser.js'
+
+/** How long a browser-side condition may take before the test fails, in ms. */
+const WAIT = 15_000
+const FAST_TIMEOUTS = { start: 10_000, drain: 1_000, disconnect: 500, terminate: 500, kill: 2_000 }
+
+const clusters: SupervisedCluster[] = []
+const pids = new Set<number>()
+
+function start(options: Partial<Parameters<typeof supervise>[0]> = {}): SupervisedCluster {
+  const cluster = supervise({ worker: fixture('http-hello.ts'), count: 3, handleSignals: false, timeouts: FAST_TIMEOUTS, ...options })
+  cluster.on('transition', (event) => event.pid !== null && pids.add(event.pid))
+  clusters.push(cluster)
+  return cluster
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all(clusters.splice(0).map((cluster) => cluster.stop()))
+  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+  pids.clear()
+}
+
+// ---
+
+const cluster = suite<{ browser: Browser | null }>('live view of a supervised cluster', { browser: null })
+
+cluster.before(async (context) => {
+  context.browser = await launchChromium('live view of a supervised cluster')
+})
+cluster.after(async (context) => {
+  await context.browser?.close()
+})
+cluster.after.each(stopAll)
+
+cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacement, without reloading', async ({ browser }) => {
+  if (!browser) return
+  const c = start({ dashboard: true })
+  const exits: WorkerExitEvent[] = []
+  c.on('exit', (event) => exits.push(event))
+  await c.onReady()
+  const url = await c.dashboardUrl()
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/)
+
+  const page = await browser.newPage({ viewport: { width: 1360, height: 1100 } })
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
+  page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`))
+  try {
+    await page.goto(url)
+    // Browser-side code is passed as strings: this file is type-checked without the DOM library.
+    await page.evaluate('window.isSamePage = true')
+    await page.waitForFunction(`document.querySelectorAll('#workers tbody tr.running[data-state="listening"]').length === 3`, null, { timeout: WAIT })
+    const before = c.workers()
+    assert.equal(before.map((w) => w.state), ['listening', 'listening', 'listening'])
+    for (const w of before) {
+      const row = page.locator(`#workers tbody tr[data-worker-id="${w.workerId}"]`)
+      assert.is(await row.locator('td').nth(1).textContent(), String(w.pid))
+    }
+    assert.is(await page.locator('svg [data-badge="listening"]').textContent(), before.map((w) => `#${w.workerId}`).join(' '))
+
+    const victim = before[1]!
+    process.kill(victim.pid!, 'SIGKILL')
+    await page.waitForSelector(`#workers tbody tr.ended[data-worker-id="${victim.workerId}"][data-state="exited"]`, { timeout: WAIT })
+    await waitFor(() => c.workers().filter((w) => w.state === 'listening').length === 3, 'a replacement worker listening')
+    const replacement = c.workers().find((w) => !before.some((b) => b.workerId === w.workerId))!
+    await page.waitForSelector(`#workers tbody tr.running[data-worker-id="${replacement.workerId}"][data-state="listening"]`, { timeout: WAIT })
+    await page.waitForFunction(`document.querySelectorAll('#workers tbody tr.running[data-state="listening"]').length === 3`, null, { timeout: WAIT })
+
+    assert.is(await page.evaluate('window.isSamePage'), true, 'the page was not reloaded')
+    assert.is(replacement.slotId, victim.slotId)
+    const exitReason = await page.locator(`#workers tbody tr[data-worker-id="${victim.workerId}"] td.reason`).textContent()
+    assert.match(String(exitReason), 'SIGKILL')
+    assert.is(await page.locator('#log tbody tr', { hasText: 'SIGKILL' }).count() > 0, true)
+    assert.is(await page.locator('#supervisor-state').textContent(), 'running')
+    // The killed worker's exit, as the runtime saw it.
+    const exit = exits.find((e) => e.pid === victim.pid)
+    assert.equal(exit && { code: exit.exit.code, signal: exit.exit.signal }, { code: null, signal: 'SIGKILL' })
+
+    const screenshot = artifactPath('live-view.png')
+    await page.screenshot({ path: screenshot, fullPage: true })
+    assert.ok(existsSync(screenshot))
+    // UPDATE_SCREENSHOT=1 refreshes the README's copy.
+    if (process.env.UPDATE_SCREENSHOT) {
+      mkdirSync(new URL('../../docs/', import.meta.url), { recursive: true })
+      copyFileSync(screenshot, new URL('../../docs/live-view.png', import.meta.url))
+    }
+    assert.equal(problems, [])
+  } finally {
+    await page.close()
+  }
+})
+
+// ---
+
+const safety = suite('live view of a supervised cluster: safety')
+safety.after.each(stopAll)
+
+safety('supervise() refuses a non-loopback dashboard without a token', () => {
+  try {
+    start({ dashboard: { host: '0.0.0.0' } })
+    assert.unreachable('should have thrown')
+  } catch (error) {
+    assert.instance(error, TypeError)
+    assert.is(
+      (error as Error).message,
+      'createLiveView() cannot bind to "0.0.0.0" without a token: anyone who can reach that address could watch the cluster. Pass `token` (a long random string) or bind to 127.0.0.1.',
+    )
+  }
+})
+
+safety('the dashboard of a cluster refuses a foreign Host header', async () => {
+  const c = start({ count: 1, dashboard: true })
+  const url = new URL(await c.dashboardUrl())
+  const status = await new Promise<number>((resolve, reject) => {
+    import('node:http').then(({ request }) => {
+      const req = request({ host: url.hostname, port: url.port, path: '/', agent: false, headers: { host: 'attacker.example' } }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      req.end()
+    }, reject)
+  })
+  assert.is(status, 403)
+  await c.onReady()
+})
+
+cluster.run()
+safety.run()

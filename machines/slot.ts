@@ -63,7 +63,9 @@ export const slotMachine = slotSetup.createMachine({
       states: {
         starting: {
           on: {
-            'worker.listening': { guard: 'isFromServing', target: 'listening', actions: 'recordListening' },
+            // A candidate promoted because the old worker ended may be the one a reload waits for:
+            // report it (the supervisor ignores a report of a generation it is not rolling out).
+            'worker.listening': { guard: 'isFromServing', target: 'listening', actions: ['recordListening', 'reportReplaced'] },
           },
         },
         listening: {

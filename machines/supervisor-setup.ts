@@ -108,7 +108,7 @@ export const supervisorSetup = setup({
         failure: { slotId: event.slotId, exit: event.exit },
         reason:
           `${event.slotId} ${event.reason}, and the restart budget is spent: ` +
-          `${context.restarts} restarts within ${period}ms (maxRestarts ${maxRestarts})`,
+          `${context.restarts} restart${context.restarts === 1 ? '' : 's'} within ${period}ms (maxRestarts ${maxRestarts})`,
       }
     }),
     recordStop: assign(({ event }) => (event.type === 'stop' ? { reason: `stop requested: ${event.reason}` } : {})),

@@ -1,0 +1,90 @@
+import { fork } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { RpcTimeoutError, XclusterError } from '../../src/errors.js'
+import { ready } from '../../src/worker.js'
+import { fixturePath, killAll, rejectionOf, startWorker, waitFor } from '../fixtures/rpc-harness.js'
+
+const worker = suite('xcluster/worker')
+
+let startedAt = 0
+worker.before.each(() => void (startedAt = performance.now()))
+worker.after.each(async () => {
+  if (process.env['RPC_TIMING']) console.log(Math.round(performance.now() - startedAt))
+  await killAll()
+})
+
+worker('holds requests that arrive before serve() and answers them once it runs; built-ins answer at once', async () => {
+  const started = startWorker('rpc-late-serve.ts')
+  await started.ready
+  const held = started.peer.call('add', [20, 22])
+  const heartbeat = (await started.peer.call('$heartbeat', [])) as { rss: number }
+  assert.ok(heartbeat.rss > 0)
+  assert.is(started.peer.inFlight, 1)
+  started.child.send('serve-now')
+  assert.is(await held, 42)
+  assert.is(
+    await started.peer.call('secondServe', []),
+    'TypeError: serve() was already called in this worker; call it once, with every handler of the contract.',
+  )
+})
+
+worker('close() stops serving and no longer keeps the worker alive', async () => {
+  const started = startWorker('rpc-late-serve.ts')
+  await started.ready
+  started.child.send('serve-now')
+  await started.peer.call('closeLink', [])
+  assert.equal(await started.exit, { code: 0, signal: null })
+})
+
+worker('rejects pending calls to a master that vanished with MasterExitedError, then the orphan exits', async () => {
+  const master = fork(fixturePath('rpc-orphan-master.ts'), {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
+  const masterExit = new Promise((resolve) => master.on('exit', (code, signal) => resolve({ code, signal })))
+  const lines: string[] = []
+  createInterface({ input: master.stdout! }).on('line', (line) => lines.push(line))
+  const hanging = await waitFor(() => lines.find((line) => line.startsWith('hanging ')), 'the worker to call the master')
+  const orphanPid = Number(hanging.split(' ')[1])
+  master.kill('SIGKILL')
+  assert.equal(await masterExit, { code: null, signal: 'SIGKILL' })
+  await waitFor(() => lines.includes('exit 0'), 'the orphan to exit')
+  assert.equal(lines, [
+    hanging,
+    'rejected MasterExitedError ERR_MASTER_EXITED: The master went away (the IPC channel closed) while this call to ' +
+      'it was pending; this worker is now an orphan and exits.',
+    'exit 0',
+  ])
+  await waitFor(() => {
+    try {
+      process.kill(orphanPid, 0)
+      return false
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH'
+    }
+  }, 'the orphan process to be gone')
+})
+
+worker('ready() outside a forked process throws ERR_NO_IPC_CHANNEL', () => {
+  if (process.send !== undefined) return // this runner has an IPC channel: nothing to check here
+  assert.throws(
+    () => ready(),
+    (error: unknown) =>
+      error instanceof XclusterError &&
+      error.code === 'ERR_NO_IPC_CHANNEL' &&
+      error.message ===
+        'ready() needs an IPC channel to the master, and this process has none: run this file as a cluster worker ' +
+          '(or a child_process.fork() child), not directly with node.',
+  )
+})
+
+worker('a worker whose handler never answers is still bounded by the deadline', async () => {
+  const started = startWorker('rpc-echo.ts')
+  await started.ready
+  const error = await rejectionOf(started.peer.call('never', [], { timeout: 30 }))
+  assert.instance(error, RpcTimeoutError)
+})
+
+worker.run()

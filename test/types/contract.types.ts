@@ -1,0 +1,94 @@
+/**
+ * Type tests for the contract: checked by `npm run typecheck` (tsc), never run. Each
+ * `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
+ */
+import type { Contract, MasterApi, Settled, SettledMethods, WorkerApi, WorkerHandlers } from '../../src/rpc/contract.js'
+import { defineContract } from '../../src/rpc/contract.js'
+import { createCallProxy } from '../../src/rpc/proxy.js'
+import { serve, type MasterLink } from '../../src/worker.js'
+
+interface Stats {
+  served: number
+}
+
+const api = defineContract<{
+  worker: { add(a: number, b: number): number; stats(): Promise<Stats>; $hidden(): void }
+  master: { log(line: string): void }
+  events: { progress: { done: number } }
+}>()
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+const expectType = <T extends true>(_: T): void => {}
+
+declare const worker: WorkerApi<typeof api>
+declare const master: MasterApi<typeof api>
+
+// Results are promises of the (awaited) return type.
+expectType<Equal<ReturnType<typeof worker.add>, Promise<number>>>(true)
+expectType<Equal<ReturnType<typeof worker.stats>, Promise<Stats>>>(true)
+expectType<Equal<ReturnType<typeof master.log>, Promise<void>>>(true)
+
+// @ts-expect-error: no such method
+void worker.substract(1, 2)
+// @ts-expect-error: wrong argument type
+void worker.add('1', 2)
+// @ts-expect-error: missing argument
+void worker.add(1)
+// @ts-expect-error: $-names are never methods
+void worker.$hidden()
+// @ts-expect-error: the master does not serve the worker's methods
+void master.add(1, 2)
+// @ts-expect-error: wrong result type
+const notAString: Promise<string> = worker.add(1, 2)
+void notAString
+
+// A proxy with bound per-call options keeps the method types.
+const call = createCallProxy<WorkerApi<typeof api>>(async () => undefined)
+expectType<Equal<ReturnType<ReturnType<typeof call.$with>['add']>, Promise<number>>>(true)
+// @ts-expect-error: timeout is a number
+call.$with({ timeout: '1s' })
+
+// cluster.all-style proxies settle per worker.
+declare const all: SettledMethods<{ add(a: number, b: number): number }>
+expectType<Equal<ReturnType<typeof all.add>, Promise<Settled<number>[]>>>(true)
+
+// Handlers: every method, right argument and return types, `this.signal` available.
+const handlers: WorkerHandlers<typeof api> = {
+  add(a, b) {
+    expectType<Equal<typeof a, number>>(true)
+    this.signal.throwIfAborted()
+    return a + b
+  },
+  async stats() {
+    return { served: await this.add(1, 1) }
+  },
+}
+void handlers
+// @ts-expect-error: a handler is missing
+const missing: WorkerHandlers<typeof api> = { add: (a, b) => a + b }
+void missing
+const wrongReturn: WorkerHandlers<typeof api> = {
+  // @ts-expect-error: add must return a number
+  add: (a, b) => `${a}${b}`,
+  stats: async () => ({ served: 1 }),
+}
+void wrongReturn
+
+// The worker's link: typed calls, notifications and events.
+declare const link: MasterLink<typeof api>
+expectType<Equal<ReturnType<typeof link.call.log>, Promise<void>>>(true)
+link.notify.log('line')
+link.emit('progress', { done: 1 })
+// @ts-expect-error: unknown event
+link.emit('progres', { done: 1 })
+// @ts-expect-error: wrong payload
+link.emit('progress', { done: '1' })
+// @ts-expect-error: wrong notification argument
+link.notify.log(1)
+
+// serve() checks the handlers against the contract.
+// @ts-expect-error: wrong handler argument type
+const bad = (): unknown => serve(api, { add: (a: string, b: number) => Number(a) + b, stats: async () => ({ served: 1 }) })
+void bad
+const contract: Contract = api
+void contract

@@ -1,0 +1,46 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { findFreePort, runExample } from '../helpers/run-example.js'
+
+const examples = suite('examples')
+
+examples('hello-http: two workers share a port and answer hello world', async () => {
+  const port = await findFreePort()
+  const run = await runExample('hello-http/master.ts', { args: ['--once'], env: { PORT: String(port), WORKERS: '2' } })
+  assert.equal([run.code, run.signal], [0, null], run.stderr)
+  for (const slot of ['slot-0', 'slot-1']) {
+    assert.match(run.stdout, new RegExp(`worker ${slot} pid=\\d+ online -> listening \\(listening on 127\\.0\\.0\\.1:${port}\\)`))
+    assert.match(run.stdout, new RegExp(`worker ${slot} pid=\\d+ disconnecting\\.closing -> exited \\(stop requested: stop\\(\\) called; exited with code 0\\)`))
+  }
+  assert.match(run.stdout, `listening on http://127.0.0.1:${port} with 2 workers`)
+  assert.match(run.stdout, /GET \/ -> 200 hello world from pid \d+/)
+  assert.match(run.stdout, /\nstopped\n$/)
+})
+
+examples('messaging: master and workers call each other through the contract', async () => {
+  const run = await runExample('messaging/master.ts')
+  assert.equal([run.code, run.signal], [0, null], run.stderr)
+  assert.match(run.stdout, /\[worker log\] worker \d+ has ticket 1\n/)
+  assert.match(run.stdout, /\[worker log\] worker \d+ has ticket 2\n/)
+  for (const name of ['Ada', 'Grace', 'Linus']) {
+    assert.match(run.stdout, new RegExp(`hello ${name}, from worker \\d+\\n`))
+    assert.match(run.stdout, new RegExp(`\\[event\\] worker \\d+ greeted \\{"pid":\\d+,"name":"${name}"\\}`))
+  }
+  const greeted = [...run.stdout.matchAll(/worker \d+: pid \d+ greeted (\d+)/g)].map((m) => Number(m[1]))
+  assert.is(greeted.length, 2)
+  assert.is(greeted[0]! + greeted[1]!, 3)
+  assert.match(run.stdout, 'tickets handed out: 2')
+})
+
+examples('calculator: 10,000 calls spread over 4 workers with any()', async () => {
+  const run = await runExample('calculator/master.ts')
+  assert.equal([run.code, run.signal], [0, null], run.stderr)
+  assert.match(run.stdout, '10000 calls answered, sum 99990000 (correct)')
+  const answered = [...run.stdout.matchAll(/worker \d+ answered (\d+)/g)].map((m) => Number(m[1]))
+  assert.is(answered.length, 4)
+  assert.is(answered.reduce((a, b) => a + b, 0), 10_000)
+  assert.ok(answered.every((n) => n > 0), `every worker took calls: ${answered}`)
+  assert.match(run.stdout, /\d+ calls\/s over 4 workers/)
+})
+
+examples.run()

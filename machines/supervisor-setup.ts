@@ -132,9 +132,13 @@ export const supervisorSetup = setup({
         enqueue.sendTo(slotId, { type: 'replace', generation: context.generation, reason } satisfies SlotCommand)
       }
     }),
-    recordSlotReplaced: assign(({ context, event }) =>
-      event.type === 'slot.replaced' ? { reloadInFlight: context.reloadInFlight.filter((s) => s !== event.slotId) } : {},
-    ),
+    recordSlotReplaced: assign(({ context, event }) => {
+      if (event.type !== 'slot.replaced') return {}
+      const reloadInFlight = context.reloadInFlight.filter((s) => s !== event.slotId)
+      const done = context.slots.length - context.reloadQueue.length - reloadInFlight.length
+      return { reloadInFlight, reason: `${event.slotId} runs generation ${event.generation} (${done} of ${context.slots.length} slots)` }
+    }),
+    recordReloadDone: assign(({ context }) => ({ reason: `reload to generation ${context.generation} done` })),
     recordReloadFailed: assign(({ event }) =>
       event.type === 'slot.replaceFailed'
         ? { reloadQueue: [], reloadInFlight: [], reason: `reload to generation ${event.generation} failed: ${event.slotId}: new worker failed to start: ${event.reason}` }
@@ -142,10 +146,10 @@ export const supervisorSetup = setup({
     ),
     emitReloadDone: emit(({ context }) => ({ type: 'reload.done', generation: context.generation })),
     emitReloadFailed: emit(({ context }) => ({ type: 'reload.failed', reason: context.reason, generation: context.generation })),
-    refuseReload: emit(({ context }, params: { reason: string }) => ({
+    refuseReload: emit((_, params: { reason: string }) => ({
       type: 'reload.failed',
       reason: `reload refused: ${params.reason}`,
-      generation: context.generation,
+      generation: null,
     })),
     emitStopped: emit(({ context }) => ({ type: 'stopped', reason: context.reason })),
     emitFailed: emit(({ context }) => ({

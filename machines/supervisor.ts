@@ -55,7 +55,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
     },
     reloading: {
       entry: ['beginReload', 'replaceNextSlots'],
-      always: { guard: 'isReloadComplete', target: 'running', actions: 'emitReloadDone' },
+      always: { guard: 'isReloadComplete', target: 'running', actions: ['recordReloadDone', 'emitReloadDone'] },
       on: {
         stop: { target: 'stopping', actions: 'recordStop' },
         reload: { actions: { type: 'refuseReload', params: { reason: 'a reload is already in progress' } } },

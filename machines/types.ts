@@ -183,8 +183,11 @@ export type SupervisorEmitted =
   | { type: 'worker.restart'; slotId: string; attempt: number; delay: number; reason: string }
   | { type: 'worker.replace'; slotId: string; reason: string }
   | { type: 'reload.done'; generation: number }
-  /** `generation` is the one that was refused or failed; slots it did not reach keep theirs. */
-  | { type: 'reload.failed'; reason: string; generation: number }
+  /**
+   * `generation` is the one that failed (slots it did not reach keep theirs), or null when the
+   * reload was refused and no generation was started.
+   */
+  | { type: 'reload.failed'; reason: string; generation: number | null }
   | { type: 'failed'; slotId: string; exit: ExitInfo; restarts: number; period: number; reason: string }
   | { type: 'stopped'; reason: string }
 

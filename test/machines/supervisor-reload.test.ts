@@ -44,8 +44,10 @@ reload('replaces slots one at a time, new worker listening before the old one dr
     listen(fresh)
     assert.equal(h.pool.get(slotId, 1).commands, [{ type: 'accept' }, { type: 'drain' }, { type: 'disconnect' }])
     assert.ok(countListening(h) >= 3)
+    if (slotId === 'slot-0') assert.is(h.actor.getSnapshot().context.reason, 'slot-0 runs generation 1 (1 of 3 slots)')
   }
   assert.is(h.actor.getSnapshot().value, 'running')
+  assert.is(h.actor.getSnapshot().context.reason, 'reload to generation 1 done')
   assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 1 }])
   assert.equal(h.emittedOf('worker.replace').map((e) => [e.slotId, e.reason]), [
     ['slot-0', 'reload to generation 1'], ['slot-1', 'reload to generation 1'], ['slot-2', 'reload to generation 1'],
@@ -113,8 +115,8 @@ reload('a reload while reloading or stopping is refused with a reason', () => {
   h.actor.send({ type: 'stop', reason: 'bye' })
   h.actor.send({ type: 'reload' })
   assert.equal(h.emittedOf('reload.failed'), [
-    { type: 'reload.failed', reason: 'reload refused: a reload is already in progress', generation: 1 },
-    { type: 'reload.failed', reason: 'reload refused: the supervisor is stopping', generation: 1 },
+    { type: 'reload.failed', reason: 'reload refused: a reload is already in progress', generation: null },
+    { type: 'reload.failed', reason: 'reload refused: the supervisor is stopping', generation: null },
   ])
 })
 

@@ -10,6 +10,7 @@ import {
   UnknownMethodError,
   WorkerExitedError,
 } from '../../src/errors.js'
+import { createRpcPeer, type RpcPeer, type RpcPeerOptions } from '../../src/rpc/peer.js'
 import { QuotaError, api, type Sample } from '../fixtures/rpc-contract.js'
 import { killAll, rejectionOf, startWorker, waitFor, type Started } from '../fixtures/rpc-harness.js'
 
@@ -310,3 +311,108 @@ exits('rejects all 100 calls in flight with the WorkerExitedError when the worke
 })
 
 exits.run()
+
+// ---
+
+const local = suite('rpc peer, two peers in one process')
+
+/** Two peers joined by a JSON round trip per packet, as Node's json IPC does; `packets` logs what A sent. */
+function createPair(a: Partial<RpcPeerOptions> = {}, b: Partial<RpcPeerOptions> = {}) {
+  const packets: { f: unknown[] }[] = []
+  let left!: RpcPeer
+  let right!: RpcPeer
+  left = createRpcPeer({
+    label: 'B',
+    send: (message) => {
+      packets.push(message as { f: unknown[] })
+      setImmediate(() => right.receive(JSON.parse(JSON.stringify(message))))
+    },
+    ...a,
+  })
+  right = createRpcPeer({ label: 'A', send: (message) => setImmediate(() => left.receive(JSON.parse(JSON.stringify(message)))), ...b })
+  return { left, right, packets }
+}
+
+local('rejects bad options at the boundary with TypeError or RangeError', async () => {
+  assert.throws(() => createRpcPeer({} as RpcPeerOptions), (error: unknown) =>
+    error instanceof TypeError && error.message === 'Expected `send` to be a function, got `undefined` (undefined)')
+  assert.throws(() => createRpcPeer({ send() {}, timeout: -1 }), (error: unknown) =>
+    error instanceof RangeError && error.message === 'Expected `timeout` to be a number of ms above 0 (or Infinity), got `-1` (number)')
+  assert.throws(() => createRpcPeer({ send() {}, maxPayload: 1.5 }), (error: unknown) =>
+    error instanceof RangeError && error.message === 'Expected `maxPayload` to be a positive integer (bytes), got `1.5` (number)')
+  const { left } = createPair()
+  const error = await rejectionOf(left.call('x', [], { timeout: 0 }))
+  assert.instance(error, RangeError)
+  assert.is(error.message, 'Expected `timeout` to be a number of ms above 0 (or Infinity), got `0` (number)')
+})
+
+local('coalesces the calls of one tick into one packet', async () => {
+  const { left, packets } = createPair({}, { handlers: { add: (a: number, b: number) => a + b } })
+  const sums = await Promise.all(Array.from({ length: 100 }, (_, index) => left.call('add', [index, 1])))
+  assert.equal(sums, Array.from({ length: 100 }, (_, index) => index + 1))
+  assert.is(packets.length, 1)
+  assert.is(packets[0]!.f.length, 100)
+})
+
+local('onIdle waits for handlers still running on the serving side', async () => {
+  let finish!: () => void
+  const { left, right } = createPair({}, { handlers: { slow: () => new Promise<void>((resolve) => (finish = resolve)) } })
+  const call = left.call('slow', [])
+  await waitFor(() => finish !== undefined, 'the handler to start')
+  let isIdle = false
+  void right.onIdle().then(() => (isIdle = true))
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.is(isIdle, false)
+  finish()
+  await call
+  await right.onIdle()
+  assert.is(isIdle, true)
+})
+
+local('fails the calls of a packet the transport refused, with its error', async () => {
+  const refusal = new Error('channel closed')
+  const peer = createRpcPeer({ send: () => { throw refusal } })
+  const errors = await Promise.all([rejectionOf(peer.call('a', [])), rejectionOf(peer.call('b', []))])
+  assert.equal(errors, [refusal, refusal])
+  assert.is(peer.inFlight, 0)
+})
+
+local('close() aborts running handlers with the close error and refuses later calls', async () => {
+  let seenReason: unknown
+  let isRunning = false
+  const { left, right } = createPair({}, {
+    handlers: {
+      wait(this: { signal: AbortSignal }) {
+        isRunning = true
+        return new Promise<void>((resolve) => this.signal.addEventListener('abort', () => { seenReason = this.signal.reason; resolve() }))
+      },
+    },
+  })
+  const pending = rejectionOf(left.call('wait', [], { timeout: 50 }))
+  await waitFor(() => isRunning, 'the handler to start')
+  const closed = new Error('shutting down')
+  right.close(closed)
+  assert.is(seenReason, closed)
+  assert.is(right.closeReason, closed)
+  assert.is(await rejectionOf(right.call('x', [])), closed)
+  // Deadline timers are unref'd: keep this process alive until the caller's deadline passes.
+  const keepAlive = setInterval(() => {}, 1000)
+  assert.instance(await pending, RpcTimeoutError)
+  clearInterval(keepAlive)
+})
+
+local('ignores a reply to a call that already settled', async () => {
+  const { left } = createPair({}, { handlers: { late: () => new Promise((resolve) => setTimeout(() => resolve('late'), 30)) } })
+  const keepAlive = setInterval(() => {}, 1000)
+  assert.instance(await rejectionOf(left.call('late', [], { timeout: 5 })), RpcTimeoutError)
+  clearInterval(keepAlive)
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  assert.is(left.inFlight, 0)
+})
+
+local('sets handlers once', () => {
+  const peer = createRpcPeer({ send() {}, handlers: {} })
+  assert.throws(() => peer.setHandlers({}), /The handlers of this RPC peer are already set; set them once\./)
+})
+
+local.run()

@@ -127,6 +127,13 @@ export const slotSetup = setup({
         ? { pendingReplace: { generation: context.generation, reason: `memory: ${event.detail}` } }
         : {},
     ),
+    /** A slot whose worker ended holds no worker to replace: its next start runs the new generation. */
+    settlePendingReplace: enqueueActions(({ context, enqueue }) => {
+      if (context.pendingReplace === null) return
+      const { generation } = context.pendingReplace
+      enqueue.assign({ generation, pendingReplace: null })
+      enqueue.sendParent({ type: 'slot.replaced', slotId: context.slotId, generation } satisfies SlotParentEvent)
+    }),
     acceptGeneration: assign(({ event }) =>
       event.type === 'replace'
         ? { generation: event.generation, reason: `no worker running: the next start runs generation ${event.generation}` }

@@ -88,7 +88,7 @@ export const slotMachine = slotSetup.createMachine({
       },
     },
     restartPending: {
-      entry: 'requestRestart',
+      entry: ['settlePendingReplace', 'requestRestart'],
       on: {
         'restart.granted': { target: 'backoff', actions: ['recordRestartGranted', 'notifyRestart'] },
         replace: { actions: ['acceptGeneration', 'reportReplaced'] },
@@ -99,6 +99,7 @@ export const slotMachine = slotSetup.createMachine({
       on: { replace: { actions: ['acceptGeneration', 'reportReplaced'] } },
     },
     idle: {
+      entry: 'settlePendingReplace',
       on: { replace: { actions: ['acceptGeneration', 'reportReplaced'] } },
     },
     stopping: {

@@ -165,6 +165,8 @@ export const workerMachine = workerSetup.createMachine({
         },
         killing: {
           entry: 'sendSigkill',
+          // Already killed: a second kill must not re-arm the give-up deadline.
+          on: { kill: { actions: 'recordLateRequest' } },
           after: {
             kill: {
               target: '#worker.exited',

@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { COOPERATIVE, CRASHING_ON_START, NEVER_LISTENING } from './helpers/fake-process.js'
 import type { FakeProcess } from './helpers/fake-process.js'
-import { startSupervisorHarness } from './helpers/supervisor-harness.js'
+import { startSupervisorHarness, TEST_POLICY } from './helpers/supervisor-harness.js'
 import type { SupervisorHarness } from './helpers/supervisor-harness.js'
 
 const running: SupervisorHarness[] = []
@@ -136,6 +136,23 @@ reload('a reload reaching a starting slot waits until its worker listens', () =>
   h.pool.behaviour = COOPERATIVE
   listen(h.pool.get('slot-0', 1))
   assert.is(h.pool.get('slot-0', 2).input.generation, 1)
+  assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 1 }])
+})
+
+reload('a reload waiting for a starting worker that then crashes completes with the next start', () => {
+  const h = start(NEVER_LISTENING, { count: 1 })
+  h.actor.send({ type: 'reload' })
+  h.pool.get('slot-0', 1).send({ type: 'process.exit', code: 1, signal: null })
+  assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 1 }])
+  h.clock.increment(100)
+  assert.is(h.pool.get('slot-0', 2).input.generation, 1)
+})
+
+reload('a reload waiting for a temporary worker that then exits completes at once', () => {
+  const h = start(NEVER_LISTENING, { count: 1, policy: { ...TEST_POLICY, type: 'temporary' } })
+  h.actor.send({ type: 'reload' })
+  h.pool.get('slot-0', 1).send({ type: 'process.exit', code: 0, signal: null })
+  assert.is(h.slot('slot-0').value, 'idle')
   assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 1 }])
 })
 

@@ -109,7 +109,6 @@ export const slotSetup = setup({
       const reason = `hung: ${event.detail}`
       enqueue.sendTo(context.serving, { type: 'kill', reason })
       enqueue.assign({ retiring: [...context.retiring, context.serving], serving: null, reason })
-      enqueue.sendParent({ type: 'slot.notify', event: { type: 'worker.replace', slotId: context.slotId, reason } } satisfies SlotParentEvent)
     }),
     stopAllWorkers: enqueueActions(({ context, event, enqueue }) => {
       const reason = event.type === 'stop' ? event.reason : context.reason
@@ -128,12 +127,9 @@ export const slotSetup = setup({
         : {},
     ),
     /** A slot whose worker ended holds no worker to replace: its next start runs the new generation. */
-    settlePendingReplace: enqueueActions(({ context, enqueue }) => {
-      if (context.pendingReplace === null) return
-      const { generation } = context.pendingReplace
-      enqueue.assign({ generation, pendingReplace: null })
-      enqueue.sendParent({ type: 'slot.replaced', slotId: context.slotId, generation } satisfies SlotParentEvent)
-    }),
+    settlePendingReplace: assign(({ context }) =>
+      context.pendingReplace === null ? {} : { generation: context.pendingReplace.generation, pendingReplace: null },
+    ),
     acceptGeneration: assign(({ event }) =>
       event.type === 'replace'
         ? { generation: event.generation, reason: `no worker running: the next start runs generation ${event.generation}` }

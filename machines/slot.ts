@@ -19,10 +19,12 @@ const END_IN_RUNNING = [
   { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['notifyExit', 'dropWorker', 'recordRestartDecision'] },
   { guard: 'isServingEnd', target: '#slot.idle', actions: ['notifyExit', 'dropWorker', 'recordRestartDecision'] },
 ] as const
+/** A replace that waited on a worker which ended is settled: the next start runs its generation. */
+const SETTLE_REPLACE = { guard: 'hasPendingReplace', actions: ['settlePendingReplace', 'reportReplaced'] } as const
 const END_ANYWHERE = { actions: ['notifyExit', 'dropWorker'] } as const
 const HUNG = [
-  { guard: 'isHungServingWithCandidate', target: '#slot.running.starting', actions: ['killServing', 'promoteCandidate'] },
-  { guard: 'isHungServing', target: '#slot.running.starting', actions: ['killServing', 'spawnServing'] },
+  { guard: 'isHungServingWithCandidate', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'promoteCandidate'] },
+  { guard: 'isHungServing', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'spawnServing'] },
 ] as const
 
 /**
@@ -88,7 +90,8 @@ export const slotMachine = slotSetup.createMachine({
       },
     },
     restartPending: {
-      entry: ['settlePendingReplace', 'requestRestart'],
+      entry: 'requestRestart',
+      always: SETTLE_REPLACE,
       on: {
         'restart.granted': { target: 'backoff', actions: ['recordRestartGranted', 'notifyRestart'] },
         replace: { actions: ['acceptGeneration', 'reportReplaced'] },
@@ -99,7 +102,7 @@ export const slotMachine = slotSetup.createMachine({
       on: { replace: { actions: ['acceptGeneration', 'reportReplaced'] } },
     },
     idle: {
-      entry: 'settlePendingReplace',
+      always: SETTLE_REPLACE,
       on: { replace: { actions: ['acceptGeneration', 'reportReplaced'] } },
     },
     stopping: {

@@ -33,8 +33,19 @@ export interface QueueConfig {
   claimIntervalMs: number
   /** How often a worker renews the idle time of the entries it holds (minIdle/3). */
   leaseMs: number
-  /** `QUEUE_MAX_DELIVERIES`: deliveries without an ack before an entry is dead-lettered (default 3). */
+  /**
+   * `QUEUE_MAX_CRASHES`: how many times a job may crash its worker (an uncaught exception while it
+   * runs, recorded by the dying worker) before it is dead-lettered (default 3).
+   */
+  maxCrashes: number
+  /**
+   * `QUEUE_MAX_DELIVERIES`: deliveries without an ack (XPENDING's delivery count) before an
+   * entry is dead-lettered whatever the reason (default 10). The backstop for deaths that leave
+   * no crash record: SIGKILL by the OOM killer, a segfault, a hang the supervisor killed.
+   */
   maxDeliveries: number
+  /** `<stream>:crashes`: the hash where dying workers record which job they were running. */
+  crashKey: string
   /** `QUEUE_DB_CONNECTIONS`: MariaDB pool size per worker (default 2). */
   dbConnections: number
   /** `QUEUE_RETRY_INITIAL_MS` / `QUEUE_RETRY_MAX_MS`: backoff while the database is unreachable (50 / 2000). */
@@ -92,7 +103,9 @@ export function readQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConf
     minIdleMs,
     claimIntervalMs: readInteger(env, 'QUEUE_CLAIM_INTERVAL_MS', Math.min(Math.floor(minIdleMs / 2), 5000), 10),
     leaseMs: Math.floor(minIdleMs / 3),
-    maxDeliveries: readInteger(env, 'QUEUE_MAX_DELIVERIES', 3, 1),
+    maxCrashes: readInteger(env, 'QUEUE_MAX_CRASHES', 3, 1),
+    maxDeliveries: readInteger(env, 'QUEUE_MAX_DELIVERIES', 10, 1),
+    crashKey: `${stream}:crashes`,
     dbConnections: readInteger(env, 'QUEUE_DB_CONNECTIONS', 2, 1),
     retryInitialMs,
     retryMaxMs: readInteger(env, 'QUEUE_RETRY_MAX_MS', 2000, retryInitialMs),

@@ -11,8 +11,8 @@ import { findJobField, parseJob } from './job.js'
 import type { Job } from './job.js'
 import { classifyDbError } from './store.js'
 import type { JobStore, SaveMeta, SaveOutcome } from './store.js'
-import { ackEntry, claimStaleEntry, connectRedis, deadLetterEntry, ensureGroup, readDeliveryCount,
-  readNewEntries, readQueueStats, renewLeases } from './streams.js'
+import { ackEntry, claimStaleEntry, connectRedis, deadLetterEntry, ensureGroup, readCrashes, readDeliveryCount,
+  readNewEntries, readQueueStats, recordCrash, renewLeases } from './streams.js'
 import type { QueueStats, StreamEntry } from './streams.js'
 
 /** Counters of one consumer since it started; returned by the worker's `progress()` RPC method. */
@@ -29,6 +29,8 @@ export interface ConsumerProgress {
   reclaimed: number
   /** Commits whose XACK found the entry already acknowledged by another consumer. */
   alreadyAcked: number
+  /** Entries of our batch that another consumer took over before we started them. */
+  lostLeases: number
   /** Failed database attempts that were retried. */
   dbRetries: number
   /** True while a job waits for the database to come back. */
@@ -46,6 +48,8 @@ export interface JobConsumerOptions {
   /** The work done for a job before its row is written. */
   handleJob?: (job: Job) => unknown
   log?: (line: string) => void
+  /** Called once the consumer group exists, before the first read: the moment to tell the master. */
+  onReady?: () => void
 }
 
 export interface JobConsumer {
@@ -55,7 +59,15 @@ export interface JobConsumer {
   stop(): Promise<void>
   progress(): ConsumerProgress
   queueStats(): Promise<QueueStats>
+  /**
+   * Records that the job in progress crashed this process; call it from an `uncaughtException`
+   * handler before exiting. Resolves within a second whatever happens (the process is dying).
+   */
+  recordCrash(error: unknown): Promise<void>
 }
+
+/** The dying worker's last write must not hold its exit for long. */
+const CRASH_RECORD_TIMEOUT_MS = 1000
 
 /** Creates a consumer; nothing connects before {@link JobConsumer.run}. */
 export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
@@ -67,19 +79,30 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   const blocking = connectRedis(config.redisUrl, `${consumer}:blocking`)
   const held = new Set<string>()
   let running: string | null = null
+  // The entry between the start of its job and its ack: the one to blame if the process crashes.
+  let current: string | null = null
   let isStopping = false
   let loop: Promise<void> | null = null
   const stats: ConsumerProgress = {
-    consumer, pid: process.pid, done: 0, rewritten: 0, deadLettered: 0, reclaimed: 0, alreadyAcked: 0,
+    consumer, pid: process.pid, done: 0, rewritten: 0, deadLettered: 0, reclaimed: 0, alreadyAcked: 0, lostLeases: 0,
     dbRetries: 0, isWaitingForDb: false, held: 0, lastError: null,
   }
   const noteError = (error: unknown) => { stats.lastError = String((error as Error)?.message ?? error) }
 
   // Entries waiting in our batch or for the database are ours and must not look stale; the job
   // whose handler is running is not renewed, so a handler that hangs loses its entry after minIdleMs.
+  // An entry found taken over (we were stopped longer than minIdleMs) is dropped from our batch:
+  // its new owner does it.
   const renew = () => {
     const ids = [...held].filter(id => id !== running)
-    renewLeases(redis, config, consumer, ids).catch(noteError)
+    renewLeases(redis, config, consumer, ids).then(lost => {
+      for (const id of lost) {
+        if (held.delete(id)) {
+          stats.lostLeases++
+          log(`${id} was taken over by another consumer; skipping it`)
+        }
+      }
+    }, noteError)
   }
   const leaseTimer = setInterval(renew, config.leaseMs)
   leaseTimer.unref()
@@ -124,21 +147,26 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     }
   }
 
-  async function processEntry(entry: StreamEntry, deliveries: number): Promise<void> {
+  async function processEntry(entry: StreamEntry, deliveries: number, crashes = 0): Promise<void> {
     const bytes = findJobField(entry.fields)
     const parsed = bytes ? parseJob(bytes) : { ok: false as const, reason: 'wrong-shape', detail: 'the entry has no "job" field' }
     if (!parsed.ok) return deadLetter(entry, parsed.reason, parsed.detail, deliveries)
-    running = entry.id
+    current = entry.id
     try {
-      await handleJob(parsed.job)
+      running = entry.id
+      try {
+        await handleJob(parsed.job)
+      } finally {
+        running = null
+      }
+      const outcome = await saveWithRetry(parsed.job, { streamId: entry.id, consumer, deliveries }, entry)
+      if (outcome === 'rejected' || outcome === 'stopped') return
+      if (outcome === 'updated') stats.rewritten++
+      if (await ackEntry(redis, config, entry.id, crashes > 0) === 0) stats.alreadyAcked++
+      stats.done++
     } finally {
-      running = null
+      current = null
     }
-    const outcome = await saveWithRetry(parsed.job, { streamId: entry.id, consumer, deliveries }, entry)
-    if (outcome === 'rejected' || outcome === 'stopped') return
-    if (outcome === 'updated') stats.rewritten++
-    if (await ackEntry(redis, config, entry.id) === 0) stats.alreadyAcked++
-    stats.done++
   }
 
   async function reclaimStale(): Promise<void> {
@@ -152,12 +180,17 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
           // The claim itself counted as a delivery: the ones before it were never acknowledged.
           const deliveries = await readDeliveryCount(redis, config, entry.id)
           const unacked = deliveries - 1
-          if (unacked >= config.maxDeliveries) {
-            await deadLetter(entry, 'max-deliveries',
-              `delivered ${unacked} times without an ack; it probably crashes its worker`, unacked)
+          // Only a crash the dying worker recorded blames the job: an entry held by a worker that
+          // was SIGKILLed from outside is innocent, and the delivery count alone cannot tell.
+          const crashes = await readCrashes(redis, config, entry.id)
+          if (crashes.count >= config.maxCrashes) {
+            await deadLetter(entry, 'crashed-worker',
+              `crashed its worker ${crashes.count} times in ${unacked} deliveries; last error: ${crashes.lastError}`, unacked)
+          } else if (unacked >= config.maxDeliveries) {
+            await deadLetter(entry, 'max-deliveries', `delivered ${unacked} times without an ack`, unacked)
           } else {
-            log(`redelivery of ${entry.id} (delivery ${deliveries})`)
-            await processEntry(entry, deliveries)
+            log(`redelivery of ${entry.id} (delivery ${deliveries}, ${crashes.count} crash(es) recorded)`)
+            await processEntry(entry, deliveries, crashes.count)
           }
         } finally {
           held.delete(entry.id)
@@ -170,6 +203,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   async function consume(): Promise<void> {
     let delay = config.retryInitialMs
     await ensureGroup(redis, config)
+    options.onReady?.()
     while (!isStopping) {
       try {
         await store.ensureTable()
@@ -195,6 +229,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
         for (const entry of entries) {
           // Entries not started stay pending; the next run reclaims them after minIdleMs.
           if (isStopping) break
+          if (!held.has(entry.id)) continue
           await processEntry(entry, 1)
           held.delete(entry.id)
         }
@@ -232,6 +267,12 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     },
     queueStats() {
       return readQueueStats(redis, config)
+    },
+    async recordCrash(error) {
+      if (current === null) return
+      const message = String((error as Error)?.stack ?? error).slice(0, 2000)
+      const timeout = new Promise<void>(resolve => setTimeout(resolve, CRASH_RECORD_TIMEOUT_MS).unref())
+      await Promise.race([recordCrash(redis, config, current, message).catch(() => {}), timeout])
     },
   }
 }

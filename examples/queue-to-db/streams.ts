@@ -84,41 +84,63 @@ export async function readDeliveryCount(redis: Redis, config: QueueConfig, id: s
   return typeof count === 'number' ? count : 0
 }
 
-/** XACK; resolves to 0 when someone else acknowledged the entry first. */
-export async function ackEntry(redis: Redis, config: QueueConfig, id: string): Promise<number> {
-  return Number(await redis.call('XACK', config.stream, config.group, id))
+/** XACK (and forget the entry's crash record if it had one); resolves to 0 when someone else acknowledged it first. */
+export async function ackEntry(redis: Redis, config: QueueConfig, id: string, hadCrashes: boolean): Promise<number> {
+  if (!hadCrashes) return Number(await redis.call('XACK', config.stream, config.group, id))
+  const [[, acked]] = await redis.multi().call('XACK', config.stream, config.group, id)
+    .hdel(config.crashKey, id, `${id}:error`).exec() as [[unknown, unknown]]
+  return Number(acked)
 }
 
 // Acks and dead-letters in one step, and only if the ack took effect: a crash in between cannot
 // leave the entry both pending and dead-lettered, and an entry is dead-lettered once.
 const DEAD_LETTER_SCRIPT = `
 local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-if acked == 1 then redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3)) end
+if acked == 1 then
+  redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
+  redis.call('HDEL', KEYS[3], ARGV[2], ARGV[2] .. ':error')
+end
 return acked`
 
 /** Moves entry `id` to the dead-letter stream with `fields`; resolves to 0 if it was no longer pending. */
 export async function deadLetterEntry(redis: Redis, config: QueueConfig, id: string, fields: (string | Buffer)[]): Promise<number> {
-  return Number(await redis.call('EVAL', DEAD_LETTER_SCRIPT, 2, config.stream, config.deadLetterStream,
-    config.group, id, ...fields))
+  return Number(await redis.call('EVAL', DEAD_LETTER_SCRIPT, 3, config.stream, config.deadLetterStream,
+    config.crashKey, config.group, id, ...fields))
+}
+
+/** Notes that the job of entry `id` crashed its worker (called by the dying worker). */
+export async function recordCrash(redis: Redis, config: QueueConfig, id: string, message: string): Promise<void> {
+  await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, message).exec()
+}
+
+/** How many times the job of entry `id` crashed its worker, and the last error. */
+export async function readCrashes(redis: Redis, config: QueueConfig, id: string): Promise<{ count: number; lastError: string }> {
+  const [count, lastError] = await redis.hmget(config.crashKey, id, `${id}:error`)
+  return { count: Number(count ?? 0), lastError: lastError ?? '' }
 }
 
 // Resets the idle time of the entries this consumer still owns (XCLAIM … JUSTID does not count a
-// delivery); an entry another consumer has taken meanwhile is left alone.
+// delivery); an entry another consumer has taken meanwhile is left alone and returned.
 const RENEW_SCRIPT = `
-local renewed = 0
+local lost = {}
 for i = 3, #ARGV do
   local owner = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
   if #owner == 1 then
     redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
-    renewed = renewed + 1
+  else
+    lost[#lost + 1] = ARGV[i]
   end
 end
-return renewed`
+return lost`
 
-/** Keeps the given entries from looking stale to other consumers; resolves to how many it renewed. */
-export async function renewLeases(redis: Redis, config: QueueConfig, consumer: string, ids: string[]): Promise<number> {
-  if (ids.length === 0) return 0
-  return Number(await redis.call('EVAL', RENEW_SCRIPT, 1, config.stream, config.group, consumer, ...ids))
+/**
+ * Keeps the given entries from looking stale to other consumers. Resolves to the ids this
+ * consumer no longer owns (taken over while it was stopped, or already acknowledged).
+ */
+export async function renewLeases(redis: Redis, config: QueueConfig, consumer: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const lost = await redis.call('EVAL', RENEW_SCRIPT, 1, config.stream, config.group, consumer, ...ids)
+  return Array.isArray(lost) ? lost.map(String) : []
 }
 
 function readField(flat: unknown[], name: string): unknown {

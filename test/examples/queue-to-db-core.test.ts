@@ -54,7 +54,9 @@ config('reads defaults and derives the dead-letter stream from the stream', () =
   const c = readQueueConfig({ QUEUE_STREAM: 'orders' })
   assert.is(c.deadLetterStream, 'orders:dead')
   assert.is(c.minIdleMs, 30_000)
-  assert.is(c.maxDeliveries, 3)
+  assert.is(c.maxCrashes, 3)
+  assert.is(c.maxDeliveries, 10)
+  assert.is(c.crashKey, 'orders:crashes')
   assert.is(c.leaseMs, 10_000)
 })
 
@@ -179,7 +181,7 @@ consumer('stores every valid job once and dead-letters bad input with its reason
 })
 
 consumer('takes over entries a dead consumer left pending and dead-letters one delivered too often', async () => {
-  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '200' })
+  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '200', QUEUE_MAX_DELIVERIES: '3' })
   const [retried, poison] = await produceJobs(queue.redis, queue.config.stream, makeJobs(2, 'stale'))
   await queue.redis.call('XGROUP', 'CREATE', queue.config.stream, queue.config.group, '0', 'MKSTREAM')
   // A consumer that read both entries and died: they stay in its pending list.
@@ -193,11 +195,31 @@ consumer('takes over entries a dead consumer left pending and dead-letters one d
   assert.is(dead.length, 1)
   assert.is(dead[0]!.fields['source-id']!.toString(), poison)
   assert.is(dead[0]!.fields.reason!.toString(), 'max-deliveries')
-  assert.is(dead[0]!.fields.detail!.toString(), 'delivered 3 times without an ack; it probably crashes its worker')
+  assert.is(dead[0]!.fields.detail!.toString(), 'delivered 3 times without an ack')
   assert.is(dead[0]!.fields.deliveries!.toString(), '3')
   const [row] = (await queue.db.query(`SELECT stream_id, deliveries FROM \`${queue.config.table}\``))[0] as { stream_id: string; deliveries: number }[]
   assert.equal(row, { stream_id: retried, deliveries: 2 })
   assert.is(c.progress().reclaimed, 2)
+})
+
+consumer('dead-letters an entry whose job crashed its worker maxCrashes times, and retries one that crashed fewer times', async () => {
+  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '200' })
+  const [once, thrice] = await produceJobs(queue.redis, queue.config.stream, makeJobs(2, 'crashy'))
+  await queue.redis.call('XGROUP', 'CREATE', queue.config.stream, queue.config.group, '0', 'MKSTREAM')
+  await queue.redis.call('XREADGROUP', 'GROUP', queue.config.group, 'ghost', 'COUNT', 2, 'STREAMS', queue.config.stream, '>')
+  await queue.redis.call('XCLAIM', queue.config.stream, queue.config.group, 'ghost', 0, thrice!, 'RETRYCOUNT', 3)
+  // What dying workers record from their uncaughtException handler (recordCrash).
+  await queue.redis.hset(queue.config.crashKey, once!, 1, `${once}:error`, 'Error: boom',
+    thrice!, 3, `${thrice}:error`, 'Error: boom')
+  startConsumer(queue, 'core-crash')
+  await waitFor('an empty pending list', async () => await queue!.pending() === 0)
+  assert.equal(await queue.rowStats(), { rows: 1, distinctIds: 1, rewritten: 0, redelivered: 1 })
+  const dead = await queue.deadLetters()
+  assert.is(dead.length, 1)
+  assert.is(dead[0]!.fields['source-id']!.toString(), thrice)
+  assert.is(dead[0]!.fields.reason!.toString(), 'crashed-worker')
+  assert.is(dead[0]!.fields.detail!.toString(), 'crashed its worker 3 times in 3 deliveries; last error: Error: boom')
+  assert.is(await queue.redis.exists(queue.config.crashKey), 0, 'both crash records are gone')
 })
 
 consumer('keeps jobs pending, unacknowledged and out of the dead-letter stream while the database is unreachable', async () => {

@@ -1,0 +1,61 @@
+/**
+ * A consumer worker: serves `progress()` and `queueStats()` to the master and consumes the
+ * stream until the master disconnects it (graceful stop) or it receives SIGTERM.
+ */
+import { hostname } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { nanoid } from 'nanoid'
+import { ready, serve } from '../../src/worker.js'
+import { readQueueConfig } from './config.js'
+import { createJobConsumer } from './consumer.js'
+import type { Job } from './job.js'
+import { queueContract } from './contract.js'
+import { createJobStore } from './store.js'
+
+const config = readQueueConfig()
+
+async function handleJob(job: Job): Promise<void> {
+  if (config.workMs > 0) await sleep(config.workMs)
+  if (config.crashIds.has(job.id)) {
+    // A poison job: an exception nobody catches, as a bug deep in a library would throw.
+    process.nextTick(() => {
+      throw new Error(`job ${job.id} crashes its worker (QUEUE_CRASH_IDS)`)
+    })
+    await new Promise(() => {})
+  }
+}
+
+// Unique per process, and readable: host, pid, and a random part in case a pid is reused.
+const consumerName = `${hostname()}-${process.pid}-${nanoid(6)}`
+const consumer = createJobConsumer({
+  config,
+  consumer: consumerName,
+  store: createJobStore({ url: config.mysqlUrl, table: config.table, connectionLimit: config.dbConnections }),
+  handleJob,
+  log: line => master.notify.log(`[${consumerName}] ${line}`),
+  // Ready once the group exists: a worker is listening when it can consume.
+  onReady: () => ready(),
+})
+
+const master = serve(queueContract, {
+  progress: () => consumer.progress(),
+  queueStats: () => consumer.queueStats(),
+})
+
+let stopping: Promise<void> | undefined
+function stop(): void {
+  // The job in progress finishes (or stays pending); the rest of the batch stays pending.
+  stopping ??= consumer.stop().then(() => process.exit(0), () => process.exit(1))
+}
+process.on('disconnect', stop)
+process.on('SIGTERM', stop)
+// Blame the job in progress, then die as Node would have: the supervisor restarts us.
+process.on('uncaughtException', error => {
+  console.error(error)
+  consumer.recordCrash(error).finally(() => process.exit(1))
+})
+consumer.run().catch(error => {
+  // Redis refused to create the group: let the supervisor restart us with its backoff.
+  console.error(error)
+  process.exit(1)
+})

@@ -70,8 +70,9 @@ function serializeState(s: SlotSnapshot): string {
 }
 
 function play(slot: AnyActorRef, clock: SimulatedClock, event: SlotEvent): void {
-  if (event.type === 'xstate.after.backoff.slot.backoff') clock.increment((slot.getSnapshot() as SlotSnapshot).context.backoffDelay)
-  else if (event.type === 'xstate.after.resetAfter.slot.running.listening') clock.increment(TEST_POLICY.backoff.resetAfter)
+  const type: string = event.type
+  if (type === 'xstate.after.backoff.slot.backoff') clock.increment((slot.getSnapshot() as SlotSnapshot).context.backoffDelay)
+  else if (type === 'xstate.after.resetAfter.slot.running.listening') clock.increment(TEST_POLICY.backoff.resetAfter)
   else slot.send(event)
 }
 

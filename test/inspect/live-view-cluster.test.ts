@@ -5,17 +5,19 @@ import type { Browser } from 'playwright-core'
 import { supervise } from '../../src/index.js'
 import type { SupervisedCluster, WorkerExitEvent } from '../../src/index.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
-import { artifactPath, launchChromium } from '../fixtures/inspect-browser.js'
+import { artifactPath, launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
 
 /** How long a browser-side condition may take before the test fails, in ms. */
 const WAIT = 15_000
+/** The .ts fixture needs tsx in the worker; under `uvu -r tsx` the master's own execArgv is empty. */
+const TSX = ['--import', 'tsx']
 const FAST_TIMEOUTS = { start: 10_000, drain: 1_000, disconnect: 500, terminate: 500, kill: 2_000 }
 
 const clusters: SupervisedCluster[] = []
 const pids = new Set<number>()
 
 function start(options: Partial<Parameters<typeof supervise>[0]> = {}): SupervisedCluster {
-  const cluster = supervise({ worker: fixture('http-hello.ts'), count: 3, handleSignals: false, timeouts: FAST_TIMEOUTS, ...options })
+  const cluster = supervise({ worker: fixture('http-hello.ts'), count: 3, handleSignals: false, timeouts: FAST_TIMEOUTS, execArgv: TSX, ...options })
   cluster.on('transition', (event) => event.pid !== null && pids.add(event.pid))
   clusters.push(cluster)
   return cluster
@@ -56,7 +58,7 @@ cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacem
     await page.goto(url)
     // Browser-side code is passed as strings: this file is type-checked without the DOM library.
     await page.evaluate('window.isSamePage = true')
-    await page.waitForFunction(`document.querySelectorAll('#workers tbody tr.running[data-state="listening"]').length === 3`, null, { timeout: WAIT })
+    await waitForCount(page, '#workers tbody tr.running[data-state="listening"]', 3, WAIT)
     const before = c.workers()
     assert.equal(before.map((w) => w.state), ['listening', 'listening', 'listening'])
     for (const w of before) {
@@ -71,7 +73,7 @@ cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacem
     await waitFor(() => c.workers().filter((w) => w.state === 'listening').length === 3, 'a replacement worker listening')
     const replacement = c.workers().find((w) => !before.some((b) => b.workerId === w.workerId))!
     await page.waitForSelector(`#workers tbody tr.running[data-worker-id="${replacement.workerId}"][data-state="listening"]`, { timeout: WAIT })
-    await page.waitForFunction(`document.querySelectorAll('#workers tbody tr.running[data-state="listening"]').length === 3`, null, { timeout: WAIT })
+    await waitForCount(page, '#workers tbody tr.running[data-state="listening"]', 3, WAIT)
 
     assert.is(await page.evaluate('window.isSamePage'), true, 'the page was not reloaded')
     assert.is(replacement.slotId, victim.slotId)

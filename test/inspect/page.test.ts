@@ -5,7 +5,7 @@ import type { AnyActorRef } from 'xstate'
 import type { Browser, Page } from 'playwright-core'
 import { createLiveView } from '../../src/inspect/live-view.js'
 import type { XclusterLiveView } from '../../src/inspect/live-view.js'
-import { launchChromium } from '../fixtures/inspect-browser.js'
+import { launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
 import { toySupervisorMachine, toyWorkerMachine } from '../fixtures/inspect-machines.js'
 
 /** How long a browser-side condition may take before the test fails, in ms. */
@@ -69,15 +69,15 @@ page('shows three listening workers, then an exit and its replacement, without r
   await p.goto(view.url)
   // Browser-side code is passed as strings: this file is type-checked without the DOM library.
   await p.evaluate('window.isSamePage = true')
-  await p.waitForFunction(`document.querySelectorAll('#workers tbody tr[data-state="listening"]').length === 2`, null, { timeout: WAIT })
+  await waitForCount(p, '#workers tbody tr[data-state="listening"]', 2, WAIT)
   bringUp(actor, 's2', 3)
-  await p.waitForFunction(`document.querySelectorAll('#workers tbody tr[data-state="listening"]').length === 3`, null, { timeout: WAIT })
+  await waitForCount(p, '#workers tbody tr[data-state="listening"]', 3, WAIT)
   assert.is(await p.locator('#connection').textContent(), 'live')
   assert.is(await p.locator('#supervisor-state').textContent(), 'running')
 
   actor.system.get('s1')!.send({ type: 'process.exit', code: null, signal: 'SIGKILL' })
   await p.waitForSelector('#workers tbody tr[data-worker-id="2"][data-state="exited"]', { timeout: WAIT })
-  await p.waitForFunction(`document.querySelectorAll('#workers tbody tr[data-state="forking"]').length === 1`, null, { timeout: WAIT })
+  await waitForCount(p, '#workers tbody tr[data-state="forking"]', 1, WAIT)
   actor.system.get('s1')!.send({ type: 'process.fork', pid: 5004, workerId: 4 })
   await p.waitForSelector('#workers tbody tr[data-worker-id="4"][data-state="forking"]', { timeout: WAIT })
 

@@ -6,12 +6,14 @@ import { supervise } from '../../src/index.js'
 import type { SupervisedCluster } from '../../src/index.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 
+/** The .ts fixture needs tsx in the worker; under `uvu -r tsx` the master's own execArgv is empty. */
+const TSX = ['--import', 'tsx']
 const FAST_TIMEOUTS = { start: 10_000, drain: 1_000, disconnect: 500, terminate: 500, kill: 2_000 }
 const clusters: SupervisedCluster[] = []
 const pids = new Set<number>()
 
 function start(options: Partial<Parameters<typeof supervise>[0]>): SupervisedCluster {
-  const cluster = supervise({ worker: fixture('http-hello.ts'), count: 3, handleSignals: false, timeouts: FAST_TIMEOUTS, ...options })
+  const cluster = supervise({ worker: fixture('http-hello.ts'), count: 3, handleSignals: false, timeouts: FAST_TIMEOUTS, execArgv: TSX, ...options })
   cluster.on('transition', (event) => event.pid !== null && pids.add(event.pid))
   clusters.push(cluster)
   return cluster

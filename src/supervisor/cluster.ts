@@ -40,7 +40,7 @@ export class ClusterCore {
   readonly #history = new Map<string, TransitionEvent[]>()
   readonly #restarts = new Map<string, number>()
   readonly #heartbeats = new Map<number, CrashRecord['lastHeartbeat']>()
-  readonly #readyWaiters = new Set<() => void>()
+  readonly #waiters = new Set<() => void>()
   readonly #stopped: Promise<void>
   readonly #liveView: Promise<XclusterLiveView> | undefined
   #liveViewObserver: ((event: InspectionEvent) => void) | undefined
@@ -147,20 +147,7 @@ export class ClusterCore {
   }
 
   onReady(): Promise<void> {
-    if (this.#end) return Promise.reject(this.#end.error ?? new ClusterStoppedError(this.#end.reason))
-    if (this.#isReady()) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (this.#end) {
-          this.#readyWaiters.delete(check)
-          reject(this.#end.error ?? new ClusterStoppedError(this.#end.reason))
-        } else if (this.#isReady()) {
-          this.#readyWaiters.delete(check)
-          resolve()
-        }
-      }
-      this.#readyWaiters.add(check)
-    })
+    return this.#until(() => this.table.countIn('listening') >= this.#options.count)
   }
 
   onStopped(): Promise<void> {
@@ -182,7 +169,8 @@ export class ClusterCore {
       const offDone = this.#once('reload.done', (event) => {
         this.#generation = event.generation
         offFailed()
-        resolve()
+        // Done means the old generation is gone too, not only that the new one listens.
+        this.#until(() => this.table.list().every((row) => row.generation >= event.generation)).then(resolve, reject)
       })
       const offFailed = this.#once('reload.failed', (event) => {
         offDone()
@@ -200,15 +188,29 @@ export class ClusterCore {
     return () => subscription.unsubscribe()
   }
 
-  #isReady(): boolean {
-    return this.table.countIn('listening') >= this.#options.count
+  /** Resolves once `condition` holds, checked after every transition; rejects if the cluster ends first. */
+  #until(condition: () => boolean): Promise<void> {
+    const ended = () => this.#end && (this.#end.error ?? new ClusterStoppedError(this.#end.reason))
+    const early = ended()
+    if (early) return Promise.reject(early)
+    if (condition()) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const error = ended()
+        if (error) reject(error)
+        else if (condition()) resolve()
+        else return
+        this.#waiters.delete(check)
+      }
+      this.#waiters.add(check)
+    })
   }
 
   #finish(end: { error?: Error; reason: string }): void {
     if (this.#end) return
     this.#end = end
     this.router.close(end.error ?? new ClusterStoppedError(end.reason))
-    for (const check of [...this.#readyWaiters]) check()
+    for (const check of [...this.#waiters]) check()
     if (!end.error) this.events.emit('stopped', { reason: end.reason })
     this.#liveView?.then((view) => view.close()).catch(() => {})
   }
@@ -221,7 +223,7 @@ export class ClusterCore {
       if (history.length > TRANSITIONS_KEPT) history.shift()
       this.#history.set(transition.slotId, history)
       this.events.emit('transition', transition)
-      for (const check of [...this.#readyWaiters]) check()
+      for (const check of [...this.#waiters]) check()
     }
     this.#liveViewObserver?.(event)
     this.#options.inspect?.(event)

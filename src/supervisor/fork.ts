@@ -18,6 +18,14 @@ export const WORKER_ENV = {
   generation: 'XCLUSTER_GENERATION',
 } as const
 
+// The preload sits beside this module: `.ts` under tsx, `.js` once built.
+const PRELOAD = new URL(`./worker-preload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href
+
+/** Node flags of a worker: the user's, then our preload. */
+export function workerExecArgv(execArgv: string[]): string[] {
+  return [...execArgv, '--import', PRELOAD]
+}
+
 /**
  * Fork one cluster worker. `cluster.setupPrimary()` holds global settings, so they are set right
  * before each fork: several supervisors (or tests) in one process each fork their own file.
@@ -26,7 +34,7 @@ export function forkWorker(settings: ForkSettings, position: { slotId: string; i
   cluster.setupPrimary({
     exec: settings.exec,
     args: settings.args,
-    execArgv: settings.execArgv,
+    execArgv: workerExecArgv(settings.execArgv),
     silent: settings.silent,
   })
   return cluster.fork({

@@ -1,0 +1,61 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createClusterPool } from '../helpers/cluster.js'
+import { fixture, isAlive, waitFor } from '../helpers/processes.js'
+
+const pool = createClusterPool()
+const health = suite('health checks')
+
+health.after.each(async () => {
+  assert.equal(await pool.cleanup(), [], 'no worker outlives its cluster')
+})
+
+health('a worker stuck in a busy loop misses its heartbeats, is killed and replaced', async () => {
+  const { cluster, log } = pool.start({
+    worker: fixture('busy-loop.ts'),
+    count: 1,
+    env: { HANG_AFTER: '300' },
+    health: { heartbeatInterval: 100, maxMissedHeartbeats: 3 },
+    restart: { backoff: { initial: 10 } },
+  })
+  await cluster.onReady()
+  const [hung] = cluster.workers()
+  await waitFor(() => log.exits.some((exit) => exit.pid === hung!.pid), 'the hung worker is ended', 20_000)
+  const exit = log.exits.find((e) => e.pid === hung!.pid)!
+  assert.match(exit.reason, /hung/)
+  assert.is(exit.exit.signal, 'SIGKILL')
+  assert.not.ok(isAlive(hung!.pid!))
+  await waitFor(
+    () => log.transitions.some((t) => t.slotId === hung!.slotId && t.incarnation > hung!.incarnation && t.to === 'listening'),
+    'a replacement listens in the same slot',
+  )
+})
+
+health('a worker over its memory limit is replaced gracefully, new one first', async () => {
+  const limit = 96 * 1024 * 1024
+  const replacements: string[] = []
+  const { cluster, log } = pool.start({
+    worker: fixture('memory-hog.ts'),
+    count: 1,
+    env: { GROW_TO: '160' },
+    health: { heartbeatInterval: 100, maxHeapUsed: limit },
+  })
+  cluster.on('replace', (event) => replacements.push(event.reason))
+  await cluster.onReady()
+  const [hog] = cluster.workers()
+  await waitFor(() => log.exits.some((exit) => exit.pid === hog!.pid), 'the hog is replaced', 20_000)
+  const exit = log.exits.find((e) => e.pid === hog!.pid)!
+  assert.match(replacements[0]!, /^memory: heapUsed \d+ bytes over the limit of 100663296 bytes$/)
+  assert.match(exit.reason, /replaced by/, exit.reason)
+  assert.ok(exit.expected, 'the supervisor asked it to stop')
+  assert.equal(exit.exit, { code: 0, signal: null }, 'it was disconnected, not killed')
+  // Inspection orders events per actor only (the slot may stop the hog inside the same step in
+  // which the new worker reports listening), so compare the times of the two transitions.
+  const listening = log.transitions.find((t) => t.slotId === hog!.slotId && t.incarnation === hog!.incarnation + 1 && t.to === 'listening')
+  const draining = log.transitions.find((t) => t.pid === hog!.pid && t.to === 'disconnecting.draining')
+  assert.ok(listening && draining, 'the replacement listened and the hog drained')
+  assert.ok(listening!.at <= draining!.at, 'the replacement listened before the hog began to drain')
+  assert.match(draining!.reason, new RegExp(`replaced by worker-${hog!.incarnation + 1}`))
+})
+
+health.run()

@@ -97,6 +97,8 @@ export function createStateTable(options: StateTableOptions): StateTable {
   const maxEndedWorkers = options.maxEndedWorkers ?? DEFAULT_MAX_ENDED_WORKERS
   const now = options.now ?? Date.now
   const rows = new Map<string, ActorRow>()
+  /** The last snapshot's own objects per actor: XState keeps them when nothing changed. */
+  const lastSeen = new Map<string, { value: unknown; context: unknown; status: unknown }>()
   const log: TransitionEntry[] = []
   const listeners = new Set<(change: StateTableChange) => void>()
   let logSeq = 0
@@ -137,6 +139,10 @@ export function createStateTable(options: StateTableOptions): StateTable {
 
   function applySnapshot(row: ActorRow, snapshot: unknown, eventType: string): void {
     const snap = (snapshot ?? {}) as { value?: unknown; status?: unknown; context?: unknown }
+    // Fast path for the frequent events that change nothing (a heartbeat relayed by a slot).
+    const seen = lastSeen.get(row.sessionId)
+    if (seen && seen.value === snap.value && seen.context === snap.context && seen.status === snap.status) return
+    lastSeen.set(row.sessionId, { value: snap.value, context: snap.context, status: snap.status })
     const states = toStatePaths(snap.value)
     const status = typeof snap.status === 'string' ? snap.status : row.status
     const fields = sanitizeContext(snap.context)
@@ -180,6 +186,7 @@ export function createStateTable(options: StateTableOptions): StateTable {
 
   /** Drops ended actors so that a long-running cluster does not grow the table without end. */
   function prune(ended: ActorRow): void {
+    lastSeen.delete(ended.sessionId)
     if (ended.kind === 'actor') {
       rows.delete(ended.sessionId)
       emit({ type: 'remove', sessionId: ended.sessionId })
@@ -190,6 +197,7 @@ export function createStateTable(options: StateTableOptions): StateTable {
     endedWorkers.sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
     for (const row of endedWorkers.slice(0, Math.max(0, endedWorkers.length - maxEndedWorkers))) {
       rows.delete(row.sessionId)
+      lastSeen.delete(row.sessionId)
       emit({ type: 'remove', sessionId: row.sessionId })
     }
   }

@@ -17,9 +17,11 @@ interface Context {
   actor?: AnyActorRef
   page?: Page
   problems: string[]
+  /** Every URL the page requested. */
+  requests: string[]
 }
 
-const page = suite<Context>('live view page in Chromium', { browser: null, problems: [] })
+const page = suite<Context>('live view page in Chromium', { browser: null, problems: [], requests: [] })
 
 page.before(async (context) => {
   context.browser = await launchChromium('live view page in Chromium')
@@ -31,6 +33,7 @@ page.after(async (context) => {
 
 page.before.each(async (context) => {
   context.problems = []
+  context.requests = []
   if (!context.browser) return
   context.view = await createLiveView({
     workerMachine: toyWorkerMachine,
@@ -39,6 +42,7 @@ page.before.each(async (context) => {
   context.actor = createActor(toySupervisorMachine, { input: { count: 3 }, inspect: context.view.observer }).start()
   context.page = await context.browser.newPage({ viewport: { width: 1280, height: 1000 } })
   // Any script error or blocked resource (CSP) shows up here and fails the test.
+  context.page.on('request', (request) => context.requests.push(request.url()))
   context.page.on('pageerror', (error) => context.problems.push(`pageerror: ${error.message}`))
   context.page.on('console', (message) => {
     if (message.type() === 'error') context.problems.push(`console: ${message.text()}`)
@@ -97,6 +101,17 @@ page('shows three listening workers, then an exit and its replacement, without r
   // The log shows the exit with its reason, newest first.
   const exitLine = p.locator('#log tbody tr', { hasText: 'exited with SIGKILL' })
   assert.is(await exitLine.locator('td').nth(1).textContent(), 'worker #2 (pid 5002)')
+  assert.equal(problems, [])
+})
+
+page('needs nothing but its own origin: no CDN, works offline', async ({ browser, view, actor, page: p, problems, requests }) => {
+  if (!browser || !view || !actor || !p) return
+  bringUp(actor, 's0', 1)
+  await p.goto(view.url)
+  await p.waitForSelector('#workers tbody tr[data-state="listening"]', { timeout: WAIT })
+  const origin = new URL(view.url).origin
+  assert.ok(requests.length >= 2, 'the page and its event stream')
+  assert.equal(requests.filter((url) => !url.startsWith(`${origin}/`)), [])
   assert.equal(problems, [])
 })
 

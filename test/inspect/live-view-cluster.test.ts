@@ -1,11 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
 import { supervise } from '../../src/index.js'
 import type { SupervisedCluster, WorkerExitEvent } from '../../src/index.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 import { artifactPath, launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
+import type { BrowserSlot } from '../fixtures/inspect-browser.js'
 
 /** How long a browser-side condition may take before the test fails, in ms. */
 const WAIT = 15_000
@@ -31,17 +31,18 @@ async function stopAll(): Promise<void> {
 
 // ---
 
-const cluster = suite<{ browser: Browser | null }>('live view of a supervised cluster', { browser: null })
+const cluster = suite<BrowserSlot>('live view of a supervised cluster', { browser: null, error: null })
 
 cluster.before(async (context) => {
-  context.browser = await launchChromium('live view of a supervised cluster')
+  Object.assign(context, await launchChromium('live view of a supervised cluster'))
 })
 cluster.after(async (context) => {
   await context.browser?.close()
 })
 cluster.after.each(stopAll)
 
-cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacement, without reloading', async ({ browser }) => {
+cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacement, without reloading', async ({ browser, error }) => {
+  if (error) throw error
   if (!browser) return
   const c = start({ dashboard: true })
   const exits: WorkerExitEvent[] = []

@@ -13,6 +13,7 @@ const WAIT = 10_000
 
 interface Context {
   browser: Browser | null
+  launchError: Error | null
   view?: XclusterLiveView
   actor?: AnyActorRef
   page?: Page
@@ -21,10 +22,12 @@ interface Context {
   requests: string[]
 }
 
-const page = suite<Context>('live view page in Chromium', { browser: null, problems: [], requests: [] })
+const page = suite<Context>('live view page in Chromium', { browser: null, launchError: null, problems: [], requests: [] })
 
 page.before(async (context) => {
-  context.browser = await launchChromium('live view page in Chromium')
+  const slot = await launchChromium('live view page in Chromium')
+  context.browser = slot.browser
+  context.launchError = slot.error
 })
 
 page.after(async (context) => {
@@ -34,6 +37,7 @@ page.after(async (context) => {
 page.before.each(async (context) => {
   context.problems = []
   context.requests = []
+  if (context.launchError) throw context.launchError
   if (!context.browser) return
   context.view = await createLiveView({
     workerMachine: toyWorkerMachine,

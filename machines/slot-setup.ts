@@ -2,11 +2,12 @@
  * The named guards, actions and delays of the slot machine (its shape is in `slot.ts`).
  */
 import { assign, enqueueActions, sendParent, setup } from 'xstate'
+import type { AnyActorRef } from 'xstate'
 import { workerMachine } from './worker.js'
 import { computeBackoff, describeRestartDecision, shouldRestart } from './restart-policy.js'
 import { getEndedChildId, toWorkerChildId, toWorkerOutput } from './slot-events.js'
 import type { SlotContext, SlotEvent, SlotInput, SlotOutput, SlotParentEvent } from './slot-events.js'
-import type { WorkerInput, WorkerOutput } from './types.js'
+import type { ProcessCommand, WorkerInput, WorkerOutput } from './types.js'
 
 type Args = { context: SlotContext; event: SlotEvent }
 
@@ -80,6 +81,20 @@ export const slotSetup = setup({
       const reason = context.pendingReplace?.reason ?? 'replace'
       enqueue.assign({ incarnation, candidate: id, candidateGeneration: generation, pendingReplace: null, reason })
       enqueue.spawnChild('worker', { id, input: workerInput(context, incarnation, generation) })
+    }),
+    /**
+     * A worker machine that threw leaves its `process` actor running: xstate stops a machine's
+     * children in a transition, not when an action throws, and a non-root actor cannot be stopped
+     * from outside. Tell the orphan to SIGKILL its process through the usual command.
+     */
+    killOrphanedProcess: enqueueActions(({ event, self, enqueue }) => {
+      if (!event.type.startsWith('xstate.error.actor.')) return
+      const worker = self.getSnapshot().children[endedId(event) ?? ''] as AnyActorRef | undefined
+      const children = (worker?.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> } | undefined)?.children
+      const orphans = Object.values(children ?? {})
+      enqueue(() => {
+        for (const orphan of orphans) orphan?.send({ type: 'signal', signal: 'SIGKILL' } satisfies ProcessCommand)
+      })
     }),
     /** Forgets a worker that ended and removes its finished actor from the children. */
     dropWorker: enqueueActions(({ context, event, enqueue }) => {

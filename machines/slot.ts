@@ -14,14 +14,14 @@ import type { ActorRefFrom } from 'xstate'
 import { slotSetup } from './slot-setup.js'
 
 const END_IN_RUNNING = [
-  { guard: 'isCandidateEnd', target: '#slot.running.listening', actions: ['notifyExit', 'reportReplaceFailed', 'dropWorker'] },
-  { guard: 'isServingEndWithCandidate', target: '#slot.running.starting', actions: ['notifyExit', 'dropWorker', 'promoteCandidate'] },
-  { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['notifyExit', 'dropWorker', 'recordRestartDecision'] },
-  { guard: 'isServingEnd', target: '#slot.idle', actions: ['notifyExit', 'dropWorker', 'recordRestartDecision'] },
+  { guard: 'isCandidateEnd', target: '#slot.running.listening', actions: ['killOrphanedProcess', 'notifyExit', 'reportReplaceFailed', 'dropWorker'] },
+  { guard: 'isServingEndWithCandidate', target: '#slot.running.starting', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'promoteCandidate'] },
+  { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'recordRestartDecision'] },
+  { guard: 'isServingEnd', target: '#slot.idle', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'recordRestartDecision'] },
 ] as const
 /** A replace that waited on a worker which ended is settled: the next start runs its generation. */
 const SETTLE_REPLACE = { guard: 'hasPendingReplace', actions: ['settlePendingReplace', 'reportReplaced'] } as const
-const END_ANYWHERE = { actions: ['notifyExit', 'dropWorker'] } as const
+const END_ANYWHERE = { actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker'] } as const
 const HUNG = [
   { guard: 'isHungServingWithCandidate', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'promoteCandidate'] },
   { guard: 'isHungServing', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'spawnServing'] },

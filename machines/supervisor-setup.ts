@@ -2,10 +2,11 @@
  * The named guards, actions and delays of the supervisor machine (its shape is in `supervisor.ts`).
  */
 import { assign, emit, enqueueActions, setup } from 'xstate'
+import type { AnyActorRef } from 'xstate'
 import { slotMachine } from './slot.js'
 import type { SlotOutput } from './slot-events.js'
 import type { SlotCommand, SlotParentEvent } from './slot-events.js'
-import type { ExitInfo, SupervisorCommand, SupervisorEmitted, SupervisorInput, SupervisorOutput } from './types.js'
+import type { ExitInfo, SupervisorCommand, SupervisorEmitted, SupervisorInput, SupervisorOutput, WorkerCommand } from './types.js'
 
 /** Raised `policy.period` ms after each granted restart: that restart leaves the budget window. */
 export const BUDGET_EXPIRE_EVENT = 'xcluster.budget.expire'
@@ -80,11 +81,25 @@ export const supervisorSetup = setup({
         })
       }
     }),
-    forwardNotice: emit(({ event }) => (event.type === 'slot.notify' ? event.event : { type: 'stopped', reason: 'unreachable' })),
+    // Only ever bound to `slot.notify`.
+    forwardNotice: emit(({ event }) => (event as Extract<SupervisorEvent, { type: 'slot.notify' }>).event),
     dropSlot: enqueueActions(({ context, event, enqueue }) => {
       const slotId = endedSlotId(event.type)
       enqueue.assign({ slots: context.slots.filter((s) => s !== slotId) })
       enqueue.stopChild(slotId)
+    }),
+    /**
+     * A slot machine that threw leaves its worker machines running (xstate stops children in a
+     * transition, not when an action throws): kill them, so each kills its process.
+     */
+    killOrphanedWorkers: enqueueActions(({ event, self, enqueue }) => {
+      const slot = self.getSnapshot().children[endedSlotId(event.type)] as AnyActorRef | undefined
+      const children = (slot?.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> } | undefined)?.children
+      const orphans = Object.values(children ?? {})
+      const reason = `${endedSlotId(event.type)} failed`
+      enqueue(() => {
+        for (const orphan of orphans) orphan?.send({ type: 'kill', reason } satisfies WorkerCommand)
+      })
     }),
     recordSlotError: assign(({ event }) => ({
       failure: { slotId: endedSlotId(event.type), exit: { code: null, signal: null } },

@@ -50,7 +50,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
         stop: { target: 'stopping', actions: 'recordStop' },
         reload: { target: 'reloading' },
         'slot.restartRequest': GRANT_OR_FAIL,
-        'xstate.error.actor.*': { target: 'failing', actions: ['recordSlotError', 'dropSlot'] },
+        'xstate.error.actor.*': { target: 'failing', actions: ['killOrphanedWorkers', 'recordSlotError', 'dropSlot'] },
       },
     },
     reloading: {
@@ -62,19 +62,19 @@ export const supervisorMachine = supervisorSetup.createMachine({
         'slot.restartRequest': GRANT_OR_FAIL,
         'slot.replaced': { guard: 'isReloadSlot', actions: ['recordSlotReplaced', 'replaceNextSlots'] },
         'slot.replaceFailed': { guard: 'isReloadSlot', target: 'running', actions: ['recordReloadFailed', 'emitReloadFailed'] },
-        'xstate.error.actor.*': { target: 'failing', actions: ['recordSlotError', 'dropSlot'] },
+        'xstate.error.actor.*': { target: 'failing', actions: ['killOrphanedWorkers', 'recordSlotError', 'dropSlot'] },
       },
     },
     stopping: {
       entry: 'stopAllSlots',
       always: { guard: 'hasNoSlots', target: 'stopped' },
-      on: { 'xstate.error.actor.*': { actions: 'dropSlot' } },
+      on: { 'xstate.error.actor.*': { actions: ['killOrphanedWorkers', 'dropSlot'] } },
     },
     failing: {
       entry: 'stopAllSlots',
       always: { guard: 'hasNoSlots', target: 'failed' },
       on: {
-        'xstate.error.actor.*': { actions: 'dropSlot' },
+        'xstate.error.actor.*': { actions: ['killOrphanedWorkers', 'dropSlot'] },
         reload: { actions: { type: 'refuseReload', params: { reason: 'the supervisor is failing' } } },
       },
     },

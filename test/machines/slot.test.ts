@@ -1,7 +1,12 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { COOPERATIVE, NEVER_LISTENING } from './helpers/fake-process.js'
-import { startSupervisorHarness } from './helpers/supervisor-harness.js'
+import { createActor, SimulatedClock } from 'xstate'
+import { slotMachine } from '../../machines/slot.js'
+import { supervisorMachine } from '../../machines/supervisor.js'
+import { workerMachine } from '../../machines/worker.js'
+import { createFakeProcessPool } from './helpers/fake-process.js'
+import { startSupervisorHarness, TEST_SUPERVISOR_INPUT } from './helpers/supervisor-harness.js'
 import type { SupervisorHarness } from './helpers/supervisor-harness.js'
 
 // A slot always runs under a supervisor (it asks it before each restart), so it is tested through one.
@@ -68,6 +73,26 @@ slot('finished workers are removed from the slot children', () => {
   h.clock.increment(100)
   const ref = h.actor.getSnapshot().children['slot-0']
   assert.equal(Object.keys((ref?.getSnapshot() as { children: object }).children), ['worker-2'])
+})
+
+slot('a worker machine that throws counts as an unexpected exit and is restarted', () => {
+  const pool = createFakeProcessPool(COOPERATIVE)
+  const worker = workerMachine.provide({
+    actors: { process: pool.logic },
+    actions: { notifyListening: () => { throw new Error('bug in an action') } },
+  })
+  const machine = supervisorMachine.provide({ actors: { slot: slotMachine.provide({ actors: { worker } }) } })
+  const actor = createActor(machine, { input: { ...TEST_SUPERVISOR_INPUT, count: 1 }, clock: new SimulatedClock() })
+  const exits: unknown[] = []
+  const errors: unknown[] = []
+  actor.on('worker.exit', (e) => void exits.push([e.reason, e.expected, e.exit]))
+  actor.subscribe({ error: (e) => void errors.push(e) })
+  actor.start()
+  assert.equal(exits, [['worker machine failed: bug in an action', false, { code: null, signal: null }]])
+  assert.equal(pool.processes[0]?.commands.at(-1), { type: 'signal', signal: 'SIGKILL' }, 'its orphaned process is killed')
+  assert.is((actor.getSnapshot().children['slot-0']?.getSnapshot() as { value: unknown }).value, 'backoff')
+  assert.equal(errors, [])
+  actor.stop()
 })
 
 slot.run()

@@ -1,7 +1,11 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { COOPERATIVE, CRASHING_ON_START, NEVER_LISTENING } from './helpers/fake-process.js'
-import { startSupervisorHarness, TEST_POLICY } from './helpers/supervisor-harness.js'
+import { createActor, SimulatedClock } from 'xstate'
+import { slotMachine } from '../../machines/slot.js'
+import { supervisorMachine } from '../../machines/supervisor.js'
+import { workerMachine } from '../../machines/worker.js'
+import { COOPERATIVE, CRASHING_ON_START, createFakeProcessPool, NEVER_LISTENING } from './helpers/fake-process.js'
+import { startSupervisorHarness, TEST_POLICY, TEST_SUPERVISOR_INPUT } from './helpers/supervisor-harness.js'
 import type { SupervisorHarness } from './helpers/supervisor-harness.js'
 
 const running: SupervisorHarness[] = []
@@ -67,6 +71,28 @@ lifecycle('a second stop while stopping changes nothing', () => {
   h.actor.send({ type: 'stop', reason: 'second' })
   h.pool.processes[0]!.send({ type: 'process.exit', code: 0, signal: null })
   assert.equal(h.emittedOf('stopped'), [{ type: 'stopped', reason: 'stop requested: first' }])
+})
+
+lifecycle('a slot machine that throws fails the supervisor and its workers are killed', () => {
+  const pool = createFakeProcessPool(COOPERATIVE)
+  const worker = workerMachine.provide({ actors: { process: pool.logic } })
+  const slot = slotMachine.provide({ actors: { worker }, actions: { recordListening: () => { throw new Error('bug in a slot') } } })
+  const actor = createActor(supervisorMachine.provide({ actors: { slot } }), {
+    input: { ...TEST_SUPERVISOR_INPUT, count: 1 },
+    clock: new SimulatedClock(),
+  })
+  const failed: unknown[] = []
+  const errors: unknown[] = []
+  actor.on('failed', (e) => void failed.push(e))
+  actor.subscribe({ error: (e) => void errors.push(e) })
+  actor.start()
+  assert.equal(failed, [{
+    type: 'failed', slotId: 'slot-0', exit: { code: null, signal: null }, restarts: 0, period: 10_000,
+    reason: 'slot-0 failed: bug in a slot',
+  }])
+  assert.equal(pool.processes[0]?.commands, [{ type: 'accept' }, { type: 'signal', signal: 'SIGKILL' }])
+  assert.equal(errors, [])
+  actor.stop()
 })
 
 lifecycle.run()

@@ -68,7 +68,7 @@ export interface XclusterLiveViewOptions {
 }
 
 export interface XclusterLiveView {
-  /** Where to open the view, with `?token=` when a token is set. */
+  /** Where to open the view on this machine (loopback for a wildcard bind), with `?token=` when a token is set. */
   url: string
   /** Pass to `createActor(machine, { inspect: view.observer })`, or through `combineInspectors`. */
   observer: (event: InspectionEvent) => void
@@ -141,11 +141,6 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
     broadcast('stats', { now: Date.now(), stats })
   }
 
-  const keepAlive = setInterval(() => {
-    for (const res of clients) res.write(': keep-alive\n\n')
-  }, KEEPALIVE_INTERVAL)
-  keepAlive.unref()
-
   function openStream(req: IncomingMessage, res: ServerResponse): void {
     if (clients.size >= maxClients) {
       reply(res, 503, TOO_MANY_CLIENTS)
@@ -213,9 +208,20 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
   }
 
   const server = createServer(handle)
-  await listen(server, port, host)
+  try {
+    await listen(server, port, host)
+  } catch (error) {
+    unsubscribe()
+    throw error
+  }
+  const keepAlive = setInterval(() => {
+    for (const res of clients) res.write(': keep-alive\n\n')
+  }, KEEPALIVE_INTERVAL)
+  keepAlive.unref()
   const address = server.address() as AddressInfo
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  // A wildcard bind is reachable here through loopback; an address like 0.0.0.0 is no place to browse to.
+  const shownAddress = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address
+  const shownHost = shownAddress.includes(':') ? `[${shownAddress}]` : shownAddress
   const url = `http://${shownHost}:${address.port}/${options.token === undefined ? '' : `?token=${encodeURIComponent(options.token)}`}`
 
   return {

@@ -122,7 +122,7 @@ export const supervisorSetup = setup({
       return {
         failure: { slotId: event.slotId, exit: event.exit },
         reason:
-          `${event.slotId} ${event.reason}, and the restart budget is spent: ` +
+          `restart budget spent: ${event.slotId} ended (${event.reason}) after ` +
           `${context.restarts} restart${context.restarts === 1 ? '' : 's'} within ${period}ms (maxRestarts ${maxRestarts})`,
       }
     }),

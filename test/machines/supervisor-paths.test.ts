@@ -77,7 +77,7 @@ paths('a granted restart is sent to the slot that asked; a spent budget stops it
     { state: { value: 'running' }, event: EVENTS[2]! },
     { state: { value: 'failing' }, event: EVENTS[2]! },
   ])
-  assert.equal(received, [{ type: 'restart.granted' }, { type: 'stop', reason: 'slot-0 exited with code 1, and the restart budget is spent: 1 restart within 10000ms (maxRestarts 1)' }])
+  assert.equal(received, [{ type: 'restart.granted' }, { type: 'stop', reason: 'restart budget spent: slot-0 ended (exited with code 1) after 1 restart within 10000ms (maxRestarts 1)' }])
 })
 
 paths.run()

@@ -136,7 +136,7 @@ restarts('a crash loop spends the budget: R+1 starts, then failed with a reason'
     exit: { code: 1, signal: null },
     restarts: 3,
     period: 10_000,
-    reason: 'slot-0 exited with code 1, and the restart budget is spent: 3 restarts within 10000ms (maxRestarts 3)',
+    reason: 'restart budget spent: slot-0 ended (exited with code 1) after 3 restarts within 10000ms (maxRestarts 3)',
   }])
   assert.equal(h.actor.getSnapshot().output, { status: 'failed', reason: h.emittedOf('failed')[0]?.reason })
   assert.equal(h.emitted.map((e) => e.type), [

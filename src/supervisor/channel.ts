@@ -36,6 +36,7 @@ export class WorkerChannel {
   #held = new Set<HeldCall>()
   #closeReason: Error | undefined
   #onAccept: () => void
+  #isAttached = false
 
   constructor(init: { workerId: number; pid: number; slotId: string; peer: RpcPeer; defaultTimeout: number; onAccept(): void }) {
     this.workerId = init.workerId
@@ -49,6 +50,18 @@ export class WorkerChannel {
 
   get state(): ChannelState {
     return this.#state
+  }
+
+  /**
+   * Whether the worker runs xcluster's worker side (`serve()`/`ready()`): a plain worker that never
+   * loads it cannot answer heartbeats and must not be taken for hung.
+   */
+  get isAttached(): boolean {
+    return this.#isAttached
+  }
+
+  markAttached(): void {
+    this.#isAttached = true
   }
 
   /** Calls sent and not settled, plus calls held until the worker listens. */

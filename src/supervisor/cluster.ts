@@ -264,7 +264,14 @@ export class ClusterCore {
           peer: createRpcPeer({
             send: (message) => worker.send(message as never),
             handlers: options.handlers,
-            internal: { $ready: onReady },
+            internal: {
+              // The worker side announces itself when it loads; only then can it answer heartbeats.
+              $attach: () => channel.markAttached(),
+              $ready: () => {
+                channel.markAttached()
+                onReady()
+              },
+            },
             timeout: options.callTimeout,
             maxPayload: options.maxPayload,
             errors: options.errors,

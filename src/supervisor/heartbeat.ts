@@ -7,13 +7,15 @@ export const HEARTBEAT_METHOD = '$heartbeat'
 /**
  * Ask a worker for a heartbeat every `interval` ms over its RPC channel. A reply within the
  * interval is a `process.heartbeat` with the sample; no reply is a `process.heartbeatMissed`.
- * One heartbeat at a time: a hung worker is not flooded with pings it cannot answer.
+ * One heartbeat at a time: a hung worker is not flooded with pings it cannot answer. A worker
+ * that does not run xcluster's worker side is never pinged.
  */
 export function startHeartbeat(channel: WorkerChannel, interval: number, report: (event: ProcessEvent) => void): () => void {
   let isStopped = false
   let timer: NodeJS.Timeout | undefined
 
   const beat = async () => {
+    if (!channel.isAttached) return schedule()
     try {
       const sample = (await channel.peer.call(HEARTBEAT_METHOD, [], { timeout: interval })) as HealthSample
       if (!isStopped) report({ type: 'process.heartbeat', sample })

@@ -43,4 +43,18 @@ examples('calculator: 10,000 calls spread over 4 workers with any()', async () =
   assert.match(run.stdout, /\d+ calls\/s over 4 workers/)
 })
 
+examples('rolling-reload: v1 -> v2 under load with no failed request', async () => {
+  const port = await findFreePort()
+  const run = await runExample('rolling-reload/master.ts', { env: { PORT: String(port) } })
+  assert.equal([run.code, run.signal], [0, null], run.stderr)
+  const served = run.stdout.match(/requests served: (\d+) \(v1: (\d+), v2: (\d+)\)/)
+  assert.ok(served, run.stdout)
+  assert.ok(Number(served![2]) > 0 && Number(served![3]) > 0, 'both versions served requests')
+  assert.match(run.stdout, '\nrequests failed: 0\n')
+  assert.match(run.stdout, '\nnow serving: v2\n')
+  for (const slot of ['slot-0', 'slot-1', 'slot-2', 'slot-3']) {
+    assert.match(run.stdout, new RegExp(`${slot} pid \\d+ exited: stop requested: replaced by worker-2; exited with code 0`))
+  }
+})
+
 examples.run()

@@ -58,4 +58,20 @@ health('a worker over its memory limit is replaced gracefully, new one first', a
   assert.match(draining!.reason, new RegExp(`replaced by worker-${hog!.incarnation + 1}`))
 })
 
+health('a worker that does not load the xcluster worker side is never taken for hung', async () => {
+  const { cluster, log } = pool.start({
+    worker: fixture('http-hello.ts'),
+    count: 1,
+    health: { heartbeatInterval: 50, maxMissedHeartbeats: 2 },
+  })
+  const replaced: string[] = []
+  cluster.on('replace', (event) => replaced.push(event.reason))
+  await cluster.onReady()
+  // Twelve heartbeat intervals: a worker pinged and counted as silent would be replaced by now.
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  assert.equal(replaced, [])
+  assert.equal(log.exits, [])
+  assert.equal(cluster.workers().map((w) => w.state), ['listening'])
+})
+
 health.run()

@@ -71,10 +71,13 @@ export class ClusterCore {
     }
     this.#actor = createActor(machine, { input, inspect: (event) => this.#inspect(event) })
     this.#stopped = new Promise<void>((resolve, reject) => {
-      this.#actor.on('stopped', (event) => {
-        this.#finish({ reason: event.reason })
-        resolve()
-      })
+      // As with exits, the last workers' final snapshots are inspected after the root emits.
+      this.#actor.on('stopped', (event) =>
+        queueMicrotask(() => {
+          this.#finish({ reason: event.reason })
+          resolve()
+        }),
+      )
       this.#actor.on('failed', (event) => {
         const error = new SupervisorFailedError(event)
         this.#finish({ error, reason: event.reason })

@@ -2,7 +2,6 @@
  * One end of an RPC link. Transport-independent: it is given a `send` function and fed every
  * incoming message with `receive()`; it knows nothing of cluster or processes.
  */
-import { nanoid } from 'nanoid'
 import {
   EncodeError,
   PayloadTooLargeError,
@@ -21,6 +20,8 @@ import {
   createPacket,
   PROTOCOL_TAG,
   PROTOCOL_VERSION,
+  type CallId,
+  type ErrorFrame,
   type Frame,
   type RequestFrame,
 } from './protocol.js'
@@ -242,10 +243,11 @@ class Peer implements RpcPeer {
   readonly #label: string
   readonly #pending: PendingCalls
   /** Requests being handled asynchronously, by id. */
-  readonly #running = new Map<string, Context>()
+  readonly #running = new Map<CallId, Context>()
   /** Requests waiting for `setHandlers()`; `undefined` when not holding. */
   #held: RequestFrame[] | undefined
   #queue: Frame[] = []
+  #lastId = 0
   #queueBytes = 0
   #isFlushScheduled = false
   #closeError: Error | undefined = undefined
@@ -315,7 +317,7 @@ class Peer implements RpcPeer {
     } catch (error) {
       return Promise.reject(this.#toSendError('arguments', method, error))
     }
-    const id = nanoid()
+    const id = ++this.#lastId
     return new Promise((resolve, reject) => {
       const call = new PendingCall(id, method, resolve, reject, timeout, performance.now() + timeout)
       this.#pending.add(call)
@@ -324,7 +326,7 @@ class Peer implements RpcPeer {
         call.onAbort = () => this.#abort(call)
         signal.addEventListener('abort', call.onAbort, { once: true })
       }
-      this.#enqueue({ t: 'q', i: id, m: method, a: encoded.v, s: encoded.s }, encoded.size)
+      this.#enqueue(encoded.s === undefined ? ['q', id, method, encoded.v] : ['q', id, method, encoded.v, encoded.s], encoded.size)
     })
   }
 
@@ -337,7 +339,7 @@ class Peer implements RpcPeer {
     } catch (error) {
       throw this.#toSendError('arguments', method, error)
     }
-    this.#enqueue({ t: 'n', m: method, a: encoded.v, s: encoded.s }, encoded.size)
+    this.#enqueue(encoded.s === undefined ? ['n', method, encoded.v] : ['n', method, encoded.v, encoded.s], encoded.size)
   }
 
   emit(event: string, payload: unknown): void {
@@ -349,7 +351,7 @@ class Peer implements RpcPeer {
     } catch (error) {
       throw this.#toSendError('event', event, error)
     }
-    this.#enqueue({ t: 'e', m: event, a: encoded.v, s: encoded.s }, encoded.size)
+    this.#enqueue(withValue(['e', event], encoded), encoded.size)
   }
 
   #toSendError(kind: PayloadKind, method: string, error: unknown): Error {
@@ -364,14 +366,14 @@ class Peer implements RpcPeer {
     if (this.#pending.take(call.id) === undefined) return
     const reason = call.signal?.reason
     call.release()
-    this.#enqueue({ t: 'c', i: call.id }, 32)
+    this.#enqueue(['c', call.id], 16)
     call.reject(new RpcAbortError(call.method, this.#label, reason))
     this.#checkIdle()
   }
 
   #expire(call: PendingCall): void {
     call.release()
-    if (!this.#closeError) this.#enqueue({ t: 'c', i: call.id }, 32)
+    if (!this.#closeError) this.#enqueue(['c', call.id], 16)
     call.reject(new RpcTimeoutError(call.method, this.#label, call.timeout))
     this.#checkIdle()
   }
@@ -400,8 +402,8 @@ class Peer implements RpcPeer {
       // The transport refused the packet (e.g. the channel closed): the calls in it cannot be
       // answered, so fail them now rather than at their deadline.
       for (const frame of frames) {
-        if (frame.t !== 'q') continue
-        const call = this.#pending.take(frame.i)
+        if (frame[0] !== 'q') continue
+        const call = this.#pending.take(frame[1])
         if (call === undefined) continue
         call.release()
         call.reject(error)
@@ -447,19 +449,19 @@ class Peer implements RpcPeer {
   }
 
   #handleFrame(frame: Frame): void {
-    switch (frame.t) {
+    switch (frame[0]) {
       case 'q':
         this.#handleRequest(frame)
         return
       case 'r':
       case 'x': {
-        const call = this.#pending.take(frame.i)
+        const call = this.#pending.take(frame[1])
         // No call: a late reply to a call that timed out or was aborted.
         if (call === undefined) return
         call.release()
         let value: unknown
         try {
-          value = decodeValue(frame.t === 'r' ? frame.r : frame.e, frame.s)
+          value = decodeValue(frame[2], frame[3])
         } catch (error) {
           const problem = messages.malformedMessage(this.#label, `the reply to ${call.method}() could not be decoded`)
           call.reject(new ProtocolError(problem, { cause: error }))
@@ -467,41 +469,42 @@ class Peer implements RpcPeer {
           this.#checkIdle()
           return
         }
-        if (frame.t === 'r') call.resolve(value)
+        if (frame[0] === 'r') call.resolve(value)
         else call.reject(deserializeError(value, this.#registry))
         this.#checkIdle()
         return
       }
       case 'c': {
-        const context = this.#running.get(frame.i)
+        const id = frame[1]
+        const context = this.#running.get(id)
         if (context !== undefined) {
-          this.#running.delete(frame.i)
+          this.#running.delete(id)
           context[kCancel](new RpcAbortError(context[kMethod], this.#label, undefined, 'callee'))
           this.#checkIdle()
           return
         }
         if (this.#held !== undefined) {
-          const index = this.#held.findIndex((held) => held.i === frame.i)
+          const index = this.#held.findIndex((held) => held[1] === id)
           if (index !== -1) this.#held.splice(index, 1)
           this.#checkIdle()
         }
         return
       }
       case 'n':
-        this.#handleNotify(frame.m, frame.a, frame.s)
+        this.#handleNotify(frame[1], frame[2], frame[3])
         return
       case 'e': {
         let payload: unknown
         try {
-          payload = decodeValue(frame.a, frame.s)
+          payload = decodeValue(frame[2], frame[3])
         } catch (error) {
-          this.#reportMalformed(`the payload of event ${JSON.stringify(frame.m)} could not be decoded`, error)
+          this.#reportMalformed(`the payload of event ${JSON.stringify(frame[1])} could not be decoded`, error)
           return
         }
         try {
-          this.#onEvent?.(frame.m, payload)
+          this.#onEvent?.(frame[1], payload)
         } catch (error) {
-          this.#onNotifyError(new Error(`An onEvent listener threw for event ${JSON.stringify(frame.m)}`, { cause: error }), frame.m)
+          this.#onNotifyError(new Error(`An onEvent listener threw for event ${JSON.stringify(frame[1])}`, { cause: error }), frame[1])
         }
         return
       }
@@ -523,7 +526,8 @@ class Peer implements RpcPeer {
   }
 
   #handleRequest(frame: RequestFrame): void {
-    const { i: id, m: method } = frame
+    const id = frame[1]
+    const method = frame[2]
     if (this.#held !== undefined && !method.startsWith('$')) {
       this.#held.push(frame)
       return
@@ -535,7 +539,7 @@ class Peer implements RpcPeer {
     }
     let args: unknown
     try {
-      args = decodeValue(frame.a, frame.s)
+      args = decodeValue(frame[3], frame[4])
       if (!Array.isArray(args)) throw new TypeError('the arguments are not an array')
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
@@ -605,7 +609,7 @@ class Peer implements RpcPeer {
     }
   }
 
-  #replyValue(id: string, method: string, value: unknown): void {
+  #replyValue(id: CallId, method: string, value: unknown): void {
     if (this.#closeError) return
     let encoded: Encoded
     try {
@@ -614,10 +618,10 @@ class Peer implements RpcPeer {
       this.#replyError(id, method, this.#toSendError('result', method, error))
       return
     }
-    this.#enqueue({ t: 'r', i: id, r: encoded.v, s: encoded.s }, encoded.size)
+    this.#enqueue(withValue(['r', id], encoded), encoded.size)
   }
 
-  #replyError(id: string, method: string, thrown: unknown): void {
+  #replyError(id: CallId, method: string, thrown: unknown): void {
     if (this.#closeError) return
     const error =
       thrown instanceof Error
@@ -635,7 +639,7 @@ class Peer implements RpcPeer {
         encoded = encodeValue(serializeError(this.#toSendError('result', method, retryError), false), this.#maxPayload, 'error')
       }
     }
-    this.#enqueue({ t: 'x', i: id, e: encoded.v, s: encoded.s }, encoded.size)
+    this.#enqueue(withValue(['x', id], encoded) as unknown as ErrorFrame, encoded.size)
   }
 
   setHandlers(handlers: object): void {
@@ -683,6 +687,13 @@ class Peer implements RpcPeer {
     if (this.#held !== undefined) this.#held = []
     this.#checkIdle()
   }
+}
+
+/** Appends an encoded value's slots to a frame, leaving out what decodes as undefined anyway. */
+function withValue<F extends unknown[]>(head: F, encoded: Encoded): F {
+  if (encoded.s !== undefined) head.push(encoded.v, encoded.s)
+  else if (encoded.v !== undefined) head.push(encoded.v)
+  return head
 }
 
 function describeThrown(value: unknown): string {

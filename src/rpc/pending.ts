@@ -16,7 +16,7 @@ export class PendingCall {
   onAbort: (() => void) | undefined = undefined
 
   constructor(
-    readonly id: string,
+    readonly id: number,
     readonly method: string,
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: unknown) => void,
@@ -35,7 +35,7 @@ export class PendingCall {
 }
 
 export class PendingCalls {
-  readonly #calls = new Map<string, PendingCall>()
+  readonly #calls = new Map<number, PendingCall>()
   readonly #onExpired: (call: PendingCall) => void
   #timer: NodeJS.Timeout | undefined = undefined
   #timerAt = Infinity
@@ -55,7 +55,7 @@ export class PendingCalls {
   }
 
   /** Removes and returns the call, or `undefined` when it already settled (a late reply). */
-  take(id: string): PendingCall | undefined {
+  take(id: number): PendingCall | undefined {
     const call = this.#calls.get(id)
     if (call !== undefined) this.#calls.delete(id)
     return call

@@ -161,14 +161,14 @@ rpc('answers the built-in $heartbeat with the worker memory figures', async () =
 rpc('lets payloads with __proto__ keys pollute nothing on either side', async () => {
   const hostileArgs = '[{"__proto__":{"polluted":"yes"},"a":1}]'
   // Raw packets, as a hostile peer would send them (our encoder refuses __proto__ keys).
-  worker.child.send(JSON.parse(`{"__xcluster":1,"f":[{"t":"n","m":"echo","a":${hostileArgs}}]}`))
+  worker.child.send(JSON.parse(`{"__xcluster":1,"f":[["n","echo",${hostileArgs}]]}`))
   worker.child.send(
-    JSON.parse('{"__xcluster":1,"f":[{"t":"n","m":"echo","a":[1],"s":{"values":{"__proto__.polluted":["Date"]}}}]}'),
+    JSON.parse('{"__xcluster":1,"f":[["n","echo",[1],{"values":{"__proto__.polluted":["Date"]}}]]}'),
   )
   assert.is(await worker.peer.call('isPolluted', []), false)
-  worker.peer.receive(JSON.parse(`{"__xcluster":1,"f":[{"t":"n","m":"log","a":${hostileArgs}}]}`))
+  worker.peer.receive(JSON.parse(`{"__xcluster":1,"f":[["n","log",${hostileArgs}]]}`))
   worker.peer.receive(
-    JSON.parse('{"__xcluster":1,"f":[{"t":"e","m":"x","a":{},"s":{"values":{"__proto__.polluted":["Date"]}}}]}'),
+    JSON.parse('{"__xcluster":1,"f":[["e","x",{},{"values":{"__proto__.polluted":["Date"]}}]]}'),
   )
   assert.is(({} as Record<string, unknown>)['polluted'], undefined)
   const error = await rejectionOf(worker.peer.call('echo', [JSON.parse('{"__proto__":{"polluted":"yes"}}')]))

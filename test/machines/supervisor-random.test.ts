@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { sendFork } from './helpers/fake-process.js'
+import { COOPERATIVE, sendFork } from './helpers/fake-process.js'
 import type { FakeBehaviour, FakeProcess } from './helpers/fake-process.js'
 import { startSupervisorHarness, TEST_POLICY } from './helpers/supervisor-harness.js'
 import type { SupervisorHarness } from './helpers/supervisor-harness.js'
@@ -62,12 +62,23 @@ function playStep(h: SupervisorHarness, random: () => number, exited: Set<FakePr
   else h.clock.increment(pick(random, [10, 100, 300, 1000, 5000]) ?? 10)
 }
 
+/** From now on every process behaves: let time pass until each slot serves again (or the supervisor failed). */
+function settle(h: SupervisorHarness): void {
+  h.pool.behaviour = COOPERATIVE
+  for (let i = 0; i < 40 && h.actor.getSnapshot().status === 'active'; i++) {
+    for (const w of h.workers()) {
+      if (w.value === 'forking' || w.value === 'online') h.pool.get(w.slotId, w.context.incarnation).send({ type: 'process.listening', address: null })
+    }
+    h.clock.increment(500)
+  }
+}
+
 const RUNS = 40
 const STEPS = 40
 
 const random = suite('supervisor under random events')
 
-random(`${RUNS} seeded runs of ${STEPS} random steps end cleanly, within the budget, with one exit per process`, () => {
+random(`${RUNS} seeded runs of ${STEPS} random steps settle, end cleanly, stay within the budget and report one exit per process`, () => {
   for (let seed = 1; seed <= RUNS; seed++) {
     const rng = createRandom(seed)
     const exited = new Set<FakeProcess>()
@@ -77,10 +88,17 @@ random(`${RUNS} seeded runs of ${STEPS} random steps end cleanly, within the bud
     h.actor.on('worker.restart', () => void restartTimes.push(h.clock.now()))
     try {
       for (let step = 0; step < STEPS && h.actor.getSnapshot().status === 'active'; step++) playStep(h, rng, exited)
+      settle(h)
+      const context = `seed ${seed}`
+      if (h.actor.getSnapshot().status === 'active') {
+        assert.is(h.actor.getSnapshot().value, 'running', `${context}: nothing is left waiting`)
+        for (const slotId of h.actor.getSnapshot().context.slots) {
+          assert.equal(h.slot(slotId).value, { running: 'listening' }, `${context}: ${slotId} serves again`)
+        }
+      }
       h.actor.send({ type: 'stop', reason: 'end of run' })
       // Every deadline escalates to a SIGKILL and then gives up: enough steps end any worker.
       for (let i = 0; i < 50 && h.actor.getSnapshot().status === 'active'; i++) h.clock.increment(500)
-      const context = `seed ${seed}`
       assert.equal(h.errors, [], context)
       assert.is(h.actor.getSnapshot().status, 'done', context)
       assert.ok(['stopped', 'failed'].includes(String(h.actor.getSnapshot().value)), context)

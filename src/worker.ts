@@ -133,6 +133,8 @@ function connect(api: string): WorkerSide {
   process.on('message', onMessage)
   process.on('disconnect', onDisconnect)
   side = { peer, isServing: false, isReady: false, detach }
+  // Tells the master the worker side is loaded: from now on it answers heartbeats.
+  peer.notify('$attach', [])
   return side
 }
 

@@ -100,6 +100,17 @@ export interface RpcPeerOptions {
   label?: string
 }
 
+/** A call sent and not settled, as `pendingCalls()` lists it. */
+export interface RpcPendingCallInfo {
+  /** The call id on this link. */
+  id: number
+  method: string
+  /** When it was made, `Date.now()` ms. */
+  startedAt: number
+  /** Its deadline in ms (`Infinity` for none). */
+  timeout: number
+}
+
 export interface RpcPeer {
   /** Calls a method on the other side. Rejects with an `XclusterError` (or the remote error). */
   call(method: string, args: readonly unknown[], options?: RpcCallOptions): Promise<unknown>
@@ -116,6 +127,8 @@ export interface RpcPeer {
   setHandlers(handlers: object): void
   /** Calls sent and not settled. */
   readonly inFlight: number
+  /** The calls sent and not settled, oldest first: what was lost when the other side died. */
+  pendingCalls(): RpcPendingCallInfo[]
   /** Resolves when nothing is in flight in either direction (calls sent, requests being handled). */
   onIdle(): Promise<void>
   /**
@@ -281,6 +294,10 @@ class Peer implements RpcPeer {
 
   get inFlight(): number {
     return this.#pending.size
+  }
+
+  pendingCalls(): RpcPendingCallInfo[] {
+    return this.#pending.list().map(({ id, method, startedAt, timeout }) => ({ id, method, startedAt, timeout }))
   }
 
   get closeReason(): Error | undefined {
@@ -587,6 +604,8 @@ class Peer implements RpcPeer {
       }
     }
     const found = this.#lookup(method)
+    // A built-in notification this side does not know comes from another xcluster version: harmless.
+    if (found === undefined && method.startsWith('$')) return
     if (found === undefined) {
       fail(new UnknownMethodError(method, this.#knownMethods()))
       return

@@ -14,6 +14,8 @@ export class PendingCall {
   /** Set when the call has a signal: removed from it when the call settles. */
   signal: AbortSignal | undefined = undefined
   onAbort: (() => void) | undefined = undefined
+  /** `Date.now()` when the call was made. */
+  readonly startedAt = Date.now()
 
   constructor(
     readonly id: number,
@@ -59,6 +61,11 @@ export class PendingCalls {
     const call = this.#calls.get(id)
     if (call !== undefined) this.#calls.delete(id)
     return call
+  }
+
+  /** Every pending call, oldest first. */
+  list(): PendingCall[] {
+    return [...this.#calls.values()]
   }
 
   /** Removes and returns every call, and stops the timer. */

@@ -289,6 +289,12 @@ exits('rejects all 100 calls in flight with the WorkerExitedError when the worke
   await started.ready
   const calls = Array.from({ length: 100 }, (_, index) => rejectionOf(started.peer.call(index % 2 ? 'never' : 'wait', [60_000])))
   assert.is(started.peer.inFlight, 100)
+  const listed = started.peer.pendingCalls()
+  assert.equal(listed.slice(0, 2).map(({ id, method, timeout }) => ({ id, method, timeout })), [
+    { id: 1, method: 'wait', timeout: 30_000 },
+    { id: 2, method: 'never', timeout: 30_000 },
+  ])
+  assert.ok(listed.every((call) => call.startedAt <= Date.now()))
   await new Promise((resolve) => setImmediate(resolve))
   started.child.kill('SIGKILL')
   assert.equal(await started.exit, { code: null, signal: 'SIGKILL' })
@@ -408,6 +414,16 @@ local('ignores a reply to a call that already settled', async () => {
   clearInterval(keepAlive)
   await new Promise((resolve) => setTimeout(resolve, 60))
   assert.is(left.inFlight, 0)
+})
+
+local('ignores built-in notifications it does not know, and reports unknown user ones', async () => {
+  const reported: string[] = []
+  const { left } = createPair({}, { handlers: {}, onNotifyError: (error, method) => void reported.push(`${method}: ${error.name}`) })
+  left.notify('$fromANewerVersion', [])
+  left.notify('missing', [])
+  await waitFor(() => reported.length === 1, 'the report')
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(reported, ['missing: UnknownMethodError'])
 })
 
 local('sets handlers once', () => {

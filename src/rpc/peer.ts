@@ -25,129 +25,25 @@ import {
   type Frame,
   type RequestFrame,
 } from './protocol.js'
+import { createContextClass, kCancel, kCancelled, kMethod, type Context, type ContextClass } from './call-context.js'
+import {
+  checkMaxPayload,
+  checkTimeout,
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_TIMEOUT,
+  type PeerSettings,
+  type RpcCallOptions,
+  type RpcPeer,
+  type RpcPeerOptions,
+  type RpcPendingCallInfo,
+} from './peer-options.js'
 import { createErrorRegistry, deserializeError, serializeError, type ErrorClass } from './serialize-error.js'
 
-/** How long a call waits for its reply unless told otherwise: 30 s. */
-export const DEFAULT_TIMEOUT = 30_000 // 30 s
-/** The largest encoded payload a peer sends: 4 MiB. */
-export const DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024 // 4 MiB
+export { DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT } from './peer-options.js'
+export type { RpcCallContext, RpcCallOptions, RpcPeer, RpcPeerOptions, RpcPendingCallInfo } from './peer-options.js'
+
 // A packet is sent at once when its frames pass this size, instead of at the end of the tick.
 const MAX_PACKET_BYTES = 1024 * 1024 // 1 MiB
-
-/** Options of one call. */
-export interface RpcCallOptions {
-  /**
-   * Deadline in ms; `Infinity` for none. On expiry the call rejects with `RpcTimeoutError` and the
-   * other side's handler sees its signal abort.
-   * @default the peer's `timeout` (30 000)
-   */
-  timeout?: number
-  /** Aborts the call: it rejects with `RpcAbortError` and the other side's handler sees its signal abort. */
-  signal?: AbortSignal
-}
-
-/** What a handler sees as `this`: its call's context, then (through the prototype) the handlers object. */
-export interface RpcCallContext {
-  /** Aborts when the caller aborts or its deadline passes; a long handler can stop then. */
-  readonly signal: AbortSignal
-}
-
-export interface RpcPeerOptions {
-  /** Sends one message to the other side, e.g. `(message) => child.send(message)`. */
-  send(message: unknown): void
-  /**
-   * The methods this side serves: own function properties only (`__proto__`, `constructor`,
-   * inherited and `$`-prefixed names are never reachable). Handlers run with `this` set to an
-   * `RpcCallContext` whose prototype is this object.
-   */
-  handlers?: object
-  /**
-   * Hold incoming requests until `setHandlers()` instead of answering "unknown method" (built-ins
-   * in `internal` are answered at once). A held request is dropped if the caller cancels it.
-   * @default false
-   */
-  holdRequests?: boolean
-  /** Built-in methods, `$`-prefixed (e.g. `$heartbeat`); only `$` names are looked up here. */
-  internal?: Record<string, (...args: any[]) => unknown>
-  /**
-   * Default deadline of a call, in ms; `Infinity` for none.
-   * @default 30_000
-   */
-  timeout?: number
-  /**
-   * Largest encoded payload (arguments, result, event), in bytes, checked on the sending side.
-   * @default 4_194_304 (4 MiB)
-   */
-  maxPayload?: number
-  /** Error classes to rebuild as themselves when a handler on the other side throws one. */
-  errors?: readonly ErrorClass[]
-  /** Called for each event the other side emits. */
-  onEvent?(name: string, payload: unknown): void
-  /**
-   * Called with a `ProtocolError` when a malformed tagged message arrives; it is dropped.
-   * @default process.emitWarning
-   */
-  onProtocolError?(error: Error): void
-  /**
-   * Called when a notification names no handler or its handler fails (nobody waits for a reply).
-   * @default process.emitWarning
-   */
-  onNotifyError?(error: Error, method: string): void
-  /**
-   * Names the other side in error messages.
-   * @default 'the other side'
-   */
-  label?: string
-}
-
-/** A call sent and not settled, as `pendingCalls()` lists it. */
-export interface RpcPendingCallInfo {
-  /** The call id on this link. */
-  id: number
-  method: string
-  /** When it was made, `Date.now()` ms. */
-  startedAt: number
-  /** Its deadline in ms (`Infinity` for none). */
-  timeout: number
-}
-
-export interface RpcPeer {
-  /** Calls a method on the other side. Rejects with an `XclusterError` (or the remote error). */
-  call(method: string, args: readonly unknown[], options?: RpcCallOptions): Promise<unknown>
-  /**
-   * One-way call, no reply. Throws `EncodeError`/`PayloadTooLargeError` when the arguments cannot
-   * be sent, and the close error once closed.
-   */
-  notify(method: string, args: readonly unknown[]): void
-  /** Emits an event to the other side's `onEvent`. Throws like `notify`. */
-  emit(event: string, payload: unknown): void
-  /** Feed every incoming message. Returns `true` when it was ours (tagged), even if malformed. */
-  receive(message: unknown): boolean
-  /** Sets the handlers (when not given as an option) and answers the held requests. */
-  setHandlers(handlers: object): void
-  /** Calls sent and not settled. */
-  readonly inFlight: number
-  /** The calls sent and not settled, oldest first: what was lost when the other side died. */
-  pendingCalls(): RpcPendingCallInfo[]
-  /** Resolves when nothing is in flight in either direction (calls sent, requests being handled). */
-  onIdle(): Promise<void>
-  /**
-   * Rejects every pending call with `error` at once, aborts running handlers, and makes every later
-   * call reject (and `notify`/`emit` throw) with it.
-   */
-  close(error: Error): void
-  /** The error given to `close()`, if closed. */
-  readonly closeReason: Error | undefined
-  /**
-   * Changes `timeout`, `maxPayload` or `errors` after creation (the worker side creates its peer
-   * at `ready()`, before `serve()` brings the contract's options).
-   * @internal
-   */
-  configure(options: PeerSettings): void
-}
-
-/** What `configure()` can change. @internal */
-export type PeerSettings = Pick<RpcPeerOptions, 'timeout' | 'maxPayload' | 'errors' | 'onProtocolError' | 'onNotifyError'>
 
 /**
  * Creates one end of an RPC link.
@@ -176,22 +72,6 @@ export function createRpcPeer(options: RpcPeerOptions): RpcPeer {
   return new Peer(options)
 }
 
-function checkMaxPayload(maxPayload: unknown): void {
-  if (maxPayload !== undefined && !(Number.isSafeInteger(maxPayload) && (maxPayload as number) > 0)) {
-    throw new RangeError(
-      `Expected \`maxPayload\` to be a positive integer (bytes), got \`${String(maxPayload)}\` (${typeof maxPayload})`,
-    )
-  }
-}
-
-function checkTimeout(timeout: unknown, name: string): void {
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
-    throw new RangeError(
-      `Expected \`${name}\` to be a number of ms above 0 (or Infinity), got \`${String(timeout)}\` (${typeof timeout})`,
-    )
-  }
-}
-
 type Handler = (this: unknown, ...args: unknown[]) => unknown
 
 const getOwnFunction = (source: object | undefined, name: string): Handler | undefined => {
@@ -202,45 +82,6 @@ const getOwnFunction = (source: object | undefined, name: string): Handler | und
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-
-const kCancel = Symbol('cancel')
-const kCancelled = Symbol('cancelled')
-const kMethod = Symbol('method')
-
-/** A request being handled; its instances are the handlers' `this`. */
-interface Context extends RpcCallContext {
-  [kCancelled]: boolean
-  [kMethod]: string
-  [kCancel](reason: unknown): void
-}
-type ContextClass = new (method: string) => Context
-
-/** A context class whose prototype chain ends in the handlers, so `this.otherHandler()` works. */
-function createContextClass(handlers: object): ContextClass {
-  class CallContext {
-    #controller: AbortController | undefined = undefined;
-    [kCancelled] = false;
-    [kMethod]: string
-
-    constructor(method: string) {
-      this[kMethod] = method
-    }
-
-    get signal(): AbortSignal {
-      this.#controller ??= new AbortController()
-      if (this[kCancelled] && !this.#controller.signal.aborted) this.#controller.abort()
-      return this.#controller.signal
-    }
-
-    [kCancel](reason: unknown): void {
-      this[kCancelled] = true
-      this.#controller?.abort(reason)
-    }
-  }
-  Object.setPrototypeOf(CallContext.prototype, handlers)
-  return CallContext
-}
-
 class Peer implements RpcPeer {
   readonly #send: (message: unknown) => void
   #handlers: object | undefined

@@ -68,6 +68,8 @@ export const supervisorSetup = setup({
       (event.type === 'slot.replaced' || event.type === 'slot.replaceFailed') &&
       event.generation === context.generation &&
       context.reloadInFlight.includes(event.slotId),
+    isStaleReload: ({ context, event }) =>
+      event.type === 'reload' && event.generation !== undefined && !(event.generation > context.generation),
     isReloadComplete: ({ context }) => context.reloadQueue.length === 0 && context.reloadInFlight.length === 0,
   },
   actions: {
@@ -131,12 +133,15 @@ export const supervisorSetup = setup({
       const reason = event.type === 'stop' ? event.reason : context.reason
       for (const slotId of context.slots) enqueue.sendTo(slotId, { type: 'stop', reason } satisfies SlotCommand)
     }),
-    beginReload: assign(({ context }) => ({
-      generation: context.generation + 1,
-      reloadQueue: [...context.slots],
-      reloadInFlight: [],
-      reason: `rolling reload to generation ${context.generation + 1}, ${context.reload.maxUnavailable} at a time`,
-    })),
+    beginReload: assign(({ context, event }) => {
+      const generation = event.type === 'reload' && event.generation !== undefined ? event.generation : context.generation + 1
+      return {
+        generation,
+        reloadQueue: [...context.slots],
+        reloadInFlight: [],
+        reason: `rolling reload to generation ${generation}, ${context.reload.maxUnavailable} at a time`,
+      }
+    }),
     replaceNextSlots: enqueueActions(({ context, enqueue }) => {
       const room = Math.max(1, context.reload.maxUnavailable) - context.reloadInFlight.length
       const next = context.reloadQueue.slice(0, Math.max(0, room))
@@ -161,6 +166,11 @@ export const supervisorSetup = setup({
     ),
     emitReloadDone: emit(({ context }) => ({ type: 'reload.done', generation: context.generation })),
     emitReloadFailed: emit(({ context }) => ({ type: 'reload.failed', reason: context.reason, generation: context.generation })),
+    refuseStaleReload: emit(({ context, event }) => ({
+      type: 'reload.failed',
+      reason: `reload refused: generation ${event.type === 'reload' ? event.generation : '?'} is not newer than the current generation ${context.generation}`,
+      generation: null,
+    })),
     refuseReload: emit((_, params: { reason: string }) => ({
       type: 'reload.failed',
       reason: `reload refused: ${params.reason}`,

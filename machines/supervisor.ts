@@ -48,7 +48,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
     running: {
       on: {
         stop: { target: 'stopping', actions: 'recordStop' },
-        reload: { target: 'reloading' },
+        reload: [{ guard: 'isStaleReload', actions: 'refuseStaleReload' }, { target: 'reloading' }],
         'slot.restartRequest': GRANT_OR_FAIL,
         'xstate.error.actor.*': { target: 'failing', actions: ['killOrphanedWorkers', 'recordSlotError', 'dropSlot'] },
       },

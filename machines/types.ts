@@ -172,7 +172,11 @@ export interface SupervisorInput {
 /** Events the supervisor accepts from its owner. */
 export type SupervisorCommand =
   | { type: 'stop'; reason: string }
-  | { type: 'reload' }
+  /**
+   * Rolling reload to `generation` (default: the current one + 1). Passing it lets the owner key
+   * the settings of each generation itself; it must be newer than the current one.
+   */
+  | { type: 'reload'; generation?: number }
 
 /**
  * Events the root supervisor actor emits; subscribe with `actor.on(type, handler)`.

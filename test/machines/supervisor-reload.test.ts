@@ -120,6 +120,18 @@ reload('a reload while reloading or stopping is refused with a reason', () => {
   ])
 })
 
+reload('the owner may name the generation to roll out, but never an older one', () => {
+  const h = start(COOPERATIVE, { count: 1 })
+  h.actor.send({ type: 'reload', generation: 5 })
+  assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 5 }])
+  assert.is(h.pool.get('slot-0', 2).input.generation, 5)
+  h.actor.send({ type: 'reload', generation: 5 })
+  assert.equal(h.emittedOf('reload.failed'), [
+    { type: 'reload.failed', reason: 'reload refused: generation 5 is not newer than the current generation 5', generation: null },
+  ])
+  assert.is(h.pool.processes.length, 2)
+})
+
 reload('a slot in backoff takes the new generation for its next start', () => {
   const h = start(COOPERATIVE, { count: 2 })
   h.pool.get('slot-0', 1).send({ type: 'process.exit', code: 1, signal: null })

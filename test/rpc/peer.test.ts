@@ -320,6 +320,28 @@ exits.run()
 
 // ---
 
+const advanced = suite("rpc peer over serialization: 'advanced'")
+
+advanced.after.each(killAll)
+
+advanced('carries the same values, errors and results as over json', async () => {
+  const started = startWorker('rpc-echo.ts', { errors: api.errors, handlers: { log: () => {} } }, 4, 'advanced')
+  await started.ready
+  assert.is(await started.peer.call('add', [1, 2]), 3)
+  const value = { date: new Date(0), map: new Map([[1, new Set([2n])]]), missing: undefined, list: [undefined, null] }
+  assert.equal(await started.peer.call('echo', [value]), value)
+  assert.is(await started.peer.call('notifyMaster', ['x']), undefined)
+  const error = await rejectionOf(started.peer.call('throwQuota', [2]))
+  assert.instance(error, QuotaError)
+  assert.is(error.limit, 2)
+  started.child.kill('SIGTERM')
+  assert.equal(await started.exit, { code: null, signal: 'SIGTERM' })
+})
+
+advanced.run()
+
+// ---
+
 const local = suite('rpc peer, two peers in one process')
 
 /** Two peers joined by a JSON round trip per packet, as Node's json IPC does; `packets` logs what A sent. */

@@ -96,8 +96,9 @@ setErrorName(RemoteError, 'RemoteError')
 export class UnknownMethodError extends XclusterError {
   method: string
 
-  constructor(method: string, known: readonly string[]) {
-    super(messages.unknownMethodMessage(method, known), 'ERR_UNKNOWN_METHOD')
+  /** `known` lists the methods served, for the message; `message` replaces the message. */
+  constructor(method: string, known: readonly string[], message?: string) {
+    super(message ?? messages.unknownMethodMessage(method, known), 'ERR_UNKNOWN_METHOD')
     this.method = method
   }
 }

@@ -33,6 +33,12 @@ export const unknownMethodMessage = (method: string, known: readonly string[]): 
   )
 }
 
+// A request was held waiting for serve() (the worker called ready() first), and serve() did not
+// come within the hold timeout. Built on the callee, shown on the caller.
+export const notServingMessage = (method: string, holdTimeout: number): string =>
+  `No handler for ${JSON.stringify(method)}: nothing was served within ${holdTimeout} ms of the request ` +
+  '(the worker called ready() but not serve()); call serve(contract, handlers) in the worker.'
+
 // A notification named a method the receiver does not have. Reported on the receiver (no reply).
 export const unknownNotificationMessage = (method: string, peer: string): string =>
   `Dropped notification ${formatMethod(method)} from ${peer}: there is no own handler by that name; check the contract.`

@@ -6,6 +6,8 @@ import type { ErrorClass } from './serialize-error.js'
 
 /** How long a call waits for its reply unless told otherwise: 30 s. */
 export const DEFAULT_TIMEOUT = 30_000 // 30 s
+/** How long a request waits for handlers when held: 5 s. */
+export const DEFAULT_HOLD_TIMEOUT = 5_000 // 5 s
 /** The largest encoded payload a peer sends: 4 MiB. */
 export const DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024 // 4 MiB
 
@@ -42,6 +44,12 @@ export interface RpcPeerOptions {
    * @default false
    */
   holdRequests?: boolean
+  /**
+   * How long a held request waits for `setHandlers()`, in ms; past it, it is answered with an
+   * `UnknownMethodError` saying that nothing serves it yet.
+   * @default 5_000
+   */
+  holdTimeout?: number
   /** Built-in methods, `$`-prefixed (e.g. `$heartbeat`); only `$` names are looked up here. */
   internal?: Record<string, (...args: any[]) => unknown>
   /**

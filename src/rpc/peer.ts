@@ -29,6 +29,7 @@ import { createContextClass, kCancel, kCancelled, kMethod, type Context, type Co
 import {
   checkMaxPayload,
   checkTimeout,
+  DEFAULT_HOLD_TIMEOUT,
   DEFAULT_MAX_PAYLOAD,
   DEFAULT_TIMEOUT,
   type PeerSettings,
@@ -100,6 +101,10 @@ class Peer implements RpcPeer {
   readonly #running = new Map<CallId, Context>()
   /** Requests waiting for `setHandlers()`; `undefined` when not holding. */
   #held: RequestFrame[] | undefined
+  /** When each held request arrived (`performance.now()`), in the same order. */
+  #heldSince: number[] = []
+  #holdTimer: NodeJS.Timeout | undefined = undefined
+  readonly #holdTimeout: number
   #queue: Frame[] = []
   #lastId = 0
   #queueBytes = 0
@@ -120,6 +125,8 @@ class Peer implements RpcPeer {
     this.#label = options.label ?? 'the other side'
     this.#pending = new PendingCalls((call) => this.#expire(call))
     this.#held = options.holdRequests && options.handlers === undefined ? [] : undefined
+    checkTimeout(options.holdTimeout, 'holdTimeout')
+    this.#holdTimeout = options.holdTimeout ?? DEFAULT_HOLD_TIMEOUT
     if (options.handlers !== undefined) this.setHandlers(options.handlers)
   }
 
@@ -343,7 +350,10 @@ class Peer implements RpcPeer {
         }
         if (this.#held !== undefined) {
           const index = this.#held.findIndex((held) => held[1] === id)
-          if (index !== -1) this.#held.splice(index, 1)
+          if (index !== -1) {
+            this.#held.splice(index, 1)
+            this.#heldSince.splice(index, 1)
+          }
           this.#checkIdle()
         }
         return
@@ -388,6 +398,8 @@ class Peer implements RpcPeer {
     const method = frame[2]
     if (this.#held !== undefined && !method.startsWith('$')) {
       this.#held.push(frame)
+      this.#heldSince.push(performance.now())
+      if (this.#holdTimer === undefined) this.#armHoldTimer()
       return
     }
     const found = this.#lookup(method)
@@ -502,6 +514,27 @@ class Peer implements RpcPeer {
     this.#enqueue(withValue(['x', id], encoded) as unknown as ErrorFrame, encoded.size)
   }
 
+  /** Arms the timer for the oldest held request; answers those held too long. */
+  #armHoldTimer(): void {
+    const oldest = this.#heldSince[0]
+    if (oldest === undefined) return
+    const delay = Math.max(0, Math.ceil(oldest + this.#holdTimeout - performance.now()))
+    this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = undefined
+      const held = this.#held
+      if (held === undefined) return
+      const now = performance.now()
+      while (this.#heldSince[0] !== undefined && this.#heldSince[0] + this.#holdTimeout <= now) {
+        this.#heldSince.shift()
+        const [, id, method] = held.shift()!
+        this.#replyError(id, method, new UnknownMethodError(method, [], messages.notServingMessage(method, this.#holdTimeout)))
+      }
+      this.#armHoldTimer()
+      this.#checkIdle()
+    }, delay)
+    this.#holdTimer.unref()
+  }
+
   setHandlers(handlers: object): void {
     if (typeof handlers !== 'object' || handlers === null) {
       throw new TypeError(`Expected \`handlers\` to be an object, got \`${String(handlers)}\``)
@@ -511,6 +544,9 @@ class Peer implements RpcPeer {
     this.#Context = createContextClass(handlers)
     const held = this.#held
     this.#held = undefined
+    this.#heldSince = []
+    if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer)
+    this.#holdTimer = undefined
     if (held !== undefined) for (const frame of held) this.#handleRequest(frame)
     this.#checkIdle()
   }
@@ -545,6 +581,9 @@ class Peer implements RpcPeer {
     for (const context of this.#running.values()) context[kCancel](error)
     this.#running.clear()
     if (this.#held !== undefined) this.#held = []
+    this.#heldSince = []
+    if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer)
+    this.#holdTimer = undefined
     this.#checkIdle()
   }
 }

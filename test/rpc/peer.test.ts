@@ -448,6 +448,21 @@ local('ignores built-in notifications it does not know, and reports unknown user
   assert.equal(reported, ['missing: UnknownMethodError'])
 })
 
+local('answers a request held past holdTimeout with UnknownMethodError when no handlers came', async () => {
+  const { left, right } = createPair({}, { holdRequests: true, holdTimeout: 20 })
+  const keepAlive = setInterval(() => {}, 1000)
+  const error = await rejectionOf(left.call('add', [1, 2]))
+  clearInterval(keepAlive)
+  assert.instance(error, UnknownMethodError)
+  assert.is(error.code, 'ERR_UNKNOWN_METHOD')
+  assert.is(
+    error.message,
+    'No handler for "add": nothing was served within 20 ms of the request (the worker called ready() but not ' +
+      'serve()); call serve(contract, handlers) in the worker.',
+  )
+  await right.onIdle()
+})
+
 local('sets handlers once', () => {
   const peer = createRpcPeer({ send() {}, handlers: {} })
   assert.throws(() => peer.setHandlers({}), /The handlers of this RPC peer are already set; set them once\./)

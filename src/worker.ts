@@ -146,8 +146,9 @@ function sendReady(current: WorkerSide): void {
 
 /**
  * Serves the worker side of a contract and returns the link to the master. Requests that arrive
- * before `serve()` (for instance after an early `ready()`) are held and answered once it runs;
- * built-ins such as the master's heartbeat are answered at once.
+ * before `serve()` (for instance after an early `ready()`) are held and answered once it runs, or
+ * with an `UnknownMethodError` if it has not run 5 s after they arrived; built-ins such as the
+ * master's heartbeat are answered at once.
  *
  * Handlers are the own methods of `handlers`; each runs with `this` set to a call context whose
  * `signal` aborts when the caller aborts or its deadline passes (its prototype is `handlers`, so

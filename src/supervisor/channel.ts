@@ -30,6 +30,7 @@ export class WorkerChannel {
   readonly pid: number
   readonly slotId: string
   readonly peer: RpcPeer
+  readonly #kill: () => void
   readonly #defaultTimeout: number
   readonly #label: string
   #state: ChannelState = 'starting'
@@ -38,7 +39,8 @@ export class WorkerChannel {
   #onAccept: () => void
   #isAttached = false
 
-  constructor(init: { workerId: number; pid: number; slotId: string; peer: RpcPeer; defaultTimeout: number; onAccept(): void }) {
+  constructor(init: { workerId: number; pid: number; slotId: string; peer: RpcPeer; defaultTimeout: number; onAccept(): void; kill(): void }) {
+    this.#kill = init.kill
     this.workerId = init.workerId
     this.pid = init.pid
     this.slotId = init.slotId
@@ -103,6 +105,11 @@ export class WorkerChannel {
     this.#state = 'draining'
     this.#rejectHeld((held) => new WorkerDrainingError({ workerId: this.workerId, method: held.method }))
     return this.peer.onIdle()
+  }
+
+  /** SIGKILL the process: the last resort when the machine that owns it is gone. */
+  kill(): void {
+    this.#kill()
   }
 
   /** Reject everything pending with `reason` at once; later calls reject with it too. */

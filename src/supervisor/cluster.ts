@@ -44,7 +44,10 @@ export class ClusterCore {
   readonly #stopped: Promise<void>
   readonly #liveView: Promise<XclusterLiveView> | undefined
   #liveViewObserver: ((event: InspectionEvent) => void) | undefined
+  /** The generation whose settings are in force (the last reload that succeeded). */
   #generation = 0
+  /** The last generation number handed out. */
+  #lastGeneration = 0
   #end: { error?: Error; reason: string } | undefined
 
   constructor(options: ResolvedOptions) {
@@ -89,7 +92,8 @@ export class ClusterCore {
         error: (cause) => {
           const error = new SupervisorFailedError({ reason: `supervisor machine error: ${(cause as Error)?.message}`, cause })
           this.#finish({ error, reason: error.message })
-          this.#actor.stop()
+          // An actor that errored does not stop its children, so their processes would outlive it.
+          for (const channel of this.router.channels()) channel.kill()
           reject(error)
         },
       })
@@ -163,32 +167,37 @@ export class ClusterCore {
     return this.#stopped.catch(() => {})
   }
 
+  /**
+   * Each reload gets a generation number of its own, even one that fails, so its settings are
+   * never confused with another's; new settings build on the last generation that succeeded.
+   */
   reload(fork?: Partial<Pick<ForkSettings, 'env' | 'args' | 'execArgv'>>): Promise<void> {
     if (this.#end) return Promise.reject(this.#end.error ?? new ClusterStoppedError(this.#end.reason))
-    const next = this.#generation + 1
-    const previous = this.#generations.get(this.#generation)!
-    this.#generations.set(next, { ...previous, ...fork, env: { ...previous.env, ...fork?.env } })
+    const generation = ++this.#lastGeneration
+    const base = this.#generations.get(this.#generation)!
+    this.#generations.set(generation, { ...base, ...fork, env: { ...base.env, ...fork?.env } })
     return new Promise((resolve, reject) => {
-      const offDone = this.#once('reload.done', (event) => {
-        this.#generation = event.generation
-        offFailed()
+      let isSending = true
+      const done = this.#actor.on('reload.done', (event) => {
+        if (event.generation !== generation) return
+        unsubscribe()
+        this.#generation = generation
         // Done means the old generation is gone too, not only that the new one listens.
-        this.#until(() => this.table.list().every((row) => row.generation >= event.generation)).then(resolve, reject)
+        this.#until(() => this.table.list().every((row) => row.generation >= generation)).then(resolve, reject)
       })
-      const offFailed = this.#once('reload.failed', (event) => {
-        offDone()
+      const failed = this.#actor.on('reload.failed', (event) => {
+        // A refused reload has no generation; it is refused while this very send runs.
+        if (event.generation !== generation && !(event.generation === null && isSending)) return
+        unsubscribe()
         reject(new ReloadFailedError(event.reason))
       })
-      this.#actor.send({ type: 'reload' })
+      const unsubscribe = () => {
+        done.unsubscribe()
+        failed.unsubscribe()
+      }
+      this.#actor.send({ type: 'reload', generation })
+      isSending = false
     })
-  }
-
-  #once<T extends 'reload.done' | 'reload.failed'>(type: T, handler: (event: any) => void): () => void {
-    const subscription = this.#actor.on(type, (event) => {
-      subscription.unsubscribe()
-      handler(event)
-    })
-    return () => subscription.unsubscribe()
   }
 
   /** Resolves once `condition` holds, checked after every transition; rejects if the cluster ends first. */
@@ -264,6 +273,7 @@ export class ClusterCore {
           slotId: input.slotId,
           defaultTimeout: options.callTimeout,
           onAccept: () => this.router.wake(),
+          kill: () => worker.process.kill('SIGKILL'),
           peer: createRpcPeer({
             send: (message) => worker.send(message as never),
             handlers: options.handlers,

@@ -1,4 +1,6 @@
 import cluster, { type Worker } from 'node:cluster'
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 
 /** What one generation of workers is forked with. A reload may bring new settings. */
 export interface ForkSettings {
@@ -18,12 +20,38 @@ export const WORKER_ENV = {
   generation: 'XCLUSTER_GENERATION',
 } as const
 
-// The preload sits beside this module: `.ts` under tsx, `.js` once built.
+// The preload sits beside this module: `.ts` when xcluster runs from source, `.js` once built.
 const PRELOAD = new URL(`./worker-preload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href
+const TYPESCRIPT_FILE = /\.[cm]?tsx?$/
+// Flags that already give a child a TypeScript loader.
+const TYPESCRIPT_LOADER_FLAG = /tsx|ts-node|strip-types|transform-types/
 
-/** Node flags of a worker: the user's, then our preload. */
-export function workerExecArgv(execArgv: string[]): string[] {
-  return [...execArgv, '--import', PRELOAD]
+/**
+ * tsx's loader as a file: URL, resolved from here so that it does not depend on the worker's cwd;
+ * undefined when tsx is not installed.
+ */
+function resolveTsxLoader(): string | undefined {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Node flags of a worker: the user's, a TypeScript loader when a `.ts` file must run and the
+ * flags bring none (a master under `tsx` passes its flags on, but one started with `-r tsx`,
+ * as test runners do, has none to pass), then our preload.
+ */
+export function workerExecArgv(exec: string, execArgv: string[]): string[] {
+  const argv = [...execArgv]
+  const needsLoader = TYPESCRIPT_FILE.test(exec) || PRELOAD.endsWith('.ts')
+  if (needsLoader && !argv.some((arg) => TYPESCRIPT_LOADER_FLAG.test(arg))) {
+    const loader = resolveTsxLoader()
+    if (loader) argv.push('--import', loader)
+  }
+  argv.push('--import', PRELOAD)
+  return argv
 }
 
 /**
@@ -34,7 +62,7 @@ export function forkWorker(settings: ForkSettings, position: { slotId: string; i
   cluster.setupPrimary({
     exec: settings.exec,
     args: settings.args,
-    execArgv: workerExecArgv(settings.execArgv),
+    execArgv: workerExecArgv(settings.exec, settings.execArgv),
     silent: settings.silent,
   })
   return cluster.fork({

@@ -59,6 +59,10 @@ reload('rolls back a broken new version: the old workers keep serving and reload
   assert.equal(cluster.workers().map((w) => w.state), ['listening', 'listening'])
   assert.match(await get(port), /^v1 \d+/)
   assert.ok(log.exits.some((exit) => exit.startFailed && exit.generation === 1), 'the new version failed to start')
+  // The next reload builds on the version that serves, not on the one that failed.
+  await cluster.reload({ env: { VERSION: 'v3' } })
+  assert.match(await get(port), /^v3 \d+/)
+  assert.ok(cluster.workers().every((w) => w.generation === 2))
 })
 
 reload.run()

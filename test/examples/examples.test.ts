@@ -1,7 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
-import { isAlive, waitFor } from '../helpers/processes.js'
+import { isAlive, startProgram, waitFor } from '../helpers/processes.js'
 import { findFreePort, runExample } from '../helpers/run-example.js'
 
 const examples = suite('examples')
@@ -61,33 +60,26 @@ examples('rolling-reload: v1 -> v2 under load with no failed request', async () 
 
 examples('demo (npm start): serves, shows the live view, survives a kill -9 and stops on Ctrl-C', async () => {
   const [port, dashboardPort] = [await findFreePort(), await findFreePort()]
-  const demo = spawn(process.execPath, ['--import', 'tsx', 'examples/demo/master.ts'], {
-    cwd: new URL('../../', import.meta.url).pathname,
-    env: { ...process.env, PORT: String(port), DASHBOARD_PORT: String(dashboardPort), WORKERS: '2', STATS_INTERVAL: '300' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const demo = await startProgram('examples/demo/master.ts', {
+    env: { PORT: String(port), DASHBOARD_PORT: String(dashboardPort), WORKERS: '2', STATS_INTERVAL: '300' },
   })
-  let stdout = ''
-  let stderr = ''
-  demo.stdout.on('data', (chunk) => (stdout += chunk))
-  demo.stderr.on('data', (chunk) => (stderr += chunk))
-  const exited = new Promise<[number | null, string | null]>((resolve) => demo.on('exit', (code, signal) => resolve([code, signal])))
   try {
-    await waitFor(() => stdout.includes('Ctrl-C stops the cluster gracefully.'), 'the demo is ready', 30_000)
+    await waitFor(() => demo.stdout.includes('Ctrl-C stops the cluster gracefully.'), 'the demo is ready', 30_000)
     assert.match(await (await fetch(`http://127.0.0.1:${port}/`)).text(), /^hello from worker \d+\n$/)
     const page = await fetch(`http://127.0.0.1:${dashboardPort}/`)
     assert.is(page.status, 200)
     assert.match(await page.text(), 'xcluster live view')
-    await waitFor(() => /stats {2}\d+: \d+ req, \d+ MiB \| \d+: \d+ req/.test(stdout), 'a stats line over RPC')
-    const victim = Number(stdout.match(/workers: {3}(\d+), \d+/)![1])
+    await waitFor(() => /stats {2}\d+: \d+ req, \d+ MiB \| \d+: \d+ req/.test(demo.stdout), 'a stats line over RPC')
+    const victim = Number(demo.stdout.match(/workers: {3}(\d+), \d+/)![1])
     process.kill(victim, 'SIGKILL')
-    await waitFor(() => new RegExp(`pid ${victim}: .*-> exited`).test(stdout), 'the kill is seen')
-    await waitFor(() => (stdout.match(/-> listening/g) ?? []).length >= 3, 'a replacement listens', 30_000)
-    demo.kill('SIGINT')
-    assert.equal(await exited, [0, null], stderr)
-    assert.match(stdout, /cluster stopped: stop requested: SIGINT received by the master\n$/)
+    await waitFor(() => new RegExp(`pid ${victim}: .*-> exited`).test(demo.stdout), 'the kill is seen')
+    await waitFor(() => (demo.stdout.match(/-> listening/g) ?? []).length >= 3, 'a replacement listens', 30_000)
+    demo.child.kill('SIGINT')
+    assert.equal(await demo.exited, [0, null], demo.stderr)
+    assert.match(demo.stdout, /cluster stopped: stop requested: SIGINT received by the master\n$/)
     assert.not.ok(isAlive(victim))
   } finally {
-    if (demo.exitCode === null) demo.kill('SIGKILL')
+    demo.kill()
   }
 })
 

@@ -66,9 +66,12 @@ export class WorkerChannel {
     this.#isAttached = true
   }
 
-  /** Calls sent and not settled, plus calls held until the worker listens. */
+  /** A heartbeat is on the wire: the peer counts it, the user's figures must not. */
+  isHeartbeatPending = false
+
+  /** The user's calls sent and not settled, plus those held until the worker listens. */
   get inFlight(): number {
-    return this.peer.inFlight + this.#held.size
+    return this.peer.inFlight - (this.isHeartbeatPending ? 1 : 0) + this.#held.size
   }
 
   call(method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {

@@ -3,8 +3,8 @@ import type { Worker } from 'node:cluster'
 import { type Actor, type InspectionEvent, createActor } from 'xstate'
 import { createSupervisorMachine } from '../../machines/supervisor.js'
 import { workerMachine } from '../../machines/worker.js'
-import { createLiveView, type XclusterLiveView } from '../inspect/live-view.js'
-import { assertSafeBinding } from '../inspect/security.js'
+import { assertLiveViewOptions, createLiveView, type XclusterLiveView } from '../inspect/live-view.js'
+import { combineInspectors } from '../inspect/combine-inspectors.js'
 import type { ProcessInput, SupervisorInput } from '../../machines/types.js'
 import { ClusterStoppedError, ReloadFailedError, SupervisorFailedError, WorkerNotFoundError } from './errors.js'
 import { createRpcPeer } from '../rpc/peer.js'
@@ -35,6 +35,8 @@ export class ClusterCore {
   readonly router: CallRouter
   readonly table = new WorkerTable()
   readonly #options: ResolvedOptions
+  /** The user's observer and the live view; one that throws is skipped, never the supervisor. */
+  readonly #observe: (event: InspectionEvent) => void
   readonly #actor: Actor<ReturnType<typeof createSupervisorMachine>>
   readonly #generations = new Map<number, ForkSettings>()
   readonly #history = new Map<string, TransitionEvent[]>()
@@ -52,16 +54,18 @@ export class ClusterCore {
 
   constructor(options: ResolvedOptions) {
     this.#options = options
+    this.#observe = combineInspectors(options.inspect, (event) => this.#liveViewObserver?.(event))
     this.router = new CallRouter(options.callTimeout)
     this.#generations.set(0, options.fork)
     if (options.dashboard) {
-      // Refuse a public bind without a token now, not in a rejected promise nobody awaits.
-      assertSafeBinding(options.dashboard.host ?? '127.0.0.1', options.dashboard.token)
-      this.#liveView = createLiveView({
+      const liveViewOptions = {
         ...options.dashboard,
         workerMachine,
         getStats: () => this.workers().flatMap((w) => (w.workerId === null ? [] : [{ workerId: w.workerId, inFlight: w.inFlight, restarts: w.restarts }])),
-      })
+      }
+      // Refuse bad options (a public bind without a token…) now, not in a promise nobody awaits.
+      assertLiveViewOptions(liveViewOptions)
+      this.#liveView = createLiveView(liveViewOptions)
       this.#liveView.then((view) => (this.#liveViewObserver = view.observer)).catch(() => {})
     }
     const machine = createSupervisorMachine({ process: createProcessLogic(this.#createHost()) })
@@ -237,9 +241,9 @@ export class ClusterCore {
       this.events.emit('transition', transition)
       for (const check of [...this.#waiters]) check()
     }
-    this.#liveViewObserver?.(event)
-    this.#options.inspect?.(event)
+    this.#observe(event)
   }
+
 
   #onExit(event: WorkerExitEvent): void {
     if (!event.expected) {

@@ -16,12 +16,14 @@ export function startHeartbeat(channel: WorkerChannel, interval: number, report:
 
   const beat = async () => {
     if (!channel.isAttached) return schedule()
+    channel.isHeartbeatPending = true
     try {
       const sample = (await channel.peer.call(HEARTBEAT_METHOD, [], { timeout: interval })) as HealthSample
       if (!isStopped) report({ type: 'process.heartbeat', sample })
     } catch {
       if (!isStopped && channel.state !== 'closed') report({ type: 'process.heartbeatMissed' })
     }
+    channel.isHeartbeatPending = false
     if (!isStopped) schedule()
   }
   const schedule = () => {

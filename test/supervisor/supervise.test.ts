@@ -120,6 +120,27 @@ lifecycle('escalates a worker that ignores disconnect and SIGTERM to SIGKILL', a
   assert.not.ok(isAlive(worker!.pid!))
 })
 
+lifecycle('an inspect observer that throws is skipped; the cluster runs on', async () => {
+  const warnings: string[] = []
+  const onWarning = (warning: Error) => warnings.push(warning.message)
+  process.on('warning', onWarning)
+  try {
+    const cluster = start({
+      worker: fixture('http-hello.ts'),
+      count: 1,
+      inspect: () => {
+        throw new Error('observer bug')
+      },
+    })
+    await cluster.onReady()
+    assert.equal(cluster.workers().map((w) => w.state), ['listening'])
+    await waitFor(() => warnings.length > 0, 'the warning')
+    assert.match(warnings[0]!, 'observer bug')
+  } finally {
+    process.off('warning', onWarning)
+  }
+})
+
 lifecycle.run()
 
 // ---

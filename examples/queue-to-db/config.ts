@@ -18,7 +18,7 @@ export interface QueueConfig {
   deadLetterStream: string
   /** `QUEUE_TABLE`: the MariaDB table the jobs land in (default `jobs`). */
   table: string
-  /** `QUEUE_BATCH`: entries read per XREADGROUP (default 10). */
+  /** `QUEUE_BATCH`: entries read (or reclaimed) at once, written in one commit (default 50). */
   batchSize: number
   /** `QUEUE_BLOCK_MS`: how long one XREADGROUP blocks when the stream is empty (default 1000). */
   blockMs: number
@@ -98,7 +98,7 @@ export function readQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConf
     group: env.QUEUE_GROUP || 'queue-to-db',
     deadLetterStream: env.QUEUE_DEAD_LETTER_STREAM || `${stream}:dead`,
     table,
-    batchSize: readInteger(env, 'QUEUE_BATCH', 10, 1),
+    batchSize: readInteger(env, 'QUEUE_BATCH', 50, 1),
     blockMs: readInteger(env, 'QUEUE_BLOCK_MS', 1000, 1),
     minIdleMs,
     claimIntervalMs: readInteger(env, 'QUEUE_CLAIM_INTERVAL_MS', Math.min(Math.floor(minIdleMs / 2), 5000), 10),

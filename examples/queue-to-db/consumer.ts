@@ -1,6 +1,6 @@
 /**
- * The consumer core, independent of xcluster: reads a consumer group, writes each job to the
- * database and acknowledges the entry only after the commit. Nothing is lost because an entry
+ * The consumer core, independent of xcluster: reads a consumer group in batches, runs each job,
+ * writes the batch's rows in one commit and acknowledges the entries only after it. Nothing is lost because an entry
  * leaves the group's pending list in exactly three ways: acked after its row is committed,
  * dead-lettered (acked in the same Redis script), or never (then XAUTOCLAIM hands it to another
  * consumer once it has been idle for `minIdleMs`).
@@ -10,8 +10,8 @@ import type { QueueConfig } from './config.js'
 import { findJobField, parseJob } from './job.js'
 import type { Job } from './job.js'
 import { classifyDbError } from './store.js'
-import type { JobStore, SaveMeta, SaveOutcome } from './store.js'
-import { ackEntry, claimStaleEntry, connectRedis, deadLetterEntry, ensureGroup, readCrashes, readDeliveryCount,
+import type { JobStore, SaveRow } from './store.js'
+import { ackEntries, claimStaleEntries, connectRedis, deadLetterEntry, ensureGroup, readDeliveryInfo,
   readNewEntries, readQueueStats, recordCrash, renewLeases } from './streams.js'
 import type { QueueStats, StreamEntry } from './streams.js'
 
@@ -69,6 +69,15 @@ export interface JobConsumer {
 /** The dying worker's last write must not hold its exit for long. */
 const CRASH_RECORD_TIMEOUT_MS = 1000
 
+/** One entry to process and what is known of its past deliveries. */
+interface Delivery {
+  entry: StreamEntry
+  /** XPENDING's delivery count, this one included. */
+  deliveries: number
+  /** Crashes recorded against its job. */
+  crashes: number
+}
+
 /** Creates a consumer; nothing connects before {@link JobConsumer.run}. */
 export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   const { config, consumer, store } = options
@@ -77,10 +86,11 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   const redis = connectRedis(config.redisUrl, `${consumer}:commands`)
   // XREADGROUP … BLOCK occupies its connection: give it one of its own.
   const blocking = connectRedis(config.redisUrl, `${consumer}:blocking`)
+  // Entries delivered to us and not finished: their leases are renewed (but see `running`).
   const held = new Set<string>()
+  // The entry whose job is running: not renewed, so a job that hangs loses it after minIdleMs,
+  // and blamed if the process crashes.
   let running: string | null = null
-  // The entry between the start of its job and its ack: the one to blame if the process crashes.
-  let current: string | null = null
   let isStopping = false
   let loop: Promise<void> | null = null
   const stats: ConsumerProgress = {
@@ -89,8 +99,6 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   }
   const noteError = (error: unknown) => { stats.lastError = String((error as Error)?.message ?? error) }
 
-  // Entries waiting in our batch or for the database are ours and must not look stale; the job
-  // whose handler is running is not renewed, so a handler that hangs loses its entry after minIdleMs.
   // An entry found taken over (we were stopped longer than minIdleMs) is dropped from our batch:
   // its new owner does it.
   const renew = () => {
@@ -119,25 +127,22 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     }
   }
 
-  /** Resolves to the outcome, to `rejected` (dead-lettered) or to `stopped` (left pending). */
-  async function saveWithRetry(job: Job, meta: SaveMeta, entry: StreamEntry): Promise<SaveOutcome | 'rejected' | 'stopped'> {
+  /** Runs `write` until it succeeds; `false` if we are stopping (the entries stay pending). */
+  async function retryWhileDbIsDown<T>(what: string, write: () => Promise<T>): Promise<{ value: T } | false> {
     let delay = config.retryInitialMs
     try {
       for (;;) {
         try {
-          return await store.saveJob(job, meta)
+          return { value: await write() }
         } catch (error) {
           const kind = classifyDbError(error)
-          if (kind === 'job') {
-            await deadLetter(entry, 'db-rejected', String((error as Error).message), meta.deliveries)
-            return 'rejected'
-          }
+          if (kind === 'job') throw error
           noteError(error)
-          if (!stats.isWaitingForDb) log(`database ${kind} error on ${job.id}, retrying: ${stats.lastError}`)
+          if (!stats.isWaitingForDb) log(`database ${kind} error on ${what}, retrying: ${stats.lastError}`)
           stats.dbRetries++
           stats.isWaitingForDb = true
-          // Not acked, not dead-lettered: the entry stays ours (its lease is renewed) until the write succeeds.
-          if (isStopping) return 'stopped'
+          // Not acked, not dead-lettered: the entries stay ours (their leases are renewed) until the write succeeds.
+          if (isStopping) return false
           await sleep(delay)
           delay = Math.min(delay * 2, config.retryMaxMs)
         }
@@ -147,56 +152,95 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     }
   }
 
-  async function processEntry(entry: StreamEntry, deliveries: number, crashes = 0): Promise<void> {
-    const bytes = findJobField(entry.fields)
-    const parsed = bytes ? parseJob(bytes) : { ok: false as const, reason: 'wrong-shape', detail: 'the entry has no "job" field' }
-    if (!parsed.ok) return deadLetter(entry, parsed.reason, parsed.detail, deliveries)
-    current = entry.id
+  /** Writes the rows; resolves to the rows that were committed (some may be dead-lettered instead). */
+  async function saveRows(rows: (SaveRow & { delivery: Delivery })[]): Promise<typeof rows | false> {
     try {
+      const saved = await retryWhileDbIsDown(`${rows.length} job(s)`, () => store.saveJobs(rows))
+      if (!saved) return false
+      stats.rewritten += saved.value.updated
+      return rows
+    } catch {
+      // The database refused a value of one of the jobs: write them one by one to find it.
+      const committed: typeof rows = []
+      for (const row of rows) {
+        try {
+          const saved = await retryWhileDbIsDown(row.job.id, () => store.saveJob(row.job, row.meta))
+          if (!saved) return committed.length > 0 ? committed : false
+          if (saved.value === 'updated') stats.rewritten++
+          committed.push(row)
+        } catch (error) {
+          await deadLetter(row.delivery.entry, 'db-rejected', String((error as Error).message), row.meta.deliveries)
+        }
+      }
+      return committed
+    }
+  }
+
+  async function processBatch(batch: Delivery[]): Promise<void> {
+    const rows: (SaveRow & { delivery: Delivery })[] = []
+    for (const delivery of batch) {
+      const { entry } = delivery
+      // Entries not started stay pending; the next run reclaims them after minIdleMs.
+      if (isStopping) break
+      if (!held.has(entry.id)) continue
+      const bytes = findJobField(entry.fields)
+      const parsed = bytes ? parseJob(bytes) : { ok: false as const, reason: 'wrong-shape', detail: 'the entry has no "job" field' }
+      if (!parsed.ok) {
+        await deadLetter(entry, parsed.reason, parsed.detail, delivery.deliveries)
+        held.delete(entry.id)
+        continue
+      }
       running = entry.id
       try {
         await handleJob(parsed.job)
       } finally {
         running = null
       }
-      const outcome = await saveWithRetry(parsed.job, { streamId: entry.id, consumer, deliveries }, entry)
-      if (outcome === 'rejected' || outcome === 'stopped') return
-      if (outcome === 'updated') stats.rewritten++
-      if (await ackEntry(redis, config, entry.id, crashes > 0) === 0) stats.alreadyAcked++
-      stats.done++
-    } finally {
-      current = null
+      rows.push({ job: parsed.job, meta: { streamId: entry.id, consumer, deliveries: delivery.deliveries }, delivery })
     }
+    if (rows.length === 0) return
+    const committed = await saveRows(rows)
+    if (!committed) return
+    const ids = committed.map(row => row.delivery.entry.id)
+    const crashed = committed.filter(row => row.delivery.crashes > 0).map(row => row.delivery.entry.id)
+    // Only now, after the commit: a crash before this line leaves the entries pending.
+    const acked = await ackEntries(redis, config, ids, crashed)
+    stats.alreadyAcked += ids.length - acked
+    stats.done += ids.length
+    for (const id of ids) held.delete(id)
   }
 
   async function reclaimStale(): Promise<void> {
     let cursor = '0-0'
     do {
-      const claimed = await claimStaleEntry(redis, config, consumer, cursor)
-      for (const entry of claimed.entries) {
-        held.add(entry.id)
-        try {
-          stats.reclaimed++
-          // The claim itself counted as a delivery: the ones before it were never acknowledged.
-          const deliveries = await readDeliveryCount(redis, config, entry.id)
+      const claimed = await claimStaleEntries(redis, config, consumer, cursor)
+      cursor = claimed.cursor
+      if (claimed.entries.length === 0) continue
+      for (const entry of claimed.entries) held.add(entry.id)
+      try {
+        stats.reclaimed += claimed.entries.length
+        const info = await readDeliveryInfo(redis, config, claimed.entries.map(entry => entry.id))
+        const batch: Delivery[] = []
+        for (const entry of claimed.entries) {
+          const { deliveries, crashes, lastError } = info.get(entry.id)!
+          // The claim counted as a delivery: the ones before it were never acknowledged.
           const unacked = deliveries - 1
           // Only a crash the dying worker recorded blames the job: an entry held by a worker that
           // was SIGKILLed from outside is innocent, and the delivery count alone cannot tell.
-          const crashes = await readCrashes(redis, config, entry.id)
-          if (crashes.count >= config.maxCrashes) {
+          if (crashes >= config.maxCrashes) {
             await deadLetter(entry, 'crashed-worker',
-              `crashed its worker ${crashes.count} times in ${unacked} deliveries; last error: ${crashes.lastError}`, unacked)
+              `crashed its worker ${crashes} times in ${unacked} deliveries; last error: ${lastError}`, unacked)
           } else if (unacked >= config.maxDeliveries) {
             await deadLetter(entry, 'max-deliveries', `delivered ${unacked} times without an ack`, unacked)
           } else {
-            log(`redelivery of ${entry.id} (delivery ${deliveries}, ${crashes.count} crash(es) recorded)`)
-            await processEntry(entry, deliveries, crashes.count)
+            log(`redelivery of ${entry.id} (delivery ${deliveries}, ${crashes} crash(es) recorded)`)
+            batch.push({ entry, deliveries, crashes })
           }
-        } finally {
-          held.delete(entry.id)
         }
+        await processBatch(batch)
+      } finally {
+        held.clear()
       }
-      cursor = claimed.cursor
     } while (cursor !== '0-0' && !isStopping)
   }
 
@@ -226,13 +270,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
         if (isStopping) break
         const entries = await readNewEntries(blocking, config, consumer)
         for (const entry of entries) held.add(entry.id)
-        for (const entry of entries) {
-          // Entries not started stay pending; the next run reclaims them after minIdleMs.
-          if (isStopping) break
-          if (!held.has(entry.id)) continue
-          await processEntry(entry, 1)
-          held.delete(entry.id)
-        }
+        await processBatch(entries.map(entry => ({ entry, deliveries: 1, crashes: 0 })))
         held.clear()
         delay = config.retryInitialMs
       } catch (error) {
@@ -269,10 +307,10 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
       return readQueueStats(redis, config)
     },
     async recordCrash(error) {
-      if (current === null) return
+      if (running === null) return
       const message = String((error as Error)?.stack ?? error).slice(0, 2000)
       const timeout = new Promise<void>(resolve => setTimeout(resolve, CRASH_RECORD_TIMEOUT_MS).unref())
-      await Promise.race([recordCrash(redis, config, current, message).catch(() => {}), timeout])
+      await Promise.race([recordCrash(redis, config, running, message).catch(() => {}), timeout])
     },
   }
 }

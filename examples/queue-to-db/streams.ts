@@ -67,28 +67,55 @@ export async function readNewEntries(blocking: Redis, config: QueueConfig, consu
 }
 
 /**
- * Takes at most one entry idle for `minIdleMs` in any consumer's pending list. One at a time:
- * a poison entry claimed together with others would push their delivery counts up too.
+ * Takes up to `batchSize` entries idle for `minIdleMs` in any consumer's pending list (their
+ * delivery count goes up by one), scanning from `cursor`.
  */
-export async function claimStaleEntry(redis: Redis, config: QueueConfig, consumer: string, cursor: string): Promise<{ cursor: string; entries: StreamEntry[] }> {
+export async function claimStaleEntries(redis: Redis, config: QueueConfig, consumer: string, cursor: string): Promise<{ cursor: string; entries: StreamEntry[] }> {
   const reply = await redis.callBuffer('XAUTOCLAIM', config.stream, config.group, consumer,
-    config.minIdleMs, cursor, 'COUNT', 1) as unknown[]
+    config.minIdleMs, cursor, 'COUNT', config.batchSize) as unknown[]
   const next = Buffer.isBuffer(reply[0]) ? reply[0].toString('latin1') : '0-0'
   return { cursor: next, entries: parseEntries(reply[1]) }
 }
 
-/** How many times the group has delivered `id` (read from the pending list); 0 if not pending. */
-export async function readDeliveryCount(redis: Redis, config: QueueConfig, id: string): Promise<number> {
-  const reply = await redis.call('XPENDING', config.stream, config.group, id, id, 1) as unknown[][]
-  const count = reply[0]?.[3]
-  return typeof count === 'number' ? count : 0
+/** What the group and the crash records say about one pending entry. */
+export interface DeliveryInfo {
+  /** XPENDING's delivery count, this delivery included (0 if no longer pending). */
+  deliveries: number
+  /** How many times its job crashed a worker (recorded by the dying worker). */
+  crashes: number
+  lastError: string
 }
 
-/** XACK (and forget the entry's crash record if it had one); resolves to 0 when someone else acknowledged it first. */
-export async function ackEntry(redis: Redis, config: QueueConfig, id: string, hadCrashes: boolean): Promise<number> {
-  if (!hadCrashes) return Number(await redis.call('XACK', config.stream, config.group, id))
-  const [[, acked]] = await redis.multi().call('XACK', config.stream, config.group, id)
-    .hdel(config.crashKey, id, `${id}:error`).exec() as [[unknown, unknown]]
+/** Reads the delivery count and crash record of each id, in one round trip. */
+export async function readDeliveryInfo(redis: Redis, config: QueueConfig, ids: string[]): Promise<Map<string, DeliveryInfo>> {
+  const pipeline = redis.pipeline()
+  for (const id of ids) {
+    pipeline.call('XPENDING', config.stream, config.group, id, id, 1)
+    pipeline.hmget(config.crashKey, id, `${id}:error`)
+  }
+  const results = (await pipeline.exec()) ?? []
+  const info = new Map<string, DeliveryInfo>()
+  ids.forEach((id, i) => {
+    const [pendingError, pending] = results[2 * i] ?? []
+    const [crashError, crash] = results[2 * i + 1] ?? []
+    if (pendingError) throw pendingError
+    if (crashError) throw crashError
+    const count = (pending as unknown[][] | undefined)?.[0]?.[3]
+    const [crashes, lastError] = (crash as (string | null)[] | undefined) ?? []
+    info.set(id, { deliveries: typeof count === 'number' ? count : 0, crashes: Number(crashes ?? 0), lastError: lastError ?? '' })
+  })
+  return info
+}
+
+/**
+ * XACK of several entries (and forgets the crash records of `crashed` ones); resolves to how
+ * many were still pending, fewer when another consumer acknowledged some first.
+ */
+export async function ackEntries(redis: Redis, config: QueueConfig, ids: string[], crashed: string[] = []): Promise<number> {
+  if (ids.length === 0) return 0
+  if (crashed.length === 0) return Number(await redis.call('XACK', config.stream, config.group, ...ids))
+  const [[, acked]] = await redis.multi().call('XACK', config.stream, config.group, ...ids)
+    .hdel(config.crashKey, ...crashed.flatMap(id => [id, `${id}:error`])).exec() as [[unknown, unknown]]
   return Number(acked)
 }
 
@@ -111,12 +138,6 @@ export async function deadLetterEntry(redis: Redis, config: QueueConfig, id: str
 /** Notes that the job of entry `id` crashed its worker (called by the dying worker). */
 export async function recordCrash(redis: Redis, config: QueueConfig, id: string, message: string): Promise<void> {
   await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, message).exec()
-}
-
-/** How many times the job of entry `id` crashed its worker, and the last error. */
-export async function readCrashes(redis: Redis, config: QueueConfig, id: string): Promise<{ count: number; lastError: string }> {
-  const [count, lastError] = await redis.hmget(config.crashKey, id, `${id}:error`)
-  return { count: Number(count ?? 0), lastError: lastError ?? '' }
 }
 
 // Resets the idle time of the entries this consumer still owns (XCLAIM … JUSTID does not count a

@@ -12,6 +12,10 @@ import type { Job } from './job.js'
 import { queueContract } from './contract.js'
 import { createJobStore } from './store.js'
 
+// The master may have disconnected us while our modules were still loading: that 'disconnect'
+// event fired before any listener of ours existed, and we would consume forever as an orphan.
+if (!process.connected) process.exit(0)
+
 const config = readQueueConfig()
 
 async function handleJob(job: Job): Promise<void> {

@@ -1,0 +1,323 @@
+/**
+ * Issue 6's pass criteria for the queue-to-db example: the supervised consumers from
+ * examples/queue-to-db lose nothing under SIGKILLs, poison input, a stopped worker, a graceful
+ * stop and a database outage. Real Redis and MariaDB (scripts/services.sh), real signals.
+ * Each test prints the figures it observed.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { startQueueToDb } from '../../examples/queue-to-db/master.js'
+import type { QueueToDbOptions } from '../../examples/queue-to-db/master.js'
+import { makeJobs, produceJobs } from '../../examples/queue-to-db/producer.js'
+import type { WorkerExitEvent } from '../../src/index.js'
+import { MYSQL_URL, auditQueue, createTestQueue, waitFor } from '../fixtures/queue-helpers.js'
+import type { TestQueue } from '../fixtures/queue-helpers.js'
+import { startTcpProxy } from '../fixtures/queue-tcp-proxy.js'
+import type { TcpProxy } from '../fixtures/queue-tcp-proxy.js'
+
+const MASTER_FILE = fileURLToPath(new URL('../../examples/queue-to-db/master.ts', import.meta.url))
+
+type App = ReturnType<typeof startQueueToDb>
+
+interface Running {
+  app: App
+  exits: WorkerExitEvent[]
+  logs: string[]
+  restarts: number
+}
+
+const test = suite('queue-to-db under supervision')
+let queue: TestQueue | undefined
+let running: Running | undefined
+let proxy: TcpProxy | undefined
+let children: ChildProcess[] = []
+
+test.after.each(async () => {
+  if (running) {
+    const workers = running.app.cluster.workers()
+    for (const worker of workers) {
+      if (worker.pid !== null) try { process.kill(worker.pid, 'SIGCONT') } catch {}
+    }
+    // A failed test must not hang the suite on a stop that cannot complete.
+    const stopped = await Promise.race([running.app.cluster.stop().then(() => true, () => true), sleep(30_000).then(() => false)])
+    if (!stopped) {
+      for (const worker of workers) if (worker.pid !== null) try { process.kill(worker.pid, 'SIGKILL') } catch {}
+    }
+    running = undefined
+  }
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  children = []
+  await proxy?.close()
+  proxy = undefined
+  await queue?.cleanup()
+  queue = undefined
+})
+
+function start(q: TestQueue, options: QueueToDbOptions = {}): Running {
+  const logs: string[] = []
+  const app = startQueueToDb({
+    count: 4,
+    handleSignals: false,
+    restart: { maxRestarts: 10_000, period: 60_000, backoff: { initial: 10, max: 100, resetAfter: 1_000 } },
+    log: line => { logs.push(line) },
+    ...options,
+    env: { ...q.env, QUEUE_BLOCK_MS: '200', ...options.env },
+  })
+  const state: Running = { app, exits: [], logs, restarts: 0 }
+  app.cluster.on('failed', error => { console.error('queue-to-db test: the supervisor failed', error) })
+  app.cluster.on('exit', event => { state.exits.push(event) })
+  app.cluster.on('restart', () => { state.restarts++ })
+  running = state
+  return state
+}
+
+/** Stops the cluster and checks that every worker still running then exited with code 0. */
+async function stopAndCheckExits(state: Running): Promise<void> {
+  const before = state.exits.length
+  await state.app.cluster.stop()
+  running = undefined
+  for (const exit of state.exits.slice(before)) assert.equal(exit.exit, { code: 0, signal: null }, `worker ${exit.pid}: ${exit.reason}`)
+}
+
+async function drained(q: TestQueue): Promise<boolean> {
+  const audit = await auditQueue(q)
+  return audit.pending === 0 && audit.unread === 0
+}
+
+function report(name: string, figures: Record<string, number | string>): void {
+  console.log(`\n  [queue-to-db] ${name}: ${Object.entries(figures).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+}
+
+test('loses nothing when a random worker is SIGKILLed every 200 ms until 10,000 jobs are drained', async () => {
+  const JOBS = 10_000
+  queue = await createTestQueue('storm', { QUEUE_MIN_IDLE_MS: '1000' })
+  await produceJobs(queue.redis, queue.config.stream, makeJobs(JOBS, 'storm'))
+  const state = start(queue)
+  await state.app.cluster.onReady()
+  const killed = new Set<number>()
+  const killer = setInterval(() => {
+    const live = state.app.cluster.workers().filter(w => w.pid !== null && w.state === 'listening')
+    const victim = live[Math.floor(Math.random() * live.length)]
+    if (victim?.pid == null) return
+    try {
+      process.kill(victim.pid, 'SIGKILL')
+      killed.add(victim.pid)
+    } catch {}
+  }, 200)
+  try {
+    await waitFor('10,000 rows', async () => (await queue!.rowStats()).rows === JOBS, 240_000, 200)
+  } finally {
+    clearInterval(killer)
+  }
+  await waitFor('an empty pending list', () => drained(queue!), 30_000, 100)
+  await waitFor('every killed worker to be reported', () => [...killed].every(pid => state.exits.some(e => e.pid === pid)))
+  const rows = await queue.rowStats()
+  const audit = await auditQueue(queue)
+  const dead = await queue.deadLetters()
+  const redeliveryLines = state.logs.filter(line => line.includes('redelivery of')).length
+  report('kill storm', {
+    jobs: JOBS, kills: killed.size, restarts: state.restarts, 'redeliveries logged': redeliveryLines,
+    'rows last written by a redelivery': rows.redelivered, 'rows written twice or more': rows.rewritten,
+    lost: audit.lost.length + (JOBS - rows.distinctIds), 'duplicate rows': rows.rows - rows.distinctIds, 'dead-lettered': dead.length,
+  })
+  assert.equal(rows.rows, JOBS)
+  assert.equal(rows.distinctIds, JOBS)
+  assert.equal(audit, { entries: JOBS, acked: JOBS, pending: 0, unread: 0, lost: [] })
+  assert.is(dead.length, 0)
+  assert.ok(killed.size > 0)
+  assert.ok(redeliveryLines > 0, 'the log shows at least one redelivery')
+  for (const exit of state.exits) {
+    if (exit.pid !== null && killed.has(exit.pid)) assert.equal(exit.exit, { code: null, signal: 'SIGKILL' })
+    else assert.equal(exit.exit, { code: 0, signal: null }, `worker ${exit.pid} was not killed by the test: ${exit.reason}`)
+  }
+  await stopAndCheckExits(state)
+})
+
+test('stores every valid job once and dead-letters bad JSON, wrong shapes and a job that crashes its worker', async () => {
+  const ITEMS = 2000
+  queue = await createTestQueue('poison', { QUEUE_MIN_IDLE_MS: '500', QUEUE_CRASH_IDS: 'crash-1' })
+  const payloads: string[] = []
+  const kinds: ('ok' | 'bad-json' | 'wrong-shape' | 'crash')[] = []
+  for (let i = 0; i < ITEMS; i++) {
+    if (i % 100 === 50) { payloads.push(`{"id":"bad-${i}","name":`); kinds.push('bad-json') }
+    else if (i % 200 === 25) { payloads.push(`{"id":"shape-${i}","name":"no amount"}`); kinds.push('wrong-shape') }
+    else if (i === 1000) { payloads.push(JSON.stringify({ id: 'crash-1', name: 'crasher', amount: 1 })); kinds.push('crash') }
+    else { payloads.push(JSON.stringify({ id: `ok-${i}`, name: `job ${i}`, amount: i })); kinds.push('ok') }
+  }
+  const entryIds = await produceJobs(queue.redis, queue.config.stream, payloads)
+  const valid = kinds.filter(k => k === 'ok').length
+  const state = start(queue)
+  await state.app.cluster.onReady()
+  await waitFor('the crasher to be dead-lettered and the queue drained', async () =>
+    (await queue!.deadLetters()).some(d => d.fields.reason!.toString() === 'crashed-worker') && await drained(queue!), 60_000, 100)
+  const rows = await queue.rowStats()
+  const dead = new Map((await queue.deadLetters()).map(d => [d.fields['source-id']!.toString(), d.fields]))
+  const crashes = state.exits.filter(e => e.exit.code !== 0)
+  const crasher = dead.get(entryIds[1000]!)!
+  report('poison mix', {
+    items: ITEMS, valid, 'bad JSON': kinds.filter(k => k === 'bad-json').length,
+    'wrong shape': kinds.filter(k => k === 'wrong-shape').length, rows: rows.rows, 'dead-lettered': dead.size,
+    'crasher deliveries': crasher.deliveries!.toString(), 'worker crashes': crashes.length,
+    lost: valid - rows.distinctIds, 'duplicate rows': rows.rows - rows.distinctIds,
+  })
+  assert.equal(rows.rows, valid)
+  assert.equal(rows.distinctIds, valid)
+  assert.equal((await auditQueue(queue)).lost, [])
+  assert.is(dead.size, ITEMS - valid)
+  kinds.forEach((kind, i) => {
+    const letter = dead.get(entryIds[i]!)
+    if (kind === 'ok') return assert.is(letter, undefined)
+    const reason = { 'bad-json': 'invalid-json', 'wrong-shape': 'wrong-shape', crash: 'crashed-worker' }[kind]
+    assert.is(letter?.reason?.toString(), reason, `item ${i}`)
+    assert.is(letter?.data?.toString(), payloads[i], `item ${i} keeps its bytes`)
+  })
+  const deliveries = Number(crasher.deliveries!.toString())
+  assert.ok(deliveries >= 1 && deliveries <= 3, `the crasher was delivered ${deliveries} times`)
+  assert.is(crashes.length, deliveries)
+  for (const crash of crashes) assert.equal(crash.exit, { code: 1, signal: null })
+  await stopAndCheckExits(state)
+})
+
+test('hands the job of a SIGSTOPped worker to another worker and writes no duplicate row', async () => {
+  const JOBS = 60
+  queue = await createTestQueue('pause', { QUEUE_MIN_IDLE_MS: '1000', QUEUE_WORK_MS: '100', QUEUE_BATCH: '5' })
+  await produceJobs(queue.redis, queue.config.stream, makeJobs(JOBS, 'pause'))
+  // The stopped worker misses heartbeats: allow more than the pause so the supervisor keeps it.
+  const state = start(queue, { count: 2, health: { heartbeatInterval: 1000, maxMissedHeartbeats: 60 } })
+  await state.app.cluster.onReady()
+  const [first] = state.app.cluster.workers()
+  const target = (await state.app.cluster.worker(first!.workerId!).call.progress())
+  const heldByTarget = async () => (await queue!.redis.call('XPENDING', queue!.config.stream, queue!.config.group,
+    '-', '+', 100, target.consumer) as [string][]).map(([id]) => id)
+  const held = await waitFor('the worker to hold jobs', async () => { const ids = await heldByTarget(); return ids.length > 0 ? ids : null })
+  process.kill(target.pid, 'SIGSTOP')
+  const stoppedWith = await heldByTarget()
+  await waitFor('its jobs to be finished by the other worker', async () => {
+    const pending = new Set((await queue!.redis.call('XPENDING', queue!.config.stream, queue!.config.group, '-', '+', 1000) as [string][]).map(([id]) => id))
+    return stoppedWith.every(id => !pending.has(id))
+  }, 20_000, 100)
+  const [[rowsWhileStopped]] = await queue.db.query(`SELECT COUNT(*) AS n FROM \`${queue.config.table}\` WHERE stream_id IN (?)`, [stoppedWith]) as unknown as [[{ n: number }]]
+  process.kill(target.pid, 'SIGCONT')
+  await waitFor('the queue to drain', () => drained(queue!), 30_000, 100)
+  const after = await state.app.cluster.worker(first!.workerId!).call.progress()
+  const rows = await queue.rowStats()
+  report('pause', {
+    jobs: JOBS, 'held when stopped': stoppedWith.length, 'finished by the other worker while stopped': Number(rowsWhileStopped.n),
+    'resumed worker: skipped as taken over': after.lostLeases, 'acks that found the job already acked': after.alreadyAcked,
+    'rows written twice': rows.rewritten, 'duplicate rows': rows.rows - rows.distinctIds, lost: JOBS - rows.distinctIds,
+  })
+  assert.ok(held.length > 0)
+  assert.is(Number(rowsWhileStopped.n), stoppedWith.length)
+  assert.is(after.pid, target.pid, 'the stopped worker was resumed, not replaced')
+  assert.equal(rows.rows, JOBS)
+  assert.equal(rows.distinctIds, JOBS)
+  assert.equal((await auditQueue(queue)).lost, [])
+  assert.is((await queue.deadLetters()).length, 0)
+  assert.is(state.exits.length, 0)
+  await stopAndCheckExits(state)
+})
+
+function runMaster(q: TestQueue, args: string[], env: Record<string, string>): { child: ChildProcess; output: string[]; exited: Promise<{ code: number | null; signal: string | null }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', MASTER_FILE, ...args], {
+    env: { ...process.env, ...q.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  const output: string[] = []
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => output.push(...chunk.split('\n').filter(Boolean)))
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => output.push(...chunk.split('\n').filter(Boolean)))
+  const exited = new Promise<{ code: number | null; signal: string | null }>(resolve =>
+    child.on('exit', (code, signal) => resolve({ code, signal })))
+  return { child, output, exited }
+}
+
+test('a SIGTERM to the master under load finishes or leaves pending every job, and a rerun completes them all', async () => {
+  const JOBS = 3000
+  queue = await createTestQueue('graceful')
+  await produceJobs(queue.redis, queue.config.stream, makeJobs(JOBS, 'graceful'))
+  const env = { QUEUE_MIN_IDLE_MS: '1000', QUEUE_WORK_MS: '2', QUEUE_BLOCK_MS: '200' }
+  const first = runMaster(queue, ['--workers', '4'], env)
+  await waitFor('300 rows', async () => (await queue!.rowStats()).rows >= 300, 60_000, 50)
+  first.child.kill('SIGTERM')
+  const firstExit = await Promise.race([first.exited, sleep(30_000).then(() => ({ code: -1, signal: 'timeout' }))])
+  const atStop = await auditQueue(queue)
+  const rowsAtStop = (await queue.rowStats()).rows
+  const second = runMaster(queue, ['--workers', '4', '--until-drained'], env)
+  const secondExit = await Promise.race([second.exited, sleep(60_000).then(() => ({ code: -1, signal: 'timeout' }))])
+  const rows = await queue.rowStats()
+  const audit = await auditQueue(queue)
+  const workerExits = [...first.output, ...second.output].filter(line => / exited \(code/.test(line))
+  report('graceful stop', {
+    jobs: JOBS, 'rows at SIGTERM': rowsAtStop, 'acked at stop': atStop.acked, 'pending at stop': atStop.pending,
+    'unread at stop': atStop.unread, 'rows after rerun': rows.rows, 'rows written twice': rows.rewritten,
+    lost: atStop.lost.length + audit.lost.length, 'duplicate rows': rows.rows - rows.distinctIds,
+  })
+  assert.equal(firstExit, { code: 0, signal: null }, first.output.join('\n'))
+  assert.equal(atStop.lost, [], 'every job acknowledged before the stop has its row')
+  assert.ok(atStop.unread > 0, 'the stop happened under load')
+  assert.equal(secondExit, { code: 0, signal: null }, second.output.join('\n'))
+  assert.ok(second.output.includes('queue-to-db: drained, stopping'), second.output.join('\n'))
+  assert.equal(rows.rows, JOBS)
+  assert.equal(rows.distinctIds, JOBS)
+  assert.equal(audit, { entries: JOBS, acked: JOBS, pending: 0, unread: 0, lost: [] })
+  assert.is(workerExits.length, 8, workerExits.join('\n'))
+  for (const line of workerExits) assert.match(line, /exited \(code 0, signal null\)/)
+})
+
+test('during a database outage nothing is acknowledged or dead-lettered, and everything completes after it', async () => {
+  const JOBS = 3000
+  const target = new URL(MYSQL_URL)
+  proxy = await startTcpProxy('127.0.0.1', Number(target.port))
+  queue = await createTestQueue('outage', {
+    QUEUE_MIN_IDLE_MS: '1000', QUEUE_WORK_MS: '1', QUEUE_RETRY_MAX_MS: '200',
+    XCLUSTER_MYSQL_URL: `mysql://xcluster:xcluster@127.0.0.1:${proxy.port}${target.pathname}`,
+  })
+  await produceJobs(queue.redis, queue.config.stream, makeJobs(JOBS, 'outage'))
+  const state = start(queue)
+  await state.app.cluster.onReady()
+  await waitFor('300 rows', async () => (await queue!.rowStats()).rows >= 300, 60_000, 50)
+  await proxy.cut()
+  let lastReplies: unknown
+  await waitFor('every worker to wait for the database', async () => {
+    const replies = await state.app.cluster.all.progress()
+    lastReplies = replies
+    return replies.length === 4 && replies.every(r => r.status === 'fulfilled' && r.value.isWaitingForDb)
+  }, 20_000, 50).catch(error => {
+    console.error(JSON.stringify(lastReplies, null, 1))
+    throw error
+  })
+  const atCut = await auditQueue(queue)
+  // The outage lasts 3 s, three times minIdleMs: held jobs must stay with their workers.
+  const samples: number[] = []
+  for (let i = 0; i < 12; i++) {
+    await sleep(250)
+    samples.push((await auditQueue(queue)).acked)
+  }
+  const deadDuringOutage = (await queue.deadLetters()).length
+  await proxy.restore()
+  await waitFor('the queue to drain', () => drained(queue!), 60_000, 100)
+  const replies = await state.app.cluster.all.progress()
+  const progress = replies.flatMap(r => (r.status === 'fulfilled' ? [r.value] : []))
+  const rows = await queue.rowStats()
+  const audit = await auditQueue(queue)
+  report('database outage', {
+    jobs: JOBS, 'acked at the cut': atCut.acked, 'acked during the outage': Math.max(...samples) - atCut.acked,
+    'dead-lettered during the outage': deadDuringOutage, 'db retries': progress.reduce((n, p) => n + p.dbRetries, 0),
+    reclaimed: progress.reduce((n, p) => n + p.reclaimed, 0), rows: rows.rows, 'rows written twice': rows.rewritten,
+    lost: audit.lost.length + (JOBS - rows.distinctIds), 'duplicate rows': rows.rows - rows.distinctIds,
+  })
+  assert.equal(samples, samples.map(() => atCut.acked), 'nothing acknowledged during the outage')
+  assert.is(deadDuringOutage, 0)
+  assert.equal(rows.rows, JOBS)
+  assert.equal(rows.distinctIds, JOBS)
+  assert.equal(audit, { entries: JOBS, acked: JOBS, pending: 0, unread: 0, lost: [] })
+  assert.is((await queue.deadLetters()).length, 0)
+  assert.is(state.exits.length, 0)
+  await stopAndCheckExits(state)
+})
+
+test.run()

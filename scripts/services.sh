@@ -29,7 +29,7 @@ _xc_wait_until() {
 _xc_redis_ping() { redis-cli -h 127.0.0.1 -p "$XCLUSTER_REDIS_PORT" ping | grep -q PONG; }
 
 _xc_mysql_ping() {
-  mariadb-admin --no-defaults --protocol=socket --socket="$XCLUSTER_SERVICES_DIR/mysql.sock" -uroot ping
+  mariadb-admin --no-defaults --protocol=socket --socket="$XCLUSTER_SERVICES_DIR/mysql.sock" -u"$(id -un)" ping
 }
 
 _xc_start_redis() {
@@ -58,13 +58,14 @@ _xc_start_mariadb() {
     mkdir -p "$dir" || return 1
     if [ ! -d "$dir/mysql-data/mysql" ]; then
       # --no-defaults: never read /etc/mysql (its socket, port and datadir are the system server's).
-      mariadb-install-db --no-defaults --user=root --datadir="$dir/mysql-data" \
+      # Socket authentication: root and the user running this script (--user) log in without a password.
+      mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$dir/mysql-data" \
         --auth-root-authentication-method=socket --skip-test-db >"$dir/mysql-install.log" 2>&1 \
         || { _xc_log "mariadb-install-db failed; log:"; tail -20 "$dir/mysql-install.log"; return 1; }
     fi
     # A test server: relaxed flushing (innodb_flush_log_at_trx_commit=2) keeps thousands of
     # one-row commits cheap; the jobs' durability is the tests' subject, not the disk's.
-    nohup mariadbd --no-defaults --user=root --datadir="$dir/mysql-data" \
+    nohup mariadbd --no-defaults --user="$(id -un)" --datadir="$dir/mysql-data" \
       --bind-address=127.0.0.1 --port="$XCLUSTER_MYSQL_PORT" --socket="$dir/mysql.sock" \
       --pid-file="$dir/mysql.pid" --log-error="$dir/mysql.err" --skip-name-resolve \
       --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=2 \
@@ -76,7 +77,7 @@ _xc_start_mariadb() {
     fi
     _xc_log "mariadb started on 127.0.0.1:$XCLUSTER_MYSQL_PORT"
   fi
-  mariadb --no-defaults --protocol=socket --socket="$dir/mysql.sock" -uroot <<'SQL' || { _xc_log "could not create the test database"; return 1; }
+  mariadb --no-defaults --protocol=socket --socket="$dir/mysql.sock" -u"$(id -un)" <<'SQL' || { _xc_log "could not create the test database"; return 1; }
 CREATE DATABASE IF NOT EXISTS xcluster;
 CREATE USER IF NOT EXISTS 'xcluster'@'127.0.0.1' IDENTIFIED BY 'xcluster';
 GRANT ALL PRIVILEGES ON xcluster.* TO 'xcluster'@'127.0.0.1';

@@ -244,22 +244,34 @@ class Peer implements RpcPeer {
   }
 
   #enqueue(frame: Frame, size: number): void {
-    this.#queue.push(frame)
-    this.#queueBytes += size
-    if (this.#queueBytes >= MAX_PACKET_BYTES) this.#flush()
-    else if (!this.#isFlushScheduled) {
+    if (!this.#isFlushScheduled) {
+      // The first frame of a tick goes out at once, so one-at-a-time calls wait for nothing; the
+      // frames that follow in the same tick are coalesced into one packet at its end.
       this.#isFlushScheduled = true
       queueMicrotask(this.#flush)
+      this.#sendFrames([frame])
+      return
     }
+    this.#queue.push(frame)
+    this.#queueBytes += size
+    if (this.#queueBytes >= MAX_PACKET_BYTES) this.#sendQueued()
+  }
+
+  readonly #flush = (): void => {
+    this.#isFlushScheduled = false
+    this.#sendQueued()
   }
 
   /** Sends every frame queued in this tick as one packet: one `process.send` instead of many. */
-  readonly #flush = (): void => {
-    this.#isFlushScheduled = false
+  #sendQueued(): void {
     const frames = this.#queue
     if (frames.length === 0) return
     this.#queue = []
     this.#queueBytes = 0
+    this.#sendFrames(frames)
+  }
+
+  #sendFrames(frames: Frame[]): void {
     if (this.#closeError) return
     try {
       this.#send(createPacket(frames))

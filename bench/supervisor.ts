@@ -1,0 +1,236 @@
+/**
+ * Supervisor overhead, in one run:
+ * - memory of the master per supervised worker: heapUsed (and rss) of a master with 8 workers
+ *   minus one with 1 worker, over 7; xcluster vs bare node:cluster forking the same worker file.
+ *   Measured in a `node --expose-gc` master per kind (`fixtures/cluster-memory.ts`) that runs
+ *   clusters of 1 and 8 workers in turn, 3 of each; medians; a repeated measurement, not benchmark.js.
+ * - the cost of one machine transition: the pure `workerMachine` driven with a fake process
+ *   actor (no process, no IPC) vs a bare `createActor` of a trivial toggle machine; benchmark.js.
+ *
+ * Run: `npm run bench -- supervisor`.
+ */
+import Benchmark from 'benchmark'
+import { execFile } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { type AnyEventObject, createActor, createMachine, fromCallback } from 'xstate'
+import type { ProcessCommand, ProcessEvent, ProcessInput, WorkerInput } from '../machines/types.js'
+import { workerMachine } from '../machines/worker.js'
+import { WorkerTable } from '../src/supervisor/worker-table.js'
+import { describeMachine, fixturePath, format, isSelected, printTable, runSuite, summarize } from './fixtures/cluster-report.js'
+
+const MEMORY_COUNTS = [1, 8] as const
+const MEMORY_REPEATS = 3
+const MAX_TIME = 1.5 // seconds per benchmark.js case
+
+// ---  memory per worker
+
+// The measuring masters run without JIT tiers above the interpreter and without bytecode
+// flushing, so that code compiled or dropped at random moments does not count as memory held
+// per worker. Memory figures are not timings: the two masters run side by side.
+const MEMORY_NODE_FLAGS = ['--expose-gc', '--no-flush-bytecode', '--no-opt', '--no-sparkplug']
+
+interface MemorySample {
+  count: number
+  heapUsed: number
+  rss: number
+}
+
+async function measureMaster(kind: 'xcluster' | 'bare', counts: readonly number[]): Promise<MemorySample[]> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...MEMORY_NODE_FLAGS, '--import', 'tsx', fixturePath('cluster-memory.ts'), kind, counts.join(',')],
+    { timeout: 150_000, killSignal: 'SIGKILL' },
+  )
+  const line = stdout.trim().split('\n').at(-1) ?? ''
+  const { samples } = JSON.parse(line) as { samples: MemorySample[] }
+  if (samples.length !== counts.length || samples.some((s) => !(s.heapUsed > 0))) throw new Error(`Sanity check failed: bad memory figures from cluster-memory.ts: ${line}`)
+  return samples
+}
+
+async function measureMemory(): Promise<string[][]> {
+  const [few, many] = MEMORY_COUNTS
+  // few, many, few, many…: each size measured MEMORY_REPEATS times in the same master, alternating.
+  const counts = Array.from({ length: MEMORY_REPEATS }, () => [few, many]).flat()
+  const [bare, xcluster] = await Promise.all([measureMaster('bare', counts), measureMaster('xcluster', counts)])
+  const samples = { bare: bare!, xcluster: xcluster! }
+  const kib = (bytes: number) => `${format(bytes / 1024, 1)} KiB`
+  const median = (kind: 'bare' | 'xcluster', count: number, key: 'heapUsed' | 'rss') =>
+    summarize(samples[kind].filter((s) => s.count === count).map((s) => s[key])).median
+  const perWorker = (kind: 'bare' | 'xcluster', key: 'heapUsed' | 'rss') => (median(kind, many, key) - median(kind, few, key)) / (many - few)
+  const spread = (kind: 'bare' | 'xcluster', key: 'heapUsed' | 'rss') =>
+    [few, many].map((count) => samples[kind].filter((s) => s.count === count).map((s) => format(s[key] / 1024)).join('/')).join(' → ')
+  return (['heapUsed', 'rss'] as const).map((key) => {
+    const x = perWorker('xcluster', key)
+    const b = perWorker('bare', key)
+    return [
+      key === 'heapUsed' ? `master heapUsed per worker (${many} vs ${few} workers, after GC)` : `master rss per worker (${many} vs ${few}; allocator noise)`,
+      kib(x),
+      kib(b),
+      `${format(x / b, 2)}x`,
+      `${spread('xcluster', key)} | ${spread('bare', key)}`,
+    ]
+  })
+}
+
+// ---  cost of one transition
+
+const TIMEOUTS = { start: 60_000, drain: 60_000, disconnect: 60_000, terminate: 60_000, kill: 60_000 }
+const WORKER_INPUT: WorkerInput = { slotId: 's0', incarnation: 1, generation: 0, timeouts: TIMEOUTS, health: { maxMissedHeartbeats: 3 } }
+
+/**
+ * One cycle of the worker machine: fork (a targetless transition), online, listening, stop →
+ * draining, drained → closing, exit → exited. 6 transitions, 5 of them change state.
+ */
+const CYCLE_TRANSITIONS = 6
+
+let listened = 0
+/** Behaves like a well-behaved process: forks, comes online and listens at once, obeys commands. */
+const fakeProcess = fromCallback<ProcessCommand, ProcessInput>(({ sendBack, receive }) => {
+  const send = (event: ProcessEvent) => sendBack(event)
+  send({ type: 'process.fork', pid: 4242, workerId: 1 })
+  send({ type: 'process.online' })
+  send({ type: 'process.listening', address: '127.0.0.1:3000' })
+  receive((command) => {
+    if (command.type === 'drain') send({ type: 'process.drained' })
+    if (command.type === 'disconnect') send({ type: 'process.exit', code: 0, signal: null })
+  })
+})
+// No parent here: the two sendParent actions become counters.
+const benchWorkerMachine = workerMachine.provide({
+  actors: { process: fakeProcess },
+  actions: { notifyListening: () => void listened++, notifyUnhealthy: () => {} },
+})
+
+const toggleMachine = createMachine({
+  id: 'toggle',
+  initial: 'off',
+  states: { off: { on: { toggle: 'on' } }, on: { on: { toggle: 'off' } } },
+})
+
+interface TransitionCase {
+  name: string
+  transitions: number
+  /** The matching baseline case. */
+  baseline?: string
+  fn(): void
+}
+
+function createTransitionCases(): { cases: TransitionCase[]; check(): void } {
+  let cycles = 0
+  let exited = 0
+  let toggles = 0
+  let togglesRight = 0
+  let heartbeats = 0
+  const table = new WorkerTable()
+  const cycleWorker = (inspected: boolean) => () => {
+    cycles++
+    const actor = createActor(benchWorkerMachine, inspected ? { input: WORKER_INPUT, inspect: (event) => void table.observe(event) } : { input: WORKER_INPUT })
+    actor.start()
+    actor.send({ type: 'stop', reason: 'bench' })
+    if (actor.getSnapshot().status === 'done') exited++
+    actor.stop()
+  }
+  // Long-lived actors for the one-event cases.
+  const listening = createActor(benchWorkerMachine, { input: WORKER_INPUT }).start()
+  const toggle = createActor(toggleMachine).start()
+  const cases: TransitionCase[] = [
+    {
+      name: 'toggle machine: create, start, 6 events, stop',
+      transitions: CYCLE_TRANSITIONS,
+      fn() {
+        const actor = createActor(toggleMachine).start()
+        for (let i = 0; i < CYCLE_TRANSITIONS; i++) actor.send({ type: 'toggle' })
+        toggles += CYCLE_TRANSITIONS
+        if (actor.getSnapshot().value === 'off') togglesRight += CYCLE_TRANSITIONS
+        actor.stop()
+      },
+    },
+    {
+      name: 'worker machine: forking → … → exited (6 transitions)',
+      transitions: CYCLE_TRANSITIONS,
+      baseline: 'toggle machine: create, start, 6 events, stop',
+      fn: cycleWorker(false),
+    },
+    {
+      name: 'worker machine + WorkerTable inspection, as supervise() runs it',
+      transitions: CYCLE_TRANSITIONS,
+      baseline: 'toggle machine: create, start, 6 events, stop',
+      fn: cycleWorker(true),
+    },
+    {
+      name: 'toggle machine: one event on a running actor',
+      transitions: 1,
+      fn() {
+        const before = toggle.getSnapshot().value
+        toggle.send({ type: 'toggle' })
+        toggles++
+        if (toggle.getSnapshot().value !== before) togglesRight++
+      },
+    },
+    {
+      name: 'worker machine: one heartbeat while listening',
+      transitions: 1,
+      baseline: 'toggle machine: one event on a running actor',
+      fn() {
+        heartbeats++
+        listening.send({ type: 'process.heartbeat', sample: { rss: heartbeats, heapUsed: 1 } } as AnyEventObject as ProcessEvent)
+      },
+    },
+  ]
+  return {
+    cases,
+    check() {
+      const sample = listening.getSnapshot().context.lastSample
+      listening.stop()
+      toggle.stop()
+      if (exited !== cycles) throw new Error(`Sanity check failed: ${exited} of ${cycles} worker cycles reached exited`)
+      if (listened < cycles) throw new Error(`Sanity check failed: ${listened} listening notifications for ${cycles} cycles`)
+      if (togglesRight !== toggles) throw new Error(`Sanity check failed: ${togglesRight} of ${toggles} toggles changed state`)
+      if (heartbeats > 0 && sample?.rss !== heartbeats) throw new Error(`Sanity check failed: last heartbeat sample ${sample?.rss}, expected ${heartbeats}`)
+    },
+  }
+}
+
+async function measureTransitions(filters: readonly string[]): Promise<string[][]> {
+  const { cases, check } = createTransitionCases()
+  const chosen = cases.filter((c) => isSelected(c.name, filters) || cases.some((o) => o.baseline === c.name && isSelected(o.name, filters)))
+  if (chosen.length === 0) {
+    check()
+    return []
+  }
+  const suite = new Benchmark.Suite('transitions')
+  for (const c of chosen) suite.add(c.name, { fn: c.fn, maxTime: MAX_TIME })
+  const benches = await runSuite(suite)
+  check()
+  const microsPerTransition = (name: string) => {
+    const bench = benches.find((b) => b.name === name)
+    const c = cases.find((each) => each.name === name)!
+    return bench ? 1e6 / bench.hz / c.transitions : Number.NaN
+  }
+  return chosen.map((c) => {
+    const bench = benches.find((b) => b.name === c.name)!
+    const own = microsPerTransition(c.name)
+    const baseline = c.baseline ? microsPerTransition(c.baseline) : own
+    return [c.name, `${format(own, 2)} µs/transition`, `${format(1e6 / bench.hz, 2)} µs/op`, `±${format(bench.stats.rme, 1)}%`, `${format(own / baseline, 2)}x toggle`]
+  })
+}
+
+/** Runs the supervisor overhead measurements; `filters` keep those whose name contains one of them. */
+export async function run(filters: readonly string[] = []): Promise<void> {
+  const cores = availableParallelism()
+  if (isSelected('master heapUsed per worker', filters) || isSelected('memory', filters)) {
+    printTable(
+      `supervisor: master memory per worker, xcluster vs bare node:cluster (median of ${MEMORY_REPEATS} clusters of each size, alternating in one master per kind) — ${describeMachine(cores)}`,
+      ['case', 'xcluster', 'node:cluster', 'ratio', `KiB with ${MEMORY_COUNTS.join(' → ')} workers, each run: xcluster | node:cluster`],
+      await measureMemory(),
+    )
+  }
+  const rows = await measureTransitions(filters)
+  if (rows.length > 0) {
+    printTable(`supervisor: cost of one transition (benchmark.js) — ${describeMachine(cores)}`, ['case', 'per transition', 'per op', 'rme', 'ratio'], rows)
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run(process.argv.slice(2))

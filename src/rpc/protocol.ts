@@ -2,8 +2,9 @@
  * The wire format, shared by both sides. Change `PROTOCOL_VERSION` whenever a shape here changes.
  *
  * Everything travels as a **packet**: one `process.send` message carrying one or more frames.
- * Frames queued in the same tick are coalesced into one packet, which is how pipelined calls
- * beat one `process.send` per message.
+ * The first frame of a tick is sent at once (one-at-a-time calls wait for nothing); the frames
+ * that follow in the same tick are coalesced into one packet at its end, which is how pipelined
+ * calls beat one `process.send` per message.
  *
  * ```
  * master → worker   { "__xcluster": 1, "f": [["q", 1, "add", [1, 2]], ["q", 2, "add", [3, 4]]] }

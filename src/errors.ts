@@ -70,7 +70,7 @@ export class RpcAbortError extends XclusterError {
     super(
       side === 'caller' ? messages.abortMessage(method, peer) : messages.cancelledMessage(method, peer),
       'ERR_RPC_ABORTED',
-      { cause: reason },
+      reason === undefined ? undefined : { cause: reason },
     )
     this.method = method
   }

@@ -20,7 +20,8 @@ export type ContextClass = new (method: string) => Context
 /** A context class whose prototype chain ends in the handlers, so `this.otherHandler()` works. */
 export function createContextClass(handlers: object): ContextClass {
   class CallContext {
-    #controller: AbortController | undefined = undefined;
+    #controller: AbortController | undefined = undefined
+    #reason: unknown = undefined;
     [kCancelled] = false;
     [kMethod]: string
 
@@ -28,14 +29,16 @@ export function createContextClass(handlers: object): ContextClass {
       this[kMethod] = method
     }
 
+    // Created on first use: most handlers never look at it.
     get signal(): AbortSignal {
       this.#controller ??= new AbortController()
-      if (this[kCancelled] && !this.#controller.signal.aborted) this.#controller.abort()
+      if (this[kCancelled] && !this.#controller.signal.aborted) this.#controller.abort(this.#reason)
       return this.#controller.signal
     }
 
     [kCancel](reason: unknown): void {
       this[kCancelled] = true
+      this.#reason = reason
       this.#controller?.abort(reason)
     }
   }

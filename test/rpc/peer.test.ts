@@ -15,6 +15,10 @@ import { QuotaError, api, type Sample } from '../fixtures/rpc-contract.js'
 import { killAll, rejectionOf, startWorker, waitFor, type Started } from '../fixtures/rpc-harness.js'
 
 const logs: string[] = []
+// What a handler's `this.signal.reason` is when its caller aborts or times out.
+const CANCELLED_IN_HANDLER =
+  'RpcAbortError ERR_RPC_ABORTED: Call wait() from the master was cancelled by the caller (aborted, or its ' +
+  'deadline passed); stop the work: the reply is no longer awaited.'
 let worker: Started
 
 const rpc = suite('rpc peer over a real forked worker')
@@ -83,10 +87,12 @@ rpc('rejects a call past its deadline with RpcTimeoutError, and the handler sees
   )
   assert.is(error.method, 'wait')
   assert.is(error.timeout, 50)
-  await waitFor(async () => (await worker.peer.call('lastWaitOutcome', [])) === 'ERR_RPC_ABORTED', 'the handler to see the cancel')
+  await waitFor(async () => (await worker.peer.call('lastWaitOutcome', [])) === CANCELLED_IN_HANDLER, 'the handler to see the cancel')
 })
 
 rpc('rejects an aborted call with RpcAbortError carrying the reason, and the handler sees the abort', async () => {
+  assert.is(await worker.peer.call('wait', [1]), 'waited')
+  assert.is(await worker.peer.call('lastWaitOutcome', []), 'finished')
   const controller = new AbortController()
   const call = worker.peer.call('wait', [60_000], { signal: controller.signal })
   const reason = new Error('user gave up')
@@ -96,7 +102,7 @@ rpc('rejects an aborted call with RpcAbortError carrying the reason, and the han
   assert.is(error.code, 'ERR_RPC_ABORTED')
   assert.is(error.message, 'Call wait() to worker 1 was aborted by its AbortSignal before a reply arrived.')
   assert.is(error.cause, reason)
-  await waitFor(async () => (await worker.peer.call('lastWaitOutcome', [])) === 'ERR_RPC_ABORTED', 'the handler to see the abort')
+  await waitFor(async () => (await worker.peer.call('lastWaitOutcome', [])) === CANCELLED_IN_HANDLER, 'the handler to see the cancel')
   assert.is(worker.peer.inFlight, 0)
 })
 

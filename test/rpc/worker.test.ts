@@ -46,7 +46,8 @@ worker('rejects pending calls to a master that vanished with MasterExitedError, 
   const masterExit = new Promise((resolve) => master.on('exit', (code, signal) => resolve({ code, signal })))
   const lines: string[] = []
   createInterface({ input: master.stdout! }).on('line', (line) => lines.push(line))
-  const hanging = await waitFor(() => lines.find((line) => line.startsWith('hanging ')), 'the worker to call the master')
+  // Two processes start under tsx first: allow for a slow, loaded machine.
+  const hanging = await waitFor(() => lines.find((line) => line.startsWith('hanging ')), 'the worker to call the master', 1200)
   const orphanPid = Number(hanging.split(' ')[1])
   master.kill('SIGKILL')
   assert.equal(await masterExit, { code: null, signal: 'SIGKILL' })

@@ -468,6 +468,23 @@ local('answers a request held past holdTimeout with UnknownMethodError when no h
   await right.onIdle()
 })
 
+local('expires calls in deadline order, whatever order they were made in, with one timer', async () => {
+  const peer = createRpcPeer({ send() {}, label: 'nobody' })
+  const order: number[] = []
+  const keepAlive = setInterval(() => {}, 1000)
+  const finite = [60, 20, 40].map((timeout) =>
+    peer.call('x', [], { timeout }).catch((error: RpcTimeoutError) => void order.push(error.timeout)),
+  )
+  const endless = rejectionOf(peer.call('x', [], { timeout: Infinity }))
+  await Promise.all(finite)
+  clearInterval(keepAlive)
+  assert.equal(order, [20, 40, 60])
+  assert.is(peer.inFlight, 1)
+  const closed = new Error('closed')
+  peer.close(closed)
+  assert.is(await endless, closed)
+})
+
 local('sets handlers once', () => {
   const peer = createRpcPeer({ send() {}, handlers: {} })
   assert.throws(() => peer.setHandlers({}), /The handlers of this RPC peer are already set; set them once\./)

@@ -5,11 +5,11 @@
  *   Measured in a `node --expose-gc` master per kind (`fixtures/cluster-memory.ts`) that runs
  *   clusters of 1 and 8 workers in turn, 3 of each; medians; a repeated measurement, not benchmark.js.
  * - the cost of one machine transition: the pure `workerMachine` driven with a fake process
- *   actor (no process, no IPC) vs a bare `createActor` of a trivial toggle machine; benchmark.js.
+ *   actor (no process, no IPC) vs a bare `createActor` of a trivial toggle machine; benchmark.js,
+ *   3 rounds each in another order, median.
  *
  * Run: `npm run bench -- supervisor`.
  */
-import Benchmark from 'benchmark'
 import { execFile } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -18,11 +18,12 @@ import { type AnyEventObject, createActor, createMachine, fromCallback } from 'x
 import type { ProcessCommand, ProcessEvent, ProcessInput, WorkerInput } from '../machines/types.js'
 import { workerMachine } from '../machines/worker.js'
 import { WorkerTable } from '../src/supervisor/worker-table.js'
-import { describeMachine, fixturePath, format, isSelected, printTable, runSuite, summarize } from './fixtures/cluster-report.js'
+import { describeMachine, fixturePath, format, isSelected, printTable, type RoundCase, runInRounds, summarize } from './fixtures/cluster-report.js'
 
 const MEMORY_COUNTS = [1, 8] as const
 const MEMORY_REPEATS = 3
-const MAX_TIME = 1.5 // seconds per benchmark.js case
+const MAX_TIME = 0.5 // seconds per benchmark.js case and round
+const ROUNDS = 3 // suites, each in another order
 
 // ---  memory per worker
 
@@ -109,12 +110,11 @@ const toggleMachine = createMachine({
   states: { off: { on: { toggle: 'on' } }, on: { on: { toggle: 'off' } } },
 })
 
-interface TransitionCase {
-  name: string
+interface TransitionCase extends RoundCase {
+  /** Transitions one call of `fn` takes. */
   transitions: number
   /** The matching baseline case. */
   baseline?: string
-  fn(): void
 }
 
 function createTransitionCases(): { cases: TransitionCase[]; check(): void } {
@@ -200,20 +200,24 @@ async function measureTransitions(filters: readonly string[]): Promise<string[][
     check()
     return []
   }
-  const suite = new Benchmark.Suite('transitions')
-  for (const c of chosen) suite.add(c.name, { fn: c.fn, maxTime: MAX_TIME })
-  const benches = await runSuite(suite)
+  const measured = await runInRounds(chosen, ROUNDS, MAX_TIME)
   check()
   const microsPerTransition = (name: string) => {
-    const bench = benches.find((b) => b.name === name)
+    const summary = measured.get(name)
     const c = cases.find((each) => each.name === name)!
-    return bench ? 1e6 / bench.hz / c.transitions : Number.NaN
+    return summary ? 1e6 / summary.median / c.transitions : Number.NaN
   }
   return chosen.map((c) => {
-    const bench = benches.find((b) => b.name === c.name)!
+    const summary = measured.get(c.name)!
     const own = microsPerTransition(c.name)
     const baseline = c.baseline ? microsPerTransition(c.baseline) : own
-    return [c.name, `${format(own, 2)} µs/transition`, `${format(1e6 / bench.hz, 2)} µs/op`, `±${format(bench.stats.rme, 1)}%`, `${format(own / baseline, 2)}x toggle`]
+    return [
+      c.name,
+      `${format(own, 2)} µs`,
+      `${format(1e6 / summary.max / c.transitions, 2)}–${format(1e6 / summary.min / c.transitions, 2)} µs`,
+      `${format(1e6 / summary.median, 2)} µs/op`,
+      `${format(own / baseline, 2)}x`,
+    ]
   })
 }
 
@@ -229,7 +233,11 @@ export async function run(filters: readonly string[] = []): Promise<void> {
   }
   const rows = await measureTransitions(filters)
   if (rows.length > 0) {
-    printTable(`supervisor: cost of one transition (benchmark.js) — ${describeMachine(cores)}`, ['case', 'per transition', 'per op', 'rme', 'ratio'], rows)
+    printTable(
+      `supervisor: cost of one transition (benchmark.js, median of ${ROUNDS} rounds) — ${describeMachine(cores)}`,
+      ['case', 'per transition', 'min–max', 'per op', 'vs toggle'],
+      rows,
+    )
   }
 }
 

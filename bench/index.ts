@@ -1,11 +1,22 @@
 /**
  * Runs every benchmark topic: `npm run bench`. Arguments filter: a topic's name (`rpc`) runs only
  * that topic; any other word keeps the cases whose name contains it (`npm run bench -- pipelined`).
- * Each topic is `bench/<topic>.ts` exporting `run(filters)`.
+ * Each topic is `bench/<topic>.ts` exporting `run(filters)`, and runs alone too
+ * (`node --import tsx bench/rpc.ts`).
  */
+import { run as runFanout } from './fanout.js'
+import { run as runHttp } from './http.js'
+import { run as runLifecycle } from './lifecycle.js'
 import { run as runRpc } from './rpc.js'
+import { run as runSupervisor } from './supervisor.js'
 
-const topics: Record<string, (filters: readonly string[]) => Promise<void>> = { rpc: runRpc }
+const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
+  rpc: runRpc,
+  fanout: runFanout,
+  lifecycle: runLifecycle,
+  supervisor: runSupervisor,
+  http: runHttp,
+}
 
 const args = process.argv.slice(2)
 const chosen = args.filter((arg) => arg in topics)

@@ -304,7 +304,7 @@ export class ClusterCore {
         const now = Date.now()
         this.#lastInFlight.set(
           channel.workerId,
-          pendingCallsOf(channel).map((call) => ({ method: call.method, ageMs: now - call.startedAt })),
+          channel.peer.pendingCalls().map((call) => ({ method: call.method, ageMs: now - call.startedAt })),
         )
         channel.close(reason)
         this.router.remove(channel.workerId)
@@ -315,8 +315,3 @@ export class ClusterCore {
   }
 }
 
-/** TODO(rpc): replace with peer.pendingCalls() once the peer exposes it. */
-function pendingCallsOf(channel: WorkerChannel): Array<{ method: string; startedAt: number }> {
-  const peer = channel.peer as { pendingCalls?: () => Array<{ method: string; startedAt: number }> }
-  return peer.pendingCalls?.() ?? []
-}

@@ -2,7 +2,16 @@
  * Type tests for the contract: checked by `npm run typecheck` (tsc), never run. Each
  * `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
  */
-import type { Contract, MasterApi, Settled, SettledMethods, WorkerApi, WorkerHandlers } from '../../src/rpc/contract.js'
+import type {
+  Contract,
+  ContractEvents,
+  MasterApi,
+  MasterHandlers,
+  Settled,
+  SettledMethods,
+  WorkerApi,
+  WorkerHandlers,
+} from '../../src/rpc/contract.js'
 import { defineContract } from '../../src/rpc/contract.js'
 import { createCallProxy } from '../../src/rpc/proxy.js'
 import { serve, type MasterLink } from '../../src/worker.js'
@@ -92,3 +101,13 @@ const bad = (): unknown => serve(api, { add: (a: string, b: number) => Number(a)
 void bad
 const contract: Contract = api
 void contract
+
+// The master side: its handlers and the events it can subscribe to.
+expectType<Equal<ContractEvents<typeof api>, { progress: { done: number } }>>(true)
+const noEvents = defineContract<{ worker: {}; master: {} }>()
+expectType<Equal<ContractEvents<typeof noEvents>, {}>>(true)
+const masterHandlers: MasterHandlers<typeof api> = { log: (line) => void line.toUpperCase() }
+void masterHandlers
+// @ts-expect-error: the master's log takes a string
+const badMaster: MasterHandlers<typeof api> = { log: (line: number) => void line }
+void badMaster

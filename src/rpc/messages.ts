@@ -28,8 +28,8 @@ export const cancelledMessage = (method: string, peer: string): string =>
 export const unknownMethodMessage = (method: string, known: readonly string[]): string => {
   const list = known.length === 0 ? 'none' : known.slice(0, 20).join(', ') + (known.length > 20 ? ', …' : '')
   return (
-    `No handler for ${JSON.stringify(method)}: only own methods of the handlers object passed to serve() ` +
-    `can be called (known: ${list}); check the contract and the handlers.`
+    `No handler for ${JSON.stringify(method)}: only own methods of the handlers given to serve() (worker) ` +
+    `or supervise() (master) can be called (known: ${list}); check the contract and the handlers.`
   )
 }
 

@@ -83,6 +83,7 @@ const getOwnFunction = (source: object | undefined, name: string): Handler | und
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+
 class Peer implements RpcPeer {
   readonly #send: (message: unknown) => void
   #handlers: object | undefined
@@ -442,7 +443,8 @@ class Peer implements RpcPeer {
       return
     }
     this.#running.set(id, context)
-    result.then(
+    // Promise.resolve: a thenable whose then() throws becomes a rejection, not a crash here.
+    Promise.resolve(result).then(
       (value) => {
         if (context[kCancelled]) return
         this.#running.delete(id)

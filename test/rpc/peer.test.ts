@@ -150,7 +150,7 @@ rpc('treats inherited names (__proto__, constructor, toString, hasOwnProperty) a
     assert.is(error.method, method)
     assert.is(
       error.message,
-      `No handler for ${JSON.stringify(method)}: only own methods of the handlers object passed to serve() can be called ` +
+      `No handler for ${JSON.stringify(method)}: only own methods of the handlers given to serve() (worker) or supervise() (master) can be called ` +
         '(known: add, echo, wait, lastWaitOutcome, never, throwQuota, throwUnregistered, throwString, bigResult, ' +
         'unencodableResult, askMasterToDouble, isPolluted, notifyMaster, emitProgress, sendOwnMessage, ownMessages, ' +
         'sendMalformed, reported); check the contract and the handlers.',

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { type SupervisedCluster, type SuperviseOptions, supervise, type TransitionEvent } from '../src/index.js'
 import { describeMachine, fixturePath, format, isSelected, printTable, type Summary, summarize, waitUntil } from './fixtures/cluster-report.js'
 
-const START_RUNS = 7
+const START_RUNS = 6
 const RESTART_RUNS = 5
 const RELOAD_RUNS = 3
 const RELOAD_WORKERS = 4

@@ -4,7 +4,9 @@
 #   Redis   127.0.0.1:${XCLUSTER_REDIS_PORT:-6390}
 #   MariaDB 127.0.0.1:${XCLUSTER_MYSQL_PORT:-3390}, database/user/password "xcluster"
 # Data, sockets, pid files and logs live under ${XCLUSTER_SERVICES_DIR:-/tmp/xcluster-services}.
-# Both functions are idempotent: a server that already answers is left running.
+# Both functions are idempotent: a server that already answers is left running, and
+# stop_services stops only the servers this shell's start_services started (`stop_services all`
+# stops them whoever started them), so a local .ci/run leaves servers you started alone.
 # start_services exports XCLUSTER_REDIS_URL and XCLUSTER_MYSQL_URL for the tests.
 # No `set -e` here: this file is sourced into the caller's shell.
 
@@ -47,6 +49,7 @@ _xc_start_redis() {
     _xc_log "redis did not answer within 10 s; log:"; tail -20 "$XCLUSTER_SERVICES_DIR/redis.log"
     return 1
   fi
+  _XC_STARTED_REDIS=1
   _xc_log "redis started on 127.0.0.1:$XCLUSTER_REDIS_PORT"
 }
 
@@ -75,6 +78,7 @@ _xc_start_mariadb() {
       _xc_log "mariadb did not answer within 30 s; log:"; tail -20 "$dir/mysql.err"
       return 1
     fi
+    _XC_STARTED_MYSQL=1
     _xc_log "mariadb started on 127.0.0.1:$XCLUSTER_MYSQL_PORT"
   fi
   mariadb --no-defaults --protocol=socket --socket="$dir/mysql.sock" -u"$(id -un)" <<'SQL' || { _xc_log "could not create the test database"; return 1; }
@@ -96,18 +100,24 @@ start_services() {
 
 stop_services() {
   local dir=$XCLUSTER_SERVICES_DIR pid
-  if _xc_redis_ping >/dev/null 2>&1; then
+  if [ "${1:-}" = all ]; then _XC_STARTED_REDIS=1; _XC_STARTED_MYSQL=1; fi
+  if [ "${_XC_STARTED_REDIS:-}" != 1 ] && [ "${_XC_STARTED_MYSQL:-}" != 1 ]; then
+    _xc_log "leaving the servers running: this shell did not start them (stop_services all stops them)"
+    return 0
+  fi
+  if [ "${_XC_STARTED_REDIS:-}" = 1 ] && _xc_redis_ping >/dev/null 2>&1; then
     redis-cli -h 127.0.0.1 -p "$XCLUSTER_REDIS_PORT" shutdown nosave >/dev/null 2>&1
     _xc_wait_until 100 sh -c "! redis-cli -h 127.0.0.1 -p $XCLUSTER_REDIS_PORT ping" \
       || _xc_log "redis is still answering"
   fi
-  if [ -f "$dir/mysql.pid" ]; then
+  if [ "${_XC_STARTED_MYSQL:-}" = 1 ] && [ -f "$dir/mysql.pid" ]; then
     pid=$(cat "$dir/mysql.pid" 2>/dev/null)
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid"
       _xc_wait_until 300 sh -c "! kill -0 $pid" || { _xc_log "mariadb ignored SIGTERM, killing"; kill -KILL "$pid"; }
     fi
   fi
+  _XC_STARTED_REDIS=; _XC_STARTED_MYSQL=
   _xc_log "services stopped"
   return 0
 }

@@ -34,17 +34,20 @@ export interface QueueConfig {
   /** How often a worker renews the idle time of the entries it holds (minIdle/3). */
   leaseMs: number
   /**
-   * `QUEUE_MAX_CRASHES`: how many times a job may crash its worker (an uncaught exception while it
-   * runs, recorded by the dying worker) before it is dead-lettered (default 3).
+   * `QUEUE_MAX_CRASHES`: how many worker deaths a job may cause before it is dead-lettered
+   * (default 3). A job is blamed when its worker dies while running it: an uncaught exception
+   * (recorded by the dying worker), or any death of a worker running a redelivered job
+   * (SIGKILL, out of memory, a segfault, a hang), found from the marker it leaves.
    */
   maxCrashes: number
   /**
-   * `QUEUE_MAX_DELIVERIES`: deliveries without an ack (XPENDING's delivery count) before an
-   * entry is dead-lettered whatever the reason (default 10). The backstop for deaths that leave
-   * no crash record: SIGKILL by the OOM killer, a segfault, a hang the supervisor killed.
+   * `QUEUE_MAX_DELIVERIES`: deliveries without an ack (XPENDING's delivery count) after which an
+   * entry is dead-lettered whatever happened; 0 turns this cap off (default 0). Off by default
+   * because a worker killed from outside (a deploy, an operator's kill -9) leaves its whole batch
+   * unacknowledged: the count rises for jobs that did nothing wrong.
    */
   maxDeliveries: number
-  /** `<stream>:crashes`: the hash where dying workers record which job they were running. */
+  /** `<stream>:crashes`: the hash of crash counts, last errors and running markers, by entry id. */
   crashKey: string
   /** `QUEUE_DB_CONNECTIONS`: MariaDB pool size per worker (default 2). */
   dbConnections: number
@@ -104,7 +107,7 @@ export function readQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConf
     claimIntervalMs: readInteger(env, 'QUEUE_CLAIM_INTERVAL_MS', Math.min(Math.floor(minIdleMs / 2), 5000), 10),
     leaseMs: Math.floor(minIdleMs / 3),
     maxCrashes: readInteger(env, 'QUEUE_MAX_CRASHES', 3, 1),
-    maxDeliveries: readInteger(env, 'QUEUE_MAX_DELIVERIES', 10, 1),
+    maxDeliveries: readInteger(env, 'QUEUE_MAX_DELIVERIES', 0, 0),
     crashKey: `${stream}:crashes`,
     dbConnections: readInteger(env, 'QUEUE_DB_CONNECTIONS', 2, 1),
     retryInitialMs,

@@ -11,8 +11,8 @@ import { findJobField, parseJob } from './job.js'
 import type { Job } from './job.js'
 import { classifyDbError } from './store.js'
 import type { JobStore, SaveRow } from './store.js'
-import { ackEntries, claimStaleEntries, connectRedis, deadLetterEntry, ensureGroup, readDeliveryInfo,
-  readNewEntries, readQueueStats, recordCrash, renewLeases } from './streams.js'
+import { ackEntries, blameSilentDeath, claimStaleEntries, clearRunning, connectRedis, deadLetterEntry, ensureGroup,
+  markRunning, readDeliveryInfo, readNewEntries, readQueueStats, recordCrash, renewLeases, SILENT_DEATH } from './streams.js'
 import type { QueueStats, StreamEntry } from './streams.js'
 
 /** Counters of one consumer since it started; returned by the worker's `progress()` RPC method. */
@@ -190,12 +190,18 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
         held.delete(entry.id)
         continue
       }
+      // A redelivered job is suspect: mark it while it runs, so that a death that cannot be
+      // recorded (SIGKILL, out of memory) is still blamed on it. First deliveries skip the cost.
+      const isSuspect = delivery.deliveries > 1
+      if (isSuspect) await markRunning(redis, config, entry.id, consumer)
       running = entry.id
       try {
         await handleJob(parsed.job)
       } finally {
         running = null
       }
+      // Not in `finally`: a job that throws leaves its marker and is blamed like a crash.
+      if (isSuspect) await clearRunning(redis, config, entry.id, consumer)
       rows.push({ job: parsed.job, meta: { streamId: entry.id, consumer, deliveries: delivery.deliveries }, delivery })
     }
     if (rows.length === 0) return
@@ -222,15 +228,20 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
         const info = await readDeliveryInfo(redis, config, claimed.entries.map(entry => entry.id))
         const batch: Delivery[] = []
         for (const entry of claimed.entries) {
-          const { deliveries, crashes, lastError } = info.get(entry.id)!
+          let { crashes, lastError } = info.get(entry.id)!
+          const { deliveries, diedRunning } = info.get(entry.id)!
           // The claim counted as a delivery: the ones before it were never acknowledged.
           const unacked = deliveries - 1
-          // Only a crash the dying worker recorded blames the job: an entry held by a worker that
-          // was SIGKILLed from outside is innocent, and the delivery count alone cannot tell.
+          // Only a death while the job ran blames it: the rest of a killed worker's batch is
+          // innocent, and the delivery count alone cannot tell the two apart.
+          if (diedRunning) {
+            crashes = await blameSilentDeath(redis, config, entry.id)
+            lastError = SILENT_DEATH
+          }
           if (crashes >= config.maxCrashes) {
             await deadLetter(entry, 'crashed-worker',
               `crashed its worker ${crashes} times in ${unacked} deliveries; last error: ${lastError}`, unacked)
-          } else if (unacked >= config.maxDeliveries) {
+          } else if (config.maxDeliveries > 0 && unacked >= config.maxDeliveries) {
             await deadLetter(entry, 'max-deliveries', `delivered ${unacked} times without an ack`, unacked)
           } else {
             log(`redelivery of ${entry.id} (delivery ${deliveries}, ${crashes} crash(es) recorded)`)

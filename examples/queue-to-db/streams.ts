@@ -30,7 +30,11 @@ export interface QueueStats {
 export function connectRedis(url: string, name: string): Redis {
   // No `blockingTimeout`/`commandTimeout`: a client-side timeout on XREADGROUP would give up on
   // entries that Redis has already put in our pending list (they would wait for XAUTOCLAIM).
-  return new Redis(url, { protocol: 2, connectionName: name, maxRetriesPerRequest: 20 })
+  const redis = new Redis(url, { protocol: 2, connectionName: name, maxRetriesPerRequest: 20 })
+  // Connection errors also reject the commands waiting on them, which is where the consumer
+  // handles them; without a listener ioredis would print each reconnection attempt.
+  redis.on('error', () => {})
+  return redis
 }
 
 function asBuffers(value: unknown): Buffer[] {
@@ -81,9 +85,11 @@ export async function claimStaleEntries(redis: Redis, config: QueueConfig, consu
 export interface DeliveryInfo {
   /** XPENDING's delivery count, this delivery included (0 if no longer pending). */
   deliveries: number
-  /** How many times its job crashed a worker (recorded by the dying worker). */
+  /** How many worker deaths its job has been blamed for. */
   crashes: number
   lastError: string
+  /** A worker was running its job and never finished: it died (or froze) with it. */
+  diedRunning: boolean
 }
 
 /** Reads the delivery count and crash record of each id, in one round trip. */
@@ -91,7 +97,7 @@ export async function readDeliveryInfo(redis: Redis, config: QueueConfig, ids: s
   const pipeline = redis.pipeline()
   for (const id of ids) {
     pipeline.call('XPENDING', config.stream, config.group, id, id, 1)
-    pipeline.hmget(config.crashKey, id, `${id}:error`)
+    pipeline.hmget(config.crashKey, id, `${id}:error`, `${id}:running`)
   }
   const results = (await pipeline.exec()) ?? []
   const info = new Map<string, DeliveryInfo>()
@@ -101,8 +107,13 @@ export async function readDeliveryInfo(redis: Redis, config: QueueConfig, ids: s
     if (pendingError) throw pendingError
     if (crashError) throw crashError
     const count = (pending as unknown[][] | undefined)?.[0]?.[3]
-    const [crashes, lastError] = (crash as (string | null)[] | undefined) ?? []
-    info.set(id, { deliveries: typeof count === 'number' ? count : 0, crashes: Number(crashes ?? 0), lastError: lastError ?? '' })
+    const [crashes, lastError, runningBy] = (crash as (string | null)[] | undefined) ?? []
+    info.set(id, {
+      deliveries: typeof count === 'number' ? count : 0,
+      crashes: Number(crashes ?? 0),
+      lastError: lastError ?? '',
+      diedRunning: runningBy != null,
+    })
   })
   return info
 }
@@ -125,7 +136,7 @@ const DEAD_LETTER_SCRIPT = `
 local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 if acked == 1 then
   redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
-  redis.call('HDEL', KEYS[3], ARGV[2], ARGV[2] .. ':error')
+  redis.call('HDEL', KEYS[3], ARGV[2], ARGV[2] .. ':error', ARGV[2] .. ':running')
 end
 return acked`
 
@@ -137,7 +148,33 @@ export async function deadLetterEntry(redis: Redis, config: QueueConfig, id: str
 
 /** Notes that the job of entry `id` crashed its worker (called by the dying worker). */
 export async function recordCrash(redis: Redis, config: QueueConfig, id: string, message: string): Promise<void> {
-  await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, message).exec()
+  await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, message)
+    .hdel(config.crashKey, `${id}:running`).exec()
+}
+
+/** The error recorded when a worker died running a job without saying why. */
+export const SILENT_DEATH = 'its worker died while running it without recording an error (SIGKILL, out of memory, a crash in native code, or a hang)'
+
+/** Blames the job of entry `id` for the silent death of the worker that left its running marker; resolves to its crash count. */
+export async function blameSilentDeath(redis: Redis, config: QueueConfig, id: string): Promise<number> {
+  const results = await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, SILENT_DEATH)
+    .hdel(config.crashKey, `${id}:running`).exec()
+  return Number(results?.[0]?.[1] ?? 1)
+}
+
+/** Leaves a marker while the job of entry `id` runs: if we die meanwhile, the next claimer blames the job. */
+export async function markRunning(redis: Redis, config: QueueConfig, id: string, consumer: string): Promise<void> {
+  await redis.hset(config.crashKey, `${id}:running`, consumer)
+}
+
+// Removes our marker only: a consumer that froze and resumed must not erase its successor's.
+const CLEAR_RUNNING_SCRIPT = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0`
+
+/** Removes the marker once the job has run. */
+export async function clearRunning(redis: Redis, config: QueueConfig, id: string, consumer: string): Promise<void> {
+  await redis.call('EVAL', CLEAR_RUNNING_SCRIPT, 1, config.crashKey, `${id}:running`, consumer)
 }
 
 // Resets the idle time of the entries this consumer still owns (XCLAIM … JUSTID does not count a

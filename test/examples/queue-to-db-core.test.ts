@@ -12,6 +12,7 @@ import type { JobConsumer } from '../../examples/queue-to-db/consumer.js'
 import { parseJob } from '../../examples/queue-to-db/job.js'
 import { makeJobs, produceJobs } from '../../examples/queue-to-db/producer.js'
 import { classifyDbError, createJobStore } from '../../examples/queue-to-db/store.js'
+import { SILENT_DEATH } from '../../examples/queue-to-db/streams.js'
 import { MYSQL_URL, createTestQueue, waitFor } from '../fixtures/queue-helpers.js'
 import type { TestQueue } from '../fixtures/queue-helpers.js'
 import { startTcpProxy } from '../fixtures/queue-tcp-proxy.js'
@@ -55,7 +56,7 @@ config('reads defaults and derives the dead-letter stream from the stream', () =
   assert.is(c.deadLetterStream, 'orders:dead')
   assert.is(c.minIdleMs, 30_000)
   assert.is(c.maxCrashes, 3)
-  assert.is(c.maxDeliveries, 10)
+  assert.is(c.maxDeliveries, 0)
   assert.is(c.crashKey, 'orders:crashes')
   assert.is(c.leaseMs, 10_000)
 })
@@ -220,6 +221,25 @@ consumer('dead-letters an entry whose job crashed its worker maxCrashes times, a
   assert.is(dead[0]!.fields.reason!.toString(), 'crashed-worker')
   assert.is(dead[0]!.fields.detail!.toString(), 'crashed its worker 3 times in 3 deliveries; last error: Error: boom')
   assert.is(await queue.redis.exists(queue.config.crashKey), 0, 'both crash records are gone')
+})
+
+consumer('blames a job whose worker died while running it, from the marker it left', async () => {
+  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '200' })
+  const [first, third] = await produceJobs(queue.redis, queue.config.stream, makeJobs(2, 'marked'))
+  await queue.redis.call('XGROUP', 'CREATE', queue.config.stream, queue.config.group, '0', 'MKSTREAM')
+  await queue.redis.call('XREADGROUP', 'GROUP', queue.config.group, 'ghost', 'COUNT', 2, 'STREAMS', queue.config.stream, '>')
+  // The ghost was SIGKILLed while running these redelivered jobs: no error recorded, only markers.
+  await queue.redis.hset(queue.config.crashKey, `${first}:running`, 'ghost', `${third}:running`, 'ghost',
+    third!, 2, `${third}:error`, 'Error: boom')
+  const c = startConsumer(queue, 'core-marker')
+  await waitFor('an empty pending list', async () => await queue!.pending() === 0)
+  assert.equal(await queue.rowStats(), { rows: 1, distinctIds: 1, rewritten: 0, redelivered: 1 })
+  const dead = await queue.deadLetters()
+  assert.is(dead.length, 1)
+  assert.is(dead[0]!.fields['source-id']!.toString(), third)
+  assert.is(dead[0]!.fields.detail!.toString(), `crashed its worker 3 times in 1 deliveries; last error: ${SILENT_DEATH}`)
+  assert.is(await queue.redis.exists(queue.config.crashKey), 0, 'every marker and record is gone')
+  assert.is(c.progress().deadLettered, 1)
 })
 
 consumer('keeps jobs pending, unacknowledged and out of the dead-letter stream while the database is unreachable', async () => {

@@ -108,20 +108,25 @@ async function measureStartAndStop(pairs: Pair[], runs: number): Promise<void> {
 async function measureRestart(pairs: Pair[], runs: number): Promise<void> {
   const pair: Pair = { name: 'restart: SIGKILL → replacement listening', baseline: [], xcluster: [] }
   // Bare: an 'exit' handler forks a replacement at once, as a hand-written cluster master would.
-  let bare = forkBare()
+  const bareWorkers = new Set<Worker>()
+  const listeningAt = new Map<Worker, number>()
+  const forkWatched = () => {
+    const worker = forkBare()
+    bareWorkers.add(worker)
+    worker.once('listening', () => listeningAt.set(worker, Date.now()))
+    return worker
+  }
+  let bare = forkWatched()
   let isRespawning = true
-  const bareWorkers = new Set<Worker>([bare])
   const respawn = (dead: Worker) => {
-    if (!isRespawning || dead !== bare) return
-    bare = forkBare()
-    bareWorkers.add(bare)
+    if (isRespawning && dead === bare) bare = forkWatched()
   }
   cluster.on('exit', respawn)
   const { cluster: supervised, transitions } = startCluster(1, {
     restart: { maxRestarts: 1000, period: 60_000, backoff: { initial: 1, max: 1, factor: 1 } },
   })
   try {
-    await Promise.all([once(bare, 'listening'), supervised.onReady()])
+    await Promise.all([waitUntil('the first bare worker listening', () => listeningAt.has(bare)), supervised.onReady()])
     for (let i = 0; i < runs; i++) {
       const order = i % 2 === 0 ? ['baseline', 'xcluster'] : ['xcluster', 'baseline']
       for (const kind of order) {
@@ -129,9 +134,8 @@ async function measureRestart(pairs: Pair[], runs: number): Promise<void> {
           const victim = bare
           const t0 = Date.now()
           victim.process.kill('SIGKILL')
-          await waitUntil('the bare replacement', () => bare !== victim)
-          await once(bare, 'listening')
-          pair.baseline.push(Date.now() - t0)
+          await waitUntil('the bare replacement listening', () => bare !== victim && listeningAt.has(bare))
+          pair.baseline.push(listeningAt.get(bare)! - t0)
         } else {
           const [victim] = supervised.workers()
           if (!victim?.pid || victim.state !== 'listening') throw new Error('Sanity check failed: no listening xcluster worker to kill')

@@ -43,7 +43,7 @@ test.after.each(async () => {
       if (worker.pid !== null) try { process.kill(worker.pid, 'SIGCONT') } catch {}
     }
     // A failed test must not hang the suite on a stop that cannot complete.
-    const stopped = await Promise.race([running.app.cluster.stop().then(() => true, () => true), sleep(30_000).then(() => false)])
+    const stopped = await settleWithin(running.app.cluster.stop().then(() => true, () => true), 30_000, false)
     if (!stopped) {
       for (const worker of workers) if (worker.pid !== null) try { process.kill(worker.pid, 'SIGKILL') } catch {}
     }
@@ -56,6 +56,16 @@ test.after.each(async () => {
   await queue?.cleanup()
   queue = undefined
 })
+
+/** `promise`, or `fallback` after `ms`; the timer is cleared either way (the suite shares one process). */
+async function settleWithin<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([promise, new Promise<T>(resolve => { timer = setTimeout(() => resolve(fallback), ms) })])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 function start(q: TestQueue, options: QueueToDbOptions = {}): Running {
   const logs: string[] = []
@@ -243,11 +253,11 @@ test('a SIGTERM to the master under load finishes or leaves pending every job, a
   const first = runMaster(queue, ['--workers', '4'], env)
   await waitFor('300 rows', async () => (await queue!.rowStats()).rows >= 300, 60_000, 50)
   first.child.kill('SIGTERM')
-  const firstExit = await Promise.race([first.exited, sleep(30_000).then(() => ({ code: -1, signal: 'timeout' }))])
+  const firstExit = await settleWithin(first.exited, 30_000, { code: -1, signal: 'timeout' })
   const atStop = await auditQueue(queue)
   const rowsAtStop = (await queue.rowStats()).rows
   const second = runMaster(queue, ['--workers', '4', '--until-drained'], env)
-  const secondExit = await Promise.race([second.exited, sleep(60_000).then(() => ({ code: -1, signal: 'timeout' }))])
+  const secondExit = await settleWithin(second.exited, 60_000, { code: -1, signal: 'timeout' })
   const rows = await queue.rowStats()
   const audit = await auditQueue(queue)
   const workerExits = [...first.output, ...second.output].filter(line => / exited \(code/.test(line))

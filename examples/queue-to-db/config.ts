@@ -61,6 +61,11 @@ export interface QueueConfig {
    * exception, to show how a poison job is dead-lettered (default none).
    */
   crashIds: ReadonlySet<string>
+  /**
+   * `QUEUE_SIGKILL_IDS`: comma-separated job ids that make the worker SIGKILL itself, as the
+   * out-of-memory killer would: a death that leaves no error behind (default none).
+   */
+  sigkillIds: ReadonlySet<string>
 }
 
 /** Default Redis URL: the test server started by `scripts/services.sh`. */
@@ -78,6 +83,10 @@ function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min
     throw new RangeError(`Expected \`${name}\` to be an integer from ${min} and up, got \`${raw}\``)
   }
   return value
+}
+
+function readIdList(raw: string | undefined): ReadonlySet<string> {
+  return new Set((raw ?? '').split(',').map(id => id.trim()).filter(Boolean))
 }
 
 /**
@@ -113,6 +122,7 @@ export function readQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConf
     retryInitialMs,
     retryMaxMs: readInteger(env, 'QUEUE_RETRY_MAX_MS', 2000, retryInitialMs),
     workMs: readInteger(env, 'QUEUE_WORK_MS', 0, 0),
-    crashIds: new Set((env.QUEUE_CRASH_IDS ?? '').split(',').map(s => s.trim()).filter(Boolean)),
+    crashIds: readIdList(env.QUEUE_CRASH_IDS),
+    sigkillIds: readIdList(env.QUEUE_SIGKILL_IDS),
   }
 }

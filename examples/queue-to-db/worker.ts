@@ -27,6 +27,8 @@ async function handleJob(job: Job): Promise<void> {
     })
     await new Promise(() => {})
   }
+  // A job that exhausts memory: the kernel's SIGKILL leaves no chance to record anything.
+  if (config.sigkillIds.has(job.id)) process.kill(process.pid, 'SIGKILL')
 }
 
 // Unique per process, and readable: host, pid, and a random part in case a pid is reused.

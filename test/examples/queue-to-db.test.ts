@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { startQueueToDb } from '../../examples/queue-to-db/master.js'
 import type { QueueToDbOptions } from '../../examples/queue-to-db/master.js'
 import { makeJobs, produceJobs } from '../../examples/queue-to-db/producer.js'
+import { SILENT_DEATH } from '../../examples/queue-to-db/streams.js'
 import type { WorkerExitEvent } from '../../src/index.js'
 import { MYSQL_URL, auditQueue, createTestQueue, waitFor } from '../fixtures/queue-helpers.js'
 import type { TestQueue } from '../fixtures/queue-helpers.js'
@@ -155,7 +156,7 @@ test('stores every valid job once and dead-letters bad JSON, wrong shapes and a 
   for (let i = 0; i < ITEMS; i++) {
     if (i % 100 === 50) { payloads.push(`{"id":"bad-${i}","name":`); kinds.push('bad-json') }
     else if (i % 200 === 25) { payloads.push(`{"id":"shape-${i}","name":"no amount"}`); kinds.push('wrong-shape') }
-    else if (i === 1000) { payloads.push(JSON.stringify({ id: 'crash-1', name: 'crasher', amount: 1 })); kinds.push('crash') }
+    else if (i === 1000) { payloads.push(JSON.stringify({ id: 'crash-1', name: 'throws', amount: 1 })); kinds.push('crash') }
     else { payloads.push(JSON.stringify({ id: `ok-${i}`, name: `job ${i}`, amount: i })); kinds.push('ok') }
   }
   const entryIds = await produceJobs(queue.redis, queue.config.stream, payloads)
@@ -185,10 +186,41 @@ test('stores every valid job once and dead-letters bad JSON, wrong shapes and a 
     assert.is(letter?.reason?.toString(), reason, `item ${i}`)
     assert.is(letter?.data?.toString(), payloads[i], `item ${i} keeps its bytes`)
   })
-  const deliveries = Number(crasher.deliveries!.toString())
-  assert.ok(deliveries >= 1 && deliveries <= 3, `the crasher was delivered ${deliveries} times`)
-  assert.is(crashes.length, deliveries)
+  // The dying worker records its uncaught exception: 3 deliveries, 3 crashes, then the dead letter.
+  assert.is(crasher.deliveries!.toString(), '3')
+  assert.match(crasher.detail!.toString(), /^crashed its worker 3 times in 3 deliveries; last error: Error: job crash-1 crashes its worker/)
+  assert.is(crashes.length, 3)
   for (const crash of crashes) assert.equal(crash.exit, { code: 1, signal: null })
+  assert.is(await queue.redis.exists(queue.config.crashKey), 0, 'no crash record left')
+  await stopAndCheckExits(state)
+})
+
+test('dead-letters a job whose worker dies without a word (SIGKILL) after 3 deaths while running it', async () => {
+  const JOBS = 200
+  queue = await createTestQueue('oom', { QUEUE_MIN_IDLE_MS: '500', QUEUE_SIGKILL_IDS: 'oom-100' })
+  const [killer] = await produceJobs(queue.redis, queue.config.stream, [{ id: 'oom-100', name: 'SIGKILLs its worker', amount: 1 }])
+  await produceJobs(queue.redis, queue.config.stream, makeJobs(JOBS, 'ok'))
+  const state = start(queue, { count: 2 })
+  await state.app.cluster.onReady()
+  await waitFor('the killer to be dead-lettered and the queue drained', async () =>
+    (await queue!.deadLetters()).length === 1 && await drained(queue!), 60_000, 100)
+  const rows = await queue.rowStats()
+  const [letter] = await queue.deadLetters()
+  const killed = state.exits.filter(e => e.exit.signal === 'SIGKILL')
+  report('silent deaths', {
+    jobs: JOBS + 1, rows: rows.rows, 'killer deliveries': letter!.fields.deliveries!.toString(),
+    'worker deaths by SIGKILL': killed.length, lost: JOBS - rows.distinctIds, 'duplicate rows': rows.rows - rows.distinctIds,
+  })
+  assert.equal(rows.rows, JOBS)
+  assert.equal(rows.distinctIds, JOBS)
+  assert.is(letter!.fields['source-id']!.toString(), killer)
+  assert.is(letter!.fields.reason!.toString(), 'crashed-worker')
+  // A first delivery leaves no marker (no cost on the normal path): blamed from the second on.
+  assert.is(letter!.fields.deliveries!.toString(), '4')
+  assert.is(letter!.fields.detail!.toString(), `crashed its worker 3 times in 4 deliveries; last error: ${SILENT_DEATH}`)
+  assert.is(killed.length, 4)
+  assert.is(state.exits.length, 4)
+  assert.is(await queue.redis.exists(queue.config.crashKey), 0, 'no crash record or marker left')
   await stopAndCheckExits(state)
 })
 

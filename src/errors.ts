@@ -36,8 +36,9 @@ export class XclusterError extends Error {
 /**
  * Gives each class a non-enumerable `name` on its prototype, as built-in errors have, so that
  * `name` survives minification and is not copied around as an own field.
+ * @internal
  */
-function setErrorName(ErrorClass: { prototype: Error }, name: string): void {
+export function setErrorName(ErrorClass: { prototype: Error }, name: string): void {
   Object.defineProperty(ErrorClass.prototype, 'name', { value: name, writable: true, configurable: true })
 }
 setErrorName(XclusterError, 'XclusterError')

@@ -1,10 +1,6 @@
 import type { ExitInfo } from '../../machines/types.js'
-import { XclusterError } from '../errors.js'
+import { setErrorName, XclusterError } from '../errors.js'
 import * as messages from './messages.js'
-
-function setErrorName(ErrorClass: { prototype: Error }, name: string): void {
-  Object.defineProperty(ErrorClass.prototype, 'name', { value: name, writable: true, configurable: true })
-}
 
 /** What the supervisor knew when it gave up. */
 export interface SupervisorFailure {

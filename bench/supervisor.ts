@@ -3,7 +3,8 @@
  * - memory of the master per supervised worker: heapUsed (and rss) of a master with 8 workers
  *   minus one with 1 worker, over 7; xcluster vs bare node:cluster forking the same worker file.
  *   Measured in a `node --expose-gc` master per kind (`fixtures/cluster-memory.ts`) that runs
- *   clusters of 1 and 8 workers in turn, 3 of each; medians; a repeated measurement, not benchmark.js.
+ *   clusters of 1, 8, 1, 8, 1, 8, 1 workers in turn; each 8 is compared with the mean of its two
+ *   neighbours; median of the 3 estimates; a repeated measurement, not benchmark.js.
  * - the cost of one machine transition: the pure `workerMachine` driven with a fake process
  *   actor (no process, no IPC) vs a bare `createActor` of a trivial toggle machine; benchmark.js,
  *   3 rounds each in another order, median.
@@ -52,26 +53,35 @@ async function measureMaster(kind: 'xcluster' | 'bare', counts: readonly number[
 
 async function measureMemory(): Promise<string[][]> {
   const [few, many] = MEMORY_COUNTS
-  // few, many, few, many…: each size measured MEMORY_REPEATS times in the same master, alternating.
-  const counts = Array.from({ length: MEMORY_REPEATS }, () => [few, many]).flat()
-  const [bare, xcluster] = await Promise.all([measureMaster('bare', counts), measureMaster('xcluster', counts)])
-  const samples = { bare: bare!, xcluster: xcluster! }
+  // few, many, few, many, …, few: each `many` sits between two `few`, measured in the same master.
+  const counts = [...Array.from({ length: MEMORY_REPEATS }, () => [few, many]).flat(), few]
+  // allSettled: when one master fails, the other still finishes (and stops its workers) before this throws.
+  const [bare, xcluster] = await Promise.allSettled([measureMaster('bare', counts), measureMaster('xcluster', counts)])
+  if (bare!.status === 'rejected') throw bare!.reason
+  if (xcluster!.status === 'rejected') throw xcluster!.reason
+  const samples = { bare: bare!.value, xcluster: xcluster!.value }
   const kib = (bytes: number) => `${format(bytes / 1024, 1)} KiB`
-  const median = (kind: 'bare' | 'xcluster', count: number, key: 'heapUsed' | 'rss') =>
-    summarize(samples[kind].filter((s) => s.count === count).map((s) => s[key])).median
-  const perWorker = (kind: 'bare' | 'xcluster', key: 'heapUsed' | 'rss') => (median(kind, many, key) - median(kind, few, key)) / (many - few)
-  const spread = (kind: 'bare' | 'xcluster', key: 'heapUsed' | 'rss') =>
-    [few, many].map((count) => samples[kind].filter((s) => s.count === count).map((s) => format(s[key] / 1024)).join('/')).join(' → ')
+  /**
+   * One estimate per `many` cluster: its figure minus the mean of the `few` clusters just before
+   * and after it, over the extra workers. A master's heap creeps up a little from one cluster to
+   * the next; comparing with both neighbours takes that drift out.
+   */
+  const estimates = (kind: 'bare' | 'xcluster', key: 'heapUsed' | 'rss') => {
+    const list = samples[kind]
+    const result: number[] = []
+    for (let i = 1; i < list.length - 1; i += 2) result.push((list[i]![key] - (list[i - 1]![key] + list[i + 1]![key]) / 2) / (many - few))
+    return result
+  }
   return (['heapUsed', 'rss'] as const).map((key) => {
-    const x = perWorker('xcluster', key)
-    const b = perWorker('bare', key)
+    const x = summarize(estimates('xcluster', key)).median
+    const b = summarize(estimates('bare', key)).median
     return [
       key === 'heapUsed' ? `master heapUsed per worker (${many} vs ${few} workers, after GC)` : `master rss per worker (${many} vs ${few}; noise, see heapUsed)`,
       kib(x),
       kib(b),
       // RSS moves by pages the allocator keeps or returns, far more than a worker's share: no ratio.
       key === 'heapUsed' ? `${format(x / b, 2)}x` : '—',
-      `${spread('xcluster', key)} | ${spread('bare', key)}`,
+      `${estimates('xcluster', key).map((v) => format(v / 1024, 1)).join(', ')} | ${estimates('bare', key).map((v) => format(v / 1024, 1)).join(', ')}`,
     ]
   })
 }
@@ -227,8 +237,8 @@ export async function run(filters: readonly string[] = []): Promise<void> {
   const cores = availableParallelism()
   if (isSelected('master heapUsed per worker', filters) || isSelected('memory', filters)) {
     printTable(
-      `supervisor: master memory per worker, xcluster vs bare node:cluster (median of ${MEMORY_REPEATS} clusters of each size, alternating in one master per kind) — ${describeMachine(cores)}`,
-      ['case', 'xcluster', 'node:cluster', 'ratio', `KiB with ${MEMORY_COUNTS.join(' → ')} workers, each run: xcluster | node:cluster`],
+      `supervisor: master memory per worker, xcluster vs bare node:cluster (median of ${MEMORY_REPEATS} estimates, clusters of ${MEMORY_COUNTS.join(' and ')} alternating in one master per kind) — ${describeMachine(cores)}`,
+      ['case', 'xcluster', 'node:cluster', 'ratio', 'estimates, KiB: xcluster | node:cluster'],
       await measureMemory(),
     )
   }

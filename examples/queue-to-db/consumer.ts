@@ -1,9 +1,9 @@
 /**
  * The consumer core, independent of xcluster: reads a consumer group in batches, runs each job,
- * writes the batch's rows in one commit and acknowledges the entries only after it. Nothing is lost because an entry
- * leaves the group's pending list in exactly three ways: acked after its row is committed,
- * dead-lettered (acked in the same Redis script), or never (then XAUTOCLAIM hands it to another
- * consumer once it has been idle for `minIdleMs`).
+ * writes the batch's rows in one commit and acknowledges the entries only after it. Nothing is
+ * lost because an entry leaves the group's pending list in exactly three ways: acked after its
+ * row is committed, dead-lettered (acked in the same Redis script), or never (then XAUTOCLAIM
+ * hands it to another consumer once it has been idle for `minIdleMs`).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { QueueConfig } from './config.js'

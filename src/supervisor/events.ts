@@ -1,22 +1,12 @@
-import type { ExitInfo } from '../../machines/types.js'
+import type { WorkerOutput } from '../../machines/types.js'
 import type { TransitionEvent } from './worker-table.js'
 
-/** A worker process ended. */
-export interface WorkerExitEvent {
-  slotId: string
-  incarnation: number
-  generation: number
-  pid: number | null
-  workerId: number | null
-  exit: ExitInfo
-  /** The supervisor asked for it (stop, reload, replacement). */
-  expected: boolean
-  /** It ended before it ever listened. */
-  startFailed: boolean
-  reason: string
-  /** For an unexpected exit: what the master knew of the worker when it died. */
-  crash?: CrashRecord
-}
+/**
+ * A worker process ended: how (`exit`), why (`reason`), whether the supervisor asked for it
+ * (`expected`) or it never listened (`startFailed`); for an unexpected exit, what the master knew
+ * of the worker when it died (`crash`).
+ */
+export type WorkerExitEvent = WorkerOutput & { crash?: CrashRecord }
 
 /** What the master knew of a worker that died unexpectedly. */
 export interface CrashRecord {

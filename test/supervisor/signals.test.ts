@@ -30,4 +30,15 @@ signals('Ctrl-C (SIGINT to the whole process group) still stops gracefully: the 
   await assertGracefulStop(master)
 })
 
+signals('a worker whose master dies in the middle of a graceful stop does not live on as an orphan', async () => {
+  master = await startProgram(fixture('master-dies-mid-stop.ts'))
+  assert.equal(await master.exited, [null, 'SIGKILL'], master.stderr)
+  const pid = Number(master.stdout.match(/worker pid (\d+)/)![1])
+  try {
+    await waitFor(() => !isAlive(pid), 'the orphan ends itself', 15_000)
+  } finally {
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+  }
+})
+
 signals.run()

@@ -21,6 +21,7 @@ import { startTcpProxy } from '../fixtures/queue-tcp-proxy.js'
 import type { TcpProxy } from '../fixtures/queue-tcp-proxy.js'
 
 const MASTER_FILE = fileURLToPath(new URL('../../examples/queue-to-db/master.ts', import.meta.url))
+const PRODUCER_FILE = fileURLToPath(new URL('../../examples/queue-to-db/producer.ts', import.meta.url))
 
 type App = ReturnType<typeof startQueueToDb>
 
@@ -365,6 +366,26 @@ test('during a database outage nothing is acknowledged or dead-lettered, and eve
   assert.is((await queue.deadLetters()).length, 0)
   assert.is(state.exits.length, 0)
   await stopAndCheckExits(state)
+})
+
+test("the README's commands: producer.ts adds jobs, master.ts --until-drained stores them all and stops", async () => {
+  const JOBS = 500
+  queue = await createTestQueue('readme')
+  const producer = spawn(process.execPath, ['--import', 'tsx', PRODUCER_FILE, String(JOBS)], { env: { ...process.env, ...queue.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(producer)
+  let produced = ''
+  producer.stdout!.setEncoding('utf8').on('data', (chunk: string) => (produced += chunk))
+  const producerExit = await new Promise<number | null>(resolve => producer.on('exit', code => resolve(code)))
+  assert.is(producerExit, 0)
+  assert.match(produced, new RegExp(`^added ${JOBS} jobs \\(.+-0 … .+-${JOBS - 1}\\) to stream "${queue.config.stream}"`))
+  const master = runMaster(queue, ['--workers', '2', '--until-drained'], { QUEUE_BLOCK_MS: '200' })
+  const exit = await settleWithin(master.exited, 90_000, { code: -1, signal: 'timeout' })
+  assert.equal(exit, { code: 0, signal: null }, master.output.join('\n'))
+  assert.ok(master.output.includes('queue-to-db: 2 workers ready'), master.output.join('\n'))
+  assert.ok(master.output.some(line => new RegExp(`^done ${JOBS} \\(.*\\) · pending 0 · waiting 0 · dead-lettered 0`).test(line)), master.output.join('\n'))
+  assert.ok(master.output.includes('queue-to-db: stopped'))
+  const rows = await queue.rowStats()
+  assert.equal([rows.rows, rows.distinctIds], [JOBS, JOBS])
 })
 
 test.run()

@@ -9,14 +9,13 @@ import type { ProcessInput, SupervisorInput } from '../../machines/types.js'
 import { ClusterStoppedError, ReloadFailedError, SupervisorFailedError, WorkerNotFoundError } from './errors.js'
 import { createRpcPeer } from '../rpc/peer.js'
 import { WorkerChannel } from './channel.js'
-import type { ClusterEvents, CrashRecord, WorkerExitEvent } from './events.js'
+import { CrashRecorder } from './crash-records.js'
+import type { ClusterEvents } from './events.js'
 import type { ForkSettings } from './fork.js'
 import { createProcessLogic, type ProcessHost } from './process-actor.js'
 import { CallRouter } from './router.js'
 import type { ResolvedOptions } from './supervise-options.js'
-import { type TransitionEvent, type WorkerInfo, WorkerTable } from './worker-table.js'
-
-const TRANSITIONS_KEPT = 20 // per slot, for crash records
+import { type WorkerInfo, WorkerTable } from './worker-table.js'
 
 /** A worker as `cluster.workers()` lists it: lifecycle plus call and restart figures. */
 export interface ClusterWorker extends WorkerInfo {
@@ -39,9 +38,8 @@ export class ClusterCore {
   readonly #observe: (event: InspectionEvent) => void
   readonly #actor: Actor<ReturnType<typeof createSupervisorMachine>>
   readonly #generations = new Map<number, ForkSettings>()
-  readonly #history = new Map<string, TransitionEvent[]>()
+  readonly #crashes = new CrashRecorder()
   readonly #restarts = new Map<string, number>()
-  readonly #heartbeats = new Map<number, CrashRecord['lastHeartbeat']>()
   readonly #waiters = new Set<() => void>()
   readonly #stopped: Promise<void>
   readonly #liveView: Promise<XclusterLiveView> | undefined
@@ -109,7 +107,7 @@ export class ClusterCore {
     this.#actor.on('worker.exit', (event) =>
       queueMicrotask(() => {
         const { type: _type, ...exit } = event
-        this.#onExit(exit)
+        this.events.emit('exit', this.#crashes.complete(exit))
       }),
     )
     this.#actor.on('worker.restart', (event) => {
@@ -137,10 +135,6 @@ export class ClusterCore {
   dashboardUrl(): Promise<string> {
     if (!this.#liveView) return Promise.reject(new TypeError('cluster.dashboardUrl(): the live view is off; pass `dashboard: true` (or { port, host, token }) to supervise()'))
     return this.#liveView.then((view) => view.url)
-  }
-
-  get isRunning(): boolean {
-    return this.#end === undefined
   }
 
   workers(): ClusterWorker[] {
@@ -234,35 +228,12 @@ export class ClusterCore {
   #inspect(event: InspectionEvent): void {
     const transition = this.table.observe(event)
     if (transition) {
-      const history = this.#history.get(transition.slotId) ?? []
-      history.push(transition)
-      if (history.length > TRANSITIONS_KEPT) history.shift()
-      this.#history.set(transition.slotId, history)
+      this.#crashes.noteTransition(transition)
       this.events.emit('transition', transition)
       for (const check of [...this.#waiters]) check()
     }
     this.#observe(event)
   }
-
-
-  #onExit(event: WorkerExitEvent): void {
-    if (!event.expected) {
-      const heartbeat = event.workerId === null ? null : (this.#heartbeats.get(event.workerId) ?? null)
-      event.crash = {
-        transitions: [...(this.#history.get(event.slotId) ?? [])].filter((t) => t.incarnation === event.incarnation),
-        callsInFlight: this.#lastInFlight.get(event.workerId ?? -1) ?? [],
-        lastHeartbeat: heartbeat,
-      }
-    }
-    if (event.workerId !== null) {
-      this.#heartbeats.delete(event.workerId)
-      this.#lastInFlight.delete(event.workerId)
-    }
-    this.events.emit('exit', event)
-  }
-
-  /** Calls in flight on each channel when it closed, kept for the crash record. */
-  readonly #lastInFlight = new Map<number, CrashRecord['callsInFlight']>()
 
   #createHost(): ProcessHost {
     const options = this.#options
@@ -301,16 +272,12 @@ export class ClusterCore {
         return channel
       },
       releaseChannel: (channel, reason) => {
-        const now = Date.now()
-        this.#lastInFlight.set(
-          channel.workerId,
-          channel.peer.pendingCalls().map((call) => ({ method: call.method, ageMs: now - call.startedAt })),
-        )
+        this.#crashes.noteCallsInFlight(channel.workerId, channel.peer.pendingCalls())
         channel.close(reason)
         this.router.remove(channel.workerId)
       },
       deliverUserMessage: (workerId, message) => this.events.emit('message', workerId, message),
-      recordHeartbeat: (workerId, sample) => this.#heartbeats.set(workerId, { ...sample, at: Date.now() }),
+      recordHeartbeat: (workerId, sample) => this.#crashes.noteHeartbeat(workerId, sample),
     }
   }
 }

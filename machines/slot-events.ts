@@ -36,6 +36,11 @@ export type SlotParentEvent =
   | { type: 'slot.notify'; event: SupervisorEmitted }
   /** The slot's worker exited and its policy wants a restart: may it spend the budget? */
   | { type: 'slot.restartRequest'; slotId: string; exit: ExitInfo; reason: string }
+  /**
+   * A hung worker was killed and replaced at once: a restart all the same, charged to the budget
+   * without waiting for a grant (a worker that hangs every time must spend it, not loop forever).
+   */
+  | { type: 'slot.restartCharged'; slotId: string; exit: ExitInfo; reason: string }
   /** A replacement listens and the old worker drains. */
   | { type: 'slot.replaced'; slotId: string; generation: number }
   /** A replacement failed to start; the old worker keeps serving. */

@@ -181,6 +181,12 @@ export const slotSetup = setup({
       exit: context.lastExit?.exit ?? { code: null, signal: null },
       reason: context.lastExit?.reason ?? 'exit',
     })),
+    chargeRestart: sendParent(({ context }): SlotParentEvent => ({
+      type: 'slot.restartCharged',
+      slotId: context.slotId,
+      exit: { code: null, signal: null },
+      reason: context.reason,
+    })),
     reportReplaced: sendParent(({ context }): SlotParentEvent => ({ type: 'slot.replaced', slotId: context.slotId, generation: context.generation })),
     reportReplaceFailed: sendParent((args): SlotParentEvent => ({
       type: 'slot.replaceFailed',

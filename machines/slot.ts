@@ -23,8 +23,8 @@ const END_IN_RUNNING = [
 const SETTLE_REPLACE = { guard: 'hasPendingReplace', actions: ['settlePendingReplace', 'reportReplaced'] } as const
 const END_ANYWHERE = { actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker'] } as const
 const HUNG = [
-  { guard: 'isHungServingWithCandidate', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'promoteCandidate'] },
-  { guard: 'isHungServing', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'spawnServing'] },
+  { guard: 'isHungServingWithCandidate', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'chargeRestart', 'promoteCandidate'] },
+  { guard: 'isHungServing', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'chargeRestart', 'spawnServing'] },
 ] as const
 
 /**

@@ -108,18 +108,19 @@ export const supervisorSetup = setup({
       reason: `${endedSlotId(event.type)} failed: ${'error' in event && event.error instanceof Error ? event.error.message : 'unknown error'}`,
     })),
     grantRestart: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'slot.restartRequest') return
+      if (event.type !== 'slot.restartRequest' && event.type !== 'slot.restartCharged') return
       const restarts = context.restarts + 1
+      const verb = event.type === 'slot.restartRequest' ? 'granted' : 'charged (hung worker replaced)'
       enqueue.assign({
         restarts,
-        reason: `restart of ${event.slotId} granted (${restarts} of ${context.policy.maxRestarts} in ${context.policy.period}ms)`,
+        reason: `restart of ${event.slotId} ${verb} (${restarts} of ${context.policy.maxRestarts} in ${context.policy.period}ms)`,
       })
-      enqueue.sendTo(event.slotId, { type: 'restart.granted' } satisfies SlotCommand)
+      if (event.type === 'slot.restartRequest') enqueue.sendTo(event.slotId, { type: 'restart.granted' } satisfies SlotCommand)
       enqueue.raise({ type: BUDGET_EXPIRE_EVENT }, { delay: 'period' })
     }),
     expireRestart: assign(({ context }) => ({ restarts: Math.max(0, context.restarts - 1) })),
     recordFailure: assign(({ context, event }) => {
-      if (event.type !== 'slot.restartRequest') return {}
+      if (event.type !== 'slot.restartRequest' && event.type !== 'slot.restartCharged') return {}
       const { maxRestarts, period } = context.policy
       return {
         failure: { slotId: event.slotId, exit: event.exit },

@@ -18,7 +18,7 @@ const stubWorker = fromCallback(() => {})
 const withStubs = slotMachine.provide({ actors: { worker: stubWorker as never } })
 const NO_PARENT = {
   notifyExit: () => {}, notifyRestart: () => {}, notifyReplace: () => {},
-  requestRestart: () => {}, reportReplaced: () => {}, reportReplaceFailed: () => {},
+  requestRestart: () => {}, chargeRestart: () => {}, reportReplaced: () => {}, reportReplaceFailed: () => {},
 }
 // The traversal has no parent to receive sendParent; the replay below runs under a real one.
 const traversed = withStubs.provide({ actions: NO_PARENT })

@@ -203,6 +203,22 @@ health('a hung worker is killed and a replacement started at once', () => {
   assert.is(h.emittedOf('worker.restart').length, 0)
 })
 
+health('a worker that hangs every time spends the restart budget, and the supervisor fails', () => {
+  const h = start(COOPERATIVE, { count: 1 })
+  const { maxRestarts, period } = TEST_POLICY
+  for (let incarnation = 1; incarnation <= maxRestarts + 1; incarnation++) {
+    const hung = h.pool.get('slot-0', incarnation)
+    for (let i = 0; i < 3; i++) hung.send({ type: 'process.heartbeatMissed' })
+  }
+  assert.is(h.emittedOf('worker.replace').length, maxRestarts + 1)
+  assert.ok(['failing', 'failed'].includes(String(h.actor.getSnapshot().value)))
+  h.clock.increment(1_000)
+  assert.is(h.actor.getSnapshot().value, 'failed')
+  const [failed] = h.emittedOf('failed')
+  assert.is(failed?.slotId, 'slot-0')
+  assert.match(failed!.reason, new RegExp(`^restart budget spent: slot-0 ended \\(hung: 3 heartbeats missed in a row \\(limit 3\\)\\) after ${maxRestarts} restarts within ${period}ms`))
+})
+
 health('a hung worker whose kill is not seen leaves the replacement serving', () => {
   const h = start({ onStart: COOPERATIVE.onStart }, { count: 1 })
   const hung = h.pool.get('slot-0', 1)

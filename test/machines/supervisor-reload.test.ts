@@ -2,21 +2,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { COOPERATIVE, CRASHING_ON_START, NEVER_LISTENING } from './helpers/fake-process.js'
 import type { FakeProcess } from './helpers/fake-process.js'
-import { startSupervisorHarness, TEST_POLICY } from './helpers/supervisor-harness.js'
+import { createHarnessPool, TEST_POLICY } from './helpers/supervisor-harness.js'
 import type { SupervisorHarness } from './helpers/supervisor-harness.js'
 
-const running: SupervisorHarness[] = []
-function start(...args: Parameters<typeof startSupervisorHarness>): SupervisorHarness {
-  const h = startSupervisorHarness(...args)
-  running.push(h)
-  return h
-}
-function cleanup(): void {
-  for (const h of running.splice(0)) {
-    assert.equal(h.errors, [], 'the supervisor never errors')
-    h.actor.stop()
-  }
-}
+const { start, cleanup } = createHarnessPool()
 function listen(p: FakeProcess): void {
   p.send({ type: 'process.listening', address: '127.0.0.1:3000' })
 }

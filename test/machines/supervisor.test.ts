@@ -5,21 +5,9 @@ import { slotMachine } from '../../machines/slot.js'
 import { supervisorMachine } from '../../machines/supervisor.js'
 import { workerMachine } from '../../machines/worker.js'
 import { COOPERATIVE, CRASHING_ON_START, createFakeProcessPool, NEVER_LISTENING } from './helpers/fake-process.js'
-import { startSupervisorHarness, TEST_POLICY, TEST_SUPERVISOR_INPUT } from './helpers/supervisor-harness.js'
-import type { SupervisorHarness } from './helpers/supervisor-harness.js'
+import { createHarnessPool, TEST_POLICY, TEST_SUPERVISOR_INPUT } from './helpers/supervisor-harness.js'
 
-const running: SupervisorHarness[] = []
-function start(...args: Parameters<typeof startSupervisorHarness>): SupervisorHarness {
-  const h = startSupervisorHarness(...args)
-  running.push(h)
-  return h
-}
-function cleanup(): void {
-  for (const h of running.splice(0)) {
-    assert.equal(h.errors, [], 'the supervisor never errors')
-    h.actor.stop()
-  }
-}
+const { start, cleanup } = createHarnessPool()
 const crash = { type: 'process.exit', code: 1, signal: null } as const
 
 // ---

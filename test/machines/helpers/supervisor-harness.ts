@@ -82,3 +82,24 @@ export function startSupervisorHarness(behaviour: FakeBehaviour, input: Partial<
     },
   }
 }
+
+/**
+ * Harnesses for one test file: `start` keeps each one, `cleanup` (for `after.each`) checks that
+ * none of their supervisors errored and stops them.
+ */
+export function createHarnessPool() {
+  const running: SupervisorHarness[] = []
+  return {
+    start(...args: Parameters<typeof startSupervisorHarness>): SupervisorHarness {
+      const h = startSupervisorHarness(...args)
+      running.push(h)
+      return h
+    },
+    cleanup(): void {
+      for (const h of running.splice(0)) {
+        if (h.errors.length > 0) throw new Error(`the supervisor errored: ${String(h.errors[0])}`)
+        h.actor.stop()
+      }
+    },
+  }
+}

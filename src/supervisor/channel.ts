@@ -1,5 +1,6 @@
 import type { RpcPeer } from '../rpc/peer.js'
-import { RpcAbortError, RpcTimeoutError, WorkerDrainingError } from '../errors.js'
+import { RpcAbortError, WorkerDrainingError } from '../errors.js'
+import { type ArmedWait, armWait } from './wait.js'
 
 /** Per-call options the master accepts on every proxy. */
 export interface CallOptions {
@@ -17,11 +18,10 @@ export type ChannelState = 'starting' | 'accepting' | 'draining' | 'closed'
 interface HeldCall {
   method: string
   args: unknown[]
-  deadline: number
   signal: AbortSignal | undefined
+  wait: ArmedWait
   resolve(value: unknown): void
   reject(error: unknown): void
-  release(): void
 }
 
 /** The master's end of one worker's RPC channel, gated by the worker's lifecycle. */
@@ -91,12 +91,9 @@ export class WorkerChannel {
   accept(): void {
     if (this.#state !== 'starting') return
     this.#state = 'accepting'
-    const now = Date.now()
     for (const held of this.#held) {
-      held.release()
-      this.peer
-        .call(held.method, held.args, { timeout: Math.max(1, held.deadline - now), signal: held.signal })
-        .then(held.resolve, held.reject)
+      held.wait.release()
+      this.peer.call(held.method, held.args, { timeout: held.wait.timeLeft(), signal: held.signal }).then(held.resolve, held.reject)
     }
     this.#held.clear()
     this.#onAccept()
@@ -129,38 +126,18 @@ export class WorkerChannel {
     if (signal?.aborted) return Promise.reject(new RpcAbortError(method, this.#label, signal.reason))
     const timeout = options.timeout ?? this.#defaultTimeout
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        held.release()
+      const wait = armWait({ method, callee: this.#label, timeout, signal }, (error) => {
         this.#held.delete(held)
-        reject(new RpcAbortError(method, this.#label, signal?.reason))
-      }
-      const timer = setTimeout(() => {
-        held.release()
-        this.#held.delete(held)
-        reject(new RpcTimeoutError(method, this.#label, timeout))
-      }, timeout)
-      // A held call must never keep the master alive on its own.
-      timer.unref()
-      const held: HeldCall = {
-        method,
-        args,
-        deadline: Date.now() + timeout,
-        signal,
-        resolve,
-        reject,
-        release() {
-          clearTimeout(timer)
-          signal?.removeEventListener('abort', onAbort)
-        },
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
+        reject(error)
+      })
+      const held: HeldCall = { method, args, signal, wait, resolve, reject }
       this.#held.add(held)
     })
   }
 
   #rejectHeld(reasonFor: (held: HeldCall) => Error): void {
     for (const held of this.#held) {
-      held.release()
+      held.wait.release()
       held.reject(reasonFor(held))
     }
     this.#held.clear()

@@ -1,5 +1,6 @@
-import { NoWorkerError, RpcAbortError, RpcTimeoutError } from '../errors.js'
+import { NoWorkerError, RpcAbortError } from '../errors.js'
 import type { CallOptions, WorkerChannel } from './channel.js'
+import { armWait } from './wait.js'
 
 /** One worker's outcome in a `cluster.all` call, shaped like `Promise.allSettled`'s entries. */
 export type SettledCall<T = unknown> =
@@ -97,33 +98,25 @@ export class CallRouter {
   }
 
   #wait(method: string, options: CallOptions): Promise<{ channel: WorkerChannel; timeLeft: number }> {
-    const timeout = options.timeout ?? this.#defaultTimeout
-    const deadline = Date.now() + timeout
     const { signal } = options
     if (signal?.aborted) return Promise.reject(new RpcAbortError(method, ANY_WORKER, signal.reason))
+    const timeout = options.timeout ?? this.#defaultTimeout
     return new Promise((resolve, reject) => {
-      const finish = () => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
+      const wait = armWait({ method, callee: ANY_WORKER, timeout, signal }, (error) => {
+        this.#waiters.delete(waiter)
+        reject(error)
+      })
+      const settle = () => {
+        wait.release()
         this.#waiters.delete(waiter)
       }
-      const onAbort = () => {
-        finish()
-        reject(new RpcAbortError(method, ANY_WORKER, signal?.reason))
-      }
-      const timer = setTimeout(() => {
-        finish()
-        reject(new RpcTimeoutError(method, ANY_WORKER, timeout))
-      }, timeout)
-      timer.unref()
-      signal?.addEventListener('abort', onAbort, { once: true })
       const waiter: Waiter = {
         take(channel) {
-          finish()
-          resolve({ channel, timeLeft: Math.max(1, deadline - Date.now()) })
+          settle()
+          resolve({ channel, timeLeft: wait.timeLeft() })
         },
         fail() {
-          finish()
+          settle()
           reject(new NoWorkerError({ method }))
         },
       }

@@ -1,4 +1,5 @@
 import type { InspectionEvent } from 'xstate'
+import { toStatePaths } from '../inspect/state-table.js'
 
 /** One live worker process as `cluster.workers()` reports it. */
 export interface WorkerInfo {
@@ -32,16 +33,6 @@ export interface TransitionEvent {
 /** The machine id of the worker lifecycle machine (`machines/worker.ts`). */
 const WORKER_MACHINE_ID = 'worker'
 
-type StateValue = string | { [key: string]: StateValue }
-
-/** `{ disconnecting: 'draining' }` → `disconnecting.draining`. */
-export function formatStateValue(value: StateValue): string {
-  if (typeof value === 'string') return value
-  return Object.entries(value)
-    .map(([key, child]) => (child && (typeof child === 'string' || Object.keys(child).length > 0) ? `${key}.${formatStateValue(child)}` : key))
-    .join(',')
-}
-
 interface WorkerContextView {
   slotId?: string
   pid?: number | null
@@ -64,9 +55,9 @@ export class WorkerTable {
     if (event.type !== '@xstate.snapshot') return undefined
     const actor = event.actorRef as { sessionId: string; logic?: { id?: string } }
     if (actor.logic?.id !== WORKER_MACHINE_ID) return undefined
-    const snapshot = event.snapshot as { value?: StateValue; context?: WorkerContextView; status?: string }
+    const snapshot = event.snapshot as { value?: unknown; context?: WorkerContextView; status?: string }
     const context = snapshot.context ?? {}
-    const state = snapshot.value === undefined ? 'unknown' : formatStateValue(snapshot.value)
+    const state = snapshot.value === undefined ? 'unknown' : toStatePaths(snapshot.value).join(',')
     const previous = this.#rows.get(actor.sessionId)
     const row: WorkerInfo = {
       workerId: context.workerId ?? null,

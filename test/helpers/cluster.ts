@@ -9,8 +9,15 @@ export interface ClusterLog {
   restarts: WorkerRestartEvent[]
   /** Every pid ever forked, to check that none outlives the cluster. */
   pids: Set<number>
-  /** `process.fork`s seen: transitions into `forking`... counted once per incarnation. */
+  /** Forks seen: distinct slot incarnations that made any transition. */
   forks(): number
+  /** The states one incarnation of a slot went through, in order. */
+  path(slotId: string, incarnation: number): string[]
+  /**
+   * `path` without the `disconnecting.closing` that a dying process may add: it closes its IPC
+   * channel a moment before cluster reports the exit, and the two may arrive in either order.
+   */
+  crashPath(slotId: string, incarnation: number): string[]
 }
 
 /**
@@ -28,6 +35,8 @@ export function createClusterPool() {
         restarts: [],
         pids: new Set(),
         forks: () => new Set(log.transitions.map((t) => `${t.slotId}/${t.incarnation}`)).size,
+        path: (slotId, incarnation) => log.transitions.filter((t) => t.slotId === slotId && t.incarnation === incarnation).map((t) => t.to),
+        crashPath: (slotId, incarnation) => log.path(slotId, incarnation).filter((state) => state !== 'disconnecting.closing'),
       }
       cluster.on('transition', (event) => {
         log.transitions.push(event)

@@ -1,60 +1,25 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type SupervisedCluster, supervise } from '../../src/index.js'
-import type { TransitionEvent, WorkerExitEvent } from '../../src/index.js'
+import { supervise, type SuperviseOptions } from '../../src/index.js'
+import { createClusterPool } from '../helpers/cluster.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 
 const FAST_TIMEOUTS = { start: 10_000, drain: 1_000, disconnect: 300, terminate: 300, kill: 2_000 }
 
-interface Recorder {
-  transitions: TransitionEvent[]
-  exits: WorkerExitEvent[]
-  /**
-   * The states one incarnation of a slot went through, in order. A process that dies closes its
-   * IPC channel a moment before cluster reports the exit, and the two may arrive in either order,
-   * so `crashPath` drops the `disconnecting.closing` that the channel's close may add.
-   */
-  path(slotId: string, incarnation: number): string[]
-  crashPath(slotId: string, incarnation: number): string[]
-}
+const pool = createClusterPool()
 
-function record(cluster: SupervisedCluster): Recorder {
-  const transitions: TransitionEvent[] = []
-  const exits: WorkerExitEvent[] = []
-  cluster.on('transition', (event) => transitions.push(event))
-  cluster.on('exit', (event) => exits.push(event))
-  return {
-    transitions,
-    exits,
-    path,
-    crashPath: (slotId, incarnation) => path(slotId, incarnation).filter((state) => state !== 'disconnecting.closing'),
-  }
-  function path(slotId: string, incarnation: number): string[] {
-    return transitions.filter((t) => t.slotId === slotId && t.incarnation === incarnation).map((t) => t.to)
-  }
-}
-
-const clusters: SupervisedCluster[] = []
-const pids = new Set<number>()
-
-function start(options: Parameters<typeof supervise>[0]): SupervisedCluster {
-  const cluster = supervise({ handleSignals: false, timeouts: FAST_TIMEOUTS, ...options })
-  cluster.on('transition', (event) => event.pid !== null && pids.add(event.pid))
-  clusters.push(cluster)
-  return cluster
+function start(options: SuperviseOptions) {
+  return pool.start({ timeouts: FAST_TIMEOUTS, ...options })
 }
 
 const lifecycle = suite('supervise: worker lifecycle')
 
 lifecycle.after.each(async () => {
-  await Promise.all(clusters.splice(0).map((cluster) => cluster.stop()))
-  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
-  pids.clear()
+  assert.equal(await pool.cleanup(), [], 'no worker outlives its cluster')
 })
 
 lifecycle('starts every worker to listening and stops them with exit code 0', async () => {
-  const cluster = start({ worker: fixture('http-hello.ts'), count: 2 })
-  const seen = record(cluster)
+  const { cluster, log: seen } = start({ worker: fixture('http-hello.ts'), count: 2 })
   await cluster.onReady()
   const workers = cluster.workers()
   assert.equal(workers.map((w) => w.state), ['listening', 'listening'])
@@ -72,8 +37,7 @@ lifecycle('starts every worker to listening and stops them with exit code 0', as
 })
 
 lifecycle('records a worker that exits with code 1 while online as a failed start', async () => {
-  const cluster = start({ worker: fixture('exit-at-boot.ts'), count: 1, restart: { type: 'temporary' } })
-  const seen = record(cluster)
+  const { log: seen } = start({ worker: fixture('exit-at-boot.ts'), count: 1, restart: { type: 'temporary' } })
   await waitFor(() => seen.exits.length === 1, 'the worker exits')
   assert.equal(seen.crashPath('slot-0', 1), ['forking', 'online', 'exited'])
   const [exit] = seen.exits
@@ -81,8 +45,7 @@ lifecycle('records a worker that exits with code 1 while online as a failed star
 })
 
 lifecycle('restarts a worker SIGKILLed while listening, and records the crash', async () => {
-  const cluster = start({ worker: fixture('http-hello.ts'), count: 1, restart: { backoff: { initial: 10 } } })
-  const seen = record(cluster)
+  const { cluster, log: seen } = start({ worker: fixture('http-hello.ts'), count: 1, restart: { backoff: { initial: 10 } } })
   await cluster.onReady()
   const [victim] = cluster.workers()
   process.kill(victim!.pid!, 'SIGKILL')
@@ -100,8 +63,7 @@ lifecycle('restarts a worker SIGKILLed while listening, and records the crash', 
 })
 
 lifecycle('escalates a worker that ignores disconnect and SIGTERM to SIGKILL', async () => {
-  const cluster = start({ worker: fixture('ignore-stop.ts'), count: 1 })
-  const seen = record(cluster)
+  const { cluster, log: seen } = start({ worker: fixture('ignore-stop.ts'), count: 1 })
   await cluster.onReady()
   const [worker] = cluster.workers()
   await cluster.stop()
@@ -125,7 +87,7 @@ lifecycle('an inspect observer that throws is skipped; the cluster runs on', asy
   const onWarning = (warning: Error) => warnings.push(warning.message)
   process.on('warning', onWarning)
   try {
-    const cluster = start({
+    const { cluster } = start({
       worker: fixture('http-hello.ts'),
       count: 1,
       inspect: () => {

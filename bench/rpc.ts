@@ -1,143 +1,147 @@
 /**
- * Round trips of a trivial `add(a, b)` between a parent and a forked child, in one run:
- * raw `process.send` (json), raw with `serialization: 'advanced'`, and xcluster RPC; each
- * sequential (one call at a time) and pipelined (64 and 1024 in flight).
+ * Round trips between a parent and a forked child, in one run: raw `process.send` (json), raw with
+ * `serialization: 'advanced'`, and xcluster RPC; each sequential (one call at a time) and
+ * pipelined (64 and 1,024 in flight); each with three payloads (`add(a, b)`, a ~10 KB object, an
+ * object of Dates and Maps; see fixtures/rpc-payloads.ts).
  *
- * Run: `npm run bench -- rpc` (all topics: `npm run bench`); filter cases by name: `npm run bench -- pipelined`.
- * `BENCH_ROUNDS` (default 3) and `BENCH_MAX_TIME` (seconds per case per round, default 1) tune it.
+ * Run: `npm run bench -- rpc` (all topics: `npm run bench`); filter cases by name:
+ * `npm run bench -- rpc sequential`. `BENCH_ROUNDS` (default 3) and `BENCH_MAX_TIME` (seconds per
+ * case per round, default 1) tune it. Rounds run the cases in rotated orders, so no case always
+ * follows the same one: a child that sat idle during the case before answers its first calls
+ * slower, and a fixed order hands that cost to the same case every round.
  */
-import Benchmark from 'benchmark'
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { connectIpcPeer } from '../src/transport/ipc.js'
 import type { RpcPeer } from '../src/rpc/peer.js'
+import { fixturePath, format, isSelected, printTable, runInRounds, type RoundCase } from './fixtures/cluster-report.js'
+import { payloads, type RpcClient } from './fixtures/rpc-payloads.js'
 
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
-
-interface Client {
+interface Client extends RpcClient {
   name: string
-  add(a: number, b: number): Promise<number>
+  /** False over raw json: Dates and Maps do not survive it. */
+  keepsTypes: boolean
   child: ChildProcess
 }
 
+const RAW_JSON = 'raw process.send (json)'
+const RAW_ADVANCED = 'raw process.send (advanced)'
+const XCLUSTER = 'xcluster rpc'
+
 async function startRaw(serialization: 'json' | 'advanced'): Promise<Client> {
-  const child = fork(fixture('add-raw.ts'), { execArgv: ['--import', 'tsx'], serialization })
+  const child = fork(fixturePath('rpc-raw-worker.ts'), { execArgv: ['--import', 'tsx'], serialization })
   await once(child, 'spawn')
-  const waiting = new Map<number, (value: number) => void>()
+  const waiting = new Map<number, (value: any) => void>()
   let nextId = 0
-  child.on('message', (message: { id: number; r: number }) => {
+  child.on('message', (message: { id: number; r: unknown }) => {
     const resolve = waiting.get(message.id)
     waiting.delete(message.id)
     resolve?.(message.r)
   })
+  const request = (message: object): Promise<any> =>
+    new Promise((resolve) => {
+      const id = nextId++
+      waiting.set(id, resolve)
+      child.send({ id, ...message })
+    })
   return {
-    name: `raw process.send (${serialization})`,
+    name: serialization === 'json' ? RAW_JSON : RAW_ADVANCED,
+    keepsTypes: serialization === 'advanced',
     child,
-    add: (a, b) =>
-      new Promise((resolve) => {
-        const id = nextId++
-        waiting.set(id, resolve)
-        child.send({ id, a, b })
-      }),
+    add: (a, b) => request({ a, b }),
+    echo: (v) => request({ v }),
   }
 }
 
 async function startRpc(): Promise<Client> {
-  const child = fork(fixture('add-rpc.ts'), { execArgv: ['--import', 'tsx'] })
+  const child = fork(fixturePath('rpc-worker.ts'), { execArgv: ['--import', 'tsx'] })
   let peer!: RpcPeer
   const isReady = new Promise<void>((resolve) => {
     peer = connectIpcPeer(child, { label: 'the bench worker', internal: { $ready: () => resolve() } }).peer
   })
   await isReady
-  return { name: 'xcluster rpc', child, add: (a, b) => peer.call('add', [a, b]) as Promise<number> }
+  return {
+    name: XCLUSTER,
+    keepsTypes: true,
+    child,
+    add: (a, b) => peer.call('add', [a, b]) as Promise<number>,
+    echo: (value) => peer.call('echo', [value]),
+  }
 }
 
-function format(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-}
-
-// The suite runs this many times, cases interleaved, and each case reports its median: on a busy
-// machine one pass can be off by 2x either way.
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
 const MAX_TIME = Number(process.env['BENCH_MAX_TIME'] ?? 1) // s per case per round
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
+const MODES = [
+  { name: 'sequential', inFlight: 1 },
+  { name: 'pipelined 64', inFlight: 64 },
+  { name: 'pipelined 1024', inFlight: 1024 },
+] as const
 
 /** Runs the suite; `filters` keep the cases whose name contains one of them. */
 export async function run(filters: readonly string[] = []): Promise<void> {
   const clients = [await startRaw('json'), await startRaw('advanced'), await startRpc()]
-  // Warm up every path (JIT, tsx) before measuring.
-  for (const client of clients) for (let i = 0; i < 2000; i++) await client.add(i, 1)
+  try {
+    // Warm up every path (JIT, tsx) before measuring.
+    for (const client of clients) for (const payload of payloads) for (let i = 0; i < 500; i++) await payload.call(client, i)
 
-  const rates = new Map<string, number[]>()
-  let done = 0
-  let expected = 0
-  for (let round = 0; round < ROUNDS; round++) {
-    const suite = new Benchmark.Suite('rpc')
-    const callsPerRun = new Map<string, number>()
-    for (const inFlight of [1, 64, 1024]) {
-      for (const client of clients) {
-        const name = inFlight === 1 ? `sequential: ${client.name}` : `pipelined ${inFlight}: ${client.name}`
-        if (filters.length > 0 && !filters.some((filter) => name.includes(filter))) continue
-        callsPerRun.set(name, inFlight)
-        suite.add(name, {
-          defer: true,
-          maxTime: MAX_TIME,
-          fn(deferred: { resolve(): void }) {
-            expected += inFlight
-            const calls: Promise<number>[] = []
-            for (let i = 0; i < inFlight; i++) calls.push(client.add(i, 2))
-            void Promise.all(calls).then((sums) => {
-              for (let i = 0; i < inFlight; i++) if (sums[i] === i + 2) done++
-              deferred.resolve()
-            })
-          },
-        })
+    let answered = 0
+    let expected = 0
+    const cases: (RoundCase & { inFlight: number })[] = []
+    for (const mode of MODES) {
+      for (const payload of payloads) {
+        for (const client of clients) {
+          const name = `${mode.name}, ${payload.name}: ${client.name}`
+          if (!isSelected(name, filters)) continue
+          cases.push({
+            name,
+            inFlight: mode.inFlight,
+            defer: true,
+            fn(deferred) {
+              expected += mode.inFlight
+              const calls: Promise<unknown>[] = []
+              for (let i = 0; i < mode.inFlight; i++) calls.push(payload.call(client, i))
+              void Promise.all(calls).then((results) => {
+                for (let i = 0; i < mode.inFlight; i++) if (payload.check(results[i], i, client.keepsTypes)) answered++
+                deferred.resolve()
+              })
+            },
+          })
+        }
       }
     }
-    await new Promise<void>((resolve, reject) => {
-      suite.on('error', (event: { target: { error: unknown } }) => reject(event.target.error))
-      suite.on('complete', () => resolve())
-      suite.run({ async: true })
-    })
-    for (const bench of Array.from(suite as unknown as ArrayLike<Benchmark>)) {
-      const list = rates.get(bench.name!) ?? []
-      list.push(bench.hz * (callsPerRun.get(bench.name!) ?? 1))
-      rates.set(bench.name!, list)
-    }
-  }
-  for (const client of clients) client.child.kill()
-  if (done !== expected) throw new Error(`Sanity check failed: ${done} of ${expected} calls returned the right sum`)
+    if (cases.length === 0) return
+    const summaries = await runInRounds(cases, ROUNDS, MAX_TIME)
+    if (answered !== expected) throw new Error(`Sanity check failed: ${answered} of ${expected} calls returned the right answer`)
 
-  const results = [...rates].map(([name, list]) => ({
-    name,
-    callsPerSecond: median(list),
-    low: Math.min(...list),
-    high: Math.max(...list),
-    mode: name.split(':')[0]!,
-  }))
-  console.log(
-    `\nrpc: add(a, b) round trips, median of ${ROUNDS} rounds — Node ${process.version}, ${process.platform}/${process.arch}, ` +
-      `${os.cpus().length} CPUs, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`,
-  )
-  const rows = results.map((result) => {
-    const baseline = results.find((other) => other.mode === result.mode && other.name.includes('raw process.send (json)'))
-    const ratio = baseline ? result.callsPerSecond / baseline.callsPerSecond : Number.NaN
-    return [
-      result.name.padEnd(46),
-      `${format(result.callsPerSecond)} calls/s`.padStart(18),
-      `${format(1e6 / result.callsPerSecond, 2)} µs/call`.padStart(16),
-      `(${format(result.low)}–${format(result.high)})`.padStart(20),
-      `${format(ratio, 2)}x raw`.padStart(10),
-    ].join(' ')
-  })
-  console.log(rows.join('\n'))
+    const callsPerSecond = (name: string): number => {
+      const found = cases.find((c) => c.name === name)
+      return found ? summaries.get(name)!.median * found.inFlight : Number.NaN
+    }
+    const rows = cases.map((c) => {
+      const summary = summaries.get(c.name)!
+      const rate = summary.median * c.inFlight
+      const group = c.name.slice(0, c.name.lastIndexOf(': '))
+      const ratio = (baseline: string) => `${format(rate / callsPerSecond(`${group}: ${baseline}`), 2)}x`
+      return [
+        c.name,
+        `${format(rate)} calls/s`,
+        `${format(1e6 / rate, 2)} µs`,
+        `${format(summary.min * c.inFlight)}–${format(summary.max * c.inFlight)}`,
+        ratio(RAW_JSON),
+        ratio(RAW_ADVANCED),
+      ]
+    })
+    printTable(
+      `rpc: round trips, median of ${ROUNDS} rounds in rotated order — Node ${process.version}, ${process.platform}/${process.arch}, ` +
+        `${os.cpus().length} CPUs, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`,
+      ['case', 'median', 'per call', 'min–max calls/s', 'vs raw json', 'vs raw advanced'],
+      rows,
+    )
+  } finally {
+    for (const client of clients) client.child.kill()
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run(process.argv.slice(2))

@@ -1,17 +1,18 @@
 /**
- * Turns values into what travels in a frame and back. superjson carries the rich types (Date,
- * Map, Set, BigInt, undefined, RegExp, Error, NaN, -0, cycles); a fast path copies plain JSON
- * values (the common case: numbers, strings, plain objects and arrays) without superjson's walk.
+ * Turns values into what travels in a frame and back. A fast path (tagged-value.ts) copies plain
+ * data, with its Dates, Maps, Sets, BigInts, undefined, special numbers and RegExps tagged; what
+ * it does not handle (class instances, Errors, shared or cyclic references) goes through superjson.
  * @internal
  */
 import { SuperJSON } from 'superjson'
 import { refusedReason, unencodableReason } from './messages.js'
 import type { Meta } from './protocol.js'
+import { copyTagged, NEEDS_SUPERJSON, restoreTagged, type CopyState, type Tag } from './tagged-value.js'
 
 // Our own instance: registering things on superjson's default one would leak into the user's.
 const superjson = new SuperJSON()
 
-/** A value ready for a frame: `v` is JSON-safe, `s` is superjson's meta when the value needed it. */
+/** A value ready for a frame: `v` is JSON-safe; `s` is the fast path's tags (`{ t }`) or superjson's meta, when the value needed either. */
 export interface Encoded {
   v: unknown
   s: Meta | undefined
@@ -36,70 +37,11 @@ export class OversizeValue extends Error {
   }
 }
 
-// Nesting deeper than this leaves the fast path (and ends the unencodable scan): it also stops
-// cycles, which superjson handles.
-const MAX_FAST_DEPTH = 64
+// The unencodable scan stops this deep (cycles).
+const MAX_SCAN_DEPTH = 64
 // A string of n UTF-16 units is at most 6n bytes of JSON (`\u0000` escapes); below this
 // fraction of the limit the estimate cannot be over it, so no exact measure is needed.
 const WORST_CASE_EXPANSION = 6
-
-const RICH: unique symbol = Symbol('rich')
-
-interface FastState {
-  size: number
-}
-
-/** Copies a plain JSON value, or returns RICH as soon as something needs superjson. */
-function copyPlain(value: unknown, depth: number, state: FastState): unknown {
-  switch (typeof value) {
-    case 'string':
-      state.size += value.length + 2
-      return value
-    case 'number':
-      // NaN, ±Infinity and -0 do not survive JSON.
-      if (!Number.isFinite(value) || (value === 0 && 1 / value < 0)) return RICH
-      state.size += 8
-      return value
-    case 'boolean':
-      state.size += 5
-      return value
-    case 'object': {
-      if (value === null) {
-        state.size += 4
-        return value
-      }
-      if (depth > MAX_FAST_DEPTH) return RICH
-      if (Array.isArray(value)) {
-        if (Object.getPrototypeOf(value) !== Array.prototype) return RICH
-        const length = value.length
-        const copy = new Array<unknown>(length)
-        for (let index = 0; index < length; index++) {
-          const item = copyPlain(value[index], depth + 1, state)
-          if (item === RICH) return RICH
-          copy[index] = item
-        }
-        state.size += length + 2
-        return copy
-      }
-      const prototype = Object.getPrototypeOf(value)
-      if (prototype !== Object.prototype && prototype !== null) return RICH
-      const copy: Record<string, unknown> = {}
-      for (const key of Object.keys(value)) {
-        // Refused by superjson (prototype pollution risk): let the slow path report it.
-        if (key === '__proto__') return RICH
-        const item = copyPlain((value as Record<string, unknown>)[key], depth + 1, state)
-        if (item === RICH) return RICH
-        copy[key] = item
-        state.size += key.length + 4
-      }
-      state.size += 2
-      return copy
-    }
-    default:
-      // undefined and bigint need superjson; functions and symbols are reported by the scan.
-      return RICH
-  }
-}
 
 function describePath(path: readonly string[]): string {
   let text = path[0] ?? ''
@@ -116,7 +58,7 @@ function describePath(path: readonly string[]): string {
 function findUnencodable(value: unknown, path: string[], seen: Set<object>): string | undefined {
   const type = typeof value
   if (type === 'function' || type === 'symbol') return unencodableReason(describePath(path), type)
-  if (type !== 'object' || value === null || seen.has(value as object) || path.length > MAX_FAST_DEPTH) return undefined
+  if (type !== 'object' || value === null || seen.has(value as object) || path.length > MAX_SCAN_DEPTH) return undefined
   seen.add(value as object)
   const visit = (child: unknown, key: string): string | undefined => {
     path.push(key)
@@ -161,15 +103,16 @@ function measure(json: unknown, meta: Meta | undefined): number {
 export function encodeValue(value: unknown, limit: number, root: string): Encoded {
   // A handler that returns nothing: leaving the key out of the frame decodes as undefined.
   if (value === undefined) return { v: undefined, s: undefined, size: 0 }
-  const state: FastState = { size: 0 }
-  const copy = copyPlain(value, 0, state)
-  if (copy !== RICH) {
+  const state: CopyState = { size: 0, tag: undefined }
+  const copy = copyTagged(value, 0, state)
+  if (copy !== NEEDS_SUPERJSON) {
+    const meta = state.tag === undefined ? undefined : { t: state.tag }
     let size = state.size
     if (size * WORST_CASE_EXPANSION > limit) {
-      size = measure(copy, undefined)
+      size = measure(copy, meta)
       if (size > limit) throw new OversizeValue(size)
     }
-    return { v: copy, s: undefined, size }
+    return { v: copy, s: meta, size }
   }
   const found = findUnencodable(value, [root], new Set())
   if (found !== undefined) throw new UnencodableValue(found)
@@ -191,5 +134,6 @@ export function encodeValue(value: unknown, limit: number, root: string): Encode
  */
 export function decodeValue(json: unknown, meta: Meta | undefined): unknown {
   if (meta === undefined || meta === null) return json
+  if (typeof meta === 'object' && Object.hasOwn(meta, 't')) return restoreTagged(json, (meta as { t: Tag }).t)
   return superjson.deserialize({ json: json as never, meta: meta as never })
 }

@@ -32,9 +32,10 @@ export interface Packet {
 }
 
 /**
- * An encoded value travels as two slots: the value (superjson's `json` part, or the value itself
- * when it is plain JSON) and, only when the value needed it (Date, Map, BigInt…), superjson's
- * `meta`. A value slot left out decodes as `undefined`; a `null` meta counts as none.
+ * An encoded value travels as two slots: the value in JSON-safe form and, only when the value
+ * needed it, its meta: `{ t }`, the fast path's tags (Date, Map, Set, BigInt…; see
+ * tagged-value.ts), or superjson's `meta` for what only superjson carries (cycles, Errors, class
+ * instances). A value slot left out decodes as `undefined`; a `null` meta counts as none.
  */
 export type Meta = unknown
 

@@ -21,7 +21,7 @@ codec('sends plain JSON values without superjson meta, as a copy taken at call t
   assert.equal(encoded.v, { a: [1, 'two', true, null], b: { c: 'd' } })
 })
 
-codec('round-trips values JSON cannot carry through superjson', () => {
+codec('round-trips the values JSON cannot carry', () => {
   const value = {
     date: new Date(0),
     map: new Map<unknown, unknown>([[1, { x: new Set([2n]) }]]),
@@ -34,6 +34,44 @@ codec('round-trips values JSON cannot carry through superjson', () => {
   assert.equal(back, value)
   assert.ok(Object.is(back.numbers[1], -0))
   assert.ok(encodeValue(value, LIMIT, 'value').s !== undefined)
+})
+
+codec('tags Dates, Maps, Sets, BigInts, undefined, special numbers and RegExps without superjson', () => {
+  const value = [{ at: new Date(5), byName: new Map([['a', new Set([1n, undefined])]]), plain: { x: 1 } }, Number.NaN, /a+/gi]
+  const encoded = encodeValue(value, LIMIT, 'value')
+  assert.equal(encoded.v, [{ at: 5, byName: [['a', ['1', null]]], plain: { x: 1 } }, 'NaN', ['a+', 'gi']])
+  assert.equal(encoded.s, { t: { 0: { at: 'D', byName: ['M', { 0: { 1: ['S', { 0: 'b', 1: 'u' }] } }] }, 1: 'n', 2: 'r' } })
+  assert.equal(roundTrip(value), value)
+  assert.ok(Number.isNaN((roundTrip(new Date(Number.NaN)) as Date).getTime()))
+})
+
+codec('leaves class instances, Errors and cycles to superjson', () => {
+  class Point {
+    constructor(readonly x: number) {}
+  }
+  const cyclic: { self?: unknown } = {}
+  cyclic.self = cyclic
+  for (const value of [new Point(1), { error: new Error('boom') }, cyclic]) {
+    const meta = encodeValue(value, LIMIT, 'value').s as Record<string, unknown> | undefined
+    assert.not.ok(meta !== undefined && Object.hasOwn(meta, 't'), `fast path taken for ${String(value)}`)
+  }
+})
+
+codec('refuses tags that do not fit their value, and never writes through __proto__', () => {
+  const cases: [unknown, unknown, RegExp][] = [
+    [{ a: 1 }, { t: { b: 'D' } }, /a tag for a missing key "b"/],
+    [{ a: 1 }, { t: { a: 'Z' } }, /unknown tag "Z"/],
+    [{ a: 'x' }, { t: { a: 'D' } }, /does not fit its tag "D"/],
+    [{ a: '1e3' }, { t: { a: 'b' } }, /does not fit its tag "b"/],
+    [{ a: 1 }, { t: { a: ['M', 0] } }, /a Map that is not an array/],
+    [[[1, 2, 3]], { t: ['M', 0] }, /a Map entry that is not a pair/],
+    [7, { t: { a: 'u' } }, /tags for children of a value that has none/],
+    [{}, JSON.parse('{"t":{"__proto__":"u"}}'), /a tag for a missing key "__proto__"/],
+  ]
+  for (const [json, meta, message] of cases) assert.throws(() => decodeValue(json, meta), message)
+  const own = decodeValue(JSON.parse('{"__proto__":0}'), JSON.parse('{"t":{"__proto__":"D"}}')) as Record<string, unknown>
+  assert.instance(Object.getOwnPropertyDescriptor(own, '__proto__')?.value, Date)
+  assert.is(Object.getPrototypeOf(own), Object.prototype)
 })
 
 codec('keeps cycles', () => {

@@ -34,10 +34,27 @@ export interface QueueConfig {
   /** How often a worker renews the idle time of the entries it holds (minIdle/3). */
   leaseMs: number
   /**
-   * `QUEUE_MAX_CRASHES`: how many worker deaths a job may cause before it is dead-lettered
+   * `QUEUE_JOB_TIMEOUT_MS`: the deadline of one job, in ms (default 30000); 0 turns it off.
+   * When it expires, the handler's AbortSignal is aborted, the job counts as failed (like a
+   * crash: retried after `minIdleMs`, dead-lettered as `timed-out` after `maxCrashes`
+   * failures) and the worker goes on with its batch. While the deadline runs, the worker keeps
+   * the running job's entry fresh, so a job may run longer than `minIdleMs`. Off, the running
+   * job is not renewed and must finish within `minIdleMs`.
+   */
+  jobTimeoutMs: number
+  /**
+   * `QUEUE_PRUNE_IDLE_MS`: a consumer that has no pending entries, has not read or claimed
+   * anything and has not reported itself alive for this long is removed from the group
+   * (`XGROUP DELCONSUMER`) by the worker that looks for stale entries; 0 turns pruning off
+   * (default 300000, 5 minutes; at least 1000). Live workers report every `pruneIdleMs / 4`.
+   */
+  pruneIdleMs: number
+  /**
+   * `QUEUE_MAX_CRASHES`: how many failures a job may cause before it is dead-lettered
    * (default 3). A job is blamed when its worker dies while running it: an uncaught exception
    * (recorded by the dying worker), or any death of a worker running a redelivered job
-   * (SIGKILL, out of memory, a segfault, a hang), found from the marker it leaves.
+   * (SIGKILL, out of memory, a segfault, a hang), found from the marker it leaves. A job that
+   * runs past `jobTimeoutMs` or whose handler rejects is blamed the same way.
    */
   maxCrashes: number
   /**
@@ -47,8 +64,10 @@ export interface QueueConfig {
    * unacknowledged: the count rises for jobs that did nothing wrong.
    */
   maxDeliveries: number
-  /** `<stream>:crashes`: the hash of crash counts, last errors and running markers, by entry id. */
+  /** `<stream>:crashes`: the hash of failure counts, last errors and running markers, by entry id. */
   crashKey: string
+  /** `<stream>:alive`: when each live consumer last reported itself alive (a sorted set, Redis time in ms). */
+  aliveKey: string
   /** `QUEUE_DB_CONNECTIONS`: MariaDB pool size per worker (default 2). */
   dbConnections: number
   /** `QUEUE_RETRY_INITIAL_MS` / `QUEUE_RETRY_MAX_MS`: backoff while the database is unreachable (50 / 2000). */
@@ -66,12 +85,23 @@ export interface QueueConfig {
    * out-of-memory killer would: a death that leaves no error behind (default none).
    */
   sigkillIds: ReadonlySet<string>
+  /**
+   * `QUEUE_HANG_IDS`: comma-separated job ids whose handler never settles and ignores its
+   * AbortSignal, to show the job deadline at work (default none).
+   */
+  hangIds: ReadonlySet<string>
 }
 
 /** Default Redis URL: the test server started by `scripts/services.sh`. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6390'
 /** Default MariaDB URL: the test server and user created by `scripts/services.sh`. */
 export const DEFAULT_MYSQL_URL = 'mysql://xcluster:xcluster@127.0.0.1:3390/xcluster'
+/** Default job deadline: 30 s. */
+export const DEFAULT_JOB_TIMEOUT_MS = 30_000
+/** Default idle time after which an empty consumer is removed: 5 minutes. */
+export const DEFAULT_PRUNE_IDLE_MS = 300_000
+/** Shortest pruning threshold: 1 s. */
+const MIN_PRUNE_IDLE_MS = 1000
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 
@@ -103,6 +133,11 @@ export function readQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConf
   }
   const minIdleMs = readInteger(env, 'QUEUE_MIN_IDLE_MS', 30_000, 100)
   const retryInitialMs = readInteger(env, 'QUEUE_RETRY_INITIAL_MS', 50, 1)
+  const pruneIdleMs = readInteger(env, 'QUEUE_PRUNE_IDLE_MS', DEFAULT_PRUNE_IDLE_MS, 0)
+  // Live workers report every pruneIdleMs / 4: shorter would be chatty for no gain.
+  if (pruneIdleMs !== 0 && pruneIdleMs < MIN_PRUNE_IDLE_MS) {
+    throw new RangeError(`Expected \`QUEUE_PRUNE_IDLE_MS\` to be 0 (off) or an integer from ${MIN_PRUNE_IDLE_MS} and up, got \`${pruneIdleMs}\``)
+  }
   return {
     redisUrl: env.XCLUSTER_REDIS_URL || DEFAULT_REDIS_URL,
     mysqlUrl: env.XCLUSTER_MYSQL_URL || DEFAULT_MYSQL_URL,
@@ -115,14 +150,18 @@ export function readQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConf
     minIdleMs,
     claimIntervalMs: readInteger(env, 'QUEUE_CLAIM_INTERVAL_MS', Math.min(Math.floor(minIdleMs / 2), 5000), 10),
     leaseMs: Math.floor(minIdleMs / 3),
+    jobTimeoutMs: readInteger(env, 'QUEUE_JOB_TIMEOUT_MS', DEFAULT_JOB_TIMEOUT_MS, 0),
+    pruneIdleMs,
     maxCrashes: readInteger(env, 'QUEUE_MAX_CRASHES', 3, 1),
     maxDeliveries: readInteger(env, 'QUEUE_MAX_DELIVERIES', 0, 0),
     crashKey: `${stream}:crashes`,
+    aliveKey: `${stream}:alive`,
     dbConnections: readInteger(env, 'QUEUE_DB_CONNECTIONS', 2, 1),
     retryInitialMs,
     retryMaxMs: readInteger(env, 'QUEUE_RETRY_MAX_MS', 2000, retryInitialMs),
     workMs: readInteger(env, 'QUEUE_WORK_MS', 0, 0),
     crashIds: readIdList(env.QUEUE_CRASH_IDS),
     sigkillIds: readIdList(env.QUEUE_SIGKILL_IDS),
+    hangIds: readIdList(env.QUEUE_HANG_IDS),
   }
 }

@@ -3,7 +3,7 @@
  * counters and asks any one worker for the queue's figures; workers send log lines.
  */
 import { defineContract } from '../../src/index.js'
-import type { ConsumerProgress } from './consumer.js'
+import type { ConsumerProgress } from './progress.js'
 import type { QueueStats } from './streams.js'
 
 export const queueContract = defineContract<{

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { supervise } from '../../src/index.js'
 import type { SuperviseOptions } from '../../src/index.js'
-import type { ConsumerProgress } from './consumer.js'
+import type { ConsumerProgress } from './progress.js'
 import { queueContract } from './contract.js'
 import type { QueueStats } from './streams.js'
 

@@ -5,6 +5,8 @@
  */
 import { Redis } from 'ioredis'
 import type { QueueConfig } from './config.js'
+import { failureFields, readFailureKind } from './failures.js'
+import type { FailureKind } from './failures.js'
 
 /** One stream entry: its id and its `[field, value, …]` list. */
 export interface StreamEntry {
@@ -85,9 +87,11 @@ export async function claimStaleEntries(redis: Redis, config: QueueConfig, consu
 export interface DeliveryInfo {
   /** XPENDING's delivery count, this delivery included (0 if no longer pending). */
   deliveries: number
-  /** How many worker deaths its job has been blamed for. */
+  /** How many failures (worker deaths, timeouts, errors) its job has been blamed for. */
   crashes: number
   lastError: string
+  /** What the last failure was. */
+  lastFailure: FailureKind
   /** A worker was running its job and never finished: it died (or froze) with it. */
   diedRunning: boolean
 }
@@ -97,7 +101,7 @@ export async function readDeliveryInfo(redis: Redis, config: QueueConfig, ids: s
   const pipeline = redis.pipeline()
   for (const id of ids) {
     pipeline.call('XPENDING', config.stream, config.group, id, id, 1)
-    pipeline.hmget(config.crashKey, id, `${id}:error`, `${id}:running`)
+    pipeline.hmget(config.crashKey, id, `${id}:error`, `${id}:running`, `${id}:kind`)
   }
   const results = (await pipeline.exec()) ?? []
   const info = new Map<string, DeliveryInfo>()
@@ -107,11 +111,12 @@ export async function readDeliveryInfo(redis: Redis, config: QueueConfig, ids: s
     if (pendingError) throw pendingError
     if (crashError) throw crashError
     const count = (pending as unknown[][] | undefined)?.[0]?.[3]
-    const [crashes, lastError, runningBy] = (crash as (string | null)[] | undefined) ?? []
+    const [crashes, lastError, runningBy, kind] = (crash as (string | null)[] | undefined) ?? []
     info.set(id, {
       deliveries: typeof count === 'number' ? count : 0,
       crashes: Number(crashes ?? 0),
       lastError: lastError ?? '',
+      lastFailure: readFailureKind(kind),
       diedRunning: runningBy != null,
     })
   })
@@ -119,14 +124,14 @@ export async function readDeliveryInfo(redis: Redis, config: QueueConfig, ids: s
 }
 
 /**
- * XACK of several entries (and forgets the crash records of `crashed` ones); resolves to how
+ * XACK of several entries (and forgets the failure records of `crashed` ones); resolves to how
  * many were still pending, fewer when another consumer acknowledged some first.
  */
 export async function ackEntries(redis: Redis, config: QueueConfig, ids: string[], crashed: string[] = []): Promise<number> {
   if (ids.length === 0) return 0
   if (crashed.length === 0) return Number(await redis.call('XACK', config.stream, config.group, ...ids))
   const [[, acked]] = await redis.multi().call('XACK', config.stream, config.group, ...ids)
-    .hdel(config.crashKey, ...crashed.flatMap(id => [id, `${id}:error`])).exec() as [[unknown, unknown]]
+    .hdel(config.crashKey, ...crashed.flatMap(failureFields)).exec() as [[unknown, unknown]]
   return Number(acked)
 }
 
@@ -136,7 +141,7 @@ const DEAD_LETTER_SCRIPT = `
 local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 if acked == 1 then
   redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
-  redis.call('HDEL', KEYS[3], ARGV[2], ARGV[2] .. ':error', ARGV[2] .. ':running')
+  redis.call('HDEL', KEYS[3], ARGV[2], ARGV[2] .. ':error', ARGV[2] .. ':kind', ARGV[2] .. ':running')
 end
 return acked`
 
@@ -144,37 +149,6 @@ return acked`
 export async function deadLetterEntry(redis: Redis, config: QueueConfig, id: string, fields: (string | Buffer)[]): Promise<number> {
   return Number(await redis.call('EVAL', DEAD_LETTER_SCRIPT, 3, config.stream, config.deadLetterStream,
     config.crashKey, config.group, id, ...fields))
-}
-
-/** Notes that the job of entry `id` crashed its worker (called by the dying worker). */
-export async function recordCrash(redis: Redis, config: QueueConfig, id: string, message: string): Promise<void> {
-  await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, message)
-    .hdel(config.crashKey, `${id}:running`).exec()
-}
-
-/** The error recorded when a worker died running a job without saying why. */
-export const SILENT_DEATH = 'its worker died while running it without recording an error (SIGKILL, out of memory, a crash in native code, or a hang)'
-
-/** Blames the job of entry `id` for the silent death of the worker that left its running marker; resolves to its crash count. */
-export async function blameSilentDeath(redis: Redis, config: QueueConfig, id: string): Promise<number> {
-  const results = await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, SILENT_DEATH)
-    .hdel(config.crashKey, `${id}:running`).exec()
-  return Number(results?.[0]?.[1] ?? 1)
-}
-
-/** Leaves a marker while the job of entry `id` runs: if we die meanwhile, the next claimer blames the job. */
-export async function markRunning(redis: Redis, config: QueueConfig, id: string, consumer: string): Promise<void> {
-  await redis.hset(config.crashKey, `${id}:running`, consumer)
-}
-
-// Removes our marker only: a consumer that froze and resumed must not erase its successor's.
-const CLEAR_RUNNING_SCRIPT = `
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0`
-
-/** Removes the marker once the job has run. */
-export async function clearRunning(redis: Redis, config: QueueConfig, id: string, consumer: string): Promise<void> {
-  await redis.call('EVAL', CLEAR_RUNNING_SCRIPT, 1, config.crashKey, `${id}:running`, consumer)
 }
 
 // Resets the idle time of the entries this consumer still owns (XCLAIM … JUSTID does not count a

@@ -18,8 +18,11 @@ if (!process.connected) process.exit(0)
 
 const config = readQueueConfig()
 
-async function handleJob(job: Job): Promise<void> {
-  if (config.workMs > 0) await sleep(config.workMs)
+async function handleJob(job: Job, signal: AbortSignal): Promise<void> {
+  if (config.workMs > 0) await sleep(config.workMs, undefined, { signal })
+  // A job that never settles and ignores its signal, as an await on a dead socket would: the
+  // deadline fails it and the batch goes on (QUEUE_JOB_TIMEOUT_MS).
+  if (config.hangIds.has(job.id)) await new Promise(() => {})
   if (config.crashIds.has(job.id)) {
     // A poison job: an exception nobody catches, as a bug deep in a library would throw.
     process.nextTick(() => {

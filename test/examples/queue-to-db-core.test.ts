@@ -10,9 +10,12 @@ import { readQueueConfig } from '../../examples/queue-to-db/config.js'
 import { createJobConsumer } from '../../examples/queue-to-db/consumer.js'
 import type { JobConsumer } from '../../examples/queue-to-db/consumer.js'
 import { parseJob } from '../../examples/queue-to-db/job.js'
+import type { Job } from '../../examples/queue-to-db/job.js'
+import { markAlive } from '../../examples/queue-to-db/prune-consumers.js'
+import { JobTimeoutError, runJob } from '../../examples/queue-to-db/run-job.js'
 import { makeJobs, produceJobs } from '../../examples/queue-to-db/producer.js'
 import { classifyDbError, createJobStore } from '../../examples/queue-to-db/store.js'
-import { SILENT_DEATH } from '../../examples/queue-to-db/streams.js'
+import { SILENT_DEATH } from '../../examples/queue-to-db/failures.js'
 import { MYSQL_URL, createTestQueue, waitFor } from '../fixtures/queue-helpers.js'
 import type { TestQueue } from '../fixtures/queue-helpers.js'
 import { startTcpProxy } from '../fixtures/queue-tcp-proxy.js'
@@ -59,6 +62,20 @@ config('reads defaults and derives the dead-letter stream from the stream', () =
   assert.is(c.maxDeliveries, 0)
   assert.is(c.crashKey, 'orders:crashes')
   assert.is(c.leaseMs, 10_000)
+  assert.is(c.jobTimeoutMs, 30_000)
+  assert.is(c.pruneIdleMs, 300_000)
+  assert.is(c.aliveKey, 'orders:alive')
+})
+
+config('turns the job deadline and pruning off with 0, and rejects a pruning threshold under 1 s', () => {
+  const off = readQueueConfig({ QUEUE_JOB_TIMEOUT_MS: '0', QUEUE_PRUNE_IDLE_MS: '0' })
+  assert.equal([off.jobTimeoutMs, off.pruneIdleMs], [0, 0])
+  assert.throws(() => readQueueConfig({ QUEUE_PRUNE_IDLE_MS: '500' }),
+    (error: Error) => error instanceof RangeError &&
+      error.message === 'Expected `QUEUE_PRUNE_IDLE_MS` to be 0 (off) or an integer from 1000 and up, got `500`')
+  assert.throws(() => readQueueConfig({ QUEUE_JOB_TIMEOUT_MS: '-1' }),
+    (error: Error) => error instanceof RangeError &&
+      error.message === 'Expected `QUEUE_JOB_TIMEOUT_MS` to be an integer from 0 and up, got `-1`')
 })
 
 config('rejects a table name that is not a plain identifier', () => {
@@ -74,6 +91,36 @@ config('rejects a minimum idle time that is not an integer of at least 100 ms', 
 })
 
 config.run()
+
+// ---
+
+const deadline = suite('queue-to-db job deadline')
+const JOB: Job = { id: 'j-1', name: 'one', amount: 1 }
+
+deadline('aborts the signal of a job that never settles with a JobTimeoutError and reports it timed out', async () => {
+  let seen: AbortSignal | undefined
+  const outcome = await runJob((_job, signal) => { seen = signal; return new Promise(() => {}) }, JOB, 50)
+  assert.ok(!outcome.ok && outcome.kind === 'timed-out')
+  const error = (outcome as { error: unknown }).error
+  assert.instance(error, JobTimeoutError)
+  assert.is((error as JobTimeoutError).name, 'JobTimeoutError')
+  assert.is((error as JobTimeoutError).code, 'ERR_JOB_TIMEOUT')
+  assert.is((error as JobTimeoutError).message, 'job "j-1" did not finish within 50 ms (QUEUE_JOB_TIMEOUT_MS); its handler was aborted')
+  assert.equal([(error as JobTimeoutError).jobId, (error as JobTimeoutError).timeout], ['j-1', 50])
+  assert.ok(seen!.aborted)
+  assert.is(seen!.reason, error)
+})
+
+deadline('reports a handler that throws or rejects as job-failed, and leaves the signal alone when the job succeeds', async () => {
+  const boom = new Error('boom')
+  assert.equal(await runJob(() => { throw boom }, JOB, 1000), { ok: false, kind: 'job-failed', error: boom })
+  assert.equal(await runJob(() => Promise.reject(boom), JOB, 0), { ok: false, kind: 'job-failed', error: boom })
+  let seen: AbortSignal | undefined
+  assert.equal(await runJob(async (_job, signal) => { seen = signal }, JOB, 1000), { ok: true })
+  assert.is(seen!.aborted, false)
+})
+
+deadline.run()
 
 // ---
 
@@ -141,12 +188,18 @@ consumer.after.each(async () => {
   queue = undefined
 })
 
-function startConsumer(q: TestQueue, name: string, env: Record<string, string> = {}, mysqlUrl = MYSQL_URL): JobConsumer {
+interface ConsumerExtras {
+  handleJob?: (job: Job, signal: AbortSignal) => unknown
+  log?: (line: string) => void
+}
+
+function startConsumer(q: TestQueue, name: string, env: Record<string, string> = {}, mysqlUrl = MYSQL_URL, extras: ConsumerExtras = {}): JobConsumer {
   const c = readQueueConfig({ ...q.env, QUEUE_BLOCK_MS: '100', ...env })
   const created = createJobConsumer({
     config: c,
     consumer: name,
     store: createJobStore({ url: mysqlUrl, table: c.table }),
+    ...extras,
   })
   running.push(created)
   created.run().catch(error => console.error('consumer failed', error))
@@ -269,6 +322,94 @@ consumer('keeps jobs pending, unacknowledged and out of the dead-letter stream w
   assert.is(progress.reclaimed, 0)
   assert.is(progress.deadLettered, 0)
   assert.is(progress.done, 10)
+})
+
+consumer('fails a job that runs past its deadline or rejects, goes on with its batch, and dead-letters each after maxCrashes failures', async () => {
+  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '200', QUEUE_JOB_TIMEOUT_MS: '100' })
+  const [, hangId, , boomId] = await produceJobs(queue.redis, queue.config.stream, [
+    { id: 'ok-0', name: 'ok', amount: 0 }, { id: 'hang', name: 'never settles', amount: 1 },
+    { id: 'ok-1', name: 'ok', amount: 1 }, { id: 'boom', name: 'rejects', amount: 2 }, { id: 'ok-2', name: 'ok', amount: 2 },
+  ])
+  const aborted: unknown[] = []
+  const handleJob = (job: Job, signal: AbortSignal) => {
+    // Ignores its signal: the worst case, a handler the deadline cannot stop.
+    if (job.id === 'hang') { signal.addEventListener('abort', () => aborted.push(signal.reason)); return new Promise(() => {}) }
+    if (job.id === 'boom') return Promise.reject(new Error('boom'))
+    return undefined
+  }
+  const logs: string[] = []
+  const c = startConsumer(queue, 'core-deadline', {}, MYSQL_URL, { handleJob, log: line => logs.push(line) })
+  await waitFor('two dead letters and an empty pending list', async () =>
+    (await queue!.deadLetters()).length === 2 && await queue!.pending() === 0)
+  // The rest of the batch was written on its first delivery: the failures held nothing up.
+  assert.equal(await queue.rowStats(), { rows: 3, distinctIds: 3, rewritten: 0, redelivered: 0 })
+  const dead = new Map((await queue.deadLetters()).map(d => [d.fields['source-id']!.toString(), d.fields]))
+  assert.is(dead.get(hangId!)!.reason!.toString(), 'timed-out')
+  assert.is(dead.get(hangId!)!.deliveries!.toString(), '3')
+  assert.is(dead.get(hangId!)!.detail!.toString(), 'failed 3 times in 3 deliveries, the last time by running past its deadline; ' +
+    'last error: JobTimeoutError: job "hang" did not finish within 100 ms (QUEUE_JOB_TIMEOUT_MS); its handler was aborted')
+  assert.is(dead.get(boomId!)!.reason!.toString(), 'job-failed')
+  assert.match(dead.get(boomId!)!.detail!.toString(), /^failed 3 times in 3 deliveries, the last time with an error; last error: Error: boom\n    at /)
+  assert.is(aborted.length, 3)
+  for (const reason of aborted) assert.instance(reason, JobTimeoutError)
+  const progress = c.progress()
+  assert.equal([progress.timedOut, progress.failedJobs, progress.deadLettered, progress.done], [3, 3, 2, 3])
+  assert.ok(logs.includes(`job hang (${hangId}) ran past its 100 ms deadline (failure 1 of 3): job "hang" did not finish within 100 ms (QUEUE_JOB_TIMEOUT_MS); its handler was aborted`), logs.join('\n'))
+  assert.is(await queue.redis.exists(queue.config.crashKey), 0, 'no failure record left')
+})
+
+/** The group's consumers but `except` (Redis 7.0 lists a consumer only once a read or claim returned something). */
+async function readConsumers(q: TestQueue, except = 'core-pruner'): Promise<Map<string, { pending: number; idle: number }>> {
+  const reply = await q.redis.call('XINFO', 'CONSUMERS', q.config.stream, q.config.group) as unknown[][]
+  return new Map(reply.map(flat => [String(flat[flat.indexOf('name') + 1]),
+    { pending: Number(flat[flat.indexOf('pending') + 1]), idle: Number(flat[flat.indexOf('idle') + 1]) }] as const)
+    .filter(([name]) => name !== except))
+}
+
+consumer('prunes an idle consumer with nothing pending, never one that owns entries or reports itself alive', async () => {
+  // minIdleMs of a minute: the holder's entry cannot be claimed during the test.
+  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '60000', QUEUE_PRUNE_IDLE_MS: '1000', QUEUE_CLAIM_INTERVAL_MS: '50' })
+  const { stream, group } = queue.config
+  const [held] = await produceJobs(queue.redis, stream, makeJobs(1, 'prune'))
+  await queue.redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+  // Created in this order, so each is idle at least as long as the ones after it.
+  await queue.redis.call('XREADGROUP', 'GROUP', group, 'holder', 'COUNT', 1, 'STREAMS', stream, '>')
+  await queue.redis.call('XGROUP', 'CREATECONSUMER', stream, group, 'reporter')
+  await queue.redis.call('XGROUP', 'CREATECONSUMER', stream, group, 'ghost')
+  // 'reporter' stands for a live worker of another host whose reads find nothing.
+  await markAlive(queue.redis, queue.config, 'reporter')
+  let isReporting = true
+  const reporting = (async () => {
+    while (isReporting) {
+      await markAlive(queue!.redis, queue!.config, 'reporter')
+      await sleep(100)
+    }
+  })()
+  const logs: string[] = []
+  try {
+    const c = startConsumer(queue, 'core-pruner', {}, MYSQL_URL, { log: line => logs.push(line) })
+    await waitFor('the ghost to be removed', async () => !(await readConsumers(queue!)).has('ghost'))
+    const after = await readConsumers(queue)
+    assert.equal([...after.keys()].sort(), ['holder', 'reporter'])
+    assert.ok(after.get('reporter')!.idle >= 1000, `the reporter was idle long enough too (${after.get('reporter')!.idle} ms)`)
+    assert.equal(after.get('holder')!.pending, 1)
+    assert.ok(after.get('holder')!.idle >= 1000, `the holder was idle long enough too (${after.get('holder')!.idle} ms)`)
+    assert.is(c.progress().prunedConsumers, 1)
+    assert.ok(logs.includes('removed consumer ghost from the group: no pending entries, idle and silent for 1000 ms'), logs.join('\n'))
+    // Silent, the reporter goes; the holder stays until its entry leaves its pending list.
+    isReporting = false
+    await reporting
+    await waitFor('the reporter to be removed', async () => !(await readConsumers(queue!)).has('reporter'))
+    const holder = await queue.redis.call('XPENDING', stream, group, '-', '+', 10, 'holder') as [string][]
+    assert.equal(holder.map(([id]) => id), [held])
+    await queue.redis.call('XACK', stream, group, held!)
+    await waitFor('the holder to be removed', async () => !(await readConsumers(queue!)).has('holder'))
+    assert.equal([...(await readConsumers(queue)).keys()], [])
+    assert.is(c.progress().prunedConsumers, 3)
+  } finally {
+    isReporting = false
+    await reporting
+  }
 })
 
 consumer.run()

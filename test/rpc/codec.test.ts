@@ -45,6 +45,17 @@ codec('tags Dates, Maps, Sets, BigInts, undefined, special numbers and RegExps w
   assert.ok(Number.isNaN((roundTrip(new Date(Number.NaN)) as Date).getTime()))
 })
 
+codec('sends a shared reference as two copies, and keeps identity where superjson carries the value', () => {
+  const when = new Date(0)
+  const fast = roundTrip({ a: when, b: when }) as { a: Date; b: Date }
+  assert.equal(fast.a, when)
+  assert.is.not(fast.a, fast.b)
+  const cyclic: { a: Date; b: Date; self?: unknown } = { a: when, b: when }
+  cyclic.self = cyclic
+  const slow = roundTrip(cyclic) as typeof cyclic
+  assert.is(slow.a, slow.b)
+})
+
 codec('leaves class instances, Errors and cycles to superjson', () => {
   class Point {
     constructor(readonly x: number) {}

@@ -27,6 +27,13 @@ export type SlotCommand =
   | { type: 'stop'; reason: string }
   /** Start a worker of `generation`, and once it listens, drain the old one. */
   | { type: 'replace'; generation: number; reason: string }
+  /**
+   * A reload failed: end on `generation` again with the least churn. A replacement of another
+   * generation still starting is cancelled; a serving worker of another generation is replaced
+   * new-first; a slot already on `generation` only confirms. Answered, like `replace`, by
+   * `slot.replaced` (or `slot.replaceFailed` when the worker of `generation` fails to start).
+   */
+  | { type: 'rollback'; generation: number; reason: string }
   /** The supervisor's answer to `slot.restartRequest`: the budget allows it. */
   | { type: 'restart.granted' }
 
@@ -44,7 +51,15 @@ export type SlotParentEvent =
   /** A replacement listens and the old worker drains. */
   | { type: 'slot.replaced'; slotId: string; generation: number }
   /** A replacement failed to start; the old worker keeps serving. */
-  | { type: 'slot.replaceFailed'; slotId: string; generation: number; reason: string }
+  | {
+      type: 'slot.replaceFailed'
+      slotId: string
+      /** The generation of the replacement that failed. */
+      generation: number
+      reason: string
+      /** The generation the slot runs on (that of the worker that keeps serving). */
+      servingGeneration: number
+    }
 
 /** A worker machine of the slot finished. */
 export interface WorkerDoneEvent {

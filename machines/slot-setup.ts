@@ -64,6 +64,9 @@ export const slotSetup = setup({
     isMemoryServing: ({ context, event }) =>
       event.type === 'worker.unhealthy' && event.reason === 'memory' && senderId(event) === context.serving,
     hasPendingReplace: ({ context }) => context.pendingReplace !== null,
+    isOnRollbackGeneration: ({ context, event }) => event.type === 'rollback' && context.generation === event.generation,
+    isCandidateOnRollbackGeneration: ({ context, event }) =>
+      event.type === 'rollback' && context.candidate !== null && context.candidateGeneration === event.generation,
     hasBackoff: ({ context }) => context.attempt > 0,
     hasNoLiveWorkers: ({ context }) => context.serving === null && context.candidate === null && context.retiring.length === 0,
   },
@@ -125,6 +128,20 @@ export const slotSetup = setup({
       enqueue.sendTo(context.serving, { type: 'kill', reason })
       enqueue.assign({ retiring: [...context.retiring, context.serving], serving: null, reason })
     }),
+    /** Stops a replacement that is still starting; it retires like any replaced worker. */
+    cancelCandidate: enqueueActions(({ context, event, enqueue }) => {
+      if (context.candidate === null) return
+      const reason = `${event.type === 'rollback' ? event.reason : 'cancelled'}: ${context.candidate} (generation ${context.candidateGeneration}) cancelled`
+      enqueue.sendTo(context.candidate, { type: 'stop', reason })
+      enqueue.assign({ retiring: [...context.retiring, context.candidate], candidate: null, reason })
+    }),
+    /** The slot already runs the generation asked for: nothing to replace. */
+    confirmGeneration: assign(({ context, event }) =>
+      event.type === 'rollback'
+        ? { pendingReplace: null, reason: `${event.reason}: ${context.serving ?? 'the slot'} runs generation ${event.generation}` }
+        : {},
+    ),
+    clearPendingReplace: assign({ pendingReplace: null }),
     stopAllWorkers: enqueueActions(({ context, event, enqueue }) => {
       const reason = event.type === 'stop' ? event.reason : context.reason
       for (const id of [context.serving, context.candidate, ...context.retiring]) {
@@ -134,7 +151,7 @@ export const slotSetup = setup({
     recordStop: assign(({ event }) => (event.type === 'stop' ? { reason: `stop requested: ${event.reason}` } : {})),
     recordListening: assign(({ context }) => ({ reason: `${context.serving} listening` })),
     recordPendingReplace: assign(({ event }) =>
-      event.type === 'replace' ? { pendingReplace: { generation: event.generation, reason: event.reason } } : {},
+      event.type === 'replace' || event.type === 'rollback' ? { pendingReplace: { generation: event.generation, reason: event.reason } } : {},
     ),
     recordMemoryReplace: assign(({ context, event }) =>
       event.type === 'worker.unhealthy'
@@ -146,7 +163,7 @@ export const slotSetup = setup({
       context.pendingReplace === null ? {} : { generation: context.pendingReplace.generation, pendingReplace: null },
     ),
     acceptGeneration: assign(({ event }) =>
-      event.type === 'replace'
+      event.type === 'replace' || event.type === 'rollback'
         ? { generation: event.generation, reason: `no worker running: the next start runs generation ${event.generation}` }
         : {},
     ),
@@ -193,6 +210,7 @@ export const slotSetup = setup({
       slotId: args.context.slotId,
       generation: args.context.candidateGeneration,
       reason: endOf(args).reason,
+      servingGeneration: args.context.generation,
     })),
   },
 })

@@ -2,6 +2,8 @@
  * One worker position. It runs one worker incarnation at a time (two while replacing), asks the
  * supervisor before each restart (the budget is shared), waits a backoff, and replaces its worker
  * new-first on `replace` or when the worker reports too much memory; a hung worker is killed.
+ * On `rollback` (a reload failed) it returns to the given generation: a replacement still starting
+ * is cancelled, a worker of another generation is replaced new-first, a slot already there confirms.
  *
  * ```
  * running (starting → listening ⇄ replacing) ─exit─▶ restartPending ─granted─▶ backoff ─▶ running
@@ -19,6 +21,8 @@ const END_IN_RUNNING = [
   { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'recordRestartDecision'] },
   { guard: 'isServingEnd', target: '#slot.idle', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'recordRestartDecision'] },
 ] as const
+/** A slot with no worker running takes the generation for its next start, and says so. */
+const ACCEPT_GENERATION = { actions: ['acceptGeneration', 'reportReplaced'] } as const
 /** A replace that waited on a worker which ended is settled: the next start runs its generation. */
 const SETTLE_REPLACE = { guard: 'hasPendingReplace', actions: ['settlePendingReplace', 'reportReplaced'] } as const
 const END_ANYWHERE = { actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker'] } as const
@@ -60,6 +64,11 @@ export const slotMachine = slotSetup.createMachine({
         'xstate.error.actor.*': END_IN_RUNNING,
         'worker.unhealthy': HUNG,
         replace: { actions: 'recordPendingReplace' },
+        // Starting or listening; `listening` then replaces new-first (its `always`).
+        rollback: [
+          { guard: 'isOnRollbackGeneration', actions: ['confirmGeneration', 'reportReplaced'] },
+          { actions: 'recordPendingReplace' },
+        ],
       },
       initial: 'starting',
       states: {
@@ -85,6 +94,13 @@ export const slotMachine = slotSetup.createMachine({
               target: 'listening',
               actions: ['retireServing', 'promoteCandidate', 'reportReplaced'],
             },
+            // A replacement of another generation is cancelled before it takes over: the old
+            // worker never stopped serving, so rolling this slot back costs no restart.
+            rollback: [
+              { guard: 'isCandidateOnRollbackGeneration', actions: 'clearPendingReplace' },
+              { guard: 'isOnRollbackGeneration', target: 'listening', actions: ['cancelCandidate', 'confirmGeneration', 'reportReplaced'] },
+              { target: 'listening', actions: ['cancelCandidate', 'recordPendingReplace'] },
+            ],
           },
         },
       },
@@ -94,16 +110,17 @@ export const slotMachine = slotSetup.createMachine({
       always: SETTLE_REPLACE,
       on: {
         'restart.granted': { target: 'backoff', actions: ['recordRestartGranted', 'notifyRestart'] },
-        replace: { actions: ['acceptGeneration', 'reportReplaced'] },
+        replace: ACCEPT_GENERATION,
+        rollback: ACCEPT_GENERATION,
       },
     },
     backoff: {
       after: { backoff: { target: 'running', actions: 'spawnServing' } },
-      on: { replace: { actions: ['acceptGeneration', 'reportReplaced'] } },
+      on: { replace: ACCEPT_GENERATION, rollback: ACCEPT_GENERATION },
     },
     idle: {
       always: SETTLE_REPLACE,
-      on: { replace: { actions: ['acceptGeneration', 'reportReplaced'] } },
+      on: { replace: ACCEPT_GENERATION, rollback: ACCEPT_GENERATION },
     },
     stopping: {
       entry: 'stopAllWorkers',

@@ -11,16 +11,41 @@ import type { ExitInfo, SupervisorCommand, SupervisorEmitted, SupervisorInput, S
 /** Raised `policy.period` ms after each granted restart: that restart leaves the budget window. */
 export const BUDGET_EXPIRE_EVENT = 'xcluster.budget.expire'
 
+/** A failed reload on its way back to the previous generation. */
+export interface RollbackProgress {
+  /** Why the reload failed: which slot, how its new worker ended. */
+  cause: string
+  /** The slots the reload had reached besides the one that failed: replaced, or replacing. */
+  slots: string[]
+  /** Slots that could not go back: their worker of the previous generation failed to start too. */
+  stuck: Array<{ slotId: string; generation: number; reason: string }>
+}
+
 /** Everything the supervisor holds; `reason` explains the last decision. */
 export interface SupervisorContext extends SupervisorInput {
   /** The reload generation; 0 until the first reload, then +1 per accepted reload. */
   generation: number
+  /**
+   * The generation of the last reload that completed (0 before any): outside a reload every slot
+   * runs it, and a failed reload rolls every slot it reached back to it.
+   */
+  stableGeneration: number
   /** Child ids (= slot ids) of the slots still running. */
   slots: string[]
+  /**
+   * The generation each slot runs (or starts next, when it has no worker), by slot id, as the
+   * slots reported it: set at start, by a completed reload, and by each answer to a rollback. A
+   * slot changes generation only through a reload, so between reloads this stays exact.
+   */
+  slotGenerations: Record<string, number>
   /** Restarts granted within the last `policy.period` ms. */
   restarts: number
+  /** Slots the reload (or its rollback) has yet to send a command to. */
   reloadQueue: string[]
+  /** Slots whose answer (`slot.replaced` / `slot.replaceFailed`) the reload or rollback waits for. */
   reloadInFlight: string[]
+  /** Set from the moment a reload fails until every slot it reached is back. */
+  rollback: RollbackProgress | null
   /** Set when the budget was spent: which slot, how it ended. */
   failure: { slotId: string; exit: ExitInfo } | null
   reason: string
@@ -48,6 +73,35 @@ function endedSlotId(type: string): string {
   return type.replace(/^xstate\.(done|error)\.actor\./, '')
 }
 
+/** The next slots to command: as many as `maxUnavailable` leaves room for. */
+function takeNextSlots(context: SupervisorContext): Pick<SupervisorContext, 'reloadQueue' | 'reloadInFlight'> & { next: string[] } {
+  const room = Math.max(1, context.reload.maxUnavailable) - context.reloadInFlight.length
+  const next = context.reloadQueue.slice(0, Math.max(0, room))
+  return { next, reloadQueue: context.reloadQueue.slice(next.length), reloadInFlight: [...context.reloadInFlight, ...next] }
+}
+
+/** The whole story of a failed reload, once its rollback is over. */
+function describeRollback(context: SupervisorContext, rollback: RollbackProgress): string {
+  const stuckIds = rollback.stuck.map((s) => s.slotId)
+  const rolledBack = rollback.slots.filter((s) => !stuckIds.includes(s))
+  let reason = `reload to generation ${context.generation} failed: ${rollback.cause}`
+  if (rolledBack.length > 0) reason += `; rolled back ${rolledBack.join(', ')} to generation ${context.stableGeneration}`
+  if (rollback.stuck.length > 0) {
+    const stuck = rollback.stuck.map(
+      (s) => `${s.slotId} stays on generation ${s.generation} (its generation ${context.stableGeneration} worker failed to start: ${s.reason})`,
+    )
+    reason += `; rollback incomplete: ${stuck.join('; ')}`
+  }
+  // Slots this reload never reached keep their generation, which an earlier rollback may have left behind.
+  const leftBehind = context.slots.filter(
+    (s) => !stuckIds.includes(s) && context.slotGenerations[s] !== undefined && context.slotGenerations[s] !== context.stableGeneration,
+  )
+  for (const slotId of leftBehind) {
+    reason += `; ${slotId} still runs generation ${context.slotGenerations[slotId]} (an earlier rollback could not move it)`
+  }
+  return reason
+}
+
 /** Setup of the supervisor machine; `supervisor.ts` creates the machine from it. */
 export const supervisorSetup = setup({
   types: {
@@ -70,12 +124,17 @@ export const supervisorSetup = setup({
       context.reloadInFlight.includes(event.slotId),
     isStaleReload: ({ context, event }) =>
       event.type === 'reload' && event.generation !== undefined && !(event.generation > context.generation),
+    isRollbackSlot: ({ context, event }) =>
+      (event.type === 'slot.replaced' || event.type === 'slot.replaceFailed') &&
+      event.generation === context.stableGeneration &&
+      context.reloadInFlight.includes(event.slotId),
     isReloadComplete: ({ context }) => context.reloadQueue.length === 0 && context.reloadInFlight.length === 0,
   },
   actions: {
     spawnSlots: enqueueActions(({ context, enqueue }) => {
       const slots = Array.from({ length: context.count }, (_, index) => toSlotId(index))
-      enqueue.assign({ slots, reason: `starting ${slots.length} workers` })
+      const slotGenerations = Object.fromEntries(slots.map((slotId) => [slotId, context.generation]))
+      enqueue.assign({ slots, slotGenerations, reason: `starting ${slots.length} workers` })
       for (const slotId of slots) {
         enqueue.spawnChild('slot', {
           id: slotId,
@@ -144,10 +203,9 @@ export const supervisorSetup = setup({
       }
     }),
     replaceNextSlots: enqueueActions(({ context, enqueue }) => {
-      const room = Math.max(1, context.reload.maxUnavailable) - context.reloadInFlight.length
-      const next = context.reloadQueue.slice(0, Math.max(0, room))
+      const { next, reloadQueue, reloadInFlight } = takeNextSlots(context)
       if (next.length === 0) return
-      enqueue.assign({ reloadQueue: context.reloadQueue.slice(next.length), reloadInFlight: [...context.reloadInFlight, ...next] })
+      enqueue.assign({ reloadQueue, reloadInFlight })
       for (const slotId of next) {
         const reason = `reload to generation ${context.generation}`
         enqueue.sendTo(slotId, { type: 'replace', generation: context.generation, reason } satisfies SlotCommand)
@@ -159,14 +217,68 @@ export const supervisorSetup = setup({
       const done = context.slots.length - context.reloadQueue.length - reloadInFlight.length
       return { reloadInFlight, reason: `${event.slotId} runs generation ${event.generation} (${done} of ${context.slots.length} slots)` }
     }),
-    recordReloadDone: assign(({ context }) => ({ reason: `reload to generation ${context.generation} done` })),
-    recordReloadFailed: assign(({ event }) =>
-      event.type === 'slot.replaceFailed'
-        ? { reloadQueue: [], reloadInFlight: [], reason: `reload to generation ${event.generation} failed: ${event.slotId}: new worker failed to start: ${event.reason}` }
-        : {},
+    recordReloadDone: assign(({ context }) => ({
+      stableGeneration: context.generation,
+      slotGenerations: Object.fromEntries(context.slots.map((slotId) => [slotId, context.generation])),
+      reason: `reload to generation ${context.generation} done`,
+    })),
+    /**
+     * The first replacement that fails ends the reload: every slot it reached goes back, the
+     * replacements still starting first (cancelled before they take over), then the slots already
+     * replaced (new-first, `maxUnavailable` at a time). Slots it never reached are left alone.
+     */
+    beginRollback: assign(({ context, event }) => {
+      if (event.type !== 'slot.replaceFailed') return {}
+      const reached = context.slots.filter((s) => !context.reloadQueue.includes(s))
+      const replaced = reached.filter((s) => !context.reloadInFlight.includes(s))
+      const cause = `${event.slotId}: new worker failed to start: ${event.reason}`
+      const slots = reached.filter((s) => s !== event.slotId)
+      return {
+        reloadQueue: [...context.reloadInFlight, ...replaced],
+        reloadInFlight: [],
+        rollback: { cause, slots, stuck: [] },
+        reason:
+          `reload to generation ${context.generation} failed: ${cause}; rolling back ` +
+          `${slots.length === 0 ? 'no other slot' : slots.join(', ')} to generation ${context.stableGeneration}`,
+      }
+    }),
+    rollBackNextSlots: enqueueActions(({ context, enqueue }) => {
+      const { next, reloadQueue, reloadInFlight } = takeNextSlots(context)
+      if (next.length === 0) return
+      enqueue.assign({ reloadQueue, reloadInFlight })
+      const reason = `rollback to generation ${context.stableGeneration} (reload to generation ${context.generation} failed)`
+      for (const slotId of next) {
+        enqueue.sendTo(slotId, { type: 'rollback', generation: context.stableGeneration, reason } satisfies SlotCommand)
+      }
+    }),
+    recordRollbackAnswer: assign(({ context, event }) => {
+      if (event.type !== 'slot.replaced' && event.type !== 'slot.replaceFailed') return {}
+      const reloadInFlight = context.reloadInFlight.filter((s) => s !== event.slotId)
+      const left = context.reloadQueue.length + reloadInFlight.length
+      const generation = event.type === 'slot.replaced' ? event.generation : event.servingGeneration
+      const slotGenerations = { ...context.slotGenerations, [event.slotId]: generation }
+      // A replacement of the very generation the slot already runs may fail: the slot is back all the same.
+      if (event.type === 'slot.replaced' || generation === context.stableGeneration) {
+        return { reloadInFlight, slotGenerations, reason: `${event.slotId} back on generation ${generation} (${left} slot${left === 1 ? '' : 's'} left)` }
+      }
+      const stuck = { slotId: event.slotId, generation, reason: event.reason }
+      return {
+        reloadInFlight,
+        slotGenerations,
+        rollback: context.rollback && { ...context.rollback, stuck: [...context.rollback.stuck, stuck] },
+        reason: `${event.slotId} cannot go back to generation ${context.stableGeneration}: ${event.reason}; it stays on generation ${event.servingGeneration}`,
+      }
+    }),
+    recordRollbackDone: assign(({ context }) =>
+      context.rollback ? { rollback: null, reason: describeRollback(context, context.rollback) } : {},
     ),
     emitReloadDone: emit(({ context }) => ({ type: 'reload.done', generation: context.generation })),
-    emitReloadFailed: emit(({ context }) => ({ type: 'reload.failed', reason: context.reason, generation: context.generation })),
+    emitReloadFailed: emit(({ context }) => ({
+      type: 'reload.failed',
+      reason: context.reason,
+      generation: context.generation,
+      generations: { ...context.slotGenerations },
+    })),
     refuseStaleReload: emit(({ context, event }) => ({
       type: 'reload.failed',
       reason: `reload refused: generation ${event.type === 'reload' ? event.generation : '?'} is not newer than the current generation ${context.generation}`,

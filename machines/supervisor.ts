@@ -3,9 +3,13 @@
  * `maxRestarts` in a sliding `period`), stops gracefully, and reloads rolling, new worker first.
  *
  * ```
- * running ⇄ reloading          stop ─▶ stopping ─(all slots stopped)─▶ stopped
+ * running ⇄ reloading ─a replacement failed─▶ rollingBack ─every slot reached is back─▶ running
+ *    │   stop (running, reloading, rollingBack) ─▶ stopping ─(all slots stopped)─▶ stopped
  *    └──── budget spent ─▶ failing ─(all slots stopped)─▶ failed
  * ```
+ * A reload ends with every slot on one generation: `reload.done` when all run the new one;
+ * otherwise the slots it reached roll back to the previous one and `reload.failed` says which
+ * generation each slot runs (they differ only when a worker of the previous generation fails too).
  * It emits {@link SupervisorEmitted} events from the root: `actor.on('worker.exit', fn)`.
  * Children: one slot per position, child id = `slotId` = `slot-<index>`; see `listWorkers`.
  */
@@ -29,10 +33,13 @@ export const supervisorMachine = supervisorSetup.createMachine({
   context: ({ input }) => ({
     ...input,
     generation: 0,
+    stableGeneration: 0,
     slots: [],
+    slotGenerations: {},
     restarts: 0,
     reloadQueue: [],
     reloadInFlight: [],
+    rollback: null,
     failure: null,
     reason: 'starting',
   }),
@@ -63,7 +70,20 @@ export const supervisorMachine = supervisorSetup.createMachine({
         'slot.restartRequest': GRANT_OR_FAIL,
         'slot.restartCharged': GRANT_OR_FAIL,
         'slot.replaced': { guard: 'isReloadSlot', actions: ['recordSlotReplaced', 'replaceNextSlots'] },
-        'slot.replaceFailed': { guard: 'isReloadSlot', target: 'running', actions: ['recordReloadFailed', 'emitReloadFailed'] },
+        'slot.replaceFailed': { guard: 'isReloadSlot', target: 'rollingBack', actions: 'beginRollback' },
+        'xstate.error.actor.*': { target: 'failing', actions: ['killOrphanedWorkers', 'recordSlotError', 'dropSlot'] },
+      },
+    },
+    rollingBack: {
+      entry: 'rollBackNextSlots',
+      always: { guard: 'isReloadComplete', target: 'running', actions: ['recordRollbackDone', 'emitReloadFailed'] },
+      on: {
+        stop: { target: 'stopping', actions: 'recordStop' },
+        reload: { actions: { type: 'refuseReload', params: { reason: 'a failed reload is rolling back' } } },
+        'slot.restartRequest': GRANT_OR_FAIL,
+        'slot.restartCharged': GRANT_OR_FAIL,
+        'slot.replaced': { guard: 'isRollbackSlot', actions: ['recordRollbackAnswer', 'rollBackNextSlots'] },
+        'slot.replaceFailed': { guard: 'isRollbackSlot', actions: ['recordRollbackAnswer', 'rollBackNextSlots'] },
         'xstate.error.actor.*': { target: 'failing', actions: ['killOrphanedWorkers', 'recordSlotError', 'dropSlot'] },
       },
     },

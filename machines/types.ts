@@ -188,10 +188,21 @@ export type SupervisorEmitted =
   | { type: 'worker.replace'; slotId: string; reason: string }
   | { type: 'reload.done'; generation: number }
   /**
-   * `generation` is the one that failed (slots it did not reach keep theirs), or null when the
-   * reload was refused and no generation was started.
+   * `generation` is the one that failed, or null when the reload was refused and no generation
+   * was started. A failed reload is emitted once, after its rollback: the slots it reached are
+   * back on the previous generation, and the others never left it.
    */
-  | { type: 'reload.failed'; reason: string; generation: number | null }
+  | {
+      type: 'reload.failed'
+      reason: string
+      generation: number | null
+      /**
+       * After a failed (not refused) reload: the generation each slot runs, or starts next when it
+       * has no worker, by slot id. All equal the previous generation unless a worker of that
+       * generation failed to start during the rollback too; `reason` then names those slots.
+       */
+      generations?: Record<string, number>
+    }
   | { type: 'failed'; slotId: string; exit: ExitInfo; restarts: number; period: number; reason: string }
   | { type: 'stopped'; reason: string }
 

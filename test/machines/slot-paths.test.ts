@@ -36,10 +36,14 @@ function ended(id: string, exit: WorkerOutput['exit'], expected = false): SlotEv
 
 /** The events that make sense in a state: its workers' events, the supervisor's commands, its timers. */
 function eventsFor(state: SlotSnapshot): SlotEvent[] {
-  const { serving, candidate, retiring, generation } = state.context
+  const { serving, candidate, retiring, generation, candidateGeneration } = state.context
   const events: SlotEvent[] = [
     { type: 'stop', reason: 'path test' },
     { type: 'replace', generation: generation + 1, reason: 'path test' },
+    // Rollbacks to the generation it runs, to its candidate's, and to another one.
+    ...[...new Set([generation, candidateGeneration, generation + 1])].map(
+      (g): SlotEvent => ({ type: 'rollback', generation: g, reason: 'path test' }),
+    ),
     { type: 'restart.granted' },
     { type: 'xstate.after.backoff.slot.backoff' } as unknown as SlotEvent,
     { type: 'xstate.after.resetAfter.slot.running.listening' } as unknown as SlotEvent,

@@ -22,12 +22,15 @@ const EVENTS = [
   { type: 'reload' },
   { type: 'slot.restartRequest', slotId: 'slot-0', exit: { code: 1, signal: null }, reason: 'exited with code 1' },
   { type: 'slot.replaced', slotId: 'slot-0', generation: 1 },
-  { type: 'slot.replaceFailed', slotId: 'slot-0', generation: 1, reason: 'exited with code 1' },
+  { type: 'slot.replaceFailed', slotId: 'slot-0', generation: 1, reason: 'exited with code 1', servingGeneration: 0 },
+  // The answers to a rollback to generation 0: back, or its generation 0 worker failed too.
+  { type: 'slot.replaced', slotId: 'slot-0', generation: 0 },
+  { type: 'slot.replaceFailed', slotId: 'slot-0', generation: 0, reason: 'exited with code 1', servingGeneration: 1 },
   { type: 'xstate.done.actor.slot-0', output: { slotId: 'slot-0', reason: 'stopped' } },
   { type: BUDGET_EXPIRE_EVENT },
 ] as unknown as SupervisorEvent[]
 
-const ROOT_STATES = ['running', 'reloading', 'stopping', 'failing', 'stopped', 'failed']
+const ROOT_STATES = ['running', 'reloading', 'rollingBack', 'stopping', 'failing', 'stopped', 'failed']
 
 const options = {
   events: EVENTS,

@@ -79,6 +79,7 @@ const STEPS = 40
 const random = suite('supervisor under random events')
 
 random(`${RUNS} seeded runs of ${STEPS} random steps settle, end cleanly, stay within the budget and report one exit per process`, () => {
+  let rollbacks = 0
   for (let seed = 1; seed <= RUNS; seed++) {
     const rng = createRandom(seed)
     const exited = new Set<FakeProcess>()
@@ -92,9 +93,19 @@ random(`${RUNS} seeded runs of ${STEPS} random steps settle, end cleanly, stay w
       const context = `seed ${seed}`
       if (h.actor.getSnapshot().status === 'active') {
         assert.is(h.actor.getSnapshot().value, 'running', `${context}: nothing is left waiting`)
-        for (const slotId of h.actor.getSnapshot().context.slots) {
+        const { slots, slotGenerations } = h.actor.getSnapshot().context
+        for (const slotId of slots) {
           assert.equal(h.slot(slotId).value, { running: 'listening' }, `${context}: ${slotId} serves again`)
+          assert.is(h.slot(slotId).context.generation, slotGenerations[slotId], `${context}: ${slotId} runs the generation the supervisor knows`)
         }
+        // A reload ends with one generation everywhere, unless its rollback says which slot could not go back.
+        const running = Object.fromEntries(slots.map((slotId) => [slotId, h.slot(slotId).context.generation]))
+        const last = h.emitted.findLast((e) => e.type === 'reload.done' || (e.type === 'reload.failed' && e.generation !== null))
+        if (last?.type === 'reload.failed') assert.equal(last.generations, running, `${context}: reload.failed tells each slot's generation`)
+        if (last && !/rollback incomplete|still runs generation/.test(last.type === 'reload.failed' ? last.reason : '')) {
+          assert.is(new Set(Object.values(running)).size, 1, `${context}: one generation after ${last.type}`)
+        }
+        rollbacks += h.emittedOf('reload.failed').filter((e) => e.generation !== null).length
       }
       h.actor.send({ type: 'stop', reason: 'end of run' })
       // Every deadline escalates to a SIGKILL and then gives up: enough steps end any worker.
@@ -115,6 +126,7 @@ random(`${RUNS} seeded runs of ${STEPS} random steps settle, end cleanly, stay w
       h.actor.stop()
     }
   }
+  assert.ok(rollbacks > 0, 'some runs rolled a failed reload back')
 })
 
 random.run()

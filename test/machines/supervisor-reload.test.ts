@@ -65,6 +65,7 @@ reload('a new version that fails to start stops the reload; the old worker keeps
     type: 'reload.failed',
     generation: 1,
     reason: 'reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1',
+    generations: { 'slot-0': 0, 'slot-1': 0 },
   }])
   assert.equal(h.pool.get('slot-0', 1).commands, [{ type: 'accept' }], 'old worker untouched')
   assert.is(h.pool.processes.filter((p) => p.input.slotId === 'slot-1').length, 1, 'remaining slots untouched')
@@ -221,3 +222,264 @@ health('a hung worker whose kill is not seen leaves the replacement serving', ()
 })
 
 health.run()
+
+// ---
+
+const rollback = suite('failed rolling reload')
+rollback.after.each(cleanup)
+
+const crash = (p: FakeProcess) => p.send({ type: 'process.exit', code: 1, signal: null })
+
+/** Four slots serving generation 0; the replacements the reload forks wait for the test to listen or crash them. */
+function startReload(maxUnavailable: number): SupervisorHarness {
+  const h = start(COOPERATIVE, { count: 4, reload: { maxUnavailable } })
+  h.pool.behaviour = NEVER_LISTENING
+  h.actor.send({ type: 'reload' })
+  return h
+}
+/** Slot id, incarnation and generation of every fork after the first four, in fork order. */
+function forksAfterStart(h: SupervisorHarness): Array<[string, number, number]> {
+  return h.pool.processes.slice(4).map((p) => [p.input.slotId, p.input.incarnation, p.input.generation])
+}
+/** Slot id, child id, role, state and generation of every live worker. */
+function describeWorkers(h: SupervisorHarness): unknown[] {
+  return h.workers().map((w) => [w.slotId, w.childId, w.role, w.value, w.context.generation])
+}
+/** Every slot serves one listening worker of `generation` and will restart on it; nothing else runs. */
+function assertAllOn(h: SupervisorHarness, generation: number): void {
+  assert.is(h.actor.getSnapshot().value, 'running')
+  for (const slotId of h.actor.getSnapshot().context.slots) assert.is(h.slot(slotId).context.generation, generation, slotId)
+  assert.ok(h.workers().every((w) => w.role === 'serving' && w.value === 'listening' && w.context.generation === generation), JSON.stringify(describeWorkers(h)))
+  assert.is(h.workers().length, 4)
+}
+const ALL_ON_0 = { 'slot-0': 0, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 }
+
+rollback('maxUnavailable 2: the first replacement fails while the second starts; the second is cancelled and no slot moves', () => {
+  const h = startReload(2)
+  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1]])
+  crash(h.pool.get('slot-0', 2))
+  assert.equal(h.pool.get('slot-1', 2).commands, [{ type: 'disconnect' }], 'the replacement still starting is stopped')
+  assertAllOn(h, 0)
+  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1]], 'nothing else was forked')
+  for (const slotId of ['slot-0', 'slot-1', 'slot-2', 'slot-3']) assert.equal(h.pool.get(slotId, 1).commands, [{ type: 'accept' }], `${slotId} kept serving`)
+  assert.equal(h.emittedOf('reload.failed'), [{
+    type: 'reload.failed',
+    generation: 1,
+    reason: 'reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1; rolled back slot-1 to generation 0',
+    generations: ALL_ON_0,
+  }])
+  assert.equal(h.emittedOf('worker.exit').map((e) => [e.slotId, e.incarnation, e.generation, e.expected, e.startFailed, e.reason]), [
+    ['slot-0', 2, 1, false, true, 'exited with code 1'],
+    ['slot-1', 2, 1, true, false, 'stop requested: rollback to generation 0 (reload to generation 1 failed): worker-2 (generation 1) cancelled; exited with code 0'],
+  ])
+  assert.is(h.emittedOf('reload.done').length, 0)
+})
+
+rollback('maxUnavailable 2: the second replacement fails after the first took over; the first is replaced back new-first', () => {
+  const h = startReload(2)
+  listen(h.pool.get('slot-0', 2))
+  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1], ['slot-2', 2, 1]])
+  crash(h.pool.get('slot-1', 2))
+  assert.is(h.actor.getSnapshot().value, 'rollingBack')
+  // slot-1, whose replacement failed, answers last: it was still handling that failure.
+  assert.is(h.actor.getSnapshot().context.reason, 'slot-1 back on generation 0 (1 slot left)')
+  assert.equal(h.pool.get('slot-2', 2).commands, [{ type: 'disconnect' }], 'the replacement still starting is stopped')
+  assert.equal(forksAfterStart(h).at(-1), ['slot-0', 3, 0], 'slot-0 gets a generation 0 worker')
+  assert.equal(h.pool.get('slot-0', 2).commands, [{ type: 'accept' }], 'the generation 1 worker serves until it is listening')
+  assert.equal(h.emittedOf('reload.failed'), [], 'reported once the rollback is over')
+  listen(h.pool.get('slot-0', 3))
+  assert.equal(h.pool.get('slot-0', 2).commands, [{ type: 'accept' }, { type: 'drain' }, { type: 'disconnect' }])
+  assertAllOn(h, 0)
+  assert.equal(h.emittedOf('reload.failed'), [{
+    type: 'reload.failed',
+    generation: 1,
+    reason: 'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-0, slot-2 to generation 0',
+    generations: ALL_ON_0,
+  }])
+  assert.equal(h.emittedOf('worker.replace').map((e) => [e.slotId, e.reason]).slice(3), [
+    ['slot-0', 'rollback to generation 0 (reload to generation 1 failed)'],
+  ])
+  assert.equal(h.pool.get('slot-3', 1).commands, [{ type: 'accept' }], 'a slot the reload never reached is left alone')
+  assert.is(h.pool.processes.filter((p) => p.input.slotId === 'slot-3').length, 1)
+})
+
+rollback('maxUnavailable 2: the last replacement fails; the three replaced slots go back two at a time', () => {
+  const h = startReload(2)
+  listen(h.pool.get('slot-0', 2))
+  listen(h.pool.get('slot-1', 2))
+  listen(h.pool.get('slot-2', 2))
+  assert.equal(h.slot('slot-3').context.candidateGeneration, 1)
+  crash(h.pool.get('slot-3', 2))
+  assert.equal(forksAfterStart(h).slice(4), [['slot-0', 3, 0], ['slot-1', 3, 0]], 'two at a time')
+  listen(h.pool.get('slot-1', 3))
+  assert.equal(forksAfterStart(h).slice(6), [['slot-2', 3, 0]])
+  assert.is(h.actor.getSnapshot().value, 'rollingBack')
+  listen(h.pool.get('slot-0', 3))
+  listen(h.pool.get('slot-2', 3))
+  assertAllOn(h, 0)
+  assert.equal(h.emittedOf('reload.failed').map((e) => [e.reason, e.generations]), [[
+    'reload to generation 1 failed: slot-3: new worker failed to start: exited with code 1; rolled back slot-0, slot-1, slot-2 to generation 0',
+    ALL_ON_0,
+  ]])
+})
+
+rollback('maxUnavailable 3: the first replacement fails while two others start; both are cancelled', () => {
+  const h = startReload(3)
+  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1], ['slot-2', 2, 1]])
+  crash(h.pool.get('slot-0', 2))
+  assert.equal([h.pool.get('slot-1', 2).commands, h.pool.get('slot-2', 2).commands], [[{ type: 'disconnect' }], [{ type: 'disconnect' }]])
+  assertAllOn(h, 0)
+  assert.is(h.pool.processes.length, 7, 'no generation 0 worker had to be started again')
+  assert.equal(h.emittedOf('reload.failed').map((e) => e.reason), [
+    'reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1; rolled back slot-1, slot-2 to generation 0',
+  ])
+})
+
+rollback('maxUnavailable 3: the second replacement fails with one slot replaced and two still starting', () => {
+  const h = startReload(3)
+  listen(h.pool.get('slot-0', 2))
+  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1], ['slot-2', 2, 1], ['slot-3', 2, 1]])
+  h.pool.behaviour = COOPERATIVE
+  crash(h.pool.get('slot-1', 2))
+  assert.equal([h.pool.get('slot-2', 2).commands, h.pool.get('slot-3', 2).commands], [[{ type: 'disconnect' }], [{ type: 'disconnect' }]])
+  assert.equal(forksAfterStart(h).slice(4), [['slot-0', 3, 0]])
+  assertAllOn(h, 0)
+  assert.equal(h.emittedOf('reload.failed').map((e) => [e.reason, e.generations]), [[
+    'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-0, slot-2, slot-3 to generation 0',
+    ALL_ON_0,
+  ]])
+})
+
+rollback('maxUnavailable 3: the last replacement fails; the three others go back at once', () => {
+  const h = startReload(3)
+  for (const slotId of ['slot-0', 'slot-1', 'slot-2']) listen(h.pool.get(slotId, 2))
+  crash(h.pool.get('slot-3', 2))
+  assert.equal(forksAfterStart(h).slice(4), [['slot-0', 3, 0], ['slot-1', 3, 0], ['slot-2', 3, 0]])
+  for (const slotId of ['slot-2', 'slot-0', 'slot-1']) listen(h.pool.get(slotId, 3))
+  assertAllOn(h, 0)
+  assert.is(h.emittedOf('reload.failed').length, 1)
+})
+
+rollback('a replacement that misses its start timeout fails the reload and rolls back the same way', () => {
+  const h = startReload(2)
+  h.clock.increment(500)
+  listen(h.pool.get('slot-0', 2))
+  h.pool.behaviour = COOPERATIVE
+  h.clock.increment(500)
+  assertAllOn(h, 0)
+  assert.equal(h.emittedOf('reload.failed').map((e) => e.reason), [
+    'reload to generation 1 failed: slot-1: new worker failed to start: start timeout after 1000ms; exited with signal SIGTERM; rolled back slot-0, slot-2 to generation 0',
+  ])
+})
+
+rollback('a reload is refused while a failed one rolls back', () => {
+  const h = startReload(2)
+  listen(h.pool.get('slot-0', 2))
+  crash(h.pool.get('slot-1', 2))
+  h.actor.send({ type: 'reload' })
+  assert.equal(h.emittedOf('reload.failed'), [
+    { type: 'reload.failed', reason: 'reload refused: a failed reload is rolling back', generation: null },
+  ])
+  listen(h.pool.get('slot-0', 3))
+  assertAllOn(h, 0)
+})
+
+rollback('the next reload after a rollback rolls out from every slot on the old generation', () => {
+  const newest = (slotId: string) => h.pool.processes.findLast((p) => p.input.slotId === slotId)!
+  const h = startReload(2)
+  listen(h.pool.get('slot-0', 2))
+  h.pool.behaviour = COOPERATIVE
+  crash(h.pool.get('slot-1', 2))
+  assertAllOn(h, 0)
+  h.actor.send({ type: 'reload' })
+  assertAllOn(h, 2)
+  assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 2 }])
+  // A third reload that fails goes back to generation 2, the last one that completed.
+  h.pool.behaviour = NEVER_LISTENING
+  h.actor.send({ type: 'reload' })
+  listen(newest('slot-0'))
+  h.pool.behaviour = COOPERATIVE
+  crash(newest('slot-1'))
+  assertAllOn(h, 2)
+  assert.equal(h.emittedOf('reload.failed').at(-1)?.generations, { 'slot-0': 2, 'slot-1': 2, 'slot-2': 2, 'slot-3': 2 })
+})
+
+rollback('a slot whose old generation fails to start too stays on the new one, and the event says which', () => {
+  const h = startReload(2)
+  listen(h.pool.get('slot-0', 2))
+  h.pool.behaviour = CRASHING_ON_START
+  crash(h.pool.get('slot-1', 2))
+  assert.equal(forksAfterStart(h).slice(3), [['slot-0', 3, 0]])
+  assert.equal(h.emittedOf('reload.failed'), [{
+    type: 'reload.failed',
+    generation: 1,
+    reason:
+      'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-2 to generation 0; ' +
+      'rollback incomplete: slot-0 stays on generation 1 (its generation 0 worker failed to start: exited with code 1)',
+    generations: { 'slot-0': 1, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 },
+  }])
+  assert.is(h.actor.getSnapshot().value, 'running')
+  assert.equal(describeWorkers(h), [
+    ['slot-0', 'worker-2', 'serving', 'listening', 1],
+    ['slot-1', 'worker-1', 'serving', 'listening', 0],
+    ['slot-2', 'worker-1', 'serving', 'listening', 0],
+    ['slot-3', 'worker-1', 'serving', 'listening', 0],
+  ])
+  assert.is(h.actor.getSnapshot().context.restarts, 0)
+})
+
+rollback('neither failed replacements nor rollbacks spend the restart budget', () => {
+  const h = startReload(3)
+  h.pool.behaviour = COOPERATIVE
+  listen(h.pool.get('slot-0', 2))
+  listen(h.pool.get('slot-1', 2))
+  crash(h.pool.get('slot-2', 2))
+  assertAllOn(h, 0)
+  assert.is(h.actor.getSnapshot().context.restarts, 0)
+  assert.is(h.emittedOf('worker.restart').length, 0)
+})
+
+rollback('a crash during the rollback is restarted under the budget, on the old generation', () => {
+  const h = startReload(2)
+  listen(h.pool.get('slot-0', 2))
+  crash(h.pool.get('slot-1', 2))
+  // slot-0's generation 0 worker is starting; slot-3, never reached, crashes meanwhile.
+  h.pool.behaviour = COOPERATIVE
+  crash(h.pool.get('slot-3', 1))
+  assert.is(h.actor.getSnapshot().value, 'rollingBack')
+  assert.is(h.actor.getSnapshot().context.restarts, 1)
+  h.clock.increment(100)
+  assert.equal(forksAfterStart(h).at(-1), ['slot-3', 2, 0])
+  // slot-0's generation 1 worker crashes before its replacement listens: the replacement takes over.
+  crash(h.pool.get('slot-0', 2))
+  assert.is(h.actor.getSnapshot().context.restarts, 1, 'a handover is no restart')
+  listen(h.pool.get('slot-0', 3))
+  assertAllOn(h, 0)
+  assert.equal(h.emittedOf('worker.restart').map((e) => e.slotId), ['slot-3'])
+  assert.is(h.emittedOf('reload.failed').length, 1)
+})
+
+rollback('a spent budget during the rollback fails the supervisor as ever', () => {
+  const h = start(COOPERATIVE, { count: 4, reload: { maxUnavailable: 2 }, policy: { ...TEST_POLICY, maxRestarts: 1 } })
+  h.pool.behaviour = NEVER_LISTENING
+  h.actor.send({ type: 'reload' })
+  listen(h.pool.get('slot-0', 2))
+  crash(h.pool.get('slot-1', 2))
+  crash(h.pool.get('slot-3', 1))
+  crash(h.pool.get('slot-2', 1))
+  assert.ok(['failing', 'failed'].includes(String(h.actor.getSnapshot().value)))
+  assert.match(h.actor.getSnapshot().context.reason, /^restart budget spent: slot-2 ended \(exited with code 1\) after 1 restart within 10000ms/)
+})
+
+rollback('a stop during the rollback stops every worker, old and new', () => {
+  const h = startReload(2)
+  listen(h.pool.get('slot-0', 2))
+  crash(h.pool.get('slot-1', 2))
+  h.actor.send({ type: 'stop', reason: 'bye' })
+  h.clock.increment(1000)
+  h.clock.increment(1000)
+  assert.is(h.actor.getSnapshot().value, 'stopped')
+  assert.ok(h.pool.processes.every((p) => p.isStopped))
+})
+
+rollback.run()

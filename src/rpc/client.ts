@@ -1,0 +1,166 @@
+/**
+ * The outgoing side of a peer: calls, notifications and events it sends, and the calls waiting
+ * for their reply (pending.ts), settled by a reply frame, their deadline, their abort signal, a
+ * refused packet or `close()`. A call that gives up early also tells the other side with a cancel
+ * frame, so its handler's signal aborts.
+ * @internal
+ */
+import { ProtocolError, RpcAbortError, RpcTimeoutError } from '../errors.js'
+import { decodeValue, encodeValue, type Encoded } from './codec.js'
+import * as messages from './messages.js'
+import { withValue, type Outbox } from './outbox.js'
+import { checkTimeout, type RpcCallOptions, type RpcPendingCallInfo } from './peer-options.js'
+import type { PeerState } from './peer-state.js'
+import { PendingCall, PendingCalls } from './pending.js'
+import type { ErrorFrame, Frame, ResultFrame } from './protocol.js'
+import { deserializeError } from './serialize-error.js'
+
+export class Client {
+  readonly #state: PeerState
+  readonly #outbox: Outbox
+  /** Called whenever a call settles, so the peer can tell whether it is idle. */
+  readonly #onSettled: () => void
+  readonly #pending: PendingCalls
+  #lastId = 0
+
+  constructor(state: PeerState, outbox: Outbox, onSettled: () => void) {
+    this.#state = state
+    this.#outbox = outbox
+    this.#onSettled = onSettled
+    this.#pending = new PendingCalls((call) => this.#expire(call))
+  }
+
+  /** Calls sent and not settled. */
+  get size(): number {
+    return this.#pending.size
+  }
+
+  list(): RpcPendingCallInfo[] {
+    return this.#pending.list().map(({ id, method, startedAt, timeout }) => ({ id, method, startedAt, timeout }))
+  }
+
+  call(method: string, args: readonly unknown[], options?: RpcCallOptions): Promise<unknown> {
+    const state = this.#state
+    if (state.closeError) return Promise.reject(state.closeError)
+    if (typeof method !== 'string') {
+      return Promise.reject(new TypeError(`Expected the method name to be a string, got \`${String(method)}\``))
+    }
+    if (!Array.isArray(args)) {
+      return Promise.reject(new TypeError(`Expected the arguments of ${method}() to be an array, got \`${String(args)}\``))
+    }
+    let timeout = state.timeout
+    let signal: AbortSignal | undefined
+    if (options !== undefined) {
+      if (options.timeout !== undefined) {
+        try {
+          checkTimeout(options.timeout, 'timeout')
+        } catch (error) {
+          return Promise.reject(error)
+        }
+        timeout = options.timeout
+      }
+      signal = options.signal
+      if (signal?.aborted) return Promise.reject(new RpcAbortError(method, state.label, signal.reason))
+    }
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(args, state.maxPayload, 'arguments')
+    } catch (error) {
+      return Promise.reject(state.toSendError('arguments', method, error))
+    }
+    const id = ++this.#lastId
+    return new Promise((resolve, reject) => {
+      const call = new PendingCall(id, method, resolve, reject, timeout, performance.now() + timeout)
+      this.#pending.add(call)
+      if (signal !== undefined) {
+        call.signal = signal
+        call.onAbort = () => this.#abort(call)
+        signal.addEventListener('abort', call.onAbort, { once: true })
+      }
+      this.#outbox.enqueue(encoded.s === undefined ? ['q', id, method, encoded.v] : ['q', id, method, encoded.v, encoded.s], encoded.size)
+    })
+  }
+
+  notify(method: string, args: readonly unknown[]): void {
+    const state = this.#state
+    if (state.closeError) throw state.closeError
+    if (typeof method !== 'string') throw new TypeError(`Expected the method name to be a string, got \`${String(method)}\``)
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(args, state.maxPayload, 'arguments')
+    } catch (error) {
+      throw state.toSendError('arguments', method, error)
+    }
+    this.#outbox.enqueue(encoded.s === undefined ? ['n', method, encoded.v] : ['n', method, encoded.v, encoded.s], encoded.size)
+  }
+
+  emit(event: string, payload: unknown): void {
+    const state = this.#state
+    if (state.closeError) throw state.closeError
+    if (typeof event !== 'string') throw new TypeError(`Expected the event name to be a string, got \`${String(event)}\``)
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(payload, state.maxPayload, 'payload')
+    } catch (error) {
+      throw state.toSendError('event', event, error)
+    }
+    this.#outbox.enqueue(withValue(['e', event], encoded), encoded.size)
+  }
+
+  /** Settles the call a reply frame answers. */
+  settle(frame: ResultFrame | ErrorFrame): void {
+    const call = this.#pending.take(frame[1])
+    // No call: a late reply to a call that timed out or was aborted.
+    if (call === undefined) return
+    call.release()
+    let value: unknown
+    try {
+      value = decodeValue(frame[2], frame[3])
+    } catch (error) {
+      const problem = messages.malformedMessage(this.#state.label, `the reply to ${call.method}() could not be decoded`)
+      call.reject(new ProtocolError(problem, { cause: error }))
+      this.#state.reportMalformed(`the reply to ${call.method}() could not be decoded`, error)
+      this.#onSettled()
+      return
+    }
+    if (frame[0] === 'r') call.resolve(value)
+    else call.reject(deserializeError(value, this.#state.registry))
+    this.#onSettled()
+  }
+
+  /** Fails the calls among frames the transport refused to send, with what it threw. */
+  failRefused(frames: Frame[], error: unknown): void {
+    for (const frame of frames) {
+      if (frame[0] !== 'q') continue
+      const call = this.#pending.take(frame[1])
+      if (call === undefined) continue
+      call.release()
+      call.reject(error)
+    }
+    this.#onSettled()
+  }
+
+  /** Rejects every pending call with the close error. */
+  close(error: Error): void {
+    for (const call of this.#pending.takeAll()) {
+      call.release()
+      call.reject(error)
+    }
+  }
+
+  #abort(call: PendingCall): void {
+    if (this.#pending.take(call.id) === undefined) return
+    const reason = call.signal?.reason
+    call.release()
+    this.#outbox.enqueue(['c', call.id], 16)
+    call.reject(new RpcAbortError(call.method, this.#state.label, reason))
+    this.#onSettled()
+  }
+
+  #expire(call: PendingCall): void {
+    call.release()
+    if (!this.#state.closeError) this.#outbox.enqueue(['c', call.id], 16)
+    call.reject(new RpcTimeoutError(call.method, this.#state.label, call.timeout))
+    this.#onSettled()
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * What every part of one RPC peer shares: the settings `configure()` may change after creation,
+ * the label naming the other side, and the close error. One object read by the outgoing side
+ * (client.ts) and the incoming side (server.ts), so a setting changed once is seen by both.
+ * Its fields are plain and public on purpose: the parts read them on every call.
+ * @internal
+ */
+import { EncodeError, PayloadTooLargeError, ProtocolError, type PayloadKind } from '../errors.js'
+import { OversizeValue, UnencodableValue } from './codec.js'
+import * as messages from './messages.js'
+import {
+  checkMaxPayload,
+  checkTimeout,
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_TIMEOUT,
+  type PeerSettings,
+  type RpcPeerOptions,
+} from './peer-options.js'
+import { createErrorRegistry, type ErrorClass } from './serialize-error.js'
+
+export class PeerState {
+  /** Names the other side in error messages. */
+  readonly label: string
+  /** Default deadline of a call, in ms. */
+  timeout: number
+  /** Largest encoded payload sent, in bytes. */
+  maxPayload: number
+  /** Error classes rebuilt as themselves from the other side's errors. */
+  registry: Map<string, ErrorClass>
+  onProtocolError: (error: Error) => void
+  onNotifyError: (error: Error, method: string) => void
+  /** The error given to `close()`; set once, and everything stops when it is. */
+  closeError: Error | undefined = undefined
+
+  constructor(options: RpcPeerOptions) {
+    this.timeout = options.timeout ?? DEFAULT_TIMEOUT
+    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD
+    this.registry = createErrorRegistry(options.errors)
+    this.onProtocolError = options.onProtocolError ?? ((error) => process.emitWarning(error))
+    this.onNotifyError = options.onNotifyError ?? ((error) => process.emitWarning(error))
+    this.label = options.label ?? 'the other side'
+  }
+
+  configure(options: PeerSettings): void {
+    checkTimeout(options.timeout, 'timeout')
+    checkMaxPayload(options.maxPayload)
+    if (options.timeout !== undefined) this.timeout = options.timeout
+    if (options.maxPayload !== undefined) this.maxPayload = options.maxPayload
+    if (options.errors !== undefined) this.registry = createErrorRegistry(options.errors)
+    if (options.onProtocolError !== undefined) this.onProtocolError = options.onProtocolError
+    if (options.onNotifyError !== undefined) this.onNotifyError = options.onNotifyError
+  }
+
+  /** Reports a malformed message (or part of one) to `onProtocolError`; the message is dropped. */
+  reportMalformed(reason: string, cause?: unknown): void {
+    const error = new ProtocolError(messages.malformedMessage(this.label, reason), cause === undefined ? undefined : { cause })
+    try {
+      this.onProtocolError(error)
+    } catch (callbackError) {
+      rethrowLater(callbackError)
+    }
+  }
+
+  /** Reports a notification that failed or named no handler to `onNotifyError`. */
+  reportNotifyError(error: Error, method: string): void {
+    try {
+      this.onNotifyError(error, method)
+    } catch (callbackError) {
+      rethrowLater(callbackError)
+    }
+  }
+
+  /** Turns what `encodeValue` threw into the error the sender sees. */
+  toSendError(kind: PayloadKind, method: string, error: unknown): Error {
+    if (error instanceof OversizeValue) return new PayloadTooLargeError(kind, method, this.label, error.size, this.maxPayload)
+    if (error instanceof UnencodableValue) {
+      return new EncodeError(kind, method, this.label, error.reason, error.detail === undefined ? undefined : { cause: error.detail })
+    }
+    return error instanceof Error ? error : new Error(String(error))
+  }
+}
+
+/**
+ * A user's error callback threw: rethrow it in a microtask, so the user sees it as an uncaught
+ * error and the message being handled is not cut short.
+ */
+function rethrowLater(error: unknown): void {
+  queueMicrotask(() => {
+    throw error
+  })
+}

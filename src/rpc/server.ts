@@ -1,0 +1,142 @@
+/**
+ * The incoming side of a peer, for requests: runs the handler of each with its own context (the
+ * handler's `this`), answers it (reply.ts), and aborts the context's signal when the caller
+ * cancels or the peer closes. With `holdRequests`, requests that come before the handlers wait
+ * for them (held-requests.ts). One-way messages, which need none of this, are in notifications.ts.
+ * @internal
+ */
+import { ProtocolError, RpcAbortError, UnknownMethodError } from '../errors.js'
+import { kCancel, kCancelled, kMethod, type Context } from './call-context.js'
+import { decodeValue } from './codec.js'
+import { isThenable, type HandlerTable } from './handler-table.js'
+import { HeldRequests } from './held-requests.js'
+import * as messages from './messages.js'
+import type { Outbox } from './outbox.js'
+import { checkTimeout, DEFAULT_HOLD_TIMEOUT, type RpcPeerOptions } from './peer-options.js'
+import type { PeerState } from './peer-state.js'
+import type { CallId, RequestFrame } from './protocol.js'
+import { replyError, replyValue } from './reply.js'
+
+export class Server {
+  readonly #state: PeerState
+  readonly #outbox: Outbox
+  readonly #table: HandlerTable
+  /** Called whenever a request is done with, so the peer can tell whether it is idle. */
+  readonly #onSettled: () => void
+  /** Requests being handled asynchronously, by id. */
+  readonly #running = new Map<CallId, Context>()
+  /** `undefined` when not holding requests. */
+  #held: HeldRequests | undefined
+  readonly #holdTimeout: number
+
+  constructor(state: PeerState, outbox: Outbox, table: HandlerTable, options: RpcPeerOptions, onSettled: () => void) {
+    this.#state = state
+    this.#outbox = outbox
+    this.#table = table
+    this.#onSettled = onSettled
+    checkTimeout(options.holdTimeout, 'holdTimeout')
+    this.#holdTimeout = options.holdTimeout ?? DEFAULT_HOLD_TIMEOUT
+    this.#held =
+      options.holdRequests && options.handlers === undefined
+        ? new HeldRequests(this.#holdTimeout, (expired) => this.#answerExpired(expired))
+        : undefined
+  }
+
+  /** Nothing is running or held. */
+  get isIdle(): boolean {
+    return this.#running.size === 0 && (this.#held === undefined || this.#held.size === 0)
+  }
+
+  handleRequest(frame: RequestFrame): void {
+    const id = frame[1]
+    const method = frame[2]
+    if (this.#held !== undefined && !method.startsWith('$')) {
+      this.#held.hold(frame)
+      return
+    }
+    const state = this.#state
+    const found = this.#table.lookup(method)
+    if (found === undefined) {
+      replyError(state, this.#outbox, id, method, new UnknownMethodError(method, this.#table.knownMethods()))
+      return
+    }
+    let args: unknown
+    try {
+      args = decodeValue(frame[3], frame[4])
+      if (!Array.isArray(args)) throw new TypeError('the arguments are not an array')
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error)
+      const problem = new ProtocolError(messages.undecodableRequestMessage(method, detail), { cause: error })
+      replyError(state, this.#outbox, id, method, problem)
+      state.reportMalformed(`the arguments of ${method}() could not be decoded`, error)
+      return
+    }
+    const context = new found.Context(method)
+    let result: unknown
+    try {
+      result = found.handler.apply(context, args)
+    } catch (error) {
+      replyError(state, this.#outbox, id, method, error)
+      return
+    }
+    if (!isThenable(result)) {
+      replyValue(state, this.#outbox, id, method, result)
+      return
+    }
+    this.#running.set(id, context)
+    // Promise.resolve: a thenable whose then() throws becomes a rejection, not a crash here.
+    Promise.resolve(result).then(
+      (value) => {
+        if (context[kCancelled]) return
+        this.#running.delete(id)
+        replyValue(this.#state, this.#outbox, id, method, value)
+        this.#onSettled()
+      },
+      (error: unknown) => {
+        if (context[kCancelled]) return
+        this.#running.delete(id)
+        replyError(this.#state, this.#outbox, id, method, error)
+        this.#onSettled()
+      },
+    )
+  }
+
+  /** The caller gave up on request `id`: abort its handler's signal, or drop it if held. */
+  cancel(id: CallId): void {
+    const context = this.#running.get(id)
+    if (context !== undefined) {
+      this.#running.delete(id)
+      context[kCancel](new RpcAbortError(context[kMethod], this.#state.label, undefined, 'callee'))
+      this.#onSettled()
+      return
+    }
+    if (this.#held !== undefined) {
+      this.#held.remove(id)
+      this.#onSettled()
+    }
+  }
+
+  /** Sets the handlers and handles the requests held until now. */
+  setHandlers(handlers: object): void {
+    this.#table.set(handlers)
+    const held = this.#held
+    this.#held = undefined
+    if (held !== undefined) for (const frame of held.takeAll()) this.handleRequest(frame)
+    this.#onSettled()
+  }
+
+  /** Aborts every running handler's signal with the close error and drops the held requests. */
+  close(error: Error): void {
+    for (const context of this.#running.values()) context[kCancel](error)
+    this.#running.clear()
+    this.#held?.takeAll()
+  }
+
+  #answerExpired(expired: RequestFrame[]): void {
+    for (const [, id, method] of expired) {
+      const error = new UnknownMethodError(method, [], messages.notServingMessage(method, this.#holdTimeout))
+      replyError(this.#state, this.#outbox, id, method, error)
+    }
+    this.#onSettled()
+  }
+}

@@ -187,7 +187,12 @@ export class ClusterCore {
         // A refused reload has no generation; it is refused while this very send runs.
         if (event.generation !== generation && !(event.generation === null && isSending)) return
         unsubscribe()
-        reject(new ReloadFailedError(event.reason))
+        const error = new ReloadFailedError(event.reason)
+        const generations = event.generations
+        if (!generations) return reject(error)
+        // Rolled back means the failed generation's workers are gone too, not only that the old ones serve.
+        const isRolledBack = () => this.table.list().every((row) => (generations[row.slotId] ?? row.generation) === row.generation)
+        this.#until(isRolledBack).then(() => reject(error), reject)
       })
       const unsubscribe = () => {
         done.unsubscribe()

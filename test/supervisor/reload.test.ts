@@ -5,6 +5,8 @@ import { createClusterPool } from '../helpers/cluster.js'
 import { get, startLoad } from '../helpers/http-load.js'
 import { fixture, isAlive } from '../helpers/processes.js'
 import { findFreePort } from '../helpers/run-example.js'
+import type { SupervisedCluster } from '../../src/index.js'
+import { versionApi } from '../fixtures/version-contract.js'
 
 const pool = createClusterPool()
 const reload = suite('rolling reload')
@@ -63,6 +65,114 @@ reload('rolls back a broken new version: the old workers keep serving and reload
   await cluster.reload({ env: { VERSION: 'v3' } })
   assert.match(await get(port), /^v3 \d+/)
   assert.ok(cluster.workers().every((w) => w.generation === 2))
+})
+
+/** Calls `any.version()` from 4 callers, every 5 ms each, until stopped; counts answers and failures. */
+function startCallLoop(cluster: SupervisedCluster<typeof versionApi>) {
+  const result = { answered: 0, errors: [] as string[] }
+  let isStopped = false
+  const caller = async () => {
+    while (!isStopped) {
+      try {
+        await cluster.any.version()
+        result.answered++
+        // A steady trickle is enough; a tight loop would only compete with the workers' boots.
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      } catch (error) {
+        result.errors.push(`${(error as Error).name}: ${(error as Error).message}`)
+      }
+    }
+  }
+  const callers = Promise.all([caller(), caller(), caller(), caller()])
+  return {
+    async stop() {
+      isStopped = true
+      await callers
+      return result
+    },
+  }
+}
+
+/** What every worker says of itself, as [slot, generation, version], by slot. */
+async function askVersions(cluster: SupervisedCluster<typeof versionApi>): Promise<Array<[string, number, string]>> {
+  const answers = await cluster.all.version()
+  return answers
+    .map((a): [string, number, string] => (a.status === 'fulfilled' ? [a.value.slot, a.value.generation, a.value.version] : ['rejected', -1, String(a.reason)]))
+    .sort((x, y) => x[0].localeCompare(y[0]))
+}
+
+const V1_EVERYWHERE = [['slot-0', 0, 'v1'], ['slot-1', 0, 'v1'], ['slot-2', 0, 'v1'], ['slot-3', 0, 'v1']]
+
+reload('maxUnavailable 2: a new version that crashes on one slot is rolled back on every slot, while calls go on', async () => {
+  const { cluster, log } = pool.start({
+    worker: fixture('version-rpc.ts'),
+    contract: versionApi,
+    count: 4,
+    env: { VERSION: 'v1' },
+    reload: { maxUnavailable: 2 },
+    // The broken version's stack trace is expected; keep it out of the test output.
+    silent: true,
+  })
+  await cluster.onReady()
+  assert.equal(await askVersions(cluster), V1_EVERYWHERE)
+  const calls = startCallLoop(cluster)
+  // slot-0 and slot-1 move to v2 first; then slot-3's v2 crashes at boot while slot-2's v2 is
+  // still starting (or has just taken over): all three must go back.
+  const failure = await cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: 'slot-3', START_DELAY: '300' } }).then(
+    () => assert.unreachable('reload must reject'),
+    (error: unknown) => error,
+  )
+  const { answered, errors } = await calls.stop()
+  console.log(`  calls during the failed reload: ${answered} answered, ${errors.length} failed`)
+  assert.instance(failure, ReloadFailedError)
+  assert.is((failure as ReloadFailedError).code, 'ERR_RELOAD_FAILED')
+  // A crashing worker may close its IPC channel a moment before cluster reports the exit.
+  assert.match(
+    (failure as ReloadFailedError).reason,
+    /^reload to generation 1 failed: slot-3: new worker failed to start: (IPC channel closed by the worker; )?exited with code 1; rolled back slot-0, slot-1, slot-2 to generation 0$/,
+  )
+  assert.equal(errors, [])
+  assert.ok(answered > 0)
+  // Each worker says itself that it runs generation 0 (its fork env), and the table agrees.
+  assert.equal(await askVersions(cluster), V1_EVERYWHERE)
+  assert.equal(cluster.workers().map((w) => [w.slotId, w.state, w.generation]).sort(), [
+    ['slot-0', 'listening', 0], ['slot-1', 'listening', 0], ['slot-2', 'listening', 0], ['slot-3', 'listening', 0],
+  ])
+  // Every generation 1 worker is gone: the crashed one, and the ones stopped by the rollback.
+  const newExits = log.exits.filter((exit) => exit.generation === 1)
+  assert.equal(newExits.map((exit) => exit.slotId).sort(), ['slot-0', 'slot-1', 'slot-2', 'slot-3'])
+  for (const exit of newExits) {
+    if (exit.slotId === 'slot-3') assert.equal([exit.startFailed, exit.exit], [true, { code: 1, signal: null }])
+    else assert.equal([exit.expected, exit.exit], [true, { code: 0, signal: null }], `${exit.slotId}: ${exit.reason}`)
+    assert.ok(exit.pid !== null && !isAlive(exit.pid), `${exit.slotId}'s generation 1 process exited`)
+  }
+  assert.is(log.restarts.length, 0, 'nothing was restarted')
+  const slot2 = newExits.find((exit) => exit.slotId === 'slot-2')!
+  console.log(`  slot-2's generation 1 worker: ${slot2.reason.includes('cancelled') ? 'cancelled while starting' : 'replaced back'}`)
+})
+
+reload('maxUnavailable 2: a new version that crashes everywhere leaves all 4 workers on the old one', async () => {
+  const { cluster, log } = pool.start({
+    worker: fixture('version-rpc.ts'),
+    contract: versionApi,
+    count: 4,
+    env: { VERSION: 'v1' },
+    reload: { maxUnavailable: 2 },
+    silent: true,
+  })
+  await cluster.onReady()
+  const oldPids = cluster.workers().map((w) => w.pid!).sort()
+  const failure = await cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: '*' } }).then(
+    () => assert.unreachable('reload must reject'),
+    (error: unknown) => error,
+  )
+  assert.instance(failure, ReloadFailedError)
+  // Which of the two first replacements crashes first is a race; the other is rolled back.
+  assert.match((failure as ReloadFailedError).reason, /^reload to generation 1 failed: slot-[01]: new worker failed to start: (IPC channel closed by the worker; )?exited with code 1; rolled back slot-[01] to generation 0$/)
+  assert.equal(await askVersions(cluster), V1_EVERYWHERE)
+  assert.equal(cluster.workers().map((w) => w.pid!).sort(), oldPids, 'the old workers never stopped')
+  assert.equal(log.exits.map((exit) => [exit.slotId, exit.generation]).sort(), [['slot-0', 1], ['slot-1', 1]], 'slot-2 and slot-3 were never touched')
+  assert.ok(log.exits.every((exit) => exit.exit.code !== null && exit.pid !== null && !isAlive(exit.pid)))
 })
 
 reload.run()

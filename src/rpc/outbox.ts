@@ -10,7 +10,11 @@ import type { Encoded } from './codec.js'
 import { createPacket, type Frame } from './protocol.js'
 
 // A packet is sent at once when its frames pass this size, instead of at the end of the tick.
-const MAX_PACKET_BYTES = 1024 * 1024 // 1 MiB
+// Coalescing pays for small frames (a 64 KiB packet holds ~2,000 `add(a, b)` calls); for big
+// ones it only delays: the other side cannot start on the first frame until the whole packet has
+// been written and parsed, where separate messages let both processes work at once
+// (bench/rpc.ts, `pipelined … echo 10 KB object`; figures in docs/benchmarks.md).
+export const MAX_PACKET_BYTES = 64 * 1024
 
 export class Outbox {
   readonly #send: (message: unknown) => void

@@ -1,9 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { Outbox } from '../../src/rpc/outbox.js'
+import { MAX_PACKET_BYTES, Outbox } from '../../src/rpc/outbox.js'
 import type { Frame, Packet } from '../../src/rpc/protocol.js'
 
-const MiB = 1024 * 1024
 const endOfTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 function createOutbox(send?: (packet: Packet) => void) {
@@ -37,11 +36,11 @@ outbox('sends the first frame of a tick at once and the rest of the tick as one 
   assert.is(packets.length, 3)
 })
 
-outbox('sends the queued frames before the end of the tick once they pass 1 MiB', async () => {
+outbox('sends the queued frames before the end of the tick once they pass MAX_PACKET_BYTES', async () => {
   const { outbox, packets } = createOutbox()
   outbox.enqueue(['n', 'first', []], 1)
-  outbox.enqueue(['n', 'half', []], MiB / 2)
-  outbox.enqueue(['n', 'almost', []], MiB / 2 - 1)
+  outbox.enqueue(['n', 'half', []], MAX_PACKET_BYTES / 2)
+  outbox.enqueue(['n', 'almost', []], MAX_PACKET_BYTES / 2 - 1)
   assert.is(packets.length, 1)
   outbox.enqueue(['n', 'full', []], 1)
   assert.equal(packets.map((packet) => packet.f.map((frame) => frame[1])), [['first'], ['half', 'almost', 'full']])

@@ -279,6 +279,14 @@ export const supervisorSetup = setup({
       generation: context.generation,
       generations: { ...context.slotGenerations },
     })),
+    /** A stop or a failure ended the reload (or its rollback) before it was over; the slots are stopping. */
+    emitReloadInterrupted: emit(({ context }) => ({
+      type: 'reload.failed',
+      reason: context.rollback
+        ? `reload to generation ${context.generation} failed: ${context.rollback.cause}; its rollback was interrupted: ${context.reason}`
+        : `reload to generation ${context.generation} interrupted: ${context.reason}`,
+      generation: context.generation,
+    })),
     refuseStaleReload: emit(({ context, event }) => ({
       type: 'reload.failed',
       reason: `reload refused: generation ${event.type === 'reload' ? event.generation : '?'} is not newer than the current generation ${context.generation}`,

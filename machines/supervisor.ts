@@ -23,6 +23,16 @@ const GRANT_OR_FAIL = [
   { guard: 'hasBudget', actions: 'grantRestart' },
   { target: 'failing', actions: 'recordFailure' },
 ] as const
+/**
+ * While a reload or its rollback runs, a stop or a failure ends it too: say so, so that nobody
+ * waits for a `reload.done` or `reload.failed` that would never come.
+ */
+const RELOAD_INTERRUPTIONS = {
+  stop: { target: 'stopping', actions: ['recordStop', 'emitReloadInterrupted'] },
+  'slot.restartRequest': [GRANT_OR_FAIL[0], { target: 'failing', actions: ['recordFailure', 'emitReloadInterrupted'] }],
+  'slot.restartCharged': [GRANT_OR_FAIL[0], { target: 'failing', actions: ['recordFailure', 'emitReloadInterrupted'] }],
+  'xstate.error.actor.*': { target: 'failing', actions: ['killOrphanedWorkers', 'recordSlotError', 'dropSlot', 'emitReloadInterrupted'] },
+} as const
 
 /**
  * The supervisor machine with a placeholder process actor; use {@link createSupervisorMachine}
@@ -65,26 +75,20 @@ export const supervisorMachine = supervisorSetup.createMachine({
       entry: ['beginReload', 'replaceNextSlots'],
       always: { guard: 'isReloadComplete', target: 'running', actions: ['recordReloadDone', 'emitReloadDone'] },
       on: {
-        stop: { target: 'stopping', actions: 'recordStop' },
+        ...RELOAD_INTERRUPTIONS,
         reload: { actions: { type: 'refuseReload', params: { reason: 'a reload is already in progress' } } },
-        'slot.restartRequest': GRANT_OR_FAIL,
-        'slot.restartCharged': GRANT_OR_FAIL,
         'slot.replaced': { guard: 'isReloadSlot', actions: ['recordSlotReplaced', 'replaceNextSlots'] },
         'slot.replaceFailed': { guard: 'isReloadSlot', target: 'rollingBack', actions: 'beginRollback' },
-        'xstate.error.actor.*': { target: 'failing', actions: ['killOrphanedWorkers', 'recordSlotError', 'dropSlot'] },
       },
     },
     rollingBack: {
       entry: 'rollBackNextSlots',
       always: { guard: 'isReloadComplete', target: 'running', actions: ['recordRollbackDone', 'emitReloadFailed'] },
       on: {
-        stop: { target: 'stopping', actions: 'recordStop' },
+        ...RELOAD_INTERRUPTIONS,
         reload: { actions: { type: 'refuseReload', params: { reason: 'a failed reload is rolling back' } } },
-        'slot.restartRequest': GRANT_OR_FAIL,
-        'slot.restartCharged': GRANT_OR_FAIL,
         'slot.replaced': { guard: 'isRollbackSlot', actions: ['recordRollbackAnswer', 'rollBackNextSlots'] },
         'slot.replaceFailed': { guard: 'isRollbackSlot', actions: ['recordRollbackAnswer', 'rollBackNextSlots'] },
-        'xstate.error.actor.*': { target: 'failing', actions: ['killOrphanedWorkers', 'recordSlotError', 'dropSlot'] },
       },
     },
     stopping: {

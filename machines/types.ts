@@ -190,15 +190,17 @@ export type SupervisorEmitted =
   /**
    * `generation` is the one that failed, or null when the reload was refused and no generation
    * was started. A failed reload is emitted once, after its rollback: the slots it reached are
-   * back on the previous generation, and the others never left it.
+   * back on the previous generation, and the others never left it. A reload (or rollback) that a
+   * stop or a failure of the supervisor cuts short is emitted at once, without `generations`:
+   * every slot is stopping.
    */
   | {
       type: 'reload.failed'
       reason: string
       generation: number | null
       /**
-       * After a failed (not refused) reload: the generation each slot runs, or starts next when it
-       * has no worker, by slot id. All equal the previous generation unless a worker of that
+       * After a failed reload (not a refused or interrupted one): the generation each slot runs, or
+       * starts next when it has no worker, by slot id. All equal the previous generation unless a worker of that
        * generation failed to start during the rollback too; `reason` then names those slots.
        */
       generations?: Record<string, number>

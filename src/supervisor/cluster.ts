@@ -187,8 +187,10 @@ export class ClusterCore {
         // A refused reload has no generation; it is refused while this very send runs.
         if (event.generation !== generation && !(event.generation === null && isSending)) return
         unsubscribe()
-        const error = new ReloadFailedError(event.reason)
         const generations = event.generations
+        // Cut short by stop() or a failure: reject as any call on the ended cluster does, once it ends.
+        if (event.generation !== null && !generations) return void this.#until(() => false).catch(reject)
+        const error = new ReloadFailedError(event.reason)
         if (!generations) return reject(error)
         // Rolled back means the failed generation's workers are gone too, not only that the old ones serve.
         const isRolledBack = () => this.table.list().every((row) => (generations[row.slotId] ?? row.generation) === row.generation)

@@ -74,8 +74,11 @@ export class SupervisedCluster<C extends AnyContract = AnyContract> {
 
   /**
    * Rolling reload: for each slot (`reload.maxUnavailable` at a time) fork a new worker, wait until
-   * it listens, then drain the old one. Rejects with `ReloadFailedError` when a new worker fails to
-   * start; the old workers keep serving.
+   * it listens, then drain the old one. When a new worker fails to start, the reload is rolled
+   * back: new workers still starting are stopped, slots already replaced get a worker of the
+   * previous settings again (new-first), then it rejects with `ReloadFailedError`, whose reason
+   * names the slots rolled back (and any that could not be). Rejects with `ClusterStoppedError`
+   * (or `SupervisorFailedError`) when the cluster ends before the reload does.
    */
   reload(options?: ReloadOptions): Promise<void> {
     return this.#core.reload(options)

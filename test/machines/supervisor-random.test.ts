@@ -119,6 +119,10 @@ random(`${RUNS} seeded runs of ${STEPS} random steps settle, end cleanly, stay w
         const inWindow = restartTimes.slice(0, index + 1).filter((t) => t > at - policy.period)
         assert.ok(inWindow.length <= policy.maxRestarts, `${context}: ${inWindow.length} restarts within ${policy.period}ms`)
       }
+      // Every accepted reload ends exactly once: done, failed (after its rollback), or interrupted.
+      const ends = h.emitted.flatMap((e) => (e.type === 'reload.done' || (e.type === 'reload.failed' && e.generation !== null) ? [e.generation] : []))
+      const accepted = Array.from({ length: h.actor.getSnapshot().context.generation }, (_, i) => i + 1)
+      assert.equal(ends, accepted, `${context}: one end per reload`)
       const finals = h.emitted.filter((e) => e.type === 'stopped' || e.type === 'failed')
       assert.is(finals.length, 1, context)
       assert.is(h.emitted.at(-1), finals[0], `${context}: the final event comes last`)

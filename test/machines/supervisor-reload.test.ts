@@ -97,7 +97,7 @@ reload('after a failed reload, a crash restarts the old generation', () => {
   assert.is(h.pool.get('slot-0', 3).input.generation, 0)
 })
 
-reload('a reload while reloading or stopping is refused with a reason', () => {
+reload('a reload while reloading or stopping is refused with a reason; a stop ends the reload it interrupts', () => {
   const h = start({ onStart: COOPERATIVE.onStart }, { count: 1 })
   h.pool.behaviour = NEVER_LISTENING
   h.actor.send({ type: 'reload' })
@@ -106,6 +106,7 @@ reload('a reload while reloading or stopping is refused with a reason', () => {
   h.actor.send({ type: 'reload' })
   assert.equal(h.emittedOf('reload.failed'), [
     { type: 'reload.failed', reason: 'reload refused: a reload is already in progress', generation: null },
+    { type: 'reload.failed', reason: 'reload to generation 1 interrupted: stop requested: bye', generation: 1 },
     { type: 'reload.failed', reason: 'reload refused: the supervisor is stopping', generation: null },
   ])
 })
@@ -469,6 +470,22 @@ rollback('a spent budget during the rollback fails the supervisor as ever', () =
   crash(h.pool.get('slot-2', 1))
   assert.ok(['failing', 'failed'].includes(String(h.actor.getSnapshot().value)))
   assert.match(h.actor.getSnapshot().context.reason, /^restart budget spent: slot-2 ended \(exited with code 1\) after 1 restart within 10000ms/)
+  const [interrupted, ...others] = h.emittedOf('reload.failed')
+  assert.equal(others, [], 'reload.failed once')
+  assert.is(interrupted?.generation, 1)
+  assert.is(interrupted?.generations, undefined, 'every slot is stopping')
+  assert.match(interrupted!.reason, /^reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; its rollback was interrupted: restart budget spent: slot-2 ended/)
+})
+
+rollback('a spent budget during a reload ends the reload too, and says so once', () => {
+  const h = start(COOPERATIVE, { count: 4, reload: { maxUnavailable: 2 }, policy: { ...TEST_POLICY, maxRestarts: 0 } })
+  h.pool.behaviour = NEVER_LISTENING
+  h.actor.send({ type: 'reload' })
+  crash(h.pool.get('slot-3', 1))
+  assert.ok(['failing', 'failed'].includes(String(h.actor.getSnapshot().value)))
+  assert.equal(h.emittedOf('reload.failed').map((e) => [e.generation, e.reason]), [[
+    1, 'reload to generation 1 interrupted: restart budget spent: slot-3 ended (exited with code 1) after 0 restarts within 10000ms (maxRestarts 0)',
+  ]])
 })
 
 rollback('a stop during the rollback stops every worker, old and new', () => {
@@ -480,6 +497,9 @@ rollback('a stop during the rollback stops every worker, old and new', () => {
   h.clock.increment(1000)
   assert.is(h.actor.getSnapshot().value, 'stopped')
   assert.ok(h.pool.processes.every((p) => p.isStopped))
+  assert.equal(h.emittedOf('reload.failed').map((e) => e.reason), [
+    'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; its rollback was interrupted: stop requested: bye',
+  ])
 })
 
 rollback.run()

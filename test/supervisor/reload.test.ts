@@ -1,9 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ReloadFailedError } from '../../src/index.js'
+import { ClusterStoppedError, ReloadFailedError } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
 import { get, startLoad } from '../helpers/http-load.js'
-import { fixture, isAlive } from '../helpers/processes.js'
+import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 import { findFreePort } from '../helpers/run-example.js'
 import type { SupervisedCluster } from '../../src/index.js'
 import { versionApi } from '../fixtures/version-contract.js'
@@ -173,6 +173,27 @@ reload('maxUnavailable 2: a new version that crashes everywhere leaves all 4 wor
   assert.equal(cluster.workers().map((w) => w.pid!).sort(), oldPids, 'the old workers never stopped')
   assert.equal(log.exits.map((exit) => [exit.slotId, exit.generation]).sort(), [['slot-0', 1], ['slot-1', 1]], 'slot-2 and slot-3 were never touched')
   assert.ok(log.exits.every((exit) => exit.exit.code !== null && exit.pid !== null && !isAlive(exit.pid)))
+})
+
+reload('a stop during a reload rejects reload() with ClusterStoppedError instead of leaving it pending', async () => {
+  const { cluster, log } = pool.start({ worker: fixture('version-rpc.ts'), contract: versionApi, count: 2, env: { VERSION: 'v1' } })
+  await cluster.onReady()
+  // The new worker takes 10 s to be ready: the stop comes while it starts.
+  const reloading = cluster.reload({ env: { VERSION: 'v2', START_DELAY: '10000' } }).then(
+    () => assert.unreachable('reload must reject'),
+    (error: unknown) => error,
+  )
+  await waitFor(() => log.transitions.some((t) => t.incarnation === 2 && t.to === 'online'), 'the new worker is online')
+  await cluster.stop()
+  const failure = await reloading
+  assert.instance(failure, ClusterStoppedError)
+  assert.is((failure as ClusterStoppedError).code, 'ERR_CLUSTER_STOPPED')
+  assert.is((failure as Error).message, 'The cluster is stopped (stop requested: stop() called); supervise() again to start a new one.')
+  assert.equal(log.exits.map((exit) => [exit.slotId, exit.generation, exit.expected, exit.exit]).sort(), [
+    ['slot-0', 0, true, { code: 0, signal: null }],
+    ['slot-0', 1, true, { code: 0, signal: null }],
+    ['slot-1', 0, true, { code: 0, signal: null }],
+  ])
 })
 
 reload.run()

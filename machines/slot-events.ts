@@ -48,7 +48,10 @@ export type SlotParentEvent =
    * without waiting for a grant (a worker that hangs every time must spend it, not loop forever).
    */
   | { type: 'slot.restartCharged'; slotId: string; exit: ExitInfo; reason: string }
-  /** A replacement listens and the old worker drains. */
+  /**
+   * The slot is on `generation`: a replacement listens and the old worker drains, or the slot has
+   * no worker and its next start runs `generation`.
+   */
   | { type: 'slot.replaced'; slotId: string; generation: number }
   /** A replacement failed to start; the old worker keeps serving. */
   | {

@@ -119,6 +119,10 @@ export const slotMachine = slotSetup.createMachine({
       on: { replace: ACCEPT_GENERATION, rollback: ACCEPT_GENERATION },
     },
     idle: {
+      // A worker that ended for good may be the one a reload or rollback waits for (a replacement
+      // promoted when the old worker died, then failed to start): with no worker left, the slot is
+      // on its generation. The supervisor ignores a report it does not wait for.
+      entry: 'reportReplaced',
       always: SETTLE_REPLACE,
       on: { replace: ACCEPT_GENERATION, rollback: ACCEPT_GENERATION },
     },

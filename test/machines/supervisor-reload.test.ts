@@ -159,6 +159,18 @@ reload('a reload waiting for a temporary worker that then exits completes at onc
   assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 1 }])
 })
 
+reload('a temporary replacement that takes over from a dead worker and then fails to start does not leave the reload waiting', () => {
+  const h = start(COOPERATIVE, { count: 2, policy: { ...TEST_POLICY, type: 'temporary' } })
+  h.pool.behaviour = NEVER_LISTENING
+  h.actor.send({ type: 'reload' })
+  h.pool.get('slot-0', 1).send({ type: 'process.exit', code: 0, signal: null })
+  h.pool.behaviour = COOPERATIVE
+  h.clock.increment(1000)
+  assert.is(h.slot('slot-0').value, 'idle')
+  assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 1 }])
+  assert.equal(h.workers().map((w) => [w.slotId, w.childId, w.context.generation]), [['slot-1', 'worker-2', 1]])
+})
+
 reload.run()
 
 // ---

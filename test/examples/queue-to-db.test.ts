@@ -137,7 +137,9 @@ test('loses nothing when a random worker is SIGKILLed every 200 ms until 10,000 
   }, 200)
   try {
     await producing
-    await waitFor('10,000 rows', async () => (await queue!.rowStats()).rows === JOBS, 240_000, 200)
+    // Or a dead letter: then 10,000 rows would never come, and the assertions below say why.
+    await waitFor('10,000 rows', async () => (await queue!.rowStats()).rows === JOBS ||
+      ((await queue!.deadLetters()).length > 0 && await drained(queue!)), 240_000, 200)
   } finally {
     clearInterval(killer)
   }
@@ -151,6 +153,7 @@ test('loses nothing when a random worker is SIGKILLed every 200 ms until 10,000 
     jobs: JOBS, kills: killed.size, restarts: state.restarts, 'redeliveries logged': redeliveryLines,
     'rows last written by a redelivery': rows.redelivered, 'rows written twice or more': rows.rewritten,
     lost: audit.lost.length + (JOBS - rows.distinctIds), 'duplicate rows': rows.rows - rows.distinctIds, 'dead-lettered': dead.length,
+    ...(dead.length > 0 && { 'dead letters': dead.map(d => `${d.fields.reason} (${d.fields.detail})`).join('; ') }),
   })
   assert.equal(rows.rows, JOBS)
   assert.equal(rows.distinctIds, JOBS)
@@ -280,6 +283,115 @@ test('hands the job of a SIGSTOPped worker to another worker and writes no dupli
   await stopAndCheckExits(state)
 })
 
+test('a job that never settles fails at its deadline without holding up its batch, and is dead-lettered as timed-out after 3 failures', async () => {
+  const JOBS = 50
+  queue = await createTestQueue('hang', {
+    QUEUE_MIN_IDLE_MS: '500', QUEUE_JOB_TIMEOUT_MS: '300', QUEUE_HANG_IDS: 'hang-1', QUEUE_BATCH: '10', QUEUE_WORK_MS: '5',
+  })
+  const jobs = [...makeJobs(JOBS, 'ok')]
+  // In the middle of the first batch: the jobs after it must not wait for it.
+  const ids = await produceJobs(queue.redis, queue.config.stream,
+    [...jobs.slice(0, 5), { id: 'hang-1', name: 'never settles', amount: 1 }, ...jobs.slice(5)])
+  const hangId = ids[5]
+  const state = start(queue, { count: 2 })
+  await state.app.cluster.onReady()
+  await waitFor('the hanging job to be dead-lettered and the queue drained', async () =>
+    (await queue!.deadLetters()).length === 1 && await drained(queue!), 60_000, 100)
+  const rows = await queue.rowStats()
+  const [letter] = await queue.deadLetters()
+  const replies = await state.app.cluster.all.progress()
+  const progress = replies.flatMap(r => (r.status === 'fulfilled' ? [r.value] : []))
+  const deadlineLines = state.logs.filter(line => line.includes('ran past its 300 ms deadline'))
+  report('hanging job', {
+    jobs: JOBS + 1, rows: rows.rows, 'rows written after a redelivery': rows.redelivered,
+    'timeouts': progress.reduce((n, p) => n + p.timedOut, 0), 'hang deliveries': letter!.fields.deliveries!.toString(),
+    'worker exits': state.exits.length, lost: JOBS - rows.distinctIds,
+  })
+  assert.equal(rows, { rows: JOBS, distinctIds: JOBS, rewritten: 0, redelivered: 0 })
+  assert.is(letter!.fields['source-id']!.toString(), hangId)
+  assert.is(letter!.fields.reason!.toString(), 'timed-out')
+  assert.is(letter!.fields.deliveries!.toString(), '3')
+  assert.is(letter!.fields.detail!.toString(), 'failed 3 times in 3 deliveries, the last time by running past its deadline; ' +
+    'last error: JobTimeoutError: job "hang-1" did not finish within 300 ms (QUEUE_JOB_TIMEOUT_MS); its handler was aborted')
+  assert.is(progress.reduce((n, p) => n + p.timedOut, 0), 3)
+  assert.is(deadlineLines.length, 3, deadlineLines.join('\n'))
+  assert.is(state.exits.length, 0, 'no worker died or was replaced')
+  assert.is(await queue.redis.exists(queue.config.crashKey), 0, 'no failure record left')
+  await stopAndCheckExits(state)
+})
+
+async function readConsumerNames(q: TestQueue): Promise<string[]> {
+  const reply = await q.redis.call('XINFO', 'CONSUMERS', q.config.stream, q.config.group) as unknown[][]
+  return reply.map(flat => String(flat[flat.indexOf('name') + 1])).sort()
+}
+
+test('after 4 SIGKILLs the group lists only the live consumers again, and no killed consumer loses its entries', async () => {
+  const KILLS = 4
+  queue = await createTestQueue('prune', {
+    QUEUE_MIN_IDLE_MS: '500', QUEUE_PRUNE_IDLE_MS: '1000', QUEUE_CLAIM_INTERVAL_MS: '100', QUEUE_WORK_MS: '20', QUEUE_BATCH: '5',
+  })
+  const state = start(queue, { count: 2 })
+  await state.app.cluster.onReady()
+  // Jobs keep coming while the workers are killed, so that each victim holds entries.
+  let produced = 0
+  let isProducing = true
+  let mostConsumers = 0
+  const producing = (async () => {
+    while (isProducing) {
+      await produceJobs(queue!.redis, queue!.config.stream, makeJobs(10, `prune-${produced}`))
+      produced += 10
+      mostConsumers = Math.max(mostConsumers, (await readConsumerNames(queue!)).length)
+      await sleep(100)
+    }
+  })()
+  const killed: { pid: number; consumer: string; pendingAtDeath: number }[] = []
+  try {
+    for (let kill = 0; kill < KILLS; kill++) {
+      const victim = await waitFor('2 listening workers', () => {
+        const live = state.app.cluster.workers().filter(w => w.pid !== null && w.state === 'listening')
+        return live.length === 2 ? live[kill % 2] : null
+      })
+      const { consumer, pid } = await state.app.cluster.worker(victim.workerId!).call.progress()
+      const pendingOf = async () => (await queue!.redis.call('XPENDING', queue!.config.stream, queue!.config.group,
+        '-', '+', 100, consumer) as unknown[]).length
+      await waitFor(`worker ${pid} to hold entries`, async () => await pendingOf() > 0)
+      process.kill(pid, 'SIGKILL')
+      await waitFor(`worker ${pid}'s exit`, () => state.exits.some(e => e.pid === pid))
+      // Dead, it can ack nothing more: what it holds now is what it held when it died.
+      killed.push({ pid, consumer, pendingAtDeath: await pendingOf() })
+    }
+  } finally {
+    isProducing = false
+    await producing
+  }
+  await waitFor('the queue to drain', () => drained(queue!), 60_000, 100)
+  const live = async () => (await state.app.cluster.all.progress()).flatMap(r => (r.status === 'fulfilled' ? [r.value.consumer] : [])).sort()
+  // Both live workers read after the kills, so both are listed (Redis 7.0 lists a consumer once it got entries).
+  await waitFor('the group to list only the live consumers', async () => {
+    const [names, liveNames] = [await readConsumerNames(queue!), await live()]
+    return liveNames.length === 2 && names.join() === liveNames.join()
+  }, 30_000, 100)
+  const liveNames = await live()
+  const removed = state.logs.flatMap(line => /removed consumer (\S+) from the group/.exec(line)?.[1] ?? [])
+  const rows = await queue.rowStats()
+  const audit = await auditQueue(queue)
+  report('consumer pruning', {
+    kills: KILLS, 'killed holding entries': killed.filter(k => k.pendingAtDeath > 0).length,
+    'most consumers listed': mostConsumers, 'consumers removed': removed.length, 'listed at the end': (await readConsumerNames(queue)).length,
+    jobs: produced, rows: rows.rows, lost: audit.lost.length + (produced - rows.distinctIds),
+  })
+  assert.ok(killed.every(k => k.pendingAtDeath > 0), `every victim died holding entries: ${JSON.stringify(killed)}`)
+  assert.equal(removed.filter(name => liveNames.includes(name)), [], 'no live consumer was removed')
+  for (const { consumer } of killed) assert.ok(removed.includes(consumer), `${consumer} was removed`)
+  assert.equal(await readConsumerNames(queue), liveNames)
+  // Removing a consumer that still owned entries would drop them from the pending list unwritten.
+  assert.equal(audit, { entries: produced, acked: produced, pending: 0, unread: 0, lost: [] })
+  assert.equal([rows.rows, rows.distinctIds], [produced, produced])
+  assert.is((await queue.deadLetters()).length, 0)
+  for (const exit of state.exits) assert.equal(exit.exit, { code: null, signal: 'SIGKILL' })
+  await stopAndCheckExits(state)
+})
+
 function runMaster(q: TestQueue, args: string[], env: Record<string, string>): { child: ChildProcess; output: string[]; exited: Promise<{ code: number | null; signal: string | null }> } {
   const child = spawn(process.execPath, ['--import', 'tsx', MASTER_FILE, ...args], {
     env: { ...process.env, ...q.env, ...env },
@@ -338,7 +450,9 @@ test('during a database outage nothing is acknowledged or dead-lettered, and eve
   await produceJobs(queue.redis, queue.config.stream, makeJobs(JOBS, 'outage'))
   const state = start(queue)
   await state.app.cluster.onReady()
-  await waitFor('300 rows', async () => (await queue!.rowStats()).rows >= 300, 60_000, 50)
+  // Every worker past its start (its table check needs the database too) and consuming.
+  await waitFor('300 rows, some from each worker', async () => (await queue!.rowStats()).rows >= 300 &&
+    (await state.app.cluster.all.progress()).every(r => r.status === 'fulfilled' && r.value.done > 0), 60_000, 50)
   await proxy.cut()
   let lastReplies: unknown
   await waitFor('every worker to wait for the database', async () => {

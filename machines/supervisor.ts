@@ -9,7 +9,9 @@
  * ```
  * A reload ends with every slot on one generation: `reload.done` when all run the new one;
  * otherwise the slots it reached roll back to the previous one and `reload.failed` says which
- * generation each slot runs (they differ only when a worker of the previous generation fails too).
+ * generation each slot runs (they differ only when a rollback could not start a worker of the
+ * previous generation; the reason then names that slot). A stop or a failure cuts a reload short
+ * with a `reload.failed` at once.
  * It emits {@link SupervisorEmitted} events from the root: `actor.on('worker.exit', fn)`.
  * Children: one slot per position, child id = `slotId` = `slot-<index>`; see `listWorkers`.
  */

@@ -141,6 +141,9 @@ function connect(api: string): WorkerSide {
 function sendReady(current: WorkerSide): void {
   if (current.isReady) return
   current.isReady = true
+  // A master that disconnected this worker before it was ready (a stop during its boot) has
+  // nobody left to tell; the worker is on its way out, not in error.
+  if (current.peer.closeReason !== undefined) return
   current.peer.notify('$ready', [])
 }
 
@@ -209,5 +212,7 @@ function createMasterLink<C extends Contract<any>>(current: WorkerSide): MasterL
  * ```
  */
 export function ready(): void {
+  // Disconnected before it was ready: as above, nothing to tell and nothing to throw.
+  if (typeof process.send === 'function' && !process.connected) return
   sendReady(connect('ready()'))
 }

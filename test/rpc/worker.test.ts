@@ -38,6 +38,21 @@ worker('close() stops serving and no longer keeps the worker alive', async () =>
   assert.equal(await started.exit, { code: 0, signal: null })
 })
 
+worker('a worker disconnected before it was ready can still call ready(): nothing throws, and it exits 0', async () => {
+  const child = fork(fixturePath('rpc-ready-after-disconnect.ts'), {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
+  const exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  const lines: string[] = []
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line))
+  child.on('message', (message) => {
+    if (message === 'booting') child.disconnect()
+  })
+  assert.equal(await exit, { code: 0, signal: null })
+  assert.equal(lines, ['ready after disconnect: ok'])
+})
+
 worker('rejects pending calls to a master that vanished with MasterExitedError, then the orphan exits', async () => {
   const master = fork(fixturePath('rpc-orphan-master.ts'), {
     execArgv: ['--import', 'tsx'],

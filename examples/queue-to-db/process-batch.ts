@@ -61,8 +61,10 @@ export async function processBatch(ctx: ConsumerContext, batch: Delivery[]): Pro
       leases.running = null
     }
     if (!outcome.ok) {
-      // The failure record replaces the marker.
       await failJob(ctx, delivery, parsed.job, outcome)
+      // The failure record replaced our marker, unless the entry was taken over meanwhile: then
+      // the marker must not blame the job for a death that did not happen.
+      if (isSuspect) await clearRunning(redis, config, entry.id, consumer)
       continue
     }
     if (isSuspect) await clearRunning(redis, config, entry.id, consumer)

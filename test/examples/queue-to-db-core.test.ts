@@ -359,6 +359,26 @@ consumer('fails a job that runs past its deadline or rejects, goes on with its b
 })
 
 /** The group's consumers but `except` (Redis 7.0 lists a consumer only once a read or claim returned something). */
+consumer('does not blame a job that timed out after another consumer took its entry over', async () => {
+  queue = await createTestQueue('core', { QUEUE_MIN_IDLE_MS: '60000', QUEUE_JOB_TIMEOUT_MS: '300' })
+  const [id] = await produceJobs(queue.redis, queue.config.stream, [{ id: 'slow', name: 'hangs', amount: 1 }])
+  let isRunning = false
+  const logs: string[] = []
+  const c = startConsumer(queue, 'core-slow', {}, MYSQL_URL, {
+    handleJob: () => { isRunning = true; return new Promise(() => {}) },
+    log: line => logs.push(line),
+  })
+  await waitFor('the job to run', () => isRunning)
+  // What a worker that found the entry stale would do (say, this one froze past minIdleMs).
+  await queue.redis.call('XCLAIM', queue.config.stream, queue.config.group, 'thief', 0, id!)
+  await waitFor('the deadline', () => c.progress().timedOut === 1)
+  await waitFor('the log line', () => logs.some(line => line.startsWith('job slow')))
+  assert.ok(logs.includes(`job slow (${id}) ran past its 300 ms deadline, but another consumer had taken it over: not blamed`), logs.join('\n'))
+  assert.is(await queue.redis.exists(queue.config.crashKey), 0, 'no failure recorded')
+  const owner = await queue.redis.call('XPENDING', queue.config.stream, queue.config.group, '-', '+', 10) as [string, string][]
+  assert.equal(owner.map(([entry, consumer]) => [entry, consumer]), [[id, 'thief']])
+})
+
 async function readConsumers(q: TestQueue, except = 'core-pruner'): Promise<Map<string, { pending: number; idle: number }>> {
   const reply = await q.redis.call('XINFO', 'CONSUMERS', q.config.stream, q.config.group) as unknown[][]
   return new Map(reply.map(flat => [String(flat[flat.indexOf('name') + 1]),

@@ -24,9 +24,11 @@ export interface QueueConfig {
   blockMs: number
   /**
    * `QUEUE_MIN_IDLE_MS`: how long an entry must sit unacknowledged in another consumer's
-   * pending list before XAUTOCLAIM takes it (default 30000). Must exceed the slowest job:
-   * a smaller value steals jobs from healthy workers. Entries waiting in a worker's batch or
-   * for the database are kept fresh by that worker (see `leaseMs`), a running job is not.
+   * pending list before XAUTOCLAIM takes it (default 30000): how soon the entries of a dead or
+   * frozen worker move on. Entries waiting in a worker's batch or for the database are kept
+   * fresh by that worker (see `leaseMs`), and so is the running job's while `jobTimeoutMs`
+   * bounds it. With the deadline off, the running job is not: then this must exceed the
+   * slowest job, or healthy workers lose jobs to others.
    */
   minIdleMs: number
   /** `QUEUE_CLAIM_INTERVAL_MS`: how often a worker looks for stale entries (default minIdle/2, at most 5000). */

@@ -1,25 +1,26 @@
 /**
- * The named guards, actions and delays of the supervisor machine (its shape is in `supervisor.ts`).
+ * The named guards, actions and delays of the supervisor machine (its shape is in `supervisor.ts`);
+ * those of the rollback of a failed reload are in `supervisor-rollback.ts`.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
 import { slotMachine } from './slot.js'
 import type { SlotOutput } from './slot-events.js'
 import type { SlotCommand, SlotParentEvent } from './slot-events.js'
+import {
+  createReloadFailedEvent,
+  createReloadInterruptedEvent,
+  createRollbackCommand,
+  finishRollback,
+  isRollbackSlot,
+  planRollback,
+  recordRollbackAnswer,
+} from './supervisor-rollback.js'
+import type { RollbackProgress } from './supervisor-rollback.js'
 import type { ExitInfo, SupervisorCommand, SupervisorEmitted, SupervisorInput, SupervisorOutput, WorkerCommand } from './types.js'
 
 /** Raised `policy.period` ms after each granted restart: that restart leaves the budget window. */
 export const BUDGET_EXPIRE_EVENT = 'xcluster.budget.expire'
-
-/** A failed reload on its way back to the previous generation. */
-export interface RollbackProgress {
-  /** Why the reload failed: which slot, how its new worker ended. */
-  cause: string
-  /** The slots the reload had reached besides the one that failed: replaced, or replacing. */
-  slots: string[]
-  /** Slots that could not go back: their worker of the previous generation failed to start too. */
-  stuck: Array<{ slotId: string; generation: number; reason: string }>
-}
 
 /** Everything the supervisor holds; `reason` explains the last decision. */
 export interface SupervisorContext extends SupervisorInput {
@@ -80,28 +81,6 @@ function takeNextSlots(context: SupervisorContext): Pick<SupervisorContext, 'rel
   return { next, reloadQueue: context.reloadQueue.slice(next.length), reloadInFlight: [...context.reloadInFlight, ...next] }
 }
 
-/** The whole story of a failed reload, once its rollback is over. */
-function describeRollback(context: SupervisorContext, rollback: RollbackProgress): string {
-  const stuckIds = rollback.stuck.map((s) => s.slotId)
-  const rolledBack = rollback.slots.filter((s) => !stuckIds.includes(s))
-  let reason = `reload to generation ${context.generation} failed: ${rollback.cause}`
-  if (rolledBack.length > 0) reason += `; rolled back ${rolledBack.join(', ')} to generation ${context.stableGeneration}`
-  if (rollback.stuck.length > 0) {
-    const stuck = rollback.stuck.map(
-      (s) => `${s.slotId} stays on generation ${s.generation} (its generation ${context.stableGeneration} worker failed to start: ${s.reason})`,
-    )
-    reason += `; rollback incomplete: ${stuck.join('; ')}`
-  }
-  // Slots this reload never reached keep their generation, which an earlier rollback may have left behind.
-  const leftBehind = context.slots.filter(
-    (s) => !stuckIds.includes(s) && context.slotGenerations[s] !== undefined && context.slotGenerations[s] !== context.stableGeneration,
-  )
-  for (const slotId of leftBehind) {
-    reason += `; ${slotId} still runs generation ${context.slotGenerations[slotId]} (an earlier rollback could not move it)`
-  }
-  return reason
-}
-
 /** Setup of the supervisor machine; `supervisor.ts` creates the machine from it. */
 export const supervisorSetup = setup({
   types: {
@@ -124,10 +103,7 @@ export const supervisorSetup = setup({
       context.reloadInFlight.includes(event.slotId),
     isStaleReload: ({ context, event }) =>
       event.type === 'reload' && event.generation !== undefined && !(event.generation > context.generation),
-    isRollbackSlot: ({ context, event }) =>
-      (event.type === 'slot.replaced' || event.type === 'slot.replaceFailed') &&
-      event.generation === context.stableGeneration &&
-      context.reloadInFlight.includes(event.slotId),
+    isRollbackSlot,
     isReloadComplete: ({ context }) => context.reloadQueue.length === 0 && context.reloadInFlight.length === 0,
   },
   actions: {
@@ -222,71 +198,18 @@ export const supervisorSetup = setup({
       slotGenerations: Object.fromEntries(context.slots.map((slotId) => [slotId, context.generation])),
       reason: `reload to generation ${context.generation} done`,
     })),
-    /**
-     * The first replacement that fails ends the reload: every slot it reached goes back, the
-     * replacements still starting first (cancelled before they take over), then the slots already
-     * replaced (new-first, `maxUnavailable` at a time). Slots it never reached are left alone.
-     */
-    beginRollback: assign(({ context, event }) => {
-      if (event.type !== 'slot.replaceFailed') return {}
-      const reached = context.slots.filter((s) => !context.reloadQueue.includes(s))
-      const replaced = reached.filter((s) => !context.reloadInFlight.includes(s))
-      const cause = `${event.slotId}: new worker failed to start: ${event.reason}`
-      const slots = reached.filter((s) => s !== event.slotId)
-      return {
-        reloadQueue: [...context.reloadInFlight, ...replaced],
-        reloadInFlight: [],
-        rollback: { cause, slots, stuck: [] },
-        reason:
-          `reload to generation ${context.generation} failed: ${cause}; rolling back ` +
-          `${slots.length === 0 ? 'no other slot' : slots.join(', ')} to generation ${context.stableGeneration}`,
-      }
-    }),
+    beginRollback: assign(planRollback),
     rollBackNextSlots: enqueueActions(({ context, enqueue }) => {
       const { next, reloadQueue, reloadInFlight } = takeNextSlots(context)
       if (next.length === 0) return
       enqueue.assign({ reloadQueue, reloadInFlight })
-      const reason = `rollback to generation ${context.stableGeneration} (reload to generation ${context.generation} failed)`
-      for (const slotId of next) {
-        enqueue.sendTo(slotId, { type: 'rollback', generation: context.stableGeneration, reason } satisfies SlotCommand)
-      }
+      for (const slotId of next) enqueue.sendTo(slotId, createRollbackCommand(context))
     }),
-    recordRollbackAnswer: assign(({ context, event }) => {
-      if (event.type !== 'slot.replaced' && event.type !== 'slot.replaceFailed') return {}
-      const reloadInFlight = context.reloadInFlight.filter((s) => s !== event.slotId)
-      const left = context.reloadQueue.length + reloadInFlight.length
-      const generation = event.type === 'slot.replaced' ? event.generation : event.servingGeneration
-      const slotGenerations = { ...context.slotGenerations, [event.slotId]: generation }
-      // A replacement of the very generation the slot already runs may fail: the slot is back all the same.
-      if (event.type === 'slot.replaced' || generation === context.stableGeneration) {
-        return { reloadInFlight, slotGenerations, reason: `${event.slotId} back on generation ${generation} (${left} slot${left === 1 ? '' : 's'} left)` }
-      }
-      const stuck = { slotId: event.slotId, generation, reason: event.reason }
-      return {
-        reloadInFlight,
-        slotGenerations,
-        rollback: context.rollback && { ...context.rollback, stuck: [...context.rollback.stuck, stuck] },
-        reason: `${event.slotId} cannot go back to generation ${context.stableGeneration}: ${event.reason}; it stays on generation ${event.servingGeneration}`,
-      }
-    }),
-    recordRollbackDone: assign(({ context }) =>
-      context.rollback ? { rollback: null, reason: describeRollback(context, context.rollback) } : {},
-    ),
+    recordRollbackAnswer: assign(recordRollbackAnswer),
+    recordRollbackDone: assign(finishRollback),
     emitReloadDone: emit(({ context }) => ({ type: 'reload.done', generation: context.generation })),
-    emitReloadFailed: emit(({ context }) => ({
-      type: 'reload.failed',
-      reason: context.reason,
-      generation: context.generation,
-      generations: { ...context.slotGenerations },
-    })),
-    /** A stop or a failure ended the reload (or its rollback) before it was over; the slots are stopping. */
-    emitReloadInterrupted: emit(({ context }) => ({
-      type: 'reload.failed',
-      reason: context.rollback
-        ? `reload to generation ${context.generation} failed: ${context.rollback.cause}; its rollback was interrupted: ${context.reason}`
-        : `reload to generation ${context.generation} interrupted: ${context.reason}`,
-      generation: context.generation,
-    })),
+    emitReloadFailed: emit(createReloadFailedEvent),
+    emitReloadInterrupted: emit(createReloadInterruptedEvent),
     refuseStaleReload: emit(({ context, event }) => ({
       type: 'reload.failed',
       reason: `reload refused: generation ${event.type === 'reload' ? event.generation : '?'} is not newer than the current generation ${context.generation}`,

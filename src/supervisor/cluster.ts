@@ -190,8 +190,9 @@ export class ClusterCore {
         const generations = event.generations
         // Cut short by stop() or a failure: reject as any call on the ended cluster does, once it ends.
         if (event.generation !== null && !generations) return void this.#until(() => false).catch(reject)
-        const error = new ReloadFailedError(event.reason)
-        if (!generations) return reject(error)
+        if (!generations) return reject(new ReloadFailedError({ reason: event.reason }))
+        // No reload completed since this one began, so the generation in force is the one the slots went back to.
+        const error = new ReloadFailedError({ reason: event.reason, generation, previousGeneration: this.#generation, generations })
         // Rolled back means the failed generation's workers are gone too, not only that the old ones serve.
         const isRolledBack = () => this.table.list().every((row) => (generations[row.slotId] ?? row.generation) === row.generation)
         this.#until(isRolledBack).then(() => reject(error), reject)

@@ -38,13 +38,55 @@ export class SupervisorFailedError extends XclusterError {
 }
 setErrorName(SupervisorFailedError, 'SupervisorFailedError')
 
-/** `reload()` was rolled back. Code `ERR_RELOAD_FAILED`. */
-export class ReloadFailedError extends XclusterError {
+/** What the supervisor reported when `reload()` failed or was refused. */
+export interface ReloadFailure {
+  /** The supervisor's account: which slot failed and how, which slots went back, which could not. */
   reason: string
+  /** The generation the reload tried to roll out; absent when the reload was refused. */
+  generation?: number
+  /** The generation the slots went back to: the last one rolled out in full; absent when refused. */
+  previousGeneration?: number
+  /** The generation each slot runs after the rollback (or starts next, when it has no worker), by slot id. */
+  generations?: Record<string, number>
+}
 
-  constructor(reason: string) {
-    super(messages.reloadFailedMessage(reason), 'ERR_RELOAD_FAILED')
-    this.reason = reason
+/**
+ * `reload()` failed and was rolled back, or was refused (another reload was in progress, or the
+ * cluster was stopping). Code `ERR_RELOAD_FAILED`.
+ *
+ * After a rollback, `generations` says which generation each slot runs: all equal
+ * `previousGeneration` unless a worker of that generation failed to start during the rollback
+ * too; those slots stay on the generation they served, and the message names them.
+ *
+ * @example
+ * ```ts
+ * try { await cluster.reload({ env: { VERSION: 'v2' } }) } catch (error) {
+ *   if (error instanceof ReloadFailedError && error.generations) {
+ *     const stuck = Object.entries(error.generations).filter(([, g]) => g !== error.previousGeneration)
+ *     console.log(stuck) // → [] once every slot is back, e.g. [['slot-0', 1]] otherwise
+ *   }
+ * }
+ * ```
+ */
+export class ReloadFailedError extends XclusterError {
+  /** The supervisor's account, e.g. `reload to generation 1 failed: slot-3: new worker failed to start: exited with code 1; rolled back slot-0 to generation 0`. */
+  readonly reason: string
+  /** The generation the reload tried to roll out; `undefined` when the reload was refused. */
+  readonly generation: number | undefined
+  /** The generation the slots went back to (the last one rolled out in full); `undefined` when refused. */
+  readonly previousGeneration: number | undefined
+  /**
+   * The generation each slot runs once the rollback is over (or starts next, when it has no
+   * worker), by slot id, e.g. `{ 'slot-0': 0, 'slot-1': 0 }`; `undefined` when refused.
+   */
+  readonly generations: Record<string, number> | undefined
+
+  constructor(failure: ReloadFailure) {
+    super(messages.reloadFailedMessage(failure), 'ERR_RELOAD_FAILED')
+    this.reason = failure.reason
+    this.generation = failure.generation
+    this.previousGeneration = failure.previousGeneration
+    this.generations = failure.generations && { ...failure.generations }
   }
 }
 setErrorName(ReloadFailedError, 'ReloadFailedError')

@@ -15,9 +15,36 @@ export const supervisorFailedMessage = (failure: { slotId?: string; exit?: ExitI
       `Fix the crash (see the 'exit' events' crash records) or widen the budget. ${failure.reason}`
     : `The cluster failed: ${failure.reason}`
 
-// reload() could not replace the workers; the old ones keep serving.
-export const reloadFailedMessage = (reason: string): string =>
-  `cluster.reload() was rolled back: ${reason}. The workers that were serving keep serving; fix the new version and reload again.`
+// reload() was refused before it touched a worker (another reload runs, or the cluster is stopping);
+// or a new worker failed to start and the reload was rolled back, fully or (when a worker of the
+// previous generation failed to start as well) only in part.
+export const reloadFailedMessage = (failure: {
+  reason: string
+  generation?: number
+  previousGeneration?: number
+  generations?: Record<string, number>
+}): string => {
+  const { reason, generation, previousGeneration, generations } = failure
+  if (generation === undefined) return `cluster.reload() was refused: ${reason.replace(/^reload refused: /, '')}; no worker was replaced.`
+  if (previousGeneration === undefined || !generations) return `cluster.reload() failed: ${reason}.`
+  const stuck = describeStuckSlots(generations, previousGeneration)
+  if (stuck.length === 0) {
+    return `cluster.reload() failed and was rolled back: ${reason}. Every slot runs generation ${previousGeneration}; fix the new version and reload again.`
+  }
+  return (
+    `cluster.reload() failed and was rolled back only in part: ${reason}. Not every slot runs generation ${previousGeneration}: ` +
+    `${stuck.join('; ')}. Fix the new version and reload again: a reload replaces every slot's worker.`
+  )
+}
+
+/** E.g. `['slot-0, slot-2 stay on generation 1']`: the slots not on `expected`, grouped by generation. */
+function describeStuckSlots(generations: Record<string, number>, expected: number): string[] {
+  const byGeneration = new Map<number, string[]>()
+  for (const [slotId, generation] of Object.entries(generations)) {
+    if (generation !== expected) byGeneration.set(generation, [...(byGeneration.get(generation) ?? []), slotId])
+  }
+  return [...byGeneration].map(([generation, slots]) => `${slots.join(', ')} ${slots.length === 1 ? 'stays' : 'stay'} on generation ${generation}`)
+}
 
 // A call or wait on a cluster that has been stopped.
 export const stoppedMessage = (reason: string): string =>

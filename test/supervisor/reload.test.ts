@@ -55,8 +55,12 @@ reload('rolls back a broken new version: the old workers keep serving and reload
     (error: unknown) => error,
   )
   assert.instance(failure, ReloadFailedError)
-  assert.is((failure as ReloadFailedError).code, 'ERR_RELOAD_FAILED')
-  assert.match((failure as Error).message, /^cluster\.reload\(\) was rolled back: .+\. The workers that were serving keep serving/)
+  assertRolledBack(failure as ReloadFailedError, { 'slot-0': 0, 'slot-1': 0 })
+  // A crashing worker may close its IPC channel a moment before cluster reports the exit.
+  assert.match(
+    (failure as ReloadFailedError).reason,
+    /^reload to generation 1 failed: slot-0: new worker failed to start: (IPC channel closed by the worker; )?exited with code 1$/,
+  )
   assert.equal(cluster.workers().map((w) => w.pid!).sort(), oldPids)
   assert.equal(cluster.workers().map((w) => w.state), ['listening', 'listening'])
   assert.match(await get(port), /^v1 \d+/)
@@ -66,6 +70,20 @@ reload('rolls back a broken new version: the old workers keep serving and reload
   assert.match(await get(port), /^v3 \d+/)
   assert.ok(cluster.workers().every((w) => w.generation === 2))
 })
+
+/**
+ * Asserts a fully rolled back reload to generation 1: its code, its message, and the generation
+ * each slot runs, which is 0 everywhere.
+ */
+function assertRolledBack(failure: ReloadFailedError, generations: Record<string, number>): void {
+  assert.is(failure.code, 'ERR_RELOAD_FAILED')
+  assert.is(failure.name, 'ReloadFailedError')
+  assert.is(
+    failure.message,
+    `cluster.reload() failed and was rolled back: ${failure.reason}. Every slot runs generation 0; fix the new version and reload again.`,
+  )
+  assert.equal([failure.generation, failure.previousGeneration, failure.generations], [1, 0, generations])
+}
 
 /** Calls `any.version()` from 4 callers, every 5 ms each, until stopped; counts answers and failures. */
 function startCallLoop(cluster: SupervisedCluster<typeof versionApi>) {
@@ -102,6 +120,7 @@ async function askVersions(cluster: SupervisedCluster<typeof versionApi>): Promi
 }
 
 const V1_EVERYWHERE = [['slot-0', 0, 'v1'], ['slot-1', 0, 'v1'], ['slot-2', 0, 'v1'], ['slot-3', 0, 'v1']]
+const GENERATION_0_EVERYWHERE = { 'slot-0': 0, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 }
 
 reload('maxUnavailable 2: a new version that crashes on one slot is rolled back on every slot, while calls go on', async () => {
   const { cluster, log } = pool.start({
@@ -125,7 +144,7 @@ reload('maxUnavailable 2: a new version that crashes on one slot is rolled back 
   const { answered, errors } = await calls.stop()
   console.log(`  calls during the failed reload: ${answered} answered, ${errors.length} failed`)
   assert.instance(failure, ReloadFailedError)
-  assert.is((failure as ReloadFailedError).code, 'ERR_RELOAD_FAILED')
+  assertRolledBack(failure as ReloadFailedError, GENERATION_0_EVERYWHERE)
   // A crashing worker may close its IPC channel a moment before cluster reports the exit.
   assert.match(
     (failure as ReloadFailedError).reason,
@@ -169,6 +188,7 @@ reload('maxUnavailable 2: a new version that crashes everywhere leaves all 4 wor
     (error: unknown) => error,
   )
   assert.instance(failure, ReloadFailedError)
+  assertRolledBack(failure as ReloadFailedError, GENERATION_0_EVERYWHERE)
   // Which of the two first replacements crashes first is a race; the other is rolled back.
   assert.match((failure as ReloadFailedError).reason, /^reload to generation 1 failed: slot-[01]: new worker failed to start: (IPC channel closed by the worker; )?exited with code 1; rolled back slot-[01] to generation 0$/)
   assert.equal(await askVersions(cluster), V1_EVERYWHERE)
@@ -178,6 +198,25 @@ reload('maxUnavailable 2: a new version that crashes everywhere leaves all 4 wor
   assert.equal(log.exits.map((exit) => exit.exit), [{ code: 1, signal: null }, { code: 1, signal: null }])
   assert.ok(log.exits.some((exit) => exit.startFailed))
   assert.ok(log.exits.every((exit) => exit.pid !== null && !isAlive(exit.pid)))
+})
+
+reload('a reload() while another one runs is refused at once, and the first one completes', async () => {
+  const { cluster, log } = pool.start({ worker: fixture('version-rpc.ts'), contract: versionApi, count: 1, env: { VERSION: 'v1' } })
+  await cluster.onReady()
+  const first = cluster.reload({ env: { VERSION: 'v2' } })
+  const failure = await cluster.reload({ env: { VERSION: 'v3' } }).then(
+    () => assert.unreachable('the second reload must reject'),
+    (error: unknown) => error,
+  )
+  assert.instance(failure, ReloadFailedError)
+  assert.is((failure as ReloadFailedError).code, 'ERR_RELOAD_FAILED')
+  assert.is((failure as Error).message, 'cluster.reload() was refused: a reload is already in progress; no worker was replaced.')
+  assert.is((failure as ReloadFailedError).reason, 'reload refused: a reload is already in progress')
+  const { generation, previousGeneration, generations } = failure as ReloadFailedError
+  assert.equal([generation, previousGeneration, generations], [undefined, undefined, undefined])
+  await first
+  assert.equal(await askVersions(cluster), [['slot-0', 1, 'v2']])
+  assert.equal(log.exits.map((exit) => [exit.slotId, exit.generation, exit.expected, exit.exit]), [['slot-0', 0, true, { code: 0, signal: null }]])
 })
 
 reload('a stop during a reload rejects reload() with ClusterStoppedError instead of leaving it pending', async () => {
@@ -202,3 +241,42 @@ reload('a stop during a reload rejects reload() with ClusterStoppedError instead
 })
 
 reload.run()
+
+// ---
+
+const error = suite('ReloadFailedError')
+
+// A rollback that cannot start a worker of the previous generation is hard to provoke in a real
+// cluster; the supervisor machine's tests (test/machines/supervisor-reload.test.ts) produce this
+// very event, so the error is built from it here.
+error('after an incomplete rollback, the message names the slot left on the new generation', () => {
+  const reason =
+    'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-2 to generation 0; ' +
+    'rollback incomplete: slot-0 stays on generation 1 (its generation 0 worker failed to start: exited with code 1)'
+  const generations = { 'slot-0': 1, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 }
+  const failure = new ReloadFailedError({ reason, generation: 1, previousGeneration: 0, generations })
+  assert.is(
+    failure.message,
+    `cluster.reload() failed and was rolled back only in part: ${reason}. Not every slot runs generation 0: slot-0 stays on generation 1. ` +
+      "Fix the new version and reload again: a reload replaces every slot's worker.",
+  )
+  assert.equal([failure.code, failure.name, failure.generation, failure.previousGeneration, failure.generations], ['ERR_RELOAD_FAILED', 'ReloadFailedError', 1, 0, generations])
+  assert.is.not(failure.generations, generations, 'the error keeps its own copy')
+})
+
+error('slots left on other generations are grouped by generation, in slot order', () => {
+  const reason =
+    'reload to generation 2 failed: slot-2: new worker failed to start: exited with code 1; ' +
+    'rollback incomplete: slot-0 stays on generation 2 (its generation 0 worker failed to start: exited with code 1); ' +
+    'slot-1 stays on generation 2 (its generation 0 worker failed to start: exited with code 1); ' +
+    'slot-3 still runs generation 1 (an earlier rollback could not move it)'
+  const generations = { 'slot-0': 2, 'slot-1': 2, 'slot-2': 0, 'slot-3': 1 }
+  const failure = new ReloadFailedError({ reason, generation: 2, previousGeneration: 0, generations })
+  assert.is(
+    failure.message,
+    `cluster.reload() failed and was rolled back only in part: ${reason}. Not every slot runs generation 0: ` +
+      "slot-0, slot-1 stay on generation 2; slot-3 stays on generation 1. Fix the new version and reload again: a reload replaces every slot's worker.",
+  )
+})
+
+error.run()

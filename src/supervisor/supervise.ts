@@ -76,8 +76,10 @@ export class SupervisedCluster<C extends AnyContract = AnyContract> {
    * Rolling reload: for each slot (`reload.maxUnavailable` at a time) fork a new worker, wait until
    * it listens, then drain the old one. When a new worker fails to start, the reload is rolled
    * back: new workers still starting are stopped, slots already replaced get a worker of the
-   * previous settings again (new-first), then it rejects with `ReloadFailedError`, whose reason
-   * names the slots rolled back (and any that could not be). Rejects with `ClusterStoppedError`
+   * previous settings again (new-first), then it rejects with `ReloadFailedError`: its
+   * `generations` gives each slot's generation afterwards, `generation` the one that failed and
+   * `previousGeneration` the one rolled back to (a slot that could not be is named in the
+   * message). A reload while another runs is refused with the same error. Rejects with `ClusterStoppedError`
    * (or `SupervisorFailedError`) when the cluster ends before the reload does.
    */
   reload(options?: ReloadOptions): Promise<void> {

@@ -9,15 +9,16 @@
  *
  * A tag tree mirrors the value: a string tags a leaf (`'D'` Date, `'u'` undefined, `'n'` special
  * number, `'b'` BigInt, `'r'` RegExp); `['M', entries]` and `['S', items]` tag a Map or Set sent as
- * an array, with the tags of that array (or 0); an object `{ key: tag }` descends into the
- * object's or array's tagged children.
+ * an array, with the tags of that array (or 0); `['A', index, tag, index, tag…]` descends into an
+ * array's tagged items, and an object `{ key: tag }` into an object's tagged keys. (Array items
+ * are not tagged by key: integer-like keys put V8's JSON.stringify on a path 2–3x slower.)
  * @internal
  */
 
 /** Returned by {@link copyTagged} when the value needs superjson. */
 export const NEEDS_SUPERJSON: unique symbol = Symbol('needs superjson')
 
-export type Tag = string | [kind: 'M' | 'S', inner: Tag | 0] | { [key: string]: Tag }
+export type Tag = string | [kind: 'M' | 'S', inner: Tag | 0] | ['A', ...(number | Tag)[]] | { [key: string]: Tag }
 
 /** Walk state: the JSON size so far, and the tag of the value just copied (`undefined` if none). */
 export interface CopyState {
@@ -110,7 +111,7 @@ function copyObject(value: object, depth: number, state: CopyState): unknown {
 }
 
 function copyArray(value: readonly unknown[], depth: number, state: CopyState): unknown {
-  let tags: Record<string, Tag> | undefined
+  let tags: ['A', ...(number | Tag)[]] | undefined
   const length = value.length
   const copy = new Array<unknown>(length)
   for (let index = 0; index < length; index++) {
@@ -118,7 +119,7 @@ function copyArray(value: readonly unknown[], depth: number, state: CopyState): 
     if (item === NEEDS_SUPERJSON) return NEEDS_SUPERJSON
     copy[index] = item
     if (state.tag !== undefined) {
-      ;(tags ??= {})[index] = state.tag
+      ;(tags ??= ['A']).push(index, state.tag)
       state.size += 12
     }
   }
@@ -146,7 +147,9 @@ export class TagMismatch extends Error {}
 export function restoreTagged(json: unknown, tag: Tag): unknown {
   if (typeof tag === 'string') return restoreLeaf(json, tag)
   if (Array.isArray(tag)) {
-    const [kind, inner] = tag
+    const kind = tag[0]
+    if (kind === 'A') return restoreItems(json, tag)
+    const inner = tag[1] as Tag | 0
     if (!Array.isArray(json)) throw new TagMismatch(`a ${kind === 'M' ? 'Map' : 'Set'} that is not an array`)
     const items = inner === 0 ? json : (restoreTagged(json, inner) as unknown[])
     if (kind === 'S') return new Set(items)
@@ -160,6 +163,18 @@ export function restoreTagged(json: unknown, tag: Tag): unknown {
   for (const key of Object.keys(tag)) {
     if (!Object.hasOwn(json, key)) throw new TagMismatch(`a tag for a missing key ${JSON.stringify(key)}`)
     ;(json as Record<string, unknown>)[key] = restoreTagged((json as Record<string, unknown>)[key], tag[key]!)
+  }
+  return json
+}
+
+function restoreItems(json: unknown, tag: readonly unknown[]): unknown {
+  if (!Array.isArray(json)) throw new TagMismatch('tags for the items of a value that is not an array')
+  for (let at = 1; at < tag.length; at += 2) {
+    const index = tag[at]
+    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= json.length) {
+      throw new TagMismatch(`a tag for a missing item ${JSON.stringify(index)}`)
+    }
+    json[index as number] = restoreTagged(json[index as number], tag[at + 1] as Tag)
   }
   return json
 }

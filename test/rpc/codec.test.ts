@@ -40,7 +40,7 @@ codec('tags Dates, Maps, Sets, BigInts, undefined, special numbers and RegExps w
   const value = [{ at: new Date(5), byName: new Map([['a', new Set([1n, undefined])]]), plain: { x: 1 } }, Number.NaN, /a+/gi]
   const encoded = encodeValue(value, LIMIT, 'value')
   assert.equal(encoded.v, [{ at: 5, byName: [['a', ['1', null]]], plain: { x: 1 } }, 'NaN', ['a+', 'gi']])
-  assert.equal(encoded.s, { t: { 0: { at: 'D', byName: ['M', { 0: { 1: ['S', { 0: 'b', 1: 'u' }] } }] }, 1: 'n', 2: 'r' } })
+  assert.equal(encoded.s, { t: ['A', 0, { at: 'D', byName: ['M', ['A', 0, ['A', 1, ['S', ['A', 0, 'b', 1, 'u']]]]] }, 1, 'n', 2, 'r'] })
   assert.equal(roundTrip(value), value)
   assert.ok(Number.isNaN((roundTrip(new Date(Number.NaN)) as Date).getTime()))
 })
@@ -76,6 +76,9 @@ codec('refuses tags that do not fit their value, and never writes through __prot
     [{ a: '1e3' }, { t: { a: 'b' } }, /does not fit its tag "b"/],
     [{ a: 1 }, { t: { a: ['M', 0] } }, /a Map that is not an array/],
     [[[1, 2, 3]], { t: ['M', 0] }, /a Map entry that is not a pair/],
+    [[1], { t: ['A', 1, 'u'] }, /a tag for a missing item 1/],
+    [[1], { t: ['A', '0', 'u'] }, /a tag for a missing item "0"/],
+    [{ 0: 1 }, { t: ['A', 0, 'u'] }, /the items of a value that is not an array/],
     [7, { t: { a: 'u' } }, /tags for children of a value that has none/],
     [{}, JSON.parse('{"t":{"__proto__":"u"}}'), /a tag for a missing key "__proto__"/],
   ]

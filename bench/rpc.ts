@@ -5,8 +5,8 @@
  * object of Dates and Maps; see fixtures/rpc-payloads.ts).
  *
  * Run: `npm run bench -- rpc` (all topics: `npm run bench`); filter cases by name:
- * `npm run bench -- rpc sequential`. `BENCH_ROUNDS` (default 3) and `BENCH_MAX_TIME` (seconds per
- * case per round, default 1) tune it. Rounds run the cases in rotated orders, so no case always
+ * `npm run bench -- rpc sequential`. `BENCH_ROUNDS` (default 5) and `BENCH_MAX_TIME` (seconds per
+ * case per round, default 0.6) tune it. Rounds run the cases in rotated orders, so no case always
  * follows the same one: a child that sat idle during the case before answers its first calls
  * slower, and a fixed order hands that cost to the same case every round.
  */
@@ -16,7 +16,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { connectIpcPeer } from '../src/transport/ipc.js'
 import type { RpcPeer } from '../src/rpc/peer.js'
-import { fixturePath, format, isSelected, printTable, runInRounds, type RoundCase } from './fixtures/cluster-report.js'
+import { fixturePath, format, isSelected, printTable, runInRounds, summarize, type RoundCase } from './fixtures/cluster-report.js'
 import { payloads, type RpcClient } from './fixtures/rpc-payloads.js'
 
 interface Client extends RpcClient {
@@ -71,8 +71,10 @@ async function startRpc(): Promise<Client> {
   }
 }
 
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
-const MAX_TIME = Number(process.env['BENCH_MAX_TIME'] ?? 1) // s per case per round
+// Sequential round trips on a 2-core VM swing by a third from one second to the next (the two
+// processes wake each other every call): more, shorter rounds give the median something to hold.
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5)
+const MAX_TIME = Number(process.env['BENCH_MAX_TIME'] ?? 0.6) // s per case per round
 const MODES = [
   { name: 'sequential', inFlight: 1 },
   { name: 'pipelined 64', inFlight: 64 },
@@ -111,37 +113,83 @@ export async function run(filters: readonly string[] = []): Promise<void> {
         }
       }
     }
-    if (cases.length === 0) return
-    const summaries = await runInRounds(cases, ROUNDS, MAX_TIME)
-    if (answered !== expected) throw new Error(`Sanity check failed: ${answered} of ${expected} calls returned the right answer`)
-
-    const callsPerSecond = (name: string): number => {
-      const found = cases.find((c) => c.name === name)
-      return found ? summaries.get(name)!.median * found.inFlight : Number.NaN
-    }
-    const rows = cases.map((c) => {
-      const summary = summaries.get(c.name)!
-      const rate = summary.median * c.inFlight
-      const group = c.name.slice(0, c.name.lastIndexOf(': '))
-      const ratio = (baseline: string) => `${format(rate / callsPerSecond(`${group}: ${baseline}`), 2)}x`
-      return [
-        c.name,
-        `${format(rate)} calls/s`,
-        `${format(1e6 / rate, 2)} µs`,
-        `${format(summary.min * c.inFlight)}–${format(summary.max * c.inFlight)}`,
-        ratio(RAW_JSON),
-        ratio(RAW_ADVANCED),
-      ]
-    })
-    printTable(
-      `rpc: round trips, median of ${ROUNDS} rounds in rotated order — Node ${process.version}, ${process.platform}/${process.arch}, ` +
-        `${os.cpus().length} CPUs, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`,
-      ['case', 'median', 'per call', 'min–max calls/s', 'vs raw json', 'vs raw advanced'],
-      rows,
-    )
+    if (cases.length > 0) await runCases(cases, () => answered === expected || `${answered} of ${expected}`)
+    if (isSelected('sequential, paired', filters)) await runPaired(clients)
   } finally {
     for (const client of clients) client.child.kill()
   }
+}
+
+/** Runs the benchmark.js cases and prints their table; `check()` says whether every call was answered right. */
+async function runCases(cases: readonly (RoundCase & { inFlight: number })[], check: () => true | string): Promise<void> {
+  const summaries = await runInRounds(cases, ROUNDS, MAX_TIME)
+  const outcome = check()
+  if (outcome !== true) throw new Error(`Sanity check failed: ${outcome} calls returned the right answer`)
+
+  const callsPerSecond = (name: string): number => {
+    const found = cases.find((c) => c.name === name)
+    return found ? summaries.get(name)!.median * found.inFlight : Number.NaN
+  }
+  const rows = cases.map((c) => {
+    const summary = summaries.get(c.name)!
+    const rate = summary.median * c.inFlight
+    const group = c.name.slice(0, c.name.lastIndexOf(': '))
+    const ratio = (baseline: string) => `${format(rate / callsPerSecond(`${group}: ${baseline}`), 2)}x`
+    return [
+      c.name,
+      `${format(rate)} calls/s`,
+      `${format(1e6 / rate, 2)} µs`,
+      `${format(summary.min * c.inFlight)}–${format(summary.max * c.inFlight)}`,
+      ratio(RAW_JSON),
+      ratio(RAW_ADVANCED),
+    ]
+  })
+  printTable(
+    `rpc: round trips, median of ${ROUNDS} rounds in rotated order — Node ${process.version}, ${process.platform}/${process.arch}, ` +
+      `${os.cpus().length} CPUs, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`,
+    ['case', 'median', 'per call', 'min–max calls/s', 'vs raw json', 'vs raw advanced'],
+    rows,
+  )
+}
+
+const PAIRED_BLOCKS = 40
+const PAIRED_CALLS = 1000
+
+/**
+ * Sequential `add(a, b)` latency measured in pairs: blocks of calls to xcluster and to each raw
+ * baseline alternate, each pair in the other order, and the ratio is of the medians. benchmark.js
+ * runs each case for a while, and on this VM a process that has been idle for a while answers
+ * slower for tens of milliseconds; pairs of short blocks give every client that cost equally.
+ */
+async function runPaired(clients: readonly Client[]): Promise<void> {
+  const latencies = new Map<Client, number[]>(clients.map((client) => [client, []]))
+  let answered = 0
+  for (let block = 0; block < PAIRED_BLOCKS; block++) {
+    const order = block % 2 === 0 ? clients : [...clients].reverse()
+    for (const client of order) {
+      const started = performance.now()
+      for (let i = 0; i < PAIRED_CALLS; i++) if ((await client.add(i, 2)) === i + 2) answered++
+      latencies.get(client)!.push(((performance.now() - started) * 1000) / PAIRED_CALLS)
+    }
+  }
+  const expected = PAIRED_BLOCKS * PAIRED_CALLS * clients.length
+  if (answered !== expected) throw new Error(`Sanity check failed: ${answered} of ${expected} paired calls returned the right sum`)
+  const median = (client: Client) => summarize(latencies.get(client)!).median
+  const baseline = (name: string) => median(clients.find((client) => client.name === name)!)
+  printTable(
+    `rpc: sequential add(a, b) latency in ${PAIRED_BLOCKS} alternating blocks of ${format(PAIRED_CALLS)} calls per client, median block`,
+    ['client', 'median latency', 'min–max block', 'latency vs raw json', 'latency vs raw advanced'],
+    clients.map((client) => {
+      const summary = summarize(latencies.get(client)!)
+      return [
+        client.name,
+        `${format(summary.median, 1)} µs`,
+        `${format(summary.min, 1)}–${format(summary.max, 1)} µs`,
+        `${format(summary.median / baseline(RAW_JSON), 2)}x`,
+        `${format(summary.median / baseline(RAW_ADVANCED), 2)}x`,
+      ]
+    }),
+  )
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run(process.argv.slice(2))

@@ -111,7 +111,10 @@ test('loses nothing when a random worker is SIGKILLed every 200 ms until 10,000 
   const JOBS = 10_000
   // No simulated work: each restart costs about 0.8 s of CPU (tsx, mysql2, ioredis), so five kills
   // a second already saturate two cores; slower jobs made the storm outlast any sane bound.
-  queue = await createTestQueue('storm', { QUEUE_MIN_IDLE_MS: '1000' })
+  // Random kills can land on the same innocent job while it runs: one CI run (60 kills) blamed one
+  // valid job 3 times in 7 deliveries and dead-lettered it under the default QUEUE_MAX_CRASHES of 3.
+  // This test is about losing nothing, not about poison jobs (the next test), so it allows 10.
+  queue = await createTestQueue('storm', { QUEUE_MIN_IDLE_MS: '1000', QUEUE_MAX_CRASHES: '10' })
   const jobs = [...makeJobs(JOBS, 'storm')]
   // A quiet machine drains 10,000 instant jobs in about a second, before the storm has begun: the
   // jobs arrive in 40 waves of 250 over about 4 s instead, so that kills land while workers hold

@@ -1,12 +1,25 @@
 /**
  * The named guards, actions and delays of the supervisor machine (its shape is in `supervisor.ts`);
- * those of the rollback of a failed reload are in `supervisor-rollback.ts`.
+ * those of the rolling reload are in `supervisor-reload.ts`, those of the rollback of a failed
+ * reload in `supervisor-rollback.ts`.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
 import { slotMachine } from './slot.js'
 import type { SlotOutput } from './slot-events.js'
 import type { SlotCommand, SlotParentEvent } from './slot-events.js'
+import {
+  beginReload,
+  createReloadDoneEvent,
+  createReplaceCommand,
+  createStaleReloadEvent,
+  isReloadComplete,
+  isReloadSlot,
+  isStaleReload,
+  recordReloadDone,
+  recordSlotReplaced,
+  takeNextSlots,
+} from './supervisor-reload.js'
 import {
   createReloadFailedEvent,
   createReloadInterruptedEvent,
@@ -74,13 +87,6 @@ function endedSlotId(type: string): string {
   return type.replace(/^xstate\.(done|error)\.actor\./, '')
 }
 
-/** The next slots to command: as many as `maxUnavailable` leaves room for. */
-function takeNextSlots(context: SupervisorContext): Pick<SupervisorContext, 'reloadQueue' | 'reloadInFlight'> & { next: string[] } {
-  const room = Math.max(1, context.reload.maxUnavailable) - context.reloadInFlight.length
-  const next = context.reloadQueue.slice(0, Math.max(0, room))
-  return { next, reloadQueue: context.reloadQueue.slice(next.length), reloadInFlight: [...context.reloadInFlight, ...next] }
-}
-
 /** Setup of the supervisor machine; `supervisor.ts` creates the machine from it. */
 export const supervisorSetup = setup({
   types: {
@@ -97,14 +103,10 @@ export const supervisorSetup = setup({
   guards: {
     hasBudget: ({ context }) => context.restarts < context.policy.maxRestarts,
     hasNoSlots: ({ context }) => context.slots.length === 0,
-    isReloadSlot: ({ context, event }) =>
-      (event.type === 'slot.replaced' || event.type === 'slot.replaceFailed') &&
-      event.generation === context.generation &&
-      context.reloadInFlight.includes(event.slotId),
-    isStaleReload: ({ context, event }) =>
-      event.type === 'reload' && event.generation !== undefined && !(event.generation > context.generation),
+    isReloadSlot,
+    isStaleReload,
     isRollbackSlot,
-    isReloadComplete: ({ context }) => context.reloadQueue.length === 0 && context.reloadInFlight.length === 0,
+    isReloadComplete,
   },
   actions: {
     spawnSlots: enqueueActions(({ context, enqueue }) => {
@@ -169,35 +171,15 @@ export const supervisorSetup = setup({
       const reason = event.type === 'stop' ? event.reason : context.reason
       for (const slotId of context.slots) enqueue.sendTo(slotId, { type: 'stop', reason } satisfies SlotCommand)
     }),
-    beginReload: assign(({ context, event }) => {
-      const generation = event.type === 'reload' && event.generation !== undefined ? event.generation : context.generation + 1
-      return {
-        generation,
-        reloadQueue: [...context.slots],
-        reloadInFlight: [],
-        reason: `rolling reload to generation ${generation}, ${context.reload.maxUnavailable} at a time`,
-      }
-    }),
+    beginReload: assign(beginReload),
     replaceNextSlots: enqueueActions(({ context, enqueue }) => {
       const { next, reloadQueue, reloadInFlight } = takeNextSlots(context)
       if (next.length === 0) return
       enqueue.assign({ reloadQueue, reloadInFlight })
-      for (const slotId of next) {
-        const reason = `reload to generation ${context.generation}`
-        enqueue.sendTo(slotId, { type: 'replace', generation: context.generation, reason } satisfies SlotCommand)
-      }
+      for (const slotId of next) enqueue.sendTo(slotId, createReplaceCommand(context))
     }),
-    recordSlotReplaced: assign(({ context, event }) => {
-      if (event.type !== 'slot.replaced') return {}
-      const reloadInFlight = context.reloadInFlight.filter((s) => s !== event.slotId)
-      const done = context.slots.length - context.reloadQueue.length - reloadInFlight.length
-      return { reloadInFlight, reason: `${event.slotId} runs generation ${event.generation} (${done} of ${context.slots.length} slots)` }
-    }),
-    recordReloadDone: assign(({ context }) => ({
-      stableGeneration: context.generation,
-      slotGenerations: Object.fromEntries(context.slots.map((slotId) => [slotId, context.generation])),
-      reason: `reload to generation ${context.generation} done`,
-    })),
+    recordSlotReplaced: assign(recordSlotReplaced),
+    recordReloadDone: assign(recordReloadDone),
     beginRollback: assign(planRollback),
     rollBackNextSlots: enqueueActions(({ context, enqueue }) => {
       const { next, reloadQueue, reloadInFlight } = takeNextSlots(context)
@@ -207,14 +189,10 @@ export const supervisorSetup = setup({
     }),
     recordRollbackAnswer: assign(recordRollbackAnswer),
     recordRollbackDone: assign(finishRollback),
-    emitReloadDone: emit(({ context }) => ({ type: 'reload.done', generation: context.generation })),
+    emitReloadDone: emit(createReloadDoneEvent),
     emitReloadFailed: emit(createReloadFailedEvent),
     emitReloadInterrupted: emit(createReloadInterruptedEvent),
-    refuseStaleReload: emit(({ context, event }) => ({
-      type: 'reload.failed',
-      reason: `reload refused: generation ${event.type === 'reload' ? event.generation : '?'} is not newer than the current generation ${context.generation}`,
-      generation: null,
-    })),
+    refuseStaleReload: emit(createStaleReloadEvent),
     refuseReload: emit((_, params: { reason: string }) => ({
       type: 'reload.failed',
       reason: `reload refused: ${params.reason}`,

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { connectIpcPeer } from '../src/transport/ipc.js'
 import type { RpcPeer } from '../src/rpc/peer.js'
 import { fixturePath, format, isSelected, printTable, runInRounds, summarize, type RoundCase } from './fixtures/cluster-report.js'
+import { canReadProcessCpu, processCpuMicros } from './fixtures/process-cpu.js'
 import { payloads, type RpcClient } from './fixtures/rpc-payloads.js'
 
 interface Client extends RpcClient {
@@ -115,6 +116,7 @@ export async function run(filters: readonly string[] = []): Promise<void> {
     }
     if (cases.length > 0) await runCases(cases, () => answered === expected || `${answered} of ${expected}`)
     if (isSelected('sequential, paired', filters)) await runPaired(clients)
+    if (isSelected('sequential, cpu', filters)) await runCpuPerCall(clients)
   } finally {
     for (const client of clients) client.child.kill()
   }
@@ -187,6 +189,55 @@ async function runPaired(clients: readonly Client[]): Promise<void> {
         `${format(summary.min, 1)}–${format(summary.max, 1)} µs`,
         `${format(summary.median / baseline(RAW_JSON), 2)}x`,
         `${format(summary.median / baseline(RAW_ADVANCED), 2)}x`,
+      ]
+    }),
+  )
+}
+
+
+const CPU_BLOCKS = 6
+const CPU_CALLS = 5000
+
+/**
+ * CPU time per sequential `add(a, b)`, in the parent and in the child, summed over alternating
+ * blocks: what each round trip costs the two processes, which unlike wall time does not depend
+ * on how fast this VM wakes a sleeping process.
+ */
+async function runCpuPerCall(clients: readonly Client[]): Promise<void> {
+  if (!canReadProcessCpu) {
+    console.log('\nrpc: CPU per call skipped (it reads the child’s CPU time from Linux /proc)')
+    return
+  }
+  const totals = new Map<Client, { parent: number; child: number }>(clients.map((client) => [client, { parent: 0, child: 0 }]))
+  let answered = 0
+  for (let block = 0; block < CPU_BLOCKS; block++) {
+    for (const client of block % 2 === 0 ? clients : [...clients].reverse()) {
+      const parentBefore = process.cpuUsage()
+      const childBefore = processCpuMicros(client.child.pid!)
+      for (let i = 0; i < CPU_CALLS; i++) if ((await client.add(i, 2)) === i + 2) answered++
+      const parent = process.cpuUsage(parentBefore)
+      const total = totals.get(client)!
+      total.parent += parent.user + parent.system
+      total.child += processCpuMicros(client.child.pid!) - childBefore
+    }
+  }
+  const expected = CPU_BLOCKS * CPU_CALLS * clients.length
+  if (answered !== expected) throw new Error(`Sanity check failed: ${answered} of ${expected} calls returned the right sum`)
+  const calls = CPU_BLOCKS * CPU_CALLS
+  const perCall = (client: Client) => (totals.get(client)!.parent + totals.get(client)!.child) / calls
+  const baseline = (name: string) => perCall(clients.find((client) => client.name === name)!)
+  printTable(
+    `rpc: CPU per sequential add(a, b), parent + child (user + system; ${CPU_BLOCKS} alternating blocks of ${format(CPU_CALLS)} calls per client)`,
+    ['client', 'parent', 'child', 'both', 'vs raw json', 'vs raw advanced'],
+    clients.map((client) => {
+      const total = totals.get(client)!
+      return [
+        client.name,
+        `${format(total.parent / calls, 1)} µs`,
+        `${format(total.child / calls, 1)} µs`,
+        `${format(perCall(client), 1)} µs`,
+        `${format(perCall(client) / baseline(RAW_JSON), 2)}x`,
+        `${format(perCall(client) / baseline(RAW_ADVANCED), 2)}x`,
       ]
     }),
   )

@@ -1,13 +1,14 @@
 /**
  * The named guards, actions and delays of the supervisor machine (its shape is in `supervisor.ts`);
  * those of the rolling reload are in `supervisor-reload.ts`, those of the rollback of a failed
- * reload in `supervisor-rollback.ts`.
+ * reload in `supervisor-rollback.ts`, those of the restart budget in `supervisor-budget.ts`.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
 import { slotMachine } from './slot.js'
 import type { SlotOutput } from './slot-events.js'
 import type { SlotCommand, SlotParentEvent } from './slot-events.js'
+import { BUDGET_EXPIRE_EVENT, expireRestart, hasBudget, isRestartEvent, recordFailure, recordRestart } from './supervisor-budget.js'
 import {
   beginReload,
   createReloadDoneEvent,
@@ -32,8 +33,8 @@ import {
 import type { RollbackProgress } from './supervisor-rollback.js'
 import type { ExitInfo, SupervisorCommand, SupervisorEmitted, SupervisorInput, SupervisorOutput, WorkerCommand } from './types.js'
 
-/** Raised `policy.period` ms after each granted restart: that restart leaves the budget window. */
-export const BUDGET_EXPIRE_EVENT = 'xcluster.budget.expire'
+// Re-exported: `supervisor.ts` and the tests import it from here.
+export { BUDGET_EXPIRE_EVENT }
 
 /** Everything the supervisor holds; `reason` explains the last decision. */
 export interface SupervisorContext extends SupervisorInput {
@@ -101,7 +102,7 @@ export const supervisorSetup = setup({
     period: ({ context }) => context.policy.period,
   },
   guards: {
-    hasBudget: ({ context }) => context.restarts < context.policy.maxRestarts,
+    hasBudget,
     hasNoSlots: ({ context }) => context.slots.length === 0,
     isReloadSlot,
     isStaleReload,
@@ -145,27 +146,13 @@ export const supervisorSetup = setup({
       reason: `${endedSlotId(event.type)} failed: ${'error' in event && event.error instanceof Error ? event.error.message : 'unknown error'}`,
     })),
     grantRestart: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'slot.restartRequest' && event.type !== 'slot.restartCharged') return
-      const restarts = context.restarts + 1
-      const verb = event.type === 'slot.restartRequest' ? 'granted' : 'charged (hung worker replaced)'
-      enqueue.assign({
-        restarts,
-        reason: `restart of ${event.slotId} ${verb} (${restarts} of ${context.policy.maxRestarts} in ${context.policy.period}ms)`,
-      })
+      if (!isRestartEvent(event)) return
+      enqueue.assign(recordRestart({ context, event }))
       if (event.type === 'slot.restartRequest') enqueue.sendTo(event.slotId, { type: 'restart.granted' } satisfies SlotCommand)
       enqueue.raise({ type: BUDGET_EXPIRE_EVENT }, { delay: 'period' })
     }),
-    expireRestart: assign(({ context }) => ({ restarts: Math.max(0, context.restarts - 1) })),
-    recordFailure: assign(({ context, event }) => {
-      if (event.type !== 'slot.restartRequest' && event.type !== 'slot.restartCharged') return {}
-      const { maxRestarts, period } = context.policy
-      return {
-        failure: { slotId: event.slotId, exit: event.exit },
-        reason:
-          `restart budget spent: ${event.slotId} ended (${event.reason}) after ` +
-          `${context.restarts} restart${context.restarts === 1 ? '' : 's'} within ${period}ms (maxRestarts ${maxRestarts})`,
-      }
-    }),
+    expireRestart: assign(expireRestart),
+    recordFailure: assign(recordFailure),
     recordStop: assign(({ event }) => (event.type === 'stop' ? { reason: `stop requested: ${event.reason}` } : {})),
     stopAllSlots: enqueueActions(({ context, event, enqueue }) => {
       const reason = event.type === 'stop' ? event.reason : context.reason

@@ -68,3 +68,13 @@ export async function startProgram(file: string, options: { env?: Record<string,
     },
   }
 }
+
+/** The rejection of `promise`; fails with `message` when it resolves instead. */
+export async function rejectionOf(promise: Promise<unknown>, message = 'Expected the promise to reject, but it resolved'): Promise<any> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error(message)
+}

@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { SupervisorFailedError } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
-import { fixture, isAlive, waitFor } from '../helpers/processes.js'
+import { fixture, isAlive, rejectionOf, waitFor } from '../helpers/processes.js'
 
 const pool = createClusterPool()
 const health = suite('health checks')
@@ -40,10 +40,7 @@ health('a worker that hangs every time spends the restart budget: the cluster fa
     health: { heartbeatInterval: 100, maxMissedHeartbeats: 2 },
     restart: { maxRestarts: 2, period: 60_000 },
   })
-  const failure = await cluster.onStopped().then(
-    () => assert.unreachable('the cluster must fail'),
-    (error: unknown) => error,
-  )
+  const failure = await rejectionOf(cluster.onStopped(), 'the cluster must fail')
   assert.instance(failure, SupervisorFailedError)
   assert.match((failure as Error).message, /restart budget spent: slot-0 ended \(hung: 2 heartbeats missed in a row \(limit 2\)\) after 2 restarts within 60000ms/)
   // R+1 workers killed as hung; the replacement of the last one is forked in the same step in

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { ClusterStoppedError, ReloadFailedError } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
 import { get, startLoad } from '../helpers/http-load.js'
-import { fixture, isAlive, waitFor } from '../helpers/processes.js'
+import { fixture, isAlive, rejectionOf, waitFor } from '../helpers/processes.js'
 import { findFreePort } from '../helpers/run-example.js'
 import type { SupervisedCluster } from '../../src/index.js'
 import { versionApi } from '../fixtures/version-contract.js'
@@ -53,10 +53,7 @@ reload('rolls back a broken new version: the old workers keep serving and reload
   })
   await cluster.onReady()
   const oldPids = cluster.workers().map((w) => w.pid!).sort()
-  const failure = await cluster.reload({ env: { BROKEN: '1' } }).then(
-    () => assert.unreachable('reload must reject'),
-    (error: unknown) => error,
-  )
+  const failure = await rejectionOf(cluster.reload({ env: { BROKEN: '1' } }), 'reload must reject')
   assert.instance(failure, ReloadFailedError)
   assertRolledBack(failure as ReloadFailedError, { 'slot-0': 0, 'slot-1': 0 })
   // A crashing worker may close its IPC channel a moment before cluster reports the exit.
@@ -140,10 +137,7 @@ reload('maxUnavailable 2: a new version that crashes on one slot is rolled back 
   const calls = startCallLoop(cluster)
   // slot-0 and slot-1 move to v2 first; then slot-3's v2 crashes at boot while slot-2's v2 is
   // still starting (or has just taken over): all three must go back.
-  const failure = await cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: 'slot-3', START_DELAY: '300' } }).then(
-    () => assert.unreachable('reload must reject'),
-    (error: unknown) => error,
-  )
+  const failure = await rejectionOf(cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: 'slot-3', START_DELAY: '300' } }), 'reload must reject')
   const { answered, errors } = await calls.stop()
   console.log(`  calls during the failed reload: ${answered} answered, ${errors.length} failed`)
   assert.instance(failure, ReloadFailedError)
@@ -186,10 +180,7 @@ reload('maxUnavailable 2: a new version that crashes everywhere leaves all 4 wor
   })
   await cluster.onReady()
   const oldPids = cluster.workers().map((w) => w.pid!).sort()
-  const failure = await cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: '*' } }).then(
-    () => assert.unreachable('reload must reject'),
-    (error: unknown) => error,
-  )
+  const failure = await rejectionOf(cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: '*' } }), 'reload must reject')
   assert.instance(failure, ReloadFailedError)
   assertRolledBack(failure as ReloadFailedError, GENERATION_0_EVERYWHERE)
   // Which of the two first replacements crashes first is a race; the other is rolled back.
@@ -220,12 +211,10 @@ reload('maxUnavailable 2: a slot whose old worker cannot start again stays on th
     const calls = startCallLoop(cluster)
     // slot-0's v2 takes over at once; slot-1's v2 waits 10 s to be ready, so slot-2 comes next and
     // crashes at boot while slot-1's still starts: slot-1 is cancelled, slot-0 must go back, and cannot.
-    const failure = await cluster
-      .reload({ env: { VERSION: 'v2', START_ONCE_SLOTS: '', BROKEN_SLOTS: 'slot-2', START_DELAY: '10000', DELAYED_SLOTS: 'slot-1' } })
-      .then(
-        () => assert.unreachable('reload must reject'),
-        (error: unknown) => error,
-      )
+    const failure = await rejectionOf(
+      cluster.reload({ env: { VERSION: 'v2', START_ONCE_SLOTS: '', BROKEN_SLOTS: 'slot-2', START_DELAY: '10000', DELAYED_SLOTS: 'slot-1' } }),
+      'reload must reject',
+    )
     const { answered, errors } = await calls.stop()
     console.log(`  calls during the partly rolled back reload: ${answered} answered, ${errors.length} failed`)
     assert.instance(failure, ReloadFailedError)
@@ -285,10 +274,7 @@ reload('a reload() while another one runs is refused at once, and the first one 
   const { cluster, log } = pool.start({ worker: fixture('version-rpc.ts'), contract: versionApi, count: 1, env: { VERSION: 'v1' } })
   await cluster.onReady()
   const first = cluster.reload({ env: { VERSION: 'v2' } })
-  const failure = await cluster.reload({ env: { VERSION: 'v3' } }).then(
-    () => assert.unreachable('the second reload must reject'),
-    (error: unknown) => error,
-  )
+  const failure = await rejectionOf(cluster.reload({ env: { VERSION: 'v3' } }), 'the second reload must reject')
   assert.instance(failure, ReloadFailedError)
   assert.is((failure as ReloadFailedError).code, 'ERR_RELOAD_FAILED')
   assert.is((failure as Error).message, 'cluster.reload() was refused: a reload is already in progress; no worker was replaced.')
@@ -304,10 +290,7 @@ reload('a stop during a reload rejects reload() with ClusterStoppedError instead
   const { cluster, log } = pool.start({ worker: fixture('version-rpc.ts'), contract: versionApi, count: 2, env: { VERSION: 'v1' } })
   await cluster.onReady()
   // The new worker takes 10 s to be ready: the stop comes while it starts.
-  const reloading = cluster.reload({ env: { VERSION: 'v2', START_DELAY: '10000' } }).then(
-    () => assert.unreachable('reload must reject'),
-    (error: unknown) => error,
-  )
+  const reloading = rejectionOf(cluster.reload({ env: { VERSION: 'v2', START_DELAY: '10000' } }), 'reload must reject')
   await waitFor(() => log.transitions.some((t) => t.incarnation === 2 && t.to === 'online'), 'the new worker is online')
   await cluster.stop()
   const failure = await reloading

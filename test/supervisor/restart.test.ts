@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { SupervisorFailedError } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
-import { fixture, isAlive, waitFor } from '../helpers/processes.js'
+import { fixture, isAlive, rejectionOf, waitFor } from '../helpers/processes.js'
 
 const pool = createClusterPool()
 const restart = suite('restart policy')
@@ -18,10 +18,7 @@ restart('a crash loop forks at most R+1 times, then fails with a clear error and
     count: 1,
     restart: { maxRestarts: 3, period: 60_000, backoff: { initial: 10, max: 100 } },
   })
-  const failure = await cluster.onStopped().then(
-    () => assert.unreachable('the cluster must fail'),
-    (error: unknown) => error,
-  )
+  const failure = await rejectionOf(cluster.onStopped(), 'the cluster must fail')
   assert.instance(failure, SupervisorFailedError)
   const error = failure as SupervisorFailedError
   assert.is(error.code, 'ERR_SUPERVISOR_FAILED')

@@ -6,7 +6,7 @@
  * @internal
  */
 import { ProtocolError, RpcAbortError, RpcTimeoutError } from '../errors.js'
-import { decodeValue, encodeValue, type Encoded } from './codec.js'
+import { decodeValue, type Encoded } from './codec.js'
 import * as messages from './messages.js'
 import { withValue, type Outbox } from './outbox.js'
 import { checkTimeout, type RpcCallOptions, type RpcPendingCallInfo } from './peer-options.js'
@@ -64,9 +64,9 @@ export class Client {
     }
     let encoded: Encoded
     try {
-      encoded = encodeValue(args, state.maxPayload, 'arguments')
+      encoded = state.encode(args, 'arguments', method)
     } catch (error) {
-      return Promise.reject(state.toSendError('arguments', method, error))
+      return Promise.reject(error)
     }
     const id = ++this.#lastId
     return new Promise((resolve, reject) => {
@@ -85,12 +85,7 @@ export class Client {
     const state = this.#state
     if (state.closeError) throw state.closeError
     if (typeof method !== 'string') throw new TypeError(`Expected the method name to be a string, got \`${String(method)}\``)
-    let encoded: Encoded
-    try {
-      encoded = encodeValue(args, state.maxPayload, 'arguments')
-    } catch (error) {
-      throw state.toSendError('arguments', method, error)
-    }
+    const encoded = state.encode(args, 'arguments', method)
     this.#outbox.enqueue(encoded.s === undefined ? ['n', method, encoded.v] : ['n', method, encoded.v, encoded.s], encoded.size)
   }
 
@@ -98,12 +93,7 @@ export class Client {
     const state = this.#state
     if (state.closeError) throw state.closeError
     if (typeof event !== 'string') throw new TypeError(`Expected the event name to be a string, got \`${String(event)}\``)
-    let encoded: Encoded
-    try {
-      encoded = encodeValue(payload, state.maxPayload, 'payload')
-    } catch (error) {
-      throw state.toSendError('event', event, error)
-    }
+    const encoded = state.encode(payload, 'event', event)
     this.#outbox.enqueue(withValue(['e', event], encoded), encoded.size)
   }
 

@@ -7,7 +7,7 @@
 import { SuperJSON } from 'superjson'
 import { refusedReason, unencodableReason } from './messages.js'
 import type { Meta } from './protocol.js'
-import { copyTagged, NEEDS_SUPERJSON, restoreTagged, type CopyState, type Tag } from './tagged-value.js'
+import { copyTagged, MAX_DEPTH, NEEDS_SUPERJSON, restoreTagged, type CopyState, type Tag } from './tagged-value.js'
 
 // Our own instance: registering things on superjson's default one would leak into the user's.
 const superjson = new SuperJSON()
@@ -37,8 +37,6 @@ export class OversizeValue extends Error {
   }
 }
 
-// The unencodable scan stops this deep (cycles).
-const MAX_SCAN_DEPTH = 64
 // A string of n UTF-16 units is at most 6n bytes of JSON (`\u0000` escapes); below this
 // fraction of the limit the estimate cannot be over it, so no exact measure is needed.
 const WORST_CASE_EXPANSION = 6
@@ -58,7 +56,7 @@ function describePath(path: readonly string[]): string {
 function findUnencodable(value: unknown, path: string[], seen: Set<object>): string | undefined {
   const type = typeof value
   if (type === 'function' || type === 'symbol') return unencodableReason(describePath(path), type)
-  if (type !== 'object' || value === null || seen.has(value as object) || path.length > MAX_SCAN_DEPTH) return undefined
+  if (type !== 'object' || value === null || seen.has(value as object) || path.length > MAX_DEPTH) return undefined
   seen.add(value as object)
   const visit = (child: unknown, key: string): string | undefined => {
     path.push(key)
@@ -136,4 +134,14 @@ export function decodeValue(json: unknown, meta: Meta | undefined): unknown {
   if (meta === undefined || meta === null) return json
   if (typeof meta === 'object' && Object.hasOwn(meta, 't')) return restoreTagged(json, (meta as { t: Tag }).t)
   return superjson.deserialize({ json: json as never, meta: meta as never })
+}
+
+/**
+ * Decodes the arguments of a request or notification, which must be an array.
+ * @throws what {@link decodeValue} throws, or a TypeError when they are not an array
+ */
+export function decodeArguments(json: unknown, meta: Meta | undefined): unknown[] {
+  const args = decodeValue(json, meta)
+  if (!Array.isArray(args)) throw new TypeError('the arguments are not an array')
+  return args
 }

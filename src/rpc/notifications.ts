@@ -5,7 +5,7 @@
  * @internal
  */
 import { RemoteError, UnknownMethodError } from '../errors.js'
-import { decodeValue } from './codec.js'
+import { decodeArguments, decodeValue } from './codec.js'
 import { isThenable, type HandlerTable } from './handler-table.js'
 import * as messages from './messages.js'
 import type { PeerState } from './peer-state.js'
@@ -21,10 +21,9 @@ export function handleNotification(state: PeerState, table: HandlerTable, frame:
     state.reportNotifyError(new UnknownMethodError(method, table.knownMethods()), method)
     return
   }
-  let args: unknown
+  let args: unknown[]
   try {
-    args = decodeValue(frame[2], frame[3])
-    if (!Array.isArray(args)) throw new TypeError('the arguments are not an array')
+    args = decodeArguments(frame[2], frame[3])
   } catch (error) {
     state.reportMalformed(`the arguments of notification ${method}() could not be decoded`, error)
     return

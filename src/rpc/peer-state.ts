@@ -6,7 +6,7 @@
  * @internal
  */
 import { EncodeError, PayloadTooLargeError, ProtocolError, type PayloadKind } from '../errors.js'
-import { OversizeValue, UnencodableValue } from './codec.js'
+import { encodeValue, OversizeValue, UnencodableValue, type Encoded } from './codec.js'
 import * as messages from './messages.js'
 import {
   checkMaxPayload,
@@ -67,6 +67,18 @@ export class PeerState {
       this.onNotifyError(error, method)
     } catch (callbackError) {
       rethrowLater(callbackError)
+    }
+  }
+
+  /**
+   * Encodes what a frame carries under this peer's size cap, or throws the error the sender sees
+   * (`PayloadTooLargeError`, `EncodeError`); `name` is the method or event it is for.
+   */
+  encode(value: unknown, kind: PayloadKind, name: string): Encoded {
+    try {
+      return encodeValue(value, this.maxPayload, kind === 'event' ? 'payload' : kind)
+    } catch (error) {
+      throw this.toSendError(kind, name, error)
     }
   }
 

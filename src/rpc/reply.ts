@@ -18,9 +18,9 @@ export function replyValue(state: PeerState, outbox: Outbox, id: CallId, method:
   if (state.closeError) return
   let encoded: Encoded
   try {
-    encoded = encodeValue(value, state.maxPayload, 'result')
+    encoded = state.encode(value, 'result', method)
   } catch (error) {
-    replyError(state, outbox, id, method, state.toSendError('result', method, error))
+    replyError(state, outbox, id, method, error)
     return
   }
   outbox.enqueue(withValue(['r', id], encoded), encoded.size)

@@ -7,7 +7,7 @@
  */
 import { ProtocolError, RpcAbortError, UnknownMethodError } from '../errors.js'
 import { kCancel, kCancelled, kMethod, type Context } from './call-context.js'
-import { decodeValue } from './codec.js'
+import { decodeArguments } from './codec.js'
 import { isThenable, type HandlerTable } from './handler-table.js'
 import { HeldRequests } from './held-requests.js'
 import * as messages from './messages.js'
@@ -60,10 +60,9 @@ export class Server {
       replyError(state, this.#outbox, id, method, new UnknownMethodError(method, this.#table.knownMethods()))
       return
     }
-    let args: unknown
+    let args: unknown[]
     try {
-      args = decodeValue(frame[3], frame[4])
-      if (!Array.isArray(args)) throw new TypeError('the arguments are not an array')
+      args = decodeArguments(frame[3], frame[4])
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
       const problem = new ProtocolError(messages.undecodableRequestMessage(method, detail), { cause: error })

@@ -27,7 +27,7 @@ export interface CopyState {
 }
 
 // Nesting deeper than this leaves the fast path: it also stops cycles, which superjson keeps.
-const MAX_DEPTH = 64
+export const MAX_DEPTH = 64
 
 /** Copies `value` (or returns NEEDS_SUPERJSON); its tag is left in `state.tag`. */
 export function copyTagged(value: unknown, depth: number, state: CopyState): unknown {

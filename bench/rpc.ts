@@ -154,6 +154,29 @@ async function runCases(cases: readonly (RoundCase & { inFlight: number })[], ch
   )
 }
 
+/**
+ * Runs `measure` for each client `blocks` times, the clients' order reversed every other block;
+ * `addAll()` makes `calls` sequential `add(a, b)` calls to that client. Throws unless every call
+ * returned the right sum.
+ */
+async function inAlternatingBlocks(
+  clients: readonly Client[],
+  blocks: number,
+  calls: number,
+  measure: (client: Client, addAll: () => Promise<void>) => Promise<void>,
+): Promise<void> {
+  let answered = 0
+  for (let block = 0; block < blocks; block++) {
+    for (const client of block % 2 === 0 ? clients : [...clients].reverse()) {
+      await measure(client, async () => {
+        for (let i = 0; i < calls; i++) if ((await client.add(i, 2)) === i + 2) answered++
+      })
+    }
+  }
+  const expected = blocks * calls * clients.length
+  if (answered !== expected) throw new Error(`Sanity check failed: ${answered} of ${expected} calls returned the right sum`)
+}
+
 const PAIRED_BLOCKS = 40
 const PAIRED_CALLS = 1000
 
@@ -165,17 +188,11 @@ const PAIRED_CALLS = 1000
  */
 async function runPaired(clients: readonly Client[]): Promise<void> {
   const latencies = new Map<Client, number[]>(clients.map((client) => [client, []]))
-  let answered = 0
-  for (let block = 0; block < PAIRED_BLOCKS; block++) {
-    const order = block % 2 === 0 ? clients : [...clients].reverse()
-    for (const client of order) {
-      const started = performance.now()
-      for (let i = 0; i < PAIRED_CALLS; i++) if ((await client.add(i, 2)) === i + 2) answered++
-      latencies.get(client)!.push(((performance.now() - started) * 1000) / PAIRED_CALLS)
-    }
-  }
-  const expected = PAIRED_BLOCKS * PAIRED_CALLS * clients.length
-  if (answered !== expected) throw new Error(`Sanity check failed: ${answered} of ${expected} paired calls returned the right sum`)
+  await inAlternatingBlocks(clients, PAIRED_BLOCKS, PAIRED_CALLS, async (client, addAll) => {
+    const started = performance.now()
+    await addAll()
+    latencies.get(client)!.push(((performance.now() - started) * 1000) / PAIRED_CALLS)
+  })
   const median = (client: Client) => summarize(latencies.get(client)!).median
   const baseline = (name: string) => median(clients.find((client) => client.name === name)!)
   printTable(
@@ -194,7 +211,6 @@ async function runPaired(clients: readonly Client[]): Promise<void> {
   )
 }
 
-
 const CPU_BLOCKS = 6
 const CPU_CALLS = 5000
 
@@ -209,20 +225,15 @@ async function runCpuPerCall(clients: readonly Client[]): Promise<void> {
     return
   }
   const totals = new Map<Client, { parent: number; child: number }>(clients.map((client) => [client, { parent: 0, child: 0 }]))
-  let answered = 0
-  for (let block = 0; block < CPU_BLOCKS; block++) {
-    for (const client of block % 2 === 0 ? clients : [...clients].reverse()) {
-      const parentBefore = process.cpuUsage()
-      const childBefore = processCpuMicros(client.child.pid!)
-      for (let i = 0; i < CPU_CALLS; i++) if ((await client.add(i, 2)) === i + 2) answered++
-      const parent = process.cpuUsage(parentBefore)
-      const total = totals.get(client)!
-      total.parent += parent.user + parent.system
-      total.child += processCpuMicros(client.child.pid!) - childBefore
-    }
-  }
-  const expected = CPU_BLOCKS * CPU_CALLS * clients.length
-  if (answered !== expected) throw new Error(`Sanity check failed: ${answered} of ${expected} calls returned the right sum`)
+  await inAlternatingBlocks(clients, CPU_BLOCKS, CPU_CALLS, async (client, addAll) => {
+    const parentBefore = process.cpuUsage()
+    const childBefore = processCpuMicros(client.child.pid!)
+    await addAll()
+    const parent = process.cpuUsage(parentBefore)
+    const total = totals.get(client)!
+    total.parent += parent.user + parent.system
+    total.child += processCpuMicros(client.child.pid!) - childBefore
+  })
   const calls = CPU_BLOCKS * CPU_CALLS
   const perCall = (client: Client) => (totals.get(client)!.parent + totals.get(client)!.child) / calls
   const baseline = (name: string) => perCall(clients.find((client) => client.name === name)!)

@@ -119,19 +119,26 @@ async function askVersions(cluster: SupervisedCluster<typeof versionApi>): Promi
     .sort((x, y) => x[0].localeCompare(y[0]))
 }
 
+/**
+ * `count` version-rpc workers on v1 that reload 2 at a time. Silent: the broken versions' stack
+ * traces are expected, and kept out of the test output.
+ */
+function startVersionCluster(count: number, env: Record<string, string> = {}) {
+  return pool.start({
+    worker: fixture('version-rpc.ts'),
+    contract: versionApi,
+    count,
+    env: { VERSION: 'v1', ...env },
+    reload: { maxUnavailable: 2 },
+    silent: true,
+  })
+}
+
 const V1_EVERYWHERE = [['slot-0', 0, 'v1'], ['slot-1', 0, 'v1'], ['slot-2', 0, 'v1'], ['slot-3', 0, 'v1']]
 const GENERATION_0_EVERYWHERE = { 'slot-0': 0, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 }
 
 reload('maxUnavailable 2: a new version that crashes on one slot is rolled back on every slot, while calls go on', async () => {
-  const { cluster, log } = pool.start({
-    worker: fixture('version-rpc.ts'),
-    contract: versionApi,
-    count: 4,
-    env: { VERSION: 'v1' },
-    reload: { maxUnavailable: 2 },
-    // The broken version's stack trace is expected; keep it out of the test output.
-    silent: true,
-  })
+  const { cluster, log } = startVersionCluster(4)
   await cluster.onReady()
   assert.equal(await askVersions(cluster), V1_EVERYWHERE)
   const calls = startCallLoop(cluster)
@@ -170,14 +177,7 @@ reload('maxUnavailable 2: a new version that crashes on one slot is rolled back 
 })
 
 reload('maxUnavailable 2: a new version that crashes everywhere leaves all 4 workers on the old one', async () => {
-  const { cluster, log } = pool.start({
-    worker: fixture('version-rpc.ts'),
-    contract: versionApi,
-    count: 4,
-    env: { VERSION: 'v1' },
-    reload: { maxUnavailable: 2 },
-    silent: true,
-  })
+  const { cluster, log } = startVersionCluster(4)
   await cluster.onReady()
   const oldPids = cluster.workers().map((w) => w.pid!).sort()
   const failure = await rejectionOf(cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: '*' } }), 'reload must reject')
@@ -197,16 +197,8 @@ reload('maxUnavailable 2: a new version that crashes everywhere leaves all 4 wor
 reload('maxUnavailable 2: a slot whose old worker cannot start again stays on the new version, and the error names it', async () => {
   const markers = mkdtempSync(join(tmpdir(), 'xcluster-start-once-'))
   try {
-    const { cluster, log } = pool.start({
-      worker: fixture('version-rpc.ts'),
-      contract: versionApi,
-      count: 3,
-      // slot-0's generation 0 worker starts once: the rollback's second one exits with code 1 at boot.
-      env: { VERSION: 'v1', START_ONCE_DIR: markers, START_ONCE_SLOTS: 'slot-0' },
-      reload: { maxUnavailable: 2 },
-      // The broken version's stack trace is expected; keep it out of the test output.
-      silent: true,
-    })
+    // slot-0's generation 0 worker starts once: the rollback's second one exits with code 1 at boot.
+    const { cluster, log } = startVersionCluster(3, { START_ONCE_DIR: markers, START_ONCE_SLOTS: 'slot-0' })
     await cluster.onReady()
     const calls = startCallLoop(cluster)
     // slot-0's v2 takes over at once; slot-1's v2 waits 10 s to be ready, so slot-2 comes next and

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { type AnyEventObject, createActor, createMachine, fromCallback } from 'xstate'
 import type { ProcessCommand, ProcessEvent, ProcessInput, WorkerInput } from '../machines/types.js'
-import { workerMachine } from '../machines/worker.js'
+import { workerMachine } from '../machines/worker/worker.js'
 import { WorkerTable } from '../src/supervisor/worker-table.js'
 import { describeMachine, fixturePath, format, isSelected, printTable, type RoundCase, runInRounds, summarize } from './fixtures/cluster-report.js'
 

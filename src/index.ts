@@ -19,12 +19,19 @@ export {
   EncodeError,
   ProtocolError,
   RpcClosedError,
+} from './rpc/errors.js'
+export type { XclusterErrorOptions, PayloadKind } from './rpc/errors.js'
+export {
   WorkerExitedError,
   WorkerDrainingError,
   NoWorkerError,
-  MasterExitedError,
-} from './errors.js'
-export { SupervisorFailedError, ReloadFailedError, ClusterStoppedError, WorkerNotFoundError } from './supervisor/errors.js'
+  SupervisorFailedError,
+  ReloadFailedError,
+  ClusterStoppedError,
+  WorkerNotFoundError,
+} from './supervisor/errors.js'
+export type { WorkerExitDetails, SupervisorFailure, ReloadFailure } from './supervisor/errors.js'
+export { MasterExitedError } from './worker/errors.js'
 export { createLiveView } from './inspect/live-view.js'
 export { combineInspectors } from './inspect/combine-inspectors.js'
 export type { XclusterLiveView, XclusterLiveViewOptions } from './inspect/live-view.js'

@@ -5,7 +5,7 @@
  * frame, so its handler's signal aborts.
  * @internal
  */
-import { ProtocolError, RpcAbortError, RpcTimeoutError } from '../errors.js'
+import { ProtocolError, RpcAbortError, RpcTimeoutError } from './errors.js'
 import { decodeValue, type Encoded } from './codec.js'
 import * as messages from './messages.js'
 import { withValue, type Outbox } from './outbox.js'

@@ -102,39 +102,3 @@ export const nonErrorThrownMessage = (method: string, shown: string): string =>
 // The peer was closed with `close()` before the call; later calls get the close error itself.
 export const closedMessage = (peer: string): string =>
   `The RPC link to ${peer} was closed in this process (link.close()); no more calls can be made over it.`
-
-// The worker process exited while calls to it were pending. Built by the master runtime.
-export const workerExitedMessage = (
-  workerId: number | string,
-  pid: number | undefined,
-  exitCode: number | null,
-  signal: string | null,
-): string =>
-  `Worker ${workerId}${pid === undefined ? '' : ` (pid ${pid})`} exited ` +
-  (signal ? `with signal ${signal}` : `with code ${exitCode}`) +
-  ' while the call was pending; the call was not answered. Retry it if it is idempotent ' +
-  '(the supervisor restarts workers per its policy).'
-
-// A call was made to a worker that is draining (stopping or being replaced). Built by the runtime.
-export const workerDrainingMessage = (workerId: number | string, method: string | undefined): string =>
-  `${method === undefined ? 'The call' : `Call ${formatMethod(method)}`} was refused: worker ${workerId} is ` +
-  'draining (stopping or being replaced); send it to `cluster.any` instead.'
-
-// `cluster.any` found no worker to take the call. Built by the runtime.
-export const noWorkerMessage = (method: string | undefined): string =>
-  `${method === undefined ? 'The call' : `cluster.any.${formatMethod(method)}`} found no worker able to take it ` +
-  '(none is started, or all are draining); wait for `cluster.ready()` or check why workers keep exiting.'
-
-// The worker's channel to the master closed while it had calls pending on the master.
-export const masterExitedMessage = (): string =>
-  'The master went away (the IPC channel closed) while this call to it was pending; this worker is now an ' +
-  'orphan and exits.'
-
-// serve() or ready() was called in a process that has no IPC channel (not forked).
-export const noIpcChannelMessage = (api: string): string =>
-  `${api} needs an IPC channel to the master, and this process has none: run this file as a cluster worker ` +
-  '(or a child_process.fork() child), not directly with node.'
-
-// serve() was called twice in one worker.
-export const alreadyServingMessage = (): string =>
-  'serve() was already called in this worker; call it once, with every handler of the contract.'

@@ -4,7 +4,7 @@
  * which go to `onEvent`. Neither is ever held, tracked or answered.
  * @internal
  */
-import { RemoteError, UnknownMethodError } from '../errors.js'
+import { RemoteError, UnknownMethodError } from './errors.js'
 import { decodeArguments, decodeValue } from './codec.js'
 import { isThenable, type HandlerTable } from './handler-table.js'
 import * as messages from './messages.js'

@@ -5,7 +5,7 @@
  * Its fields are plain and public on purpose: the parts read them on every call.
  * @internal
  */
-import { EncodeError, PayloadTooLargeError, ProtocolError, type PayloadKind } from '../errors.js'
+import { EncodeError, PayloadTooLargeError, ProtocolError, type PayloadKind } from './errors.js'
 import { encodeValue, OversizeValue, UnencodableValue, type Encoded } from './codec.js'
 import * as messages from './messages.js'
 import {

@@ -5,7 +5,7 @@
  * them. Nothing is sent once the peer is closed.
  * @internal
  */
-import { RemoteError } from '../errors.js'
+import { RemoteError } from './errors.js'
 import { encodeValue, type Encoded } from './codec.js'
 import * as messages from './messages.js'
 import { withValue, type Outbox } from './outbox.js'

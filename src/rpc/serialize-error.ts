@@ -4,7 +4,7 @@
  * `RemoteError` that carries the remote name, message, stack, cause and own enumerable fields.
  * @internal
  */
-import { RemoteError, XCLUSTER_ERROR_CLASSES } from '../errors.js'
+import { RemoteError, RPC_ERROR_CLASSES } from './errors.js'
 
 /** A class whose instances can be rebuilt; its constructor is not called when rebuilding. */
 export type ErrorClass = abstract new (...args: never[]) => Error
@@ -39,10 +39,13 @@ const BUILT_IN_ERRORS: readonly ErrorClass[] = [
   URIError,
 ]
 
-/** Builds the class lookup of one peer: built-ins, xcluster's errors, then the user's. */
+/**
+ * Builds the class lookup of one peer: built-ins, the RPC errors, then `custom` (the layers above
+ * pass their own errors and the user's).
+ */
 export function createErrorRegistry(custom: readonly ErrorClass[] = []): Map<string, ErrorClass> {
   const registry = new Map<string, ErrorClass>()
-  for (const ErrorClass of [...BUILT_IN_ERRORS, ...XCLUSTER_ERROR_CLASSES, ...custom]) {
+  for (const ErrorClass of [...BUILT_IN_ERRORS, ...RPC_ERROR_CLASSES, ...custom]) {
     registry.set(ErrorClass.name, ErrorClass)
   }
   return registry

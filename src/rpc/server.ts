@@ -5,7 +5,7 @@
  * for them (held-requests.ts). One-way messages, which need none of this, are in notifications.ts.
  * @internal
  */
-import { ProtocolError, RpcAbortError, UnknownMethodError } from '../errors.js'
+import { ProtocolError, RpcAbortError, UnknownMethodError } from './errors.js'
 import { kCancel, kCancelled, kMethod, type Context } from './call-context.js'
 import { decodeArguments } from './codec.js'
 import { isThenable, type HandlerTable } from './handler-table.js'

@@ -1,5 +1,6 @@
 import type { RpcPeer } from '../rpc/peer.js'
-import { RpcAbortError, WorkerDrainingError } from '../errors.js'
+import { RpcAbortError } from '../rpc/errors.js'
+import { WorkerDrainingError } from './errors.js'
 import { type ArmedWait, armWait } from './wait.js'
 
 /** Per-call options the master accepts on every proxy. */

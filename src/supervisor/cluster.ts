@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events'
 import type { Worker } from 'node:cluster'
 import { type Actor, type InspectionEvent, createActor } from 'xstate'
-import { createSupervisorMachine } from '../../machines/supervisor.js'
-import { workerMachine } from '../../machines/worker.js'
+import { createSupervisorMachine } from '../../machines/supervisor/supervisor.js'
+import { workerMachine } from '../../machines/worker/worker.js'
 import { assertLiveViewOptions, createLiveView, type XclusterLiveView } from '../inspect/live-view.js'
 import { combineInspectors } from '../inspect/combine-inspectors.js'
 import type { ProcessInput, SupervisorInput } from '../../machines/types.js'
-import { ClusterStoppedError, ReloadFailedError, SupervisorFailedError, WorkerNotFoundError } from './errors.js'
+import { ClusterStoppedError, ReloadFailedError, SUPERVISOR_ERROR_CLASSES, SupervisorFailedError, WorkerNotFoundError } from './errors.js'
 import { createRpcPeer } from '../rpc/peer.js'
 import { WorkerChannel } from './channel.js'
 import { CrashRecorder } from './crash-records.js'
@@ -270,7 +270,7 @@ export class ClusterCore {
             },
             timeout: options.callTimeout,
             maxPayload: options.maxPayload,
-            errors: options.errors,
+            errors: [...SUPERVISOR_ERROR_CLASSES, ...options.errors],
             label: `worker ${worker.id} (pid ${pid})`,
             onEvent: (name, payload) => this.events.emit('event', worker.id, name, payload),
             onProtocolError: (error) => this.events.emit('protocol-error', worker.id, error),

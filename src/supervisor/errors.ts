@@ -1,6 +1,69 @@
 import type { ExitInfo } from '../../machines/types.js'
-import { setErrorName, XclusterError } from '../errors.js'
+import { setErrorName, XclusterError, type XclusterErrorOptions } from '../rpc/errors.js'
 import * as messages from './messages.js'
+
+// --- Workers as call targets ----------------------------------------------------------------------
+
+/** How a worker process ended, as the master saw it. */
+export interface WorkerExitDetails {
+  /** node:cluster's `worker.id`. */
+  workerId: number | string
+  pid?: number | undefined
+  /** The exit code, `null` when killed by a signal. */
+  exitCode: number | null
+  /** The signal that killed it, e.g. `'SIGKILL'`, or `null`. */
+  signal: string | null
+}
+
+/**
+ * The worker exited while the call was pending. Code `ERR_WORKER_EXITED`. The exit code is in
+ * `exitCode` (`code` is the error code, as on every xcluster error).
+ */
+export class WorkerExitedError extends XclusterError {
+  workerId: number | string
+  pid: number | undefined
+  exitCode: number | null
+  signal: string | null
+
+  constructor(details: WorkerExitDetails, options?: XclusterErrorOptions) {
+    super(
+      messages.workerExitedMessage(details.workerId, details.pid, details.exitCode, details.signal),
+      'ERR_WORKER_EXITED',
+      options,
+    )
+    this.workerId = details.workerId
+    this.pid = details.pid
+    this.exitCode = details.exitCode
+    this.signal = details.signal
+  }
+}
+setErrorName(WorkerExitedError, 'WorkerExitedError')
+
+/** The worker is draining and takes no new calls. Code `ERR_WORKER_DRAINING`. */
+export class WorkerDrainingError extends XclusterError {
+  workerId: number | string
+  method: string | undefined
+
+  constructor(details: { workerId: number | string; method?: string | undefined }) {
+    super(messages.workerDrainingMessage(details.workerId, details.method), 'ERR_WORKER_DRAINING')
+    this.workerId = details.workerId
+    this.method = details.method
+  }
+}
+setErrorName(WorkerDrainingError, 'WorkerDrainingError')
+
+/** `cluster.any` found no worker able to take the call. Code `ERR_NO_WORKER`. */
+export class NoWorkerError extends XclusterError {
+  method: string | undefined
+
+  constructor(details: { method?: string | undefined } = {}) {
+    super(messages.noWorkerMessage(details.method), 'ERR_NO_WORKER')
+    this.method = details.method
+  }
+}
+setErrorName(NoWorkerError, 'NoWorkerError')
+
+// --- The supervisor -----------------------------------------------------------------------------
 
 /** What the supervisor knew when it gave up. */
 export interface SupervisorFailure {
@@ -109,3 +172,18 @@ export class WorkerNotFoundError extends XclusterError {
   }
 }
 setErrorName(WorkerNotFoundError, 'WorkerNotFoundError')
+
+/**
+ * The supervisor's errors rebuilt as themselves on the other side of a call (a master handler that
+ * rethrows a `WorkerExitedError` is seen as one by the calling worker).
+ * @internal
+ */
+export const SUPERVISOR_ERROR_CLASSES: readonly (abstract new (...args: never[]) => Error)[] = [
+  WorkerExitedError,
+  WorkerDrainingError,
+  NoWorkerError,
+  SupervisorFailedError,
+  ReloadFailedError,
+  ClusterStoppedError,
+  WorkerNotFoundError,
+]

@@ -4,6 +4,8 @@
  */
 import type { ExitInfo } from '../../machines/types.js'
 
+const formatMethod = (method: string): string => `${method}()`
+
 const describeExit = ({ code, signal }: ExitInfo): string =>
   signal ? `signal ${signal}` : code === null ? 'no exit seen' : `code ${code}`
 
@@ -53,3 +55,25 @@ export const stoppedMessage = (reason: string): string =>
 // cluster.worker(id) named no live worker.
 export const workerNotFoundMessage = (workerId: number, known: number[]): string =>
   `cluster.worker(${workerId}): no live worker has that id; live ids are ${known.length ? known.join(', ') : 'none'} (see cluster.workers()).`
+
+// The worker process exited while calls to it were pending. Built by the master runtime.
+export const workerExitedMessage = (
+  workerId: number | string,
+  pid: number | undefined,
+  exitCode: number | null,
+  signal: string | null,
+): string =>
+  `Worker ${workerId}${pid === undefined ? '' : ` (pid ${pid})`} exited ` +
+  (signal ? `with signal ${signal}` : `with code ${exitCode}`) +
+  ' while the call was pending; the call was not answered. Retry it if it is idempotent ' +
+  '(the supervisor restarts workers per its policy).'
+
+// A call was made to a worker that is draining (stopping or being replaced). Built by the runtime.
+export const workerDrainingMessage = (workerId: number | string, method: string | undefined): string =>
+  `${method === undefined ? 'The call' : `Call ${formatMethod(method)}`} was refused: worker ${workerId} is ` +
+  'draining (stopping or being replaced); send it to `cluster.any` instead.'
+
+// `cluster.any` found no worker to take the call. Built by the runtime.
+export const noWorkerMessage = (method: string | undefined): string =>
+  `${method === undefined ? 'The call' : `cluster.any.${formatMethod(method)}`} found no worker able to take it ` +
+  '(none is started, or all are draining); wait for `cluster.ready()` or check why workers keep exiting.'

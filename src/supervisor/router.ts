@@ -1,4 +1,5 @@
-import { NoWorkerError, RpcAbortError } from '../errors.js'
+import { RpcAbortError } from '../rpc/errors.js'
+import { NoWorkerError } from './errors.js'
 import type { CallOptions, WorkerChannel } from './channel.js'
 import { armWait } from './wait.js'
 

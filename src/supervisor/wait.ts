@@ -1,4 +1,4 @@
-import { RpcAbortError, RpcTimeoutError } from '../errors.js'
+import { RpcAbortError, RpcTimeoutError } from '../rpc/errors.js'
 
 /** The deadline and abort signal of a call that waits before it can be sent. */
 export interface ArmedWait {

@@ -30,7 +30,7 @@ export interface TransitionEvent {
   at: number
 }
 
-/** The machine id of the worker lifecycle machine (`machines/worker.ts`). */
+/** The machine id of the worker lifecycle machine (`machines/worker/worker.ts`). */
 const WORKER_MACHINE_ID = 'worker'
 
 interface WorkerContextView {

@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { setup } from 'xstate'
 import type { AnyStateMachine, AnyStateNode } from 'xstate'
-import { workerMachine } from '../../machines/worker.js'
+import { workerMachine } from '../../machines/worker/worker.js'
 import { escapeXml, layoutStatechart, renderStatechartSvg } from '../../src/inspect/statechart.js'
 import { toyWorkerMachine } from '../fixtures/inspect-machines.js'
 
@@ -53,7 +53,7 @@ chart('events handled in place are listed in their state, those of the root in a
   assert.equal(layout.nodes.find((n) => n.path === '#any')!.internal, ['process.fork'])
 })
 
-chart('draws every state and every targeted transition of machines/worker.ts', () => {
+chart('draws every state and every targeted transition of machines/worker/worker.ts', () => {
   const layout = layoutStatechart(workerMachine)
   assert.equal(layout.nodes.filter((n) => !n.path.startsWith('#')).map((n) => n.path).sort(), listStatePaths(workerMachine))
   const labels = layout.edges.flatMap((e) => e.label.split('\n'))

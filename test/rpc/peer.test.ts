@@ -9,7 +9,7 @@ import {
   RpcTimeoutError,
   UnknownMethodError,
   WorkerExitedError,
-} from '../../src/errors.js'
+} from '../../src/index.js'
 import { createRpcPeer, type RpcPeer, type RpcPeerOptions } from '../../src/rpc/peer.js'
 import { QuotaError, api, type Sample } from '../fixtures/rpc-contract.js'
 import { killAll, rejectionOf, startWorker, waitFor, type Started } from '../fixtures/rpc-harness.js'

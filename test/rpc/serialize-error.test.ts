@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { RemoteError, RpcTimeoutError, WorkerExitedError } from '../../src/errors.js'
+import { RemoteError, RpcTimeoutError, WorkerExitedError } from '../../src/index.js'
+import { SUPERVISOR_ERROR_CLASSES } from '../../src/supervisor/errors.js'
 import { createErrorRegistry, deserializeError, serializeError } from '../../src/rpc/serialize-error.js'
 
 class CustomError extends Error {
@@ -10,7 +11,7 @@ class CustomError extends Error {
 const errors = suite('serialize-error')
 
 errors('rebuilds built-in, xcluster and registered classes as themselves without calling their constructor', () => {
-  const registry = createErrorRegistry([CustomError])
+  const registry = createErrorRegistry([...SUPERVISOR_ERROR_CLASSES, CustomError])
   const cases: Error[] = [
     new TypeError('bad type'),
     new RpcTimeoutError('add', 'worker 1', 10),

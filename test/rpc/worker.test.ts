@@ -2,7 +2,7 @@ import { fork } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { RpcTimeoutError, XclusterError } from '../../src/errors.js'
+import { RpcTimeoutError, XclusterError } from '../../src/rpc/errors.js'
 import { ready } from '../../src/worker.js'
 import { fixturePath, killAll, rejectionOf, startWorker, waitFor } from '../fixtures/rpc-harness.js'
 

@@ -4,7 +4,7 @@
  */
 import { fromCallback } from 'xstate'
 import type { ProcessCommand, ProcessEvent, ProcessInput } from '../../../machines/types.js'
-import type { ProcessLogic } from '../../../machines/process-placeholder.js'
+import type { ProcessLogic } from '../../../machines/worker/process-placeholder.js'
 
 /** One fake process incarnation, as the machine sees it. */
 export interface FakeProcess {

@@ -4,8 +4,8 @@
  */
 import { createActor, createMachine, SimulatedClock } from 'xstate'
 import type { AnyEventObject, SnapshotFrom } from 'xstate'
-import { workerMachine } from '../../../machines/worker.js'
-import type { WorkerActorRef } from '../../../machines/worker.js'
+import { workerMachine } from '../../../machines/worker/worker.js'
+import type { WorkerActorRef } from '../../../machines/worker/worker.js'
 import type { WorkerInput, WorkerOutput } from '../../../machines/types.js'
 import { createFakeProcessPool } from './fake-process.js'
 import type { FakeBehaviour, FakeProcess, FakeProcessPool } from './fake-process.js'

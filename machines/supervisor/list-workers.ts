@@ -2,8 +2,8 @@
  * Reads the worker actors out of a running supervisor, for `cluster.workers()` and the live view.
  */
 import type { AnyActorRef } from 'xstate'
-import type { WorkerActorRef, WorkerContext } from './worker.js'
-import type { SlotContext } from './slot-events.js'
+import type { WorkerActorRef, WorkerContext } from '../worker/worker.js'
+import type { SlotContext } from '../slot/slot-events.js'
 
 /** What a worker does for its slot right now. */
 export type WorkerRole = 'serving' | 'candidate' | 'retiring'

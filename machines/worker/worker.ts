@@ -9,7 +9,7 @@
  * src `'process'`), which the runtime provides; every decision stores a human-readable `reason`.
  */
 import type { ActorRefFrom } from 'xstate'
-import type { ProcessInput, WorkerOutput } from './types.js'
+import type { ProcessInput, WorkerOutput } from '../types.js'
 import { START_TIMEOUT_EVENT, workerSetup } from './worker-setup.js'
 
 export type { WorkerContext, WorkerEvent } from './worker-setup.js'

@@ -1,13 +1,13 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { COOPERATIVE, NEVER_LISTENING } from './helpers/fake-process.js'
+import { COOPERATIVE, NEVER_LISTENING } from '../helpers/fake-process.js'
 import { createActor, SimulatedClock } from 'xstate'
-import { slotMachine } from '../../machines/slot.js'
-import { supervisorMachine } from '../../machines/supervisor.js'
-import { workerMachine } from '../../machines/worker.js'
-import { createFakeProcessPool } from './helpers/fake-process.js'
-import { startSupervisorHarness, TEST_SUPERVISOR_INPUT } from './helpers/supervisor-harness.js'
-import type { SupervisorHarness } from './helpers/supervisor-harness.js'
+import { slotMachine } from '../../../machines/slot/slot.js'
+import { supervisorMachine } from '../../../machines/supervisor/supervisor.js'
+import { workerMachine } from '../../../machines/worker/worker.js'
+import { createFakeProcessPool } from '../helpers/fake-process.js'
+import { startSupervisorHarness, TEST_SUPERVISOR_INPUT } from '../helpers/supervisor-harness.js'
+import type { SupervisorHarness } from '../helpers/supervisor-harness.js'
 
 // A slot always runs under a supervisor (it asks it before each restart), so it is tested through one.
 const running: SupervisorHarness[] = []

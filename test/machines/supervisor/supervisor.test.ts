@@ -1,11 +1,11 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, SimulatedClock } from 'xstate'
-import { slotMachine } from '../../machines/slot.js'
-import { supervisorMachine } from '../../machines/supervisor.js'
-import { workerMachine } from '../../machines/worker.js'
-import { COOPERATIVE, CRASHING_ON_START, createFakeProcessPool, NEVER_LISTENING } from './helpers/fake-process.js'
-import { createHarnessPool, TEST_POLICY, TEST_SUPERVISOR_INPUT } from './helpers/supervisor-harness.js'
+import { slotMachine } from '../../../machines/slot/slot.js'
+import { supervisorMachine } from '../../../machines/supervisor/supervisor.js'
+import { workerMachine } from '../../../machines/worker/worker.js'
+import { COOPERATIVE, CRASHING_ON_START, createFakeProcessPool, NEVER_LISTENING } from '../helpers/fake-process.js'
+import { createHarnessPool, TEST_POLICY, TEST_SUPERVISOR_INPUT } from '../helpers/supervisor-harness.js'
 
 const { start, cleanup } = createHarnessPool()
 const crash = { type: 'process.exit', code: 1, signal: null } as const

@@ -6,7 +6,7 @@ import {
   describeRestartDecision,
   isAbnormalExit,
   shouldRestart,
-} from '../../machines/restart-policy.js'
+} from '../../../machines/slot/restart-policy.js'
 
 const backoff = suite('computeBackoff')
 

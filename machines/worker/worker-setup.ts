@@ -12,7 +12,7 @@ import type {
   WorkerInput,
   WorkerOutput,
   WorkerParentEvent,
-} from './types.js'
+} from '../types.js'
 import { processPlaceholder } from './process-placeholder.js'
 import { describeExit, describeOverMemory, isHeartbeatLimitReached } from './worker-health.js'
 

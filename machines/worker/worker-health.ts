@@ -1,7 +1,7 @@
 /**
  * Pure helpers of the worker machine: health limits and the words used in reasons.
  */
-import type { ExitInfo, HealthLimits, HealthSample } from './types.js'
+import type { ExitInfo, HealthLimits, HealthSample } from '../types.js'
 
 /**
  * Describes how a heartbeat sample exceeds the memory limits, or returns null when it does not.

@@ -5,10 +5,9 @@
  */
 import { assign, emit, enqueueActions, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
-import { slotMachine } from './slot.js'
-import type { SlotOutput } from './slot-events.js'
-import type { SlotCommand, SlotParentEvent } from './slot-events.js'
-import { BUDGET_EXPIRE_EVENT, expireRestart, hasBudget, isRestartEvent, recordFailure, recordRestart } from './supervisor-budget.js'
+import { slotMachine } from '../slot/slot.js'
+import type { SlotCommand } from '../slot/slot-events.js'
+import { expireRestart, hasBudget, isRestartEvent, recordFailure, recordRestart } from './supervisor-budget.js'
 import {
   beginReload,
   createReloadDoneEvent,
@@ -30,63 +29,17 @@ import {
   planRollback,
   recordRollbackAnswer,
 } from './supervisor-rollback.js'
-import type { RollbackProgress } from './supervisor-rollback.js'
-import type { ExitInfo, SupervisorCommand, SupervisorEmitted, SupervisorInput, SupervisorOutput, WorkerCommand } from './types.js'
-
-// Re-exported: `supervisor.ts` and the tests import it from here.
-export { BUDGET_EXPIRE_EVENT }
-
-/** Everything the supervisor holds; `reason` explains the last decision. */
-export interface SupervisorContext extends SupervisorInput {
-  /** The reload generation; 0 until the first reload, then +1 per accepted reload. */
-  generation: number
-  /**
-   * The generation of the last reload that completed (0 before any): outside a reload every slot
-   * runs it, and a failed reload rolls every slot it reached back to it.
-   */
-  stableGeneration: number
-  /** Child ids (= slot ids) of the slots still running. */
-  slots: string[]
-  /**
-   * The generation each slot runs (or starts next, when it has no worker), by slot id, as the
-   * slots reported it: set at start, by a completed reload, and by each answer to a rollback. A
-   * slot changes generation only through a reload, so between reloads this stays exact.
-   */
-  slotGenerations: Record<string, number>
-  /** Restarts granted within the last `policy.period` ms. */
-  restarts: number
-  /** Slots the reload (or its rollback) has yet to send a command to. */
-  reloadQueue: string[]
-  /** Slots whose answer (`slot.replaced` / `slot.replaceFailed`) the reload or rollback waits for. */
-  reloadInFlight: string[]
-  /** Set from the moment a reload fails until every slot it reached is back. */
-  rollback: RollbackProgress | null
-  /** Set when the budget was spent: which slot, how it ended. */
-  failure: { slotId: string; exit: ExitInfo } | null
-  reason: string
-}
-
-/** Every event the supervisor accepts. */
-export type SupervisorEvent =
-  | SupervisorCommand
-  | SlotParentEvent
-  | { type: typeof BUDGET_EXPIRE_EVENT }
-  | { type: `xstate.done.actor.${string}`; output: SlotOutput }
-  | { type: `xstate.error.actor.${string}`; error: unknown }
-
-/**
- * The child id of slot number `index`, which is also its `slotId`.
- *
- * @example
- * toSlotId(0) // → 'slot-0'
- */
-export function toSlotId(index: number): string {
-  return `slot-${index}`
-}
+import { BUDGET_EXPIRE_EVENT, toSlotId } from './supervisor-context.js'
+import type { SupervisorContext, SupervisorEvent } from './supervisor-context.js'
+import type { SupervisorEmitted, SupervisorInput, SupervisorOutput, WorkerCommand } from '../types.js'
 
 function endedSlotId(type: string): string {
   return type.replace(/^xstate\.(done|error)\.actor\./, '')
 }
+
+// Re-exported: `supervisor.ts`, the runtime and the tests import them from here.
+export { BUDGET_EXPIRE_EVENT, toSlotId }
+export type { SupervisorContext, SupervisorEvent }
 
 /** Setup of the supervisor machine; `supervisor.ts` creates the machine from it. */
 export const supervisorSetup = setup({

@@ -1,11 +1,12 @@
 /**
- * Every error xcluster raises, under one base class. Each class has a stable `code` to branch on
- * (`error.code === 'ERR_RPC_TIMEOUT'`), a proper `name`, and keeps the `cause`.
+ * The base of every xcluster error, and the errors the RPC layer raises. Each class has a stable
+ * `code` to branch on (`error.code === 'ERR_RPC_TIMEOUT'`), a proper `name`, and keeps the `cause`.
+ * The other layers' errors live with them (`src/supervisor/errors.ts`, `src/worker/errors.ts`);
+ * `src/index.ts` re-exports them all.
  *
- * Sections: base · RPC (calls between master and workers) · workers as call targets · master.
- * Supervisor errors go in their own section below.
+ * Sections: base · RPC (calls between two peers).
  */
-import * as messages from './rpc/messages.js'
+import * as messages from './messages.js'
 
 /** Error options shared by every xcluster error. */
 export interface XclusterErrorOptions {
@@ -178,98 +179,19 @@ export class RpcClosedError extends XclusterError {
 }
 setErrorName(RpcClosedError, 'RpcClosedError')
 
-// --- Workers as call targets ------------------------------------------------------------------------
-
-/** How a worker process ended, as the master saw it. */
-export interface WorkerExitDetails {
-  /** node:cluster's `worker.id`. */
-  workerId: number | string
-  pid?: number | undefined
-  /** The exit code, `null` when killed by a signal. */
-  exitCode: number | null
-  /** The signal that killed it, e.g. `'SIGKILL'`, or `null`. */
-  signal: string | null
-}
-
 /**
- * The worker exited while the call was pending. Code `ERR_WORKER_EXITED`. The exit code is in
- * `exitCode` (`code` is the error code, as on every xcluster error).
- */
-export class WorkerExitedError extends XclusterError {
-  workerId: number | string
-  pid: number | undefined
-  exitCode: number | null
-  signal: string | null
-
-  constructor(details: WorkerExitDetails, options?: XclusterErrorOptions) {
-    super(
-      messages.workerExitedMessage(details.workerId, details.pid, details.exitCode, details.signal),
-      'ERR_WORKER_EXITED',
-      options,
-    )
-    this.workerId = details.workerId
-    this.pid = details.pid
-    this.exitCode = details.exitCode
-    this.signal = details.signal
-  }
-}
-setErrorName(WorkerExitedError, 'WorkerExitedError')
-
-/** The worker is draining and takes no new calls. Code `ERR_WORKER_DRAINING`. */
-export class WorkerDrainingError extends XclusterError {
-  workerId: number | string
-  method: string | undefined
-
-  constructor(details: { workerId: number | string; method?: string | undefined }) {
-    super(messages.workerDrainingMessage(details.workerId, details.method), 'ERR_WORKER_DRAINING')
-    this.workerId = details.workerId
-    this.method = details.method
-  }
-}
-setErrorName(WorkerDrainingError, 'WorkerDrainingError')
-
-/** `cluster.any` found no worker able to take the call. Code `ERR_NO_WORKER`. */
-export class NoWorkerError extends XclusterError {
-  method: string | undefined
-
-  constructor(details: { method?: string | undefined } = {}) {
-    super(messages.noWorkerMessage(details.method), 'ERR_NO_WORKER')
-    this.method = details.method
-  }
-}
-setErrorName(NoWorkerError, 'NoWorkerError')
-
-// --- Master ---------------------------------------------------------------------------------------
-
-/**
- * Seen in a worker: the master went away while a call to it was pending. Code
- * `ERR_MASTER_EXITED`.
- */
-export class MasterExitedError extends XclusterError {
-  constructor(options?: XclusterErrorOptions) {
-    super(messages.masterExitedMessage(), 'ERR_MASTER_EXITED', options)
-  }
-}
-setErrorName(MasterExitedError, 'MasterExitedError')
-
-// --- Supervisor -----------------------------------------------------------------------------------
-
-/**
- * The xcluster error classes that travel between master and workers rebuilt as themselves
- * (a handler that rethrows an `RpcTimeoutError` is seen as one by the caller).
+ * The RPC errors rebuilt as themselves on the other side (a handler that rethrows an
+ * `RpcTimeoutError` is seen as one by the caller); the layers above add their own.
  * @internal
  */
-export const XCLUSTER_ERROR_CLASSES: readonly (abstract new (...args: never[]) => Error)[] = [
+export const RPC_ERROR_CLASSES: readonly (abstract new (...args: never[]) => Error)[] = [
   XclusterError,
   RpcTimeoutError,
   RpcAbortError,
+  RemoteError,
   UnknownMethodError,
   PayloadTooLargeError,
   EncodeError,
   ProtocolError,
   RpcClosedError,
-  WorkerExitedError,
-  WorkerDrainingError,
-  NoWorkerError,
-  MasterExitedError,
 ]

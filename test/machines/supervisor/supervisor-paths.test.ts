@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert'
 import { createActor, fromCallback, SimulatedClock } from 'xstate'
 import type { EventFromLogic } from 'xstate'
 import { getShortestPaths, getSimplePaths } from 'xstate/graph'
-import { supervisorMachine } from '../../machines/supervisor.js'
-import { BUDGET_EXPIRE_EVENT } from '../../machines/supervisor-setup.js'
-import type { SlotCommand } from '../../machines/slot-events.js'
-import { TEST_POLICY, TEST_SUPERVISOR_INPUT } from './helpers/supervisor-harness.js'
+import { supervisorMachine } from '../../../machines/supervisor/supervisor.js'
+import { BUDGET_EXPIRE_EVENT } from '../../../machines/supervisor/supervisor-context.js'
+import type { SlotCommand } from '../../../machines/slot/slot-events.js'
+import { TEST_POLICY, TEST_SUPERVISOR_INPUT } from '../helpers/supervisor-harness.js'
 
 type SupervisorEvent = EventFromLogic<typeof supervisorMachine>
 

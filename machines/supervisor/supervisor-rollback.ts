@@ -7,25 +7,9 @@
  * The first replacement that fails ends the reload; every slot it reached goes back to the
  * generation of the last completed reload, and only then is `reload.failed` emitted.
  */
-import type { SlotCommand } from './slot-events.js'
-import type { SupervisorContext, SupervisorEvent } from './supervisor-setup.js'
-import type { SupervisorEmitted } from './types.js'
-
-/** A failed reload on its way back to the previous generation. */
-export interface RollbackProgress {
-  /** Why the reload failed: which slot, how its new worker ended. */
-  cause: string
-  /** The slots the reload had reached besides the one that failed: replaced, or replacing. */
-  slots: string[]
-  /** Slots that could not go back: their worker of the previous generation failed to start too. */
-  stuck: Array<{ slotId: string; generation: number; reason: string }>
-}
-
-/** What a guard or an action of the supervisor gets. */
-interface SupervisorArgs {
-  context: SupervisorContext
-  event: SupervisorEvent
-}
+import type { SlotCommand } from '../slot/slot-events.js'
+import type { RollbackProgress, SupervisorArgs, SupervisorContext } from './supervisor-context.js'
+import type { SupervisorEmitted } from '../types.js'
 
 type ReloadFailedEvent = Extract<SupervisorEmitted, { type: 'reload.failed' }>
 

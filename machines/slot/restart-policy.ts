@@ -1,7 +1,7 @@
 /**
  * Defaults and pure decisions of supervision: whether an exit is restarted and after how long.
  */
-import type { BackoffOptions, ExitInfo, HealthLimits, RestartPolicy, RestartType, WorkerTimeouts } from './types.js'
+import type { BackoffOptions, ExitInfo, HealthLimits, RestartPolicy, RestartType, WorkerTimeouts } from '../types.js'
 
 /** Default backoff: 100 ms, doubling, capped at 30 s, reset after 60 s of stable listening. */
 export const DEFAULT_BACKOFF: BackoffOptions = { initial: 100, max: 30_000, factor: 2, resetAfter: 60_000 }

@@ -2,12 +2,12 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { getShortestPaths, getSimplePaths } from 'xstate/graph'
 import type { EventFromLogic } from 'xstate'
-import { workerMachine } from '../../machines/worker.js'
-import { START_TIMEOUT_EVENT } from '../../machines/worker-setup.js'
-import type { ProcessEvent } from '../../machines/types.js'
-import { startWorkerHarness, TEST_TIMEOUTS, TEST_WORKER_INPUT } from './helpers/worker-harness.js'
-import type { WorkerHarness } from './helpers/worker-harness.js'
-import { createFakeProcessPool } from './helpers/fake-process.js'
+import { workerMachine } from '../../../machines/worker/worker.js'
+import { START_TIMEOUT_EVENT } from '../../../machines/worker/worker-setup.js'
+import type { ProcessEvent } from '../../../machines/types.js'
+import { startWorkerHarness, TEST_TIMEOUTS, TEST_WORKER_INPUT } from '../helpers/worker-harness.js'
+import type { WorkerHarness } from '../helpers/worker-harness.js'
+import { createFakeProcessPool } from '../helpers/fake-process.js'
 
 type WorkerEvent = EventFromLogic<typeof workerMachine>
 

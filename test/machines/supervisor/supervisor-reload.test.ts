@@ -1,9 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { COOPERATIVE, CRASHING_ON_START, NEVER_LISTENING } from './helpers/fake-process.js'
-import type { FakeProcess } from './helpers/fake-process.js'
-import { createHarnessPool, TEST_POLICY } from './helpers/supervisor-harness.js'
-import type { SupervisorHarness } from './helpers/supervisor-harness.js'
+import { COOPERATIVE, CRASHING_ON_START, NEVER_LISTENING } from '../helpers/fake-process.js'
+import type { FakeProcess } from '../helpers/fake-process.js'
+import { createHarnessPool, TEST_POLICY } from '../helpers/supervisor-harness.js'
+import type { SupervisorHarness } from '../helpers/supervisor-harness.js'
 
 const { start, cleanup } = createHarnessPool()
 function listen(p: FakeProcess): void {

@@ -9,7 +9,7 @@ import type {
   WorkerOutput,
   WorkerParentEvent,
   WorkerTimeouts,
-} from './types.js'
+} from '../types.js'
 
 /** The input of `slotMachine`: one worker position. */
 export interface SlotInput {

@@ -1,8 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { COOPERATIVE, NEVER_LISTENING, sendFork } from './helpers/fake-process.js'
-import { startWorkerHarness } from './helpers/worker-harness.js'
-import type { WorkerHarness } from './helpers/worker-harness.js'
+import { COOPERATIVE, NEVER_LISTENING, sendFork } from '../helpers/fake-process.js'
+import { startWorkerHarness } from '../helpers/worker-harness.js'
+import type { WorkerHarness } from '../helpers/worker-harness.js'
 
 const harnesses: WorkerHarness[] = []
 function start(...args: Parameters<typeof startWorkerHarness>): WorkerHarness {

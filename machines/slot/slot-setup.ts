@@ -3,11 +3,11 @@
  */
 import { assign, enqueueActions, sendParent, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
-import { workerMachine } from './worker.js'
+import { workerMachine } from '../worker/worker.js'
 import { computeBackoff, describeRestartDecision, shouldRestart } from './restart-policy.js'
 import { getEndedChildId, toWorkerChildId, toWorkerOutput } from './slot-events.js'
 import type { SlotContext, SlotEvent, SlotInput, SlotOutput, SlotParentEvent } from './slot-events.js'
-import type { ProcessCommand, WorkerInput, WorkerOutput } from './types.js'
+import type { ProcessCommand, WorkerInput, WorkerOutput } from '../types.js'
 
 type Args = { context: SlotContext; event: SlotEvent }
 

@@ -1,9 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { COOPERATIVE, sendFork } from './helpers/fake-process.js'
-import type { FakeBehaviour, FakeProcess } from './helpers/fake-process.js'
-import { startSupervisorHarness, TEST_POLICY } from './helpers/supervisor-harness.js'
-import type { SupervisorHarness } from './helpers/supervisor-harness.js'
+import { COOPERATIVE, sendFork } from '../helpers/fake-process.js'
+import type { FakeBehaviour, FakeProcess } from '../helpers/fake-process.js'
+import { startSupervisorHarness, TEST_POLICY } from '../helpers/supervisor-harness.js'
+import type { SupervisorHarness } from '../helpers/supervisor-harness.js'
 
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
 function createRandom(seed: number): () => number {

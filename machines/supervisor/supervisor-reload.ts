@@ -8,15 +8,9 @@
  * A reload replaces the slots `maxUnavailable` at a time, new worker first, and is done when every
  * slot runs the new generation.
  */
-import type { SlotCommand } from './slot-events.js'
-import type { SupervisorContext, SupervisorEvent } from './supervisor-setup.js'
-import type { SupervisorEmitted } from './types.js'
-
-/** What a guard or an action of the supervisor gets. */
-interface SupervisorArgs {
-  context: SupervisorContext
-  event: SupervisorEvent
-}
+import type { SlotCommand } from '../slot/slot-events.js'
+import type { SupervisorArgs, SupervisorContext } from './supervisor-context.js'
+import type { SupervisorEmitted } from '../types.js'
 
 /** The slots a reload (or its rollback) sends its next commands to, and the queues without them. */
 export type NextSlots = Pick<SupervisorContext, 'reloadQueue' | 'reloadInFlight'> & { next: string[] }

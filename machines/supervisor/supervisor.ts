@@ -15,11 +15,11 @@
  * It emits {@link SupervisorEmitted} events from the root: `actor.on('worker.exit', fn)`.
  * Children: one slot per position, child id = `slotId` = `slot-<index>`; see `listWorkers`.
  */
-import { slotMachine } from './slot.js'
+import { slotMachine } from '../slot/slot.js'
 import { BUDGET_EXPIRE_EVENT, supervisorSetup } from './supervisor-setup.js'
-import { workerMachine } from './worker.js'
-import type { ProcessLogic } from './process-placeholder.js'
-import type { SupervisorEmitted } from './types.js'
+import { workerMachine } from '../worker/worker.js'
+import type { ProcessLogic } from '../worker/process-placeholder.js'
+import type { SupervisorEmitted } from '../types.js'
 
 const GRANT_OR_FAIL = [
   { guard: 'hasBudget', actions: 'grantRestart' },

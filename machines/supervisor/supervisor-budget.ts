@@ -11,16 +11,9 @@
  * {@link BUDGET_EXPIRE_EVENT} `period` ms later, which takes it out of the window. A restart the
  * budget cannot pay for fails the supervisor.
  */
-import type { SupervisorContext, SupervisorEvent } from './supervisor-setup.js'
+import { BUDGET_EXPIRE_EVENT } from './supervisor-context.js'
+import type { SupervisorArgs, SupervisorContext, SupervisorEvent } from './supervisor-context.js'
 
-/** Raised `policy.period` ms after each granted restart: that restart leaves the budget window. */
-export const BUDGET_EXPIRE_EVENT = 'xcluster.budget.expire'
-
-/** What a guard or an action of the supervisor gets. */
-interface SupervisorArgs {
-  context: SupervisorContext
-  event: SupervisorEvent
-}
 
 /** A restart a slot asks for, or one it reports after replacing a hung worker. */
 export type RestartEvent = Extract<SupervisorEvent, { type: 'slot.restartRequest' | 'slot.restartCharged' }>

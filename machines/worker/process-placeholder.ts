@@ -5,7 +5,7 @@
  */
 import { fromCallback } from 'xstate'
 import type { CallbackActorLogic } from 'xstate'
-import type { ProcessCommand, ProcessInput } from './types.js'
+import type { ProcessCommand, ProcessInput } from '../types.js'
 
 /**
  * The logic type every `process` actor must have: it receives {@link ProcessCommand}s and sends

@@ -3,11 +3,11 @@ import * as assert from 'uvu/assert'
 import { createActor, createMachine, fromCallback, SimulatedClock } from 'xstate'
 import type { AnyActorRef, EventFromLogic, SnapshotFrom } from 'xstate'
 import { getShortestPaths } from 'xstate/graph'
-import { slotMachine } from '../../machines/slot.js'
-import type { SlotInput } from '../../machines/slot-events.js'
-import type { WorkerOutput } from '../../machines/types.js'
-import { TEST_POLICY } from './helpers/supervisor-harness.js'
-import { TEST_TIMEOUTS } from './helpers/worker-harness.js'
+import { slotMachine } from '../../../machines/slot/slot.js'
+import type { SlotInput } from '../../../machines/slot/slot-events.js'
+import type { WorkerOutput } from '../../../machines/types.js'
+import { TEST_POLICY } from '../helpers/supervisor-harness.js'
+import { TEST_TIMEOUTS } from '../helpers/worker-harness.js'
 
 type SlotEvent = EventFromLogic<typeof slotMachine>
 type SlotSnapshot = SnapshotFrom<typeof slotMachine>

@@ -1,0 +1,76 @@
+/**
+ * The worker's one RPC peer over its IPC channel: created on the first `serve()` or `ready()`,
+ * it answers the master's heartbeats and rejects pending calls when the master goes away.
+ * @internal
+ */
+import cluster from 'node:cluster'
+import { XclusterError } from '../rpc/errors.js'
+import { createRpcPeer, type RpcPeer } from '../rpc/peer.js'
+import { MasterExitedError } from './errors.js'
+import * as messages from './messages.js'
+
+// How long an orphan (a worker whose master vanished) has to let its pending calls reject before
+// it exits; an unref'd timer, so one with nothing left running exits sooner.
+const ORPHAN_EXIT_DELAY = 100 // ms
+
+/** This process's link to the master, once connected. */
+export interface WorkerSide {
+  peer: RpcPeer
+  isServing: boolean
+  isReady: boolean
+  detach(): void
+}
+
+let side: WorkerSide | undefined
+
+/** Creates the peer over this process's IPC channel, once. */
+export function connect(api: string): WorkerSide {
+  if (side !== undefined) return side
+  if (typeof process.send !== 'function') throw new XclusterError(messages.noIpcChannelMessage(api), 'ERR_NO_IPC_CHANNEL')
+  // A callback makes a failed send (channel already closed) harmless: without one Node emits
+  // 'error' on process, which kills the worker. The 'disconnect' handler below settles the calls.
+  const ignoreSendError = (): void => {}
+  const send = process.send.bind(process)
+  const peer = createRpcPeer({
+    send: (message) => send(message, ignoreSendError),
+    holdRequests: true,
+    internal: {
+      $heartbeat: () => {
+        const { rss, heapUsed } = process.memoryUsage()
+        return { rss, heapUsed }
+      },
+    },
+    label: 'the master',
+  })
+  const onMessage = (message: unknown): void => {
+    peer.receive(message)
+  }
+  const onDisconnect = (): void => {
+    peer.close(new MasterExitedError())
+    detach()
+    // node:cluster already exits a worker whose master vanished (and lets a worker that the master
+    // disconnected finish gracefully); a plain fork() child has nobody doing that.
+    if (!cluster.isWorker) setTimeout(() => process.exit(0), ORPHAN_EXIT_DELAY).unref()
+  }
+  const detach = (): void => {
+    process.off('message', onMessage)
+    process.off('disconnect', onDisconnect)
+    side = undefined
+  }
+  process.on('message', onMessage)
+  process.on('disconnect', onDisconnect)
+  side = { peer, isServing: false, isReady: false, detach }
+  // Tells the master the worker side is loaded: from now on it answers heartbeats.
+  peer.notify('$attach', [])
+  return side
+}
+
+/** Tells the master, once, that this worker takes calls. */
+export function sendReady(current: WorkerSide): void {
+  if (current.isReady) return
+  current.isReady = true
+  // A master that disconnected this worker before it was ready (a stop during its boot) has
+  // nobody left to tell; the worker is on its way out, not in error.
+  if (current.peer.closeReason !== undefined) return
+  current.peer.notify('$ready', [])
+}

@@ -1,0 +1,18 @@
+/**
+ * Every message the worker side shows a user, in one place. Each entry says when it happens.
+ * @internal
+ */
+
+// The worker's channel to the master closed while it had calls pending on the master.
+export const masterExitedMessage = (): string =>
+  'The master went away (the IPC channel closed) while this call to it was pending; this worker is now an ' +
+  'orphan and exits.'
+
+// serve() or ready() was called in a process that has no IPC channel (not forked).
+export const noIpcChannelMessage = (api: string): string =>
+  `${api} needs an IPC channel to the master, and this process has none: run this file as a cluster worker ` +
+  '(or a child_process.fork() child), not directly with node.'
+
+// serve() was called twice in one worker.
+export const alreadyServingMessage = (): string =>
+  'serve() was already called in this worker; call it once, with every handler of the contract.'

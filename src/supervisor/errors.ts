@@ -52,12 +52,19 @@ export class WorkerDrainingError extends XclusterError {
 }
 setErrorName(WorkerDrainingError, 'WorkerDrainingError')
 
-/** `cluster.any` found no worker able to take the call. Code `ERR_NO_WORKER`. */
+/**
+ * `cluster.any` found no worker able to take the call. Code `ERR_NO_WORKER`. After the cluster
+ * stopped or failed, `cause` is the `ClusterStoppedError` or `SupervisorFailedError` that ended it.
+ */
 export class NoWorkerError extends XclusterError {
   method: string | undefined
 
-  constructor(details: { method?: string | undefined } = {}) {
-    super(messages.noWorkerMessage(details.method), 'ERR_NO_WORKER')
+  constructor(details: { method?: string | undefined; ended?: Error | undefined } = {}) {
+    super(
+      messages.noWorkerMessage(details.method, details.ended?.message),
+      'ERR_NO_WORKER',
+      details.ended === undefined ? undefined : { cause: details.ended },
+    )
     this.method = details.method
   }
 }

@@ -73,7 +73,13 @@ export const workerDrainingMessage = (workerId: number | string, method: string 
   `${method === undefined ? 'The call' : `Call ${formatMethod(method)}`} was refused: worker ${workerId} is ` +
   'draining (stopping or being replaced); send it to `cluster.any` instead.'
 
-// `cluster.any` found no worker to take the call. Built by the runtime.
-export const noWorkerMessage = (method: string | undefined): string =>
-  `${method === undefined ? 'The call' : `cluster.any.${formatMethod(method)}`} found no worker able to take it ` +
-  '(none is started, or all are draining); wait for `cluster.ready()` or check why workers keep exiting.'
+// `cluster.any` found no worker to take the call. Built by the runtime: `ended` is the message of
+// the stop or failure that ended the cluster, when it did (then no worker will ever come).
+export const noWorkerMessage = (method: string | undefined, ended?: string): string => {
+  const call = method === undefined ? 'The call' : `cluster.any.${formatMethod(method)}`
+  if (ended !== undefined) return `${call} found no worker able to take it: the cluster has ended. ${ended}`
+  return (
+    `${call} found no worker able to take it (none is started, or all are draining); ` +
+    'await `cluster.onReady()` first, or check why workers keep exiting (the \'exit\' events).'
+  )
+}

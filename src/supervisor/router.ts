@@ -67,7 +67,7 @@ export class CallRouter {
   any(method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
     const channel = this.#pick()
     if (channel) return channel.call(method, args, options)
-    if (this.#closedReason) return Promise.reject(new NoWorkerError({ method }))
+    if (this.#closedReason) return Promise.reject(new NoWorkerError({ method, ended: this.#closedReason }))
     return this.#wait(method, options).then((picked) => {
       return picked.channel.call(method, args, { ...options, timeout: picked.timeLeft })
     })
@@ -116,9 +116,9 @@ export class CallRouter {
           settle()
           resolve({ channel, timeLeft: wait.timeLeft() })
         },
-        fail() {
+        fail: () => {
           settle()
-          reject(new NoWorkerError({ method }))
+          reject(new NoWorkerError({ method, ended: this.#closedReason }))
         },
       }
       this.#waiters.add(waiter)

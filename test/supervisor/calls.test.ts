@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type SupervisedCluster, supervise, WorkerDrainingError, WorkerExitedError, WorkerNotFoundError } from '../../src/index.js'
+import { ClusterStoppedError, NoWorkerError, type SupervisedCluster, supervise, WorkerDrainingError, WorkerExitedError, WorkerNotFoundError } from '../../src/index.js'
 import { clusterApi } from '../fixtures/cluster-contract.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 
@@ -102,6 +102,24 @@ calls('rejects all 100 calls in flight with WorkerExitedError when the worker is
   assert.equal([first!.code, first!.workerId, first!.pid, first!.exitCode, first!.signal], ['ERR_WORKER_EXITED', worker!.workerId, worker!.pid, null, 'SIGKILL'])
   await waitFor(() => exits.length === 1, 'the exit event')
   assert.equal(exits, [{ signal: 'SIGKILL', callsInFlight: 100 }])
+})
+
+calls('after stop(), cluster.any rejects with NoWorkerError that says the cluster ended and why', async () => {
+  const cluster = start({ count: 1 })
+  await cluster.onReady()
+  await cluster.stop()
+  const error = await cluster.any.add(1, 2).then(
+    () => assert.unreachable('a call after stop() must reject'),
+    (reason: unknown) => reason,
+  )
+  assert.instance(error, NoWorkerError)
+  assert.is((error as NoWorkerError).code, 'ERR_NO_WORKER')
+  assert.is(
+    (error as Error).message,
+    'cluster.any.add() found no worker able to take it: the cluster has ended. ' +
+      'The cluster is stopped (stop requested: stop() called); supervise() again to start a new one.',
+  )
+  assert.instance((error as Error).cause, ClusterStoppedError)
 })
 
 calls.run()

@@ -1,16 +1,34 @@
 /**
  * Turns values into what travels in a frame and back. A fast path (tagged-value.ts) copies plain
- * data, with its Dates, Maps, Sets, BigInts, undefined, special numbers and RegExps tagged; what
- * it does not handle (class instances, Errors, shared or cyclic references) goes through superjson.
+ * data, with its Dates, Maps, Sets, BigInts, undefined, special numbers, RegExps and binary values
+ * tagged; what it does not handle (Errors, URLs, cyclic references, deep nesting) goes through
+ * superjson. Instances of other classes are refused on the sender: superjson (and JSON) would send
+ * their own enumerable fields as a plain object and lose the class, its methods and its `#private`
+ * fields without a word.
  * @internal
  */
 import { SuperJSON } from 'superjson'
-import { refusedReason, unencodableReason } from './messages.js'
+import { binaryTypeName, decodeBinary, encodeBinary } from './binary-value.js'
+import { classInstanceReason, refusedReason, unencodableReason } from './messages.js'
 import type { Meta } from './protocol.js'
-import { copyTagged, MAX_DEPTH, NEEDS_SUPERJSON, restoreTagged, type CopyState, type Tag } from './tagged-value.js'
+import { copyTagged, NEEDS_SUPERJSON, restoreTagged, type CopyState, type Tag } from './tagged-value.js'
 
 // Our own instance: registering things on superjson's default one would leak into the user's.
 const superjson = new SuperJSON()
+// superjson's own typed-array rule sends numbers through JSON (NaN and -0 arrive as 0) and does
+// not know Buffer; ours sends bytes. Custom rules are tried before the built-in one.
+superjson.registerCustom<ArrayBufferView | ArrayBuffer, [string, string]>(
+  {
+    isApplicable: (value): value is ArrayBufferView | ArrayBuffer =>
+      typeof value === 'object' && value !== null && binaryTypeName(Object.getPrototypeOf(value)) !== undefined,
+    serialize: (value) => encodeBinary(value, binaryTypeName(Object.getPrototypeOf(value))!),
+    deserialize: (json) =>
+      decodeBinary(json, (why) => {
+        throw new TypeError(why)
+      }) as ArrayBufferView | ArrayBuffer,
+  },
+  'xcluster:binary',
+)
 
 /** A value ready for a frame: `v` is JSON-safe; `s` is the fast path's tags (`{ t }`) or superjson's meta, when the value needed either. */
 export interface Encoded {
@@ -49,15 +67,44 @@ function describePath(path: readonly string[]): string {
   return text
 }
 
+/** The class of an instance, for messages. */
+function describeClass(prototype: object | null): string {
+  const name: unknown = prototype === null ? undefined : Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value?.name
+  return typeof name === 'string' && name !== '' ? `class ${name.slice(0, 60)}` : 'an anonymous class'
+}
+
 /**
- * superjson silently drops functions and symbols; find them first so the sender gets an error
- * naming where they are instead of a call that arrives with a hole in it.
+ * Objects superjson carries as what they are (or that say how they travel, with toJSON()). The
+ * prototypes are compared exactly: superjson sends a Map subclass as a Map, losing the class.
+ */
+function isCarried(value: object, prototype: object | null): boolean {
+  return (
+    prototype === null ||
+    prototype === Object.prototype ||
+    prototype === Array.prototype ||
+    prototype === Date.prototype ||
+    prototype === RegExp.prototype ||
+    prototype === Map.prototype ||
+    prototype === Set.prototype ||
+    prototype === URL.prototype ||
+    value instanceof Error ||
+    binaryTypeName(prototype) !== undefined ||
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  )
+}
+
+/**
+ * superjson silently drops functions and symbols, and flattens class instances into plain
+ * objects; find them first so the sender gets an error naming where they are instead of a call
+ * that arrives with a hole in it. (No depth limit of its own: superjson walks as deep.)
  */
 function findUnencodable(value: unknown, path: string[], seen: Set<object>): string | undefined {
   const type = typeof value
   if (type === 'function' || type === 'symbol') return unencodableReason(describePath(path), type)
-  if (type !== 'object' || value === null || seen.has(value as object) || path.length > MAX_DEPTH) return undefined
+  if (type !== 'object' || value === null || seen.has(value as object)) return undefined
   seen.add(value as object)
+  const prototype = Object.getPrototypeOf(value) as object | null
+  if (!isCarried(value as object, prototype)) return classInstanceReason(describePath(path), describeClass(prototype))
   const visit = (child: unknown, key: string): string | undefined => {
     path.push(key)
     const found = findUnencodable(child, path, seen)
@@ -81,7 +128,8 @@ function findUnencodable(value: unknown, path: string[], seen: Set<object>): str
     }
     return undefined
   }
-  if (value instanceof Date || value instanceof RegExp || value instanceof Error) return undefined
+  if (value instanceof Error) return visit((value as { cause?: unknown }).cause, 'cause')
+  if (prototype !== Object.prototype && prototype !== null && prototype !== Array.prototype) return undefined
   for (const key of Object.keys(value as object)) {
     const found = visit((value as Record<string, unknown>)[key], key)
     if (found) return found

@@ -68,7 +68,7 @@ export const eventTooLargeMessage = (event: string, peer: string, size: number, 
 // Raised on the sender, before anything is sent.
 export const argumentsEncodeMessage = (method: string, peer: string, reason: string): string =>
   `Call ${formatMethod(method)} to ${peer} was not sent: ${reason}; pass plain data (Date, Map, Set, BigInt, ` +
-  'RegExp, Error, undefined and nested objects/arrays are fine).'
+  'RegExp, Error, Buffer, typed arrays, undefined and nested objects/arrays are fine).'
 
 // A handler returned a value that cannot cross the channel. Built on the callee, shown on the caller.
 export const resultEncodeMessage = (method: string, reason: string): string =>
@@ -81,19 +81,44 @@ export const eventEncodeMessage = (event: string, peer: string, reason: string):
 // Why a value cannot be encoded; `path` is like `argument 0.user.onClick`.
 export const unencodableReason = (path: string, what: string): string => `${path} is a ${what}, which cannot be encoded`
 
+// An instance of a class the codec cannot carry: it would arrive as a plain object of its own
+// enumerable fields (a class with only #private fields as `{}`). `what` is like `class Point`.
+export const classInstanceReason = (path: string, what: string): string =>
+  `${path} is an instance of ${what}, which cannot be encoded (it would arrive as a plain object of its own ` +
+  'enumerable fields, without its class, methods or #private fields): send an object of its fields instead, ' +
+  'or give the class a toJSON() method'
+
 // superjson refused a value (for example an own `__proto__` key).
 export const refusedReason = (detail: string): string => `the value was refused by the encoder (${detail})`
 
-// A tagged message that does not follow the protocol arrived. Reported with `onProtocolError`
-// on the receiver, then dropped; the channel keeps working.
+// A tagged message of this side's protocol version that does not follow the protocol arrived.
+// Reported with `onProtocolError` on the receiver, then dropped; the channel keeps working. Same
+// version: both sides' code agrees on the format, so the sender is not (this) xcluster, or has a bug.
 export const malformedMessage = (peer: string, reason: string): string =>
-  `Dropped a malformed xcluster message from ${peer}: ${reason}. The channel keeps working; ` +
-  'check that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.'
+  `Dropped a malformed xcluster message from ${peer}: ${reason}. The channel keeps working. Both sides speak ` +
+  'the same protocol version, so this is not a version mismatch: check that nothing else sends `__xcluster` ' +
+  'messages, or report it as an xcluster bug.'
+
+// A packet of another protocol version arrived: the two sides run different xcluster versions.
+// Reported with `onProtocolError` on the receiver, then dropped. The value is untrusted: quoted
+// only when it is a short string or a number.
+export const versionMismatchMessage = (peer: string, version: unknown, expected: number): string => {
+  const shown =
+    typeof version === 'number'
+      ? String(version)
+      : typeof version === 'string' && version.length <= 40
+        ? JSON.stringify(version)
+        : `a value of type ${Array.isArray(version) ? 'array' : typeof version}`
+  return (
+    `Dropped an xcluster message from ${peer}: it speaks protocol version ${shown} where ${expected} was expected. ` +
+    'The two sides run different xcluster versions: run the same version in the master and its workers.'
+  )
+}
 
 // The arguments of a request could not be decoded. Sent back to the caller as the call's error.
 export const undecodableRequestMessage = (method: string, detail: string): string =>
-  `The arguments of ${formatMethod(method)} could not be decoded by the receiving side (${detail}); ` +
-  'check that both sides run the same xcluster version.'
+  `The arguments of ${formatMethod(method)} could not be decoded by the receiving side (${detail}); both sides ` +
+  'speak the same protocol version, so this is not a version mismatch: report it as an xcluster bug.'
 
 // A handler threw something that is not an Error (a string, a number…). Shown on the caller.
 export const nonErrorThrownMessage = (method: string, shown: string): string =>

@@ -53,7 +53,15 @@ export class PeerState {
 
   /** Reports a malformed message (or part of one) to `onProtocolError`; the message is dropped. */
   reportMalformed(reason: string, cause?: unknown): void {
-    const error = new ProtocolError(messages.malformedMessage(this.label, reason), cause === undefined ? undefined : { cause })
+    this.#reportProtocolError(new ProtocolError(messages.malformedMessage(this.label, reason), cause === undefined ? undefined : { cause }))
+  }
+
+  /** Reports a packet of another protocol version to `onProtocolError`; it is dropped. */
+  reportVersionMismatch(version: unknown, expected: number): void {
+    this.#reportProtocolError(new ProtocolError(messages.versionMismatchMessage(this.label, version, expected)))
+  }
+
+  #reportProtocolError(error: ProtocolError): void {
     try {
       this.onProtocolError(error)
     } catch (callbackError) {

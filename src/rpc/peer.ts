@@ -115,7 +115,7 @@ class Peer implements RpcPeer {
     const state = this.#state
     if (state.closeError) return true
     if (version !== PROTOCOL_VERSION) {
-      state.reportMalformed(`protocol version ${JSON.stringify(version)} where ${PROTOCOL_VERSION} was expected`)
+      state.reportVersionMismatch(version, PROTOCOL_VERSION)
       return true
     }
     const frames = (message as Record<string, unknown>)['f']

@@ -185,8 +185,8 @@ store('names the actor when its record is too large, its key too long or a value
   assert.is(
     unencodable.message,
     'The Redis actor store cannot save actor "order"/"1": record.snapshot.context.cart is an instance of class Cart, which cannot be encoded ' +
-      '(only its own enumerable fields would arrive, as a plain object); send plain data instead (e.g. an object of its fields, or give the class a toJSON() method); ' +
-      "keep plain data in the machine's context.",
+      '(it would arrive as a plain object of its own enumerable fields, without its class, methods or #private fields): send an object ' +
+      "of its fields instead, or give the class a toJSON() method; keep plain data in the machine's context.",
   )
   const invalid = await rejectionOf(actors.save({ kind: 'order', id: '1', seq: 1.5, snapshot: 1 }))
   assert.is(invalid.code, 'ERR_ACTOR_STORE_INVALID')

@@ -184,7 +184,7 @@ rpc('lets payloads with __proto__ keys pollute nothing on either side', async ()
     error.message,
     'Call echo() to worker 1 was not sent: the value was refused by the encoder (Detected property __proto__. ' +
       'This is a prototype pollution risk, please remove it from your object.); pass plain data (Date, Map, Set, ' +
-      'BigInt, RegExp, Error, undefined and nested objects/arrays are fine).',
+      'BigInt, RegExp, Error, Buffer, typed arrays, undefined and nested objects/arrays are fine).',
   )
   assert.is(worker.protocolErrors.length, 1)
   worker.protocolErrors.length = 0
@@ -218,7 +218,7 @@ rpc('refuses an unencodable argument or result with EncodeError, and the channel
   assert.is(
     error.message,
     'Call echo() to worker 1 was not sent: arguments[0].run is a function, which cannot be encoded; pass plain data ' +
-      '(Date, Map, Set, BigInt, RegExp, Error, undefined and nested objects/arrays are fine).',
+      '(Date, Map, Set, BigInt, RegExp, Error, Buffer, typed arrays, undefined and nested objects/arrays are fine).',
   )
   const symbolError = await rejectionOf(worker.peer.call('echo', [new Map([['k', Symbol('s')]])]))
   assert.match(symbolError.message, 'arguments[0]["<map value 0>"] is a symbol, which cannot be encoded')
@@ -239,8 +239,9 @@ rpc('reports and drops a malformed packet on either side, and the channel keeps 
   assert.is((error as ProtocolError).code, 'ERR_PROTOCOL')
   assert.is(
     error!.message,
-    'Dropped a malformed xcluster message from worker 1: unknown frame type "zz". The channel keeps working; check ' +
-      'that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.',
+    'Dropped a malformed xcluster message from worker 1: unknown frame type "zz". The channel keeps working. Both sides ' +
+      'speak the same protocol version, so this is not a version mismatch: check that nothing else sends `__xcluster` ' +
+      'messages, or report it as an xcluster bug.',
   )
   worker.child.send({ __xcluster: 1, f: 'not a list' })
   worker.child.send({ __xcluster: 2, f: [] })
@@ -250,9 +251,10 @@ rpc('reports and drops a malformed packet on either side, and the channel keeps 
   }, 'the worker to report')
   assert.equal(reported.slice(-2), [
     'ProtocolError ERR_PROTOCOL: Dropped a malformed xcluster message from the master: the packet has no frame list. ' +
-      'The channel keeps working; check that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.',
-    'ProtocolError ERR_PROTOCOL: Dropped a malformed xcluster message from the master: protocol version 2 where 1 was ' +
-      'expected. The channel keeps working; check that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.',
+      'The channel keeps working. Both sides speak the same protocol version, so this is not a version mismatch: ' +
+      'check that nothing else sends `__xcluster` messages, or report it as an xcluster bug.',
+    'ProtocolError ERR_PROTOCOL: Dropped an xcluster message from the master: it speaks protocol version 2 where 1 was ' +
+      'expected. The two sides run different xcluster versions: run the same version in the master and its workers.',
   ])
   worker.protocolErrors.length = 0
   assert.is(await worker.peer.call('add', [4, 4]), 8)

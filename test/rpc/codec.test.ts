@@ -144,7 +144,7 @@ const refusal = (value: unknown, root = 'arguments'): string => {
     assert.instance(error, UnencodableValue)
     return (error as UnencodableValue).reason
   }
-  throw new assert.Assertion({ message: 'expected the value to be refused', generated: true, operator: 'throws' })
+  return assert.unreachable('expected the value to be refused')
 }
 const bitsOf = (view: ArrayBufferView): string => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('hex')
 

@@ -144,7 +144,8 @@ const refusal = (value: unknown, root = 'arguments'): string => {
     assert.instance(error, UnencodableValue)
     return (error as UnencodableValue).reason
   }
-  return assert.unreachable('expected the value to be refused')
+  assert.unreachable('expected the value to be refused')
+  return ''
 }
 const bitsOf = (view: ArrayBufferView): string => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('hex')
 

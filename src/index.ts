@@ -32,6 +32,12 @@ export {
 } from './supervisor/errors.js'
 export type { WorkerExitDetails, SupervisorFailure, ReloadFailure } from './supervisor/errors.js'
 export { MasterExitedError } from './worker/errors.js'
+// Actor stores: the interface (src/actors/actor-store.ts) and the Redis backend.
+export type { XclusterActorStore, XclusterActorRecord } from './actors/actor-store.js'
+export { createRedisActorStore } from './actors/redis-store.js'
+export type { XclusterRedisActorStoreOptions, XclusterRedisClient } from './actors/redis-store.js'
+export { ActorStoreError } from './actors/actor-store-error.js'
+export type { ActorStoreErrorCode, ActorStoreOperation } from './actors/actor-store-error.js'
 export { createLiveView } from './inspect/live-view.js'
 export { combineInspectors } from './inspect/combine-inspectors.js'
 export type { XclusterLiveView, XclusterLiveViewOptions } from './inspect/live-view.js'

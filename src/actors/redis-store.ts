@@ -51,7 +51,7 @@ export interface XclusterRedisActorStoreOptions {
 
 const DEFAULT_PREFIX = 'xcluster:actor:'
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024
-/** Longest key, prefix included, in bytes: Redis allows 512 MiB, but an id that long is a bug. */
+/** Longest key, prefix included, in bytes: Redis allows 512 MiB, but an id that long is a bug. @internal */
 export const MAX_KEY_BYTES = 1024
 const COMMAND_TIMEOUT = 5_000 // ms, for the store's own client
 /** The version of the `data` field's shape; a record of another version is refused as corrupt. */

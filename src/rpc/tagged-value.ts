@@ -119,7 +119,8 @@ function copyObject(value: object, depth: number, state: CopyState): unknown {
     return copy
   }
   // A class that says how it travels (as JSON.stringify would send it); its result is copied.
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function' && depth < MAX_DEPTH) {
+  // Not a URL: superjson carries it as a URL, not as its toJSON() string.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function' && prototype !== URL.prototype && depth < MAX_DEPTH) {
     return copyTagged((value as { toJSON(key: string): unknown }).toJSON(''), depth + 1, state)
   }
   return NEEDS_SUPERJSON

@@ -65,6 +65,9 @@ codec('leaves Errors, URLs and cycles to superjson', () => {
     const meta = encodeValue(value, LIMIT, 'value').s as Record<string, unknown> | undefined
     assert.not.ok(meta !== undefined && Object.hasOwn(meta, 't'), `fast path taken for ${String(value)}`)
   }
+  const url = roundTrip({ url: new URL('http://127.0.0.1:8080/a?b=c') }) as { url: URL }
+  assert.instance(url.url, URL)
+  assert.is(url.url.href, 'http://127.0.0.1:8080/a?b=c')
 })
 
 codec('refuses tags that do not fit their value, and never writes through __proto__', () => {

@@ -445,6 +445,26 @@ local('ignores a reply to a call that already settled', async () => {
   assert.is(left.inFlight, 0)
 })
 
+local('says the two sides run different versions only when the protocol version differs, quoting only a short one', () => {
+  const reported: string[] = []
+  const peer = createRpcPeer({ label: 'worker 3', send() {}, onProtocolError: (error) => void reported.push(error.message) })
+  let deep: unknown = 2
+  for (let level = 0; level < 10_000; level++) deep = [deep]
+  for (const version of [2, '1', deep, 'x'.repeat(1 << 20)]) peer.receive({ __xcluster: version, f: [] })
+  // Same version, but a value whose tag does not fit: not a version mismatch, and said so.
+  peer.receive({ __xcluster: 1, f: [['e', 'tick', 1, { t: 'B' }]] })
+  const differ = 'The two sides run different xcluster versions: run the same version in the master and its workers.'
+  assert.equal(reported, [
+    `Dropped an xcluster message from worker 3: it speaks protocol version 2 where 1 was expected. ${differ}`,
+    `Dropped an xcluster message from worker 3: it speaks protocol version "1" where 1 was expected. ${differ}`,
+    `Dropped an xcluster message from worker 3: it speaks protocol version a value of type array where 1 was expected. ${differ}`,
+    `Dropped an xcluster message from worker 3: it speaks protocol version a value of type string where 1 was expected. ${differ}`,
+    'Dropped a malformed xcluster message from worker 3: the payload of event "tick" could not be decoded. The channel keeps ' +
+      'working. Both sides speak the same protocol version, so this is not a version mismatch: check that nothing else sends ' +
+      '`__xcluster` messages, or report it as an xcluster bug.',
+  ])
+})
+
 local('ignores built-in notifications it does not know, and reports unknown user ones', async () => {
   const reported: string[] = []
   const { left } = createPair({}, { handlers: {}, onNotifyError: (error, method) => void reported.push(`${method}: ${error.name}`) })

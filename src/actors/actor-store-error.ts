@@ -9,11 +9,11 @@ export type ActorStoreOperation = 'load' | 'save' | 'delete' | 'close'
 
 /**
  * Codes of {@link ActorStoreError}:
- * - `ERR_ACTOR_STORE_UNAVAILABLE`: the backend did not answer (Redis down, unreachable, timed out).
+ * - `ERR_ACTOR_STORE_UNAVAILABLE`: the backend did not answer (Redis down, unreachable, timed out), or refused the command.
  * - `ERR_ACTOR_STORE_ENCODE`: the record holds a value that cannot be stored (a function, a class instance).
  * - `ERR_ACTOR_STORE_TOO_LARGE`: the encoded record, or the key, is over the store's limit.
  * - `ERR_ACTOR_STORE_INVALID`: the call's arguments are wrong (a `seq` that is not an integer).
- * - `ERR_ACTOR_STORE_CORRUPT`: what is stored under the actor's key is not a record this store wrote.
+ * - `ERR_ACTOR_STORE_CORRUPT`: what is stored under the actor's key is not a record this store wrote (or not a hash).
  * - `ERR_ACTOR_STORE_CLOSED`: the store was used after `close()`.
  * - `ERR_ACTOR_STORE_NO_CLIENT`: a Redis URL was given but the optional `ioredis` package is not installed.
  */

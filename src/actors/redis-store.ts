@@ -116,14 +116,7 @@ export function createRedisActorStore(options: XclusterRedisActorStoreOptions): 
     try {
       return await command(target)
     } catch (error) {
-      // The store's own client knows why it cannot connect; the command's error only says it gave up.
-      const detail = (ownClient && (await ownClient).lastError) ?? (error instanceof Error ? error.message : String(error))
-      throw new ActorStoreError(
-        `The Redis actor store could not ${operation} actor ${describeActor(kind, id)}: ${detail} (Redis at ${where}); ` +
-          'check that Redis is running and reachable. Nothing was changed by this call.',
-        'ERR_ACTOR_STORE_UNAVAILABLE',
-        { kind, id, operation, cause: error },
-      )
+      throw describeFailure(operation, kind, id, where, error, ownClient && (await ownClient).lastError)
     }
   }
   const keyOf = (operation: ActorStoreOperation, kind: string, id: string): string => {
@@ -185,6 +178,34 @@ export function createRedisActorStore(options: XclusterRedisActorStoreOptions): 
       await client.quit().catch(() => (client as { disconnect?: () => void }).disconnect?.())
     },
   }
+}
+
+/**
+ * The error for a command that failed: Redis answered with an error (a reply error: it is up, but
+ * refused), or the client gave up (down, unreachable, timed out). A timed-out save may still have
+ * been applied; a save is idempotent, so retrying it is safe.
+ */
+function describeFailure(operation: ActorStoreOperation, kind: string, id: string, where: string, error: unknown, lastConnectError: string | undefined): ActorStoreError {
+  const actor = describeActor(kind, id)
+  const message = error instanceof Error ? error.message : String(error)
+  if (error instanceof Error && error.name === 'ReplyError') {
+    const isWrongType = message.startsWith('WRONGTYPE')
+    return new ActorStoreError(
+      `The Redis actor store could not ${operation} actor ${actor}: Redis answered "${message.slice(0, 200)}" (Redis at ${where}); ` +
+        (isWrongType
+          ? 'the key holds a value of another type: another program writes under this prefix; give the store a prefix of its own.'
+          : 'fix what Redis reports (memory, permissions, a read-only replica).'),
+      isWrongType ? 'ERR_ACTOR_STORE_CORRUPT' : 'ERR_ACTOR_STORE_UNAVAILABLE',
+      { kind, id, operation, cause: error },
+    )
+  }
+  // The store's own client knows why it cannot connect; the command's error only says it gave up.
+  return new ActorStoreError(
+    `The Redis actor store could not ${operation} actor ${actor}: ${lastConnectError ?? message} (Redis at ${where}); ` +
+      'check that Redis is running and reachable, then retry.',
+    'ERR_ACTOR_STORE_UNAVAILABLE',
+    { kind, id, operation, cause: error },
+  )
 }
 
 function encodeRecord(record: XclusterActorRecord, maxValueBytes: number): string {

@@ -193,7 +193,7 @@ store('names the actor when its record is too large, its key too long or a value
   assert.is(invalid.message, 'The Redis actor store cannot save actor "order"/"1": seq must be a non-negative integer, got 1.5.')
 })
 
-store('refuses to load a hash it did not write, naming the key', async () => {
+store('refuses a hash it did not write, or a key of another type, naming the actor', async () => {
   const prefix = newPrefix()
   const actors = newStore({ prefix })
   await redis.hset(`${prefix}order:bad`, 'seq', '3', 'data', '{"f":99}')
@@ -203,6 +203,18 @@ store('refuses to load a hash it did not write, naming the key', async () => {
     error.message,
     `The Redis actor store cannot load actor "order"/"bad": the hash at key "${prefix}order:bad" holds data that does not decode ` +
       '(format 99 where 1 was expected); it was not written by this version of the store (or was changed by hand): delete the key or fix it.',
+  )
+  await redis.set(`${prefix}order:string`, 'not a hash')
+  // (Inside the save script Redis adds the script's sha and line, which vary with its version.)
+  const wrongSave = await rejectionOf(actors.save({ kind: 'order', id: 'string', seq: 1, snapshot: {} }))
+  assert.is(wrongSave.code, 'ERR_ACTOR_STORE_CORRUPT')
+  assert.match(wrongSave.message, /^The Redis actor store could not save actor "order"\/"string": Redis answered "WRONGTYPE /)
+  const wrongType = await rejectionOf(actors.load('order', 'string'))
+  assert.is(wrongType.code, 'ERR_ACTOR_STORE_CORRUPT')
+  assert.is(
+    wrongType.message,
+    'The Redis actor store could not load actor "order"/"string": Redis answered "WRONGTYPE Operation against a key holding the wrong kind of value" ' +
+      `(Redis at ${REDIS_URL}); the key holds a value of another type: another program writes under this prefix; give the store a prefix of its own.`,
   )
 })
 
@@ -226,7 +238,7 @@ store('fails each call with the connection error when Redis is down, and refuses
     assert.is(
       error.message,
       `The Redis actor store could not ${operation} actor "order"/"order-42": connect ECONNREFUSED 127.0.0.1:${port} ` +
-        `(Redis at redis://:***@127.0.0.1:${port}); check that Redis is running and reachable. Nothing was changed by this call.`,
+        `(Redis at redis://:***@127.0.0.1:${port}); check that Redis is running and reachable, then retry.`,
     )
     assert.equal([error.kind, error.id, error.operation], ['order', 'order-42', operation])
     assert.match((error.cause as Error).message, /^Reached the max retries per request limit \(which is 1\)/)

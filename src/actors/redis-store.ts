@@ -15,9 +15,10 @@
  * exported types name no ioredis type, so users of other stores neither install nor type-check it.
  */
 import { createHash } from 'node:crypto'
-import type { XclusterActorRecord, XclusterActorStore } from './actor-store.js'
+import type { XclusterActorStore } from './actor-store.js'
 import { ActorStoreError, describeActor, type ActorStoreOperation } from './actor-store-error.js'
-import { decodeValue, encodeValue, OversizeValue, UnencodableValue } from '../rpc/codec.js'
+import { connect, describeFailure, redactUrl, type OwnClient } from './redis-connection.js'
+import { decodeRecord, encodeRecord } from './redis-record.js'
 
 /**
  * The part of an ioredis client the store uses; an ioredis `Redis` (v5 or v6) fits it. Typed
@@ -53,9 +54,6 @@ const DEFAULT_PREFIX = 'xcluster:actor:'
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024
 /** Longest key, prefix included, in bytes: Redis allows 512 MiB, but an id that long is a bug. @internal */
 export const MAX_KEY_BYTES = 1024
-const COMMAND_TIMEOUT = 5_000 // ms, for the store's own client
-/** The version of the `data` field's shape; a record of another version is refused as corrupt. */
-const FORMAT = 1
 
 // Returns -1 when written, or the stored seq that made this save stale. Equal seqs overwrite: a
 // record saved again after a retry is the same record.
@@ -177,111 +175,5 @@ export function createRedisActorStore(options: XclusterRedisActorStoreOptions): 
       // quit() waits for the replies of commands already sent; disconnect if Redis is gone.
       await client.quit().catch(() => (client as { disconnect?: () => void }).disconnect?.())
     },
-  }
-}
-
-/**
- * The error for a command that failed: Redis answered with an error (a reply error: it is up, but
- * refused), or the client gave up (down, unreachable, timed out). A timed-out save may still have
- * been applied; a save is idempotent, so retrying it is safe.
- */
-function describeFailure(operation: ActorStoreOperation, kind: string, id: string, where: string, error: unknown, lastConnectError: string | undefined): ActorStoreError {
-  const actor = describeActor(kind, id)
-  const message = error instanceof Error ? error.message : String(error)
-  if (error instanceof Error && error.name === 'ReplyError') {
-    const isWrongType = message.startsWith('WRONGTYPE')
-    return new ActorStoreError(
-      `The Redis actor store could not ${operation} actor ${actor}: Redis answered "${message.slice(0, 200)}" (Redis at ${where}); ` +
-        (isWrongType
-          ? 'the key holds a value of another type: another program writes under this prefix; give the store a prefix of its own.'
-          : 'fix what Redis reports (memory, permissions, a read-only replica).'),
-      isWrongType ? 'ERR_ACTOR_STORE_CORRUPT' : 'ERR_ACTOR_STORE_UNAVAILABLE',
-      { kind, id, operation, cause: error },
-    )
-  }
-  // The store's own client knows why it cannot connect; the command's error only says it gave up.
-  return new ActorStoreError(
-    `The Redis actor store could not ${operation} actor ${actor}: ${lastConnectError ?? message} (Redis at ${where}); ` +
-      'check that Redis is running and reachable, then retry.',
-    'ERR_ACTOR_STORE_UNAVAILABLE',
-    { kind, id, operation, cause: error },
-  )
-}
-
-function encodeRecord(record: XclusterActorRecord, maxValueBytes: number): string {
-  const { kind, id } = record
-  const value = 'input' in record ? { snapshot: record.snapshot, input: record.input } : { snapshot: record.snapshot }
-  try {
-    const encoded = encodeValue(value, maxValueBytes, 'record')
-    return JSON.stringify({ f: FORMAT, v: encoded.v, s: encoded.s })
-  } catch (error) {
-    if (error instanceof OversizeValue) {
-      throw new ActorStoreError(
-        `The Redis actor store cannot save actor ${describeActor(kind, id)}: its snapshot and input encode to ${error.size} bytes, ` +
-          `over the ${maxValueBytes}-byte limit; keep less in the machine's context or raise \`maxValueBytes\`.`,
-        'ERR_ACTOR_STORE_TOO_LARGE',
-        { kind, id, operation: 'save' },
-      )
-    }
-    const reason = error instanceof UnencodableValue ? error.reason : String(error)
-    throw new ActorStoreError(
-      `The Redis actor store cannot save actor ${describeActor(kind, id)}: ${reason}; keep plain data in the machine's context.`,
-      'ERR_ACTOR_STORE_ENCODE',
-      { kind, id, operation: 'save', cause: error },
-    )
-  }
-}
-
-function decodeRecord(key: string, kind: string, id: string, seq: unknown, data: unknown, maxValueBytes: number): XclusterActorRecord {
-  const corrupt = (why: string, cause?: unknown) =>
-    new ActorStoreError(
-      `The Redis actor store cannot load actor ${describeActor(kind, id)}: the hash at key ${JSON.stringify(key)} ${why}; ` +
-        'it was not written by this version of the store (or was changed by hand): delete the key or fix it.',
-      'ERR_ACTOR_STORE_CORRUPT',
-      cause === undefined ? { kind, id, operation: 'load' } : { kind, id, operation: 'load', cause },
-    )
-  const number = typeof seq === 'string' ? Number(seq) : Number.NaN
-  if (!Number.isSafeInteger(number) || number < 0) throw corrupt('has no valid `seq` field')
-  if (typeof data !== 'string') throw corrupt('has no `data` field')
-  // Allow the JSON wrapper around a value of the largest size; bounded before it is parsed.
-  if (Buffer.byteLength(data) > maxValueBytes + 1024) throw corrupt(`holds ${Buffer.byteLength(data)} bytes, over \`maxValueBytes\``)
-  let value: { snapshot: unknown; input?: unknown }
-  try {
-    const parsed = JSON.parse(data) as { f?: unknown; v?: unknown; s?: unknown }
-    if (parsed.f !== FORMAT) throw new Error(`format ${JSON.stringify(parsed.f)} where ${FORMAT} was expected`)
-    value = decodeValue(parsed.v, parsed.s as never) as typeof value
-    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, 'snapshot')) throw new Error('no snapshot')
-  } catch (error) {
-    throw corrupt(`holds data that does not decode (${error instanceof Error ? error.message : String(error)})`, error)
-  }
-  const record: XclusterActorRecord = { kind, id, seq: number, snapshot: value.snapshot }
-  if (Object.hasOwn(value, 'input')) record.input = value.input
-  return record
-}
-
-/** The store's own client, and the last connection error it saw (for the message of a failed call). */
-interface OwnClient {
-  client: XclusterRedisClient
-  lastError: string | undefined
-}
-
-async function connect(url: string): Promise<OwnClient> {
-  const ioredis = await import('ioredis')
-  const client = new ioredis.Redis(url, { maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT, connectTimeout: 2_000 })
-  const own: OwnClient = { client, lastError: undefined }
-  // Without a listener ioredis prints every failed reconnection attempt.
-  client.on('error', (error: Error) => (own.lastError = error.message))
-  client.on('ready', () => (own.lastError = undefined))
-  return own
-}
-
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'the given URL'
   }
 }

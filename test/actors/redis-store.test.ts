@@ -259,4 +259,28 @@ store('works over a client the caller owns, and leaves it open on close()', asyn
   await own.quit()
 })
 
+store('loads without ioredis installed, and a store given a URL then says to install it', async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', fixture('without-ioredis.ts'), fixture('redis-store-no-ioredis.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let stdout = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null]
+  assert.equal([code, signal], [0, null])
+  assert.equal(JSON.parse(stdout), {
+    exports: 'function',
+    ioredis: 'ERR_MODULE_NOT_FOUND',
+    error: {
+      name: 'ActorStoreError',
+      code: 'ERR_ACTOR_STORE_NO_CLIENT',
+      message:
+        'createRedisActorStore({ redis: url }) needs the `ioredis` package, an optional peer dependency of xcluster: ' +
+        'install it (`npm install ioredis`), or pass a client you created (load of actor "order"/"order-42").',
+      cause: 'ERR_MODULE_NOT_FOUND',
+    },
+  })
+})
+
 store.run()

@@ -3,7 +3,6 @@
  * for their reply (pending.ts), settled by a reply frame, their deadline, their abort signal, a
  * refused packet or `close()`. A call that gives up early also tells the other side with a cancel
  * frame, so its handler's signal aborts.
- * @internal
  */
 import { ProtocolError, RpcAbortError, RpcTimeoutError } from './errors.js'
 import { decodeValue, type Encoded } from './codec.js'

@@ -2,7 +2,6 @@
  * Turns values into what travels in a frame and back. A fast path (tagged-value.ts) copies plain
  * data, with its Dates, Maps, Sets, BigInts, undefined, special numbers and RegExps tagged; what
  * it does not handle (class instances, Errors, shared or cyclic references) goes through superjson.
- * @internal
  */
 import { SuperJSON } from 'superjson'
 import { refusedReason, unencodableReason } from './messages.js'

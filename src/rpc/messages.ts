@@ -3,7 +3,6 @@
  * message names the call, the other party and what to do about it.
  *
  * `peer` is the label of the other party as the peer knows it (`'worker 3'`, `'the master'`).
- * @internal
  */
 
 const formatMethod = (method: string): string => `${method}()`

@@ -2,7 +2,6 @@
  * The one-way messages a peer receives: notifications, which run a handler with nobody waiting
  * for an answer (so its failure, or a method nobody serves, goes to `onNotifyError`), and events,
  * which go to `onEvent`. Neither is ever held, tracked or answered.
- * @internal
  */
 import { RemoteError, UnknownMethodError } from './errors.js'
 import { decodeArguments, decodeValue } from './codec.js'

@@ -129,7 +129,7 @@ export interface RpcPeer {
   configure(options: PeerSettings): void
 }
 
-/** What `configure()` can change. @internal */
+/** What `configure()` can change (the worker's `serve()` sets them on the peer that `ready()` may have made). */
 export type PeerSettings = Pick<RpcPeerOptions, 'timeout' | 'maxPayload' | 'errors' | 'onProtocolError' | 'onNotifyError'>
 
 /** @internal */

@@ -3,7 +3,6 @@
  * the label naming the other side, and the close error. One object read by the outgoing side
  * (client.ts) and the incoming side (server.ts), so a setting changed once is seen by both.
  * Its fields are plain and public on purpose: the parts read them on every call.
- * @internal
  */
 import { EncodeError, PayloadTooLargeError, ProtocolError, type PayloadKind } from './errors.js'
 import { encodeValue, OversizeValue, UnencodableValue, type Encoded } from './codec.js'

@@ -3,7 +3,6 @@
  * is armed for the earliest one and, when it fires, expires what is due and re-arms for the next.
  * With a uniform timeout new deadlines are always later than the armed one, so a call costs no
  * timer work at all. A pending call never keeps the process alive.
- * @internal
  */
 
 // setTimeout's largest delay (about 24.8 days); longer deadlines re-arm when it fires.

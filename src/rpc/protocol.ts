@@ -10,7 +10,6 @@
  * master → worker   { "__xcluster": 1, "f": [["q", 1, "add", [1, 2]], ["q", 2, "add", [3, 4]]] }
  * worker → master   { "__xcluster": 1, "f": [["r", 1, 3], ["r", 2, 7]] }
  * ```
- * @internal
  */
 
 /**

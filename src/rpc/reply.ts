@@ -3,7 +3,6 @@
  * frame with what it threw, serialized (serialize-error.ts). Every request gets an answer: a value
  * that cannot be sent becomes an error, and an error whose own fields cannot be sent goes without
  * them. Nothing is sent once the peer is closed.
- * @internal
  */
 import { RemoteError } from './errors.js'
 import { encodeValue, type Encoded } from './codec.js'

@@ -3,7 +3,6 @@
  * handler's `this`), answers it (reply.ts), and aborts the context's signal when the caller
  * cancels or the peer closes. With `holdRequests`, requests that come before the handlers wait
  * for them (held-requests.ts). One-way messages, which need none of this, are in notifications.ts.
- * @internal
  */
 import { ProtocolError, RpcAbortError, UnknownMethodError } from './errors.js'
 import { kCancel, kCancelled, kMethod, type Context } from './call-context.js'

@@ -1,6 +1,5 @@
 /**
  * Every message the supervisor shows a user, in one place. Each entry says when it happens.
- * @internal
  */
 import type { ExitInfo } from '../../machines/types.js'
 

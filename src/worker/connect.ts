@@ -1,7 +1,6 @@
 /**
  * The worker's one RPC peer over its IPC channel: created on the first `serve()` or `ready()`,
  * it answers the master's heartbeats and rejects pending calls when the master goes away.
- * @internal
  */
 import cluster from 'node:cluster'
 import { XclusterError } from '../rpc/errors.js'

@@ -100,6 +100,11 @@ export class Server {
     )
   }
 
+  /** Answers a request refused on receipt (its arguments out of bounds) with why. */
+  refuse(frame: RequestFrame, error: Error): void {
+    replyError(this.#state, this.#outbox, frame[1], frame[2], error)
+  }
+
   /** The caller gave up on request `id`: abort its handler's signal, or drop it if held. */
   cancel(id: CallId): void {
     const context = this.#running.get(id)

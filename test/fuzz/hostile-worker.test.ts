@@ -4,18 +4,16 @@
  * hostile message the master must still be up, have reported it as a protocol error of that
  * worker (exact message), and still answer calls to both workers.
  */
-import nodeCluster from 'node:cluster'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { SupervisedCluster } from '../../src/index.js'
 import { createActor, setup } from 'xstate'
 import { workerMachine } from '../../machines/worker/worker.js'
 import { WorkerTable } from '../../src/supervisor/worker-table.js'
 import { COOPERATIVE, createFakeProcessPool } from '../machines/helpers/fake-process.js'
 import { TEST_WORKER_INPUT } from '../machines/helpers/worker-harness.js'
 import { createClusterPool } from '../helpers/cluster.js'
-import { fixture, waitFor } from '../helpers/processes.js'
-import { hostileApi, type HostileSpec } from '../fixtures/hostile-contract.js'
+import { waitFor } from '../helpers/processes.js'
+import { assertStillServing, HINT, label, sendHostile, startHostilePair } from './hostile-cluster.js'
 
 const pool = createClusterPool()
 const hostile = suite('a hostile worker and the master')
@@ -24,50 +22,8 @@ hostile.after.each(async () => {
   assert.equal(await pool.cleanup(), [], 'no worker outlives its cluster')
 })
 
-const HINT =
-  '. The channel keeps working; check that both sides run the same xcluster version and that nothing else sends `__xcluster` messages.'
-
-/** A cluster of two hostile-worker.ts; the workers may build values nested 10,000 deep. */
-async function startPair(options: { env?: Record<string, string>; health?: Record<string, number> } = {}) {
-  const { cluster, log } = pool.start({
-    worker: fixture('hostile-worker.ts'),
-    count: 2,
-    contract: hostileApi,
-    handlers: {},
-    // Enough stack for the hostile worker's own JSON.stringify of 10,000 levels; the master keeps the default.
-    execArgv: [...process.execArgv, '--stack-size=4000'],
-    restart: { backoff: { initial: 10 } },
-    ...options,
-  })
-  const protocolErrors: { workerId: number; error: Error }[] = []
-  cluster.on('protocol-error', (workerId, error) => protocolErrors.push({ workerId, error }))
-  await cluster.onReady()
-  const [attacker, bystander] = cluster.workers() as unknown as [{ workerId: number; pid: number }, { workerId: number; pid: number }]
-  return { cluster, log, protocolErrors, attacker, bystander }
-}
-
-/** Has the attacker send one hostile message, and resolves once the master has handled it. */
-function sendHostile(cluster: SupervisedCluster<typeof hostileApi>, workerId: number, order: { relay: unknown } | { build: HostileSpec }) {
-  return new Promise<void>((resolve) => {
-    const off = cluster.on('message', (from, message) => {
-      if (from !== workerId || typeof (message as { relayed?: unknown })?.relayed !== 'number') return
-      off()
-      resolve()
-    })
-    nodeCluster.workers![workerId]!.send(order as never)
-  })
-}
-
-/** Both workers still answer, and the attacker was not restarted. */
-async function assertStillServing(cluster: SupervisedCluster<typeof hostileApi>, attacker: { workerId: number }, bystander: { workerId: number }) {
-  assert.is(await cluster.worker(bystander.workerId).call.add(2, 3), 5)
-  assert.is(await cluster.worker(attacker.workerId).call.add(20, 22), 42)
-}
-
-const label = (worker: { workerId: number; pid: number }) => `worker ${worker.workerId} (pid ${worker.pid})`
-
 hostile('a 3 MiB method name is refused on receipt; the master neither crashes nor quotes it', async () => {
-  const { cluster, protocolErrors, attacker, bystander } = await startPair()
+  const { cluster, protocolErrors, attacker, bystander } = await startHostilePair(pool)
   await sendHostile(cluster, attacker.workerId, { build: { kind: 'long-method', length: 3 * 1024 * 1024 } })
   assert.equal(
     protocolErrors.map(({ workerId, error }) => [workerId, error.name, error.message]),
@@ -84,7 +40,7 @@ hostile('a 3 MiB method name is refused on receipt; the master neither crashes n
 })
 
 hostile('a protocol version nested 10,000 deep is reported, not stringified', async () => {
-  const { cluster, protocolErrors, attacker, bystander } = await startPair()
+  const { cluster, protocolErrors, attacker, bystander } = await startHostilePair(pool)
   await sendHostile(cluster, attacker.workerId, { build: { kind: 'deep-version', depth: 10_000 } })
   assert.equal(
     protocolErrors.map(({ error }) => error.message),
@@ -94,7 +50,7 @@ hostile('a protocol version nested 10,000 deep is reported, not stringified', as
 })
 
 hostile('a frame type nested 10,000 deep is reported, not turned into a string', async () => {
-  const { cluster, protocolErrors, attacker, bystander } = await startPair()
+  const { cluster, protocolErrors, attacker, bystander } = await startHostilePair(pool)
   await sendHostile(cluster, attacker.workerId, { build: { kind: 'deep-frame-type', depth: 10_000 } })
   assert.equal(
     protocolErrors.map(({ error }) => error.message),
@@ -104,7 +60,7 @@ hostile('a frame type nested 10,000 deep is reported, not turned into a string',
 })
 
 hostile('arguments nested 10,000 deep are refused before anything walks them', async () => {
-  const { cluster, protocolErrors, attacker, bystander } = await startPair()
+  const { cluster, protocolErrors, attacker, bystander } = await startHostilePair(pool)
   await sendHostile(cluster, attacker.workerId, { build: { kind: 'deep-arguments', depth: 10_000 } })
   assert.equal(
     protocolErrors.map(({ error }) => [error.name, error.message]),
@@ -114,7 +70,7 @@ hostile('arguments nested 10,000 deep are refused before anything walks them', a
 })
 
 hostile('an 8 MiB protocol version is quoted in 60 characters', async () => {
-  const { cluster, protocolErrors, attacker, bystander } = await startPair()
+  const { cluster, protocolErrors, attacker, bystander } = await startHostilePair(pool)
   await sendHostile(cluster, attacker.workerId, { build: { kind: 'huge-version', length: 8 * 1024 * 1024 } })
   assert.equal(
     protocolErrors.map(({ error }) => error.message),
@@ -127,7 +83,7 @@ hostile('an 8 MiB protocol version is quoted in 60 characters', async () => {
 })
 
 hostile('an 8 MiB event is refused on receipt under the master’s maxPayload, never delivered', async () => {
-  const { cluster, protocolErrors, attacker, bystander } = await startPair()
+  const { cluster, protocolErrors, attacker, bystander } = await startHostilePair(pool)
   const events: string[] = []
   cluster.on('event', (_workerId, name) => events.push(name))
   await sendHostile(cluster, attacker.workerId, { build: { kind: 'huge-event', length: 8 * 1024 * 1024 } })
@@ -143,7 +99,7 @@ hostile('an 8 MiB event is refused on receipt under the master’s maxPayload, n
 })
 
 hostile('with health.maxRss, a heartbeat answered with null is a protocol error, and no ghost row survives', async () => {
-  const { cluster, log, protocolErrors, attacker } = await startPair({
+  const { cluster, log, protocolErrors, attacker } = await startHostilePair(pool, {
     env: { HEARTBEAT_REPLY: 'null' },
     health: { heartbeatInterval: 100, maxMissedHeartbeats: 1_000, maxRss: 1024 ** 4 },
   })

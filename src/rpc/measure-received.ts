@@ -50,14 +50,15 @@ function walk(value: unknown, depth: number, budget: Budget): boolean {
       if (depth >= MAX_RECEIVED_DEPTH) return false
       if (Array.isArray(value)) {
         const length = value.length
-        budget.size += length + 1
+        // Brackets and commas: `[]` is 2, `[a,b]` 3 around its items.
+        budget.size += length === 0 ? 2 : length + 1
         for (let index = 0; index < length && budget.size <= budget.limit; index++) {
           if (!walk(value[index], depth + 1, budget)) return false
         }
         return true
       }
       const keys = Object.keys(value)
-      budget.size += keys.length + 1
+      budget.size += keys.length === 0 ? 2 : keys.length + 1
       for (let index = 0; index < keys.length && budget.size <= budget.limit; index++) {
         const key = keys[index]!
         budget.size += key.length + 3

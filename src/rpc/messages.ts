@@ -163,3 +163,7 @@ export const unsendableErrorMessage = (detail: string): string =>
 
 // The `onEvent` listener threw for an event. Reported with `onNotifyError` on the receiver.
 export const eventListenerFailedMessage = (event: string): string => `An onEvent listener threw for event ${JSON.stringify(event)}`
+
+// Why an error could not be sent back: even bare (no own fields), it is over the limit.
+export const errorTooLargeReason = (size: number, limit: number): string =>
+  `even without its own fields it encodes to ${size} bytes, over the ${limit}-byte limit`

@@ -6,7 +6,7 @@
  * @internal
  */
 import { RemoteError } from './errors.js'
-import { encodeValue, type Encoded } from './codec.js'
+import { encodeValue, OversizeValue, type Encoded } from './codec.js'
 import { describeUntrusted } from './describe-untrusted.js'
 import * as messages from './messages.js'
 import { withValue, type Outbox } from './outbox.js'
@@ -43,7 +43,11 @@ export function replyError(state: PeerState, outbox: Outbox, id: CallId, method:
     encoded = encodeError(state, method, error)
   } catch (failure) {
     // Plain data that quotes nothing and has no stack: small whatever went wrong, and JSON-safe as is.
-    const data: SerializedError = { n: 'RemoteError', k: 'RemoteError', m: messages.unsendableErrorMessage(describeThrown(failure)) }
+    const detail =
+      failure instanceof OversizeValue
+        ? messages.errorTooLargeReason(failure.size, state.maxPayload)
+        : describeThrown(failure)
+    const data: SerializedError = { n: 'RemoteError', k: 'RemoteError', m: messages.unsendableErrorMessage(detail) }
     encoded = { v: data, s: undefined, size: data.m.length + 64 }
   }
   outbox.enqueue(withValue(['x', id], encoded) as unknown as ErrorFrame, encoded.size)
@@ -59,8 +63,13 @@ function encodeError(state: PeerState, method: string, error: Error): Encoded {
   try {
     return encodeValue(serializeError(error, false), state.maxPayload, 'error')
   } catch (retryError) {
-    // Its message or stack is too large itself: send what went wrong instead.
-    return encodeValue(serializeError(state.toSendError('result', method, retryError), false), state.maxPayload, 'error')
+    // Its message or stack is too large itself: send what went wrong instead; if even that does
+    // not fit (a tiny maxPayload), the last resort tells why the original did not.
+    try {
+      return encodeValue(serializeError(state.toSendError('result', method, retryError), false), state.maxPayload, 'error')
+    } catch {
+      throw retryError
+    }
   }
 }
 

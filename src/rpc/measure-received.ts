@@ -22,53 +22,71 @@ export const MAX_RECEIVED_DEPTH = 2_000
 /** What `measureReceived` returns when the value nests deeper than {@link MAX_RECEIVED_DEPTH}. */
 export const TOO_DEEP = -1
 
-interface Budget {
-  size: number
-  limit: number
-}
+// The walk's running total and limit: module state rather than an object per call, as this runs
+// for every frame received. The walk is synchronous and calls nothing outside, so never reentered.
+let walkedSize = 0
+let walkLimit = 0
+
+// Where each frame type carries its payload (its meta follows); 0 for none.
+const PAYLOAD_SLOT: Readonly<Record<string, number>> = { q: 3, n: 2, r: 2, x: 2, e: 2, c: 0 }
 
 /**
  * The JSON size of `value` in bytes (a lower bound), or a number over `limit` once it is passed
  * (the walk stops there), or {@link TOO_DEEP}.
  */
 export function measureReceived(value: unknown, limit: number): number {
-  const budget: Budget = { size: 0, limit }
-  return walk(value, 0, budget) ? budget.size : TOO_DEEP
+  walkedSize = 0
+  walkLimit = limit
+  return walk(value, 0) ? walkedSize : TOO_DEEP
 }
 
-/** Adds `value`'s size to the budget; false when it nests too deep. Stops once over the limit. */
-function walk(value: unknown, depth: number, budget: Budget): boolean {
+/**
+ * The size of a well-formed frame's payload and meta together, as {@link measureReceived}
+ * measures it; 0 for a frame that carries none (a cancel).
+ */
+export function measureFrame(frame: readonly unknown[], limit: number): number {
+  const at = PAYLOAD_SLOT[frame[0] as string] ?? 0
+  if (at === 0) return 0
+  walkedSize = 0
+  walkLimit = limit
+  if (!walk(frame[at], 0)) return TOO_DEEP
+  if (walkedSize <= limit && frame.length > at + 1 && !walk(frame[at + 1], 0)) return TOO_DEEP
+  return walkedSize
+}
+
+/** Adds `value`'s size to the total; false when it nests too deep. Stops once over the limit. */
+function walk(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
-      budget.size += value.length + 2
+      walkedSize += value.length + 2
       return true
     case 'object': {
       if (value === null) {
-        budget.size += 4
+        walkedSize += 4
         return true
       }
       if (depth >= MAX_RECEIVED_DEPTH) return false
       if (Array.isArray(value)) {
         const length = value.length
         // Brackets and commas: `[]` is 2, `[a,b]` 3 around its items.
-        budget.size += length === 0 ? 2 : length + 1
-        for (let index = 0; index < length && budget.size <= budget.limit; index++) {
-          if (!walk(value[index], depth + 1, budget)) return false
+        walkedSize += length === 0 ? 2 : length + 1
+        for (let index = 0; index < length && walkedSize <= walkLimit; index++) {
+          if (!walk(value[index], depth + 1)) return false
         }
         return true
       }
       const keys = Object.keys(value)
-      budget.size += keys.length === 0 ? 2 : keys.length + 1
-      for (let index = 0; index < keys.length && budget.size <= budget.limit; index++) {
+      walkedSize += keys.length === 0 ? 2 : keys.length + 1
+      for (let index = 0; index < keys.length && walkedSize <= walkLimit; index++) {
         const key = keys[index]!
-        budget.size += key.length + 3
-        if (!walk((value as Record<string, unknown>)[key], depth + 1, budget)) return false
+        walkedSize += key.length + 3
+        if (!walk((value as Record<string, unknown>)[key], depth + 1)) return false
       }
       return true
     }
     default:
       // Numbers, booleans; and what JSON cannot carry but another transport might.
-      budget.size += 1
+      walkedSize += 1
       return true
   }
 }

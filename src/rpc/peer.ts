@@ -11,7 +11,7 @@
 import { Client } from './client.js'
 import { describeUntrusted } from './describe-untrusted.js'
 import { ProtocolError } from './errors.js'
-import { MAX_RECEIVED_DEPTH, measureReceived, TOO_DEEP } from './measure-received.js'
+import { MAX_RECEIVED_DEPTH, measureFrame, TOO_DEEP } from './measure-received.js'
 import * as messages from './messages.js'
 import { HandlerTable } from './handler-table.js'
 import { handleEvent, handleNotification } from './notifications.js'
@@ -33,9 +33,6 @@ import { describeThrown } from './reply.js'
 // Problems of one packet reported one by one; past this they are counted in one last report, so
 // a packet of a million bad frames cannot flood `onProtocolError`.
 const MAX_REPORTS_PER_PACKET = 8
-
-// Where each frame type carries its payload (then its meta); 0 for none.
-const PAYLOAD_SLOT: Record<Frame[0], number> = { q: 3, n: 2, r: 2, x: 2, e: 2, c: 0 }
 
 export { DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT } from './peer-options.js'
 export type { RpcCallContext, RpcCallOptions, RpcPeer, RpcPeerOptions, RpcPendingCallInfo } from './peer-options.js'
@@ -157,17 +154,17 @@ class Peer implements RpcPeer {
   #receiveFrames(frames: unknown[]): void {
     const state = this.#state
     let problems = 0
-    const report = (reason: string, cause?: unknown): void => {
-      if (++problems <= MAX_REPORTS_PER_PACKET) state.reportMalformed(reason, cause)
-    }
     for (const frame of frames) {
+      let problem: string | undefined
+      let cause: unknown
       try {
-        const problem = checkFrame(frame)
-        if (problem !== undefined) report(problem)
-        else if (this.#isWithinBounds(frame as Frame)) this.#handleFrame(frame as Frame)
+        problem = checkFrame(frame)
+        if (problem === undefined && this.#isWithinBounds(frame as Frame)) this.#handleFrame(frame as Frame)
       } catch (error) {
-        report(messages.handlingFailedReason(describeThrown(error)), error)
+        problem = messages.handlingFailedReason(describeThrown(error))
+        cause = error
       }
+      if (problem !== undefined && ++problems <= MAX_REPORTS_PER_PACKET) state.reportMalformed(problem, cause)
       if (state.closeError) break
     }
     if (problems > MAX_REPORTS_PER_PACKET) state.reportMalformed(messages.moreMalformedReason(problems - MAX_REPORTS_PER_PACKET))
@@ -175,25 +172,19 @@ class Peer implements RpcPeer {
 
   /**
    * Measures a frame's payload against this side's `maxPayload` and depth bound before anything
-   * walks it; a payload out of bounds is refused, reported, and its request or call settled.
+   * walks it; one out of bounds is refused and reported, and its request answered or call rejected.
    */
   #isWithinBounds(frame: Frame): boolean {
-    const at = PAYLOAD_SLOT[frame[0]]
-    if (at === 0) return true
     const limit = this.#state.maxPayload
-    let size = measureReceived(frame[at], limit)
-    if (size !== TOO_DEEP && size <= limit && frame.length > at + 1) {
-      const meta = measureReceived(frame[at + 1], limit - size)
-      size = meta === TOO_DEEP ? TOO_DEEP : size + meta
-    }
+    const size = measureFrame(frame, limit)
     if (size !== TOO_DEEP && size <= limit) return true
     const label = this.#state.label
     const what = frame[0] === 'r' || frame[0] === 'x' ? this.#client.describeReply(frame[1]) : messages.describeReceived(frame)
-    const message =
+    const error = new ProtocolError(
       size === TOO_DEEP
         ? messages.payloadTooDeepReceivedMessage(what, label, MAX_RECEIVED_DEPTH)
-        : messages.payloadTooLargeReceivedMessage(what, label, size, limit)
-    const error = new ProtocolError(message)
+        : messages.payloadTooLargeReceivedMessage(what, label, size, limit),
+    )
     this.#state.reportProtocolError(error)
     if (frame[0] === 'q') this.#server.refuse(frame, error)
     else if (frame[0] === 'r' || frame[0] === 'x') this.#client.fail(frame[1], error)

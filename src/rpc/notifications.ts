@@ -53,7 +53,7 @@ export function handleEvent(
   try {
     onEvent?.(frame[1], payload)
   } catch (error) {
-    // A throwing onNotifyError propagates out of receive() here, unlike in reportNotifyError().
-    state.onNotifyError(new Error(`An onEvent listener threw for event ${JSON.stringify(frame[1])}`, { cause: error }), frame[1])
+    // The listener is the user's: its failure goes to onNotifyError, not to the other side's account.
+    state.reportNotifyError(new Error(messages.eventListenerFailedMessage(frame[1]), { cause: error }), frame[1])
   }
 }

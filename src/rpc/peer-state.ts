@@ -52,7 +52,11 @@ export class PeerState {
 
   /** Reports a malformed message (or part of one) to `onProtocolError`; the message is dropped. */
   reportMalformed(reason: string, cause?: unknown): void {
-    const error = new ProtocolError(messages.malformedMessage(this.label, reason), cause === undefined ? undefined : { cause })
+    this.reportProtocolError(new ProtocolError(messages.malformedMessage(this.label, reason), cause === undefined ? undefined : { cause }))
+  }
+
+  /** Hands a protocol error to `onProtocolError`; a callback that throws is rethrown later, not here. */
+  reportProtocolError(error: Error): void {
     try {
       this.onProtocolError(error)
     } catch (callbackError) {

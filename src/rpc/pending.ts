@@ -55,6 +55,11 @@ export class PendingCalls {
     if (call.deadline < this.#timerAt) this.#arm(call.deadline)
   }
 
+  /** The call, left pending; `undefined` when there is none by that id. */
+  get(id: number): PendingCall | undefined {
+    return this.#calls.get(id)
+  }
+
   /** Removes and returns the call, or `undefined` when it already settled (a late reply). */
   take(id: number): PendingCall | undefined {
     const call = this.#calls.get(id)

@@ -102,7 +102,15 @@ stop_services() {
   local dir=$XCLUSTER_SERVICES_DIR pid
   if [ "${1:-}" = all ]; then _XC_STARTED_REDIS=1; _XC_STARTED_MYSQL=1; fi
   if [ "${_XC_STARTED_REDIS:-}" != 1 ] && [ "${_XC_STARTED_MYSQL:-}" != 1 ]; then
-    _xc_log "leaving the servers running: this shell did not start them (stop_services all stops them)"
+    local running=()
+    _xc_redis_ping >/dev/null 2>&1 && running+=("redis on 127.0.0.1:$XCLUSTER_REDIS_PORT")
+    _xc_mysql_ping >/dev/null 2>&1 && running+=("mariadb on 127.0.0.1:$XCLUSTER_MYSQL_PORT")
+    if [ ${#running[@]} -eq 0 ]; then
+      _xc_log "nothing to stop: this shell started no server, and none answers on 127.0.0.1:$XCLUSTER_REDIS_PORT or :$XCLUSTER_MYSQL_PORT"
+    else
+      local them=it; [ ${#running[@]} -gt 1 ] && them=them
+      _xc_log "leaving ${running[0]}${running[1]:+ and ${running[1]}} running: this shell did not start $them (stop_services all stops $them)"
+    fi
     return 0
   fi
   if [ "${_XC_STARTED_REDIS:-}" = 1 ] && _xc_redis_ping >/dev/null 2>&1; then

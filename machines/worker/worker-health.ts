@@ -11,6 +11,9 @@ import type { ExitInfo, HealthLimits, HealthSample } from '../types.js'
  * // → 'rss 600 bytes over the limit of 500 bytes'
  */
 export function describeOverMemory(sample: HealthSample, limits: HealthLimits): string | null {
+  // The runtime checks samples at the boundary; a guard must still never throw on one (a throw
+  // in a guard fails the whole worker machine), so anything else is "not over".
+  if (typeof sample !== 'object' || sample === null) return null
   if (limits.maxRss !== undefined && sample.rss > limits.maxRss) {
     return `rss ${sample.rss} bytes over the limit of ${limits.maxRss} bytes`
   }

@@ -1,7 +1,6 @@
 /**
  * The Redis store's connection: its own ioredis client (imported only here, only when a URL is
  * given: ioredis is an optional peer dependency) and the errors of failed commands.
- * @internal
  */
 import { ActorStoreError, describeActor, type ActorStoreOperation } from './actor-store-error.js'
 import type { XclusterRedisClient } from './redis-store.js'

@@ -2,7 +2,6 @@
  * The `data` field of an actor's hash in the Redis store: the record's snapshot and input,
  * encoded by the RPC codec (so the values that cross the wire can be stored, and are refused the
  * same way), with a format number so a later shape is not misread.
- * @internal
  */
 import type { XclusterActorRecord } from './actor-store.js'
 import { ActorStoreError, describeActor } from './actor-store-error.js'

@@ -1,6 +1,5 @@
 /**
  * Every message the live view shows to a user, each under a comment that says when it happens.
- * @internal
  */
 
 /** `createLiveView({ host })` names a host that is not loopback and no `token` was given. */

@@ -3,7 +3,6 @@
  * offline). The server renders only the statechart; everything else is built in the browser from
  * the event stream with `textContent`, never `innerHTML`, so no value from a worker can become
  * markup. The page is served with a Content-Security-Policy that only runs this script (nonce).
- * @internal
  */
 import type { StatechartLayout } from './statechart.js'
 import { escapeXml } from './statechart.js'

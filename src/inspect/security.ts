@@ -1,7 +1,6 @@
 /**
  * The live view's gatekeeping: which host it may bind to, which Host headers it answers, and the
  * token check. Nothing here changes state; the view itself serves GET only.
- * @internal
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'

@@ -4,7 +4,6 @@
  *
  * Only `@xstate.actor` and `@xstate.snapshot` events are read; everything else is ignored cheaply.
  * Context is sanitised: only the known fields below leave the process, strings are truncated.
- * @internal
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate'
 

@@ -2,7 +2,6 @@
  * Draws a machine's statechart from the machine itself: nodes and edges from `toDirectedGraph`
  * (`xstate/graph`), laid out by `@dagrejs/dagre`, rendered as an SVG string with every label
  * escaped. The page highlights `[data-state="<path>"]` groups for each worker's current state.
- * @internal
  */
 import dagre from '@dagrejs/dagre'
 import type { AnyStateMachine } from 'xstate'

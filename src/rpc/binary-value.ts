@@ -4,7 +4,6 @@
  * Float64Array sent as a number list arrived as zeros, and base64 carries a NaN's payload bits
  * too. A view carries only the bytes it sees (not the rest of a pooled Buffer's memory) and
  * arrives over a buffer of its own; a Buffer arrives as a Buffer.
- * @internal
  */
 
 /** The types carried, by the name that travels. A null prototype: names from the wire are looked up here. */

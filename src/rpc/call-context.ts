@@ -1,7 +1,6 @@
 /**
  * What a handler runs with as `this`: one context per request, whose prototype is the handlers
  * object (so `this.otherHandler()` works) and whose `signal` aborts when the caller gives up.
- * @internal
  */
 import type { RpcCallContext } from './peer-options.js'
 

@@ -3,7 +3,6 @@
  * for their reply (pending.ts), settled by a reply frame, their deadline, their abort signal, a
  * refused packet or `close()`. A call that gives up early also tells the other side with a cancel
  * frame, so its handler's signal aborts.
- * @internal
  */
 import { ProtocolError, RpcAbortError, RpcTimeoutError } from './errors.js'
 import { decodeValue, type Encoded } from './codec.js'
@@ -12,7 +11,7 @@ import { withValue, type Outbox } from './outbox.js'
 import { checkTimeout, type RpcCallOptions, type RpcPendingCallInfo } from './peer-options.js'
 import type { PeerState } from './peer-state.js'
 import { PendingCall, PendingCalls } from './pending.js'
-import type { ErrorFrame, Frame, ResultFrame } from './protocol.js'
+import { MAX_NAME_LENGTH, type CallId, type ErrorFrame, type Frame, type ResultFrame } from './protocol.js'
 import { deserializeError } from './serialize-error.js'
 
 export class Client {
@@ -45,6 +44,7 @@ export class Client {
     if (typeof method !== 'string') {
       return Promise.reject(new TypeError(`Expected the method name to be a string, got \`${String(method)}\``))
     }
+    if (method.length > MAX_NAME_LENGTH) return Promise.reject(new RangeError(messages.nameTooLongMessage('method', method.length, MAX_NAME_LENGTH)))
     if (!Array.isArray(args)) {
       return Promise.reject(new TypeError(`Expected the arguments of ${method}() to be an array, got \`${String(args)}\``))
     }
@@ -85,6 +85,7 @@ export class Client {
     const state = this.#state
     if (state.closeError) throw state.closeError
     if (typeof method !== 'string') throw new TypeError(`Expected the method name to be a string, got \`${String(method)}\``)
+    if (method.length > MAX_NAME_LENGTH) throw new RangeError(messages.nameTooLongMessage('method', method.length, MAX_NAME_LENGTH))
     const encoded = state.encode(args, 'arguments', method)
     this.#outbox.enqueue(encoded.s === undefined ? ['n', method, encoded.v] : ['n', method, encoded.v, encoded.s], encoded.size)
   }
@@ -93,6 +94,7 @@ export class Client {
     const state = this.#state
     if (state.closeError) throw state.closeError
     if (typeof event !== 'string') throw new TypeError(`Expected the event name to be a string, got \`${String(event)}\``)
+    if (event.length > MAX_NAME_LENGTH) throw new RangeError(messages.nameTooLongMessage('event', event.length, MAX_NAME_LENGTH))
     const encoded = state.encode(payload, 'event', event)
     this.#outbox.enqueue(withValue(['e', event], encoded), encoded.size)
   }
@@ -115,6 +117,21 @@ export class Client {
     }
     if (frame[0] === 'r') call.resolve(value)
     else call.reject(deserializeError(value, this.#state.registry))
+    this.#onSettled()
+  }
+
+  /** What a reply to call `id` is, for a message about it: `the reply to add()`. */
+  describeReply(id: CallId): string {
+    const call = this.#pending.get(id)
+    return call === undefined ? 'a reply to no pending call' : `the reply to ${call.method}()`
+  }
+
+  /** Rejects call `id` with `error` (its reply arrived but was refused). */
+  fail(id: CallId, error: Error): void {
+    const call = this.#pending.take(id)
+    if (call === undefined) return
+    call.release()
+    call.reject(error)
     this.#onSettled()
   }
 

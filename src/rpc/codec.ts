@@ -5,7 +5,6 @@
  * superjson. Instances of other classes are refused on the sender: superjson (and JSON) would send
  * their own enumerable fields as a plain object and lose the class, its methods and its `#private`
  * fields without a word.
- * @internal
  */
 import { SuperJSON } from 'superjson'
 import { binaryTypeName, decodeBinary, encodeBinary } from './binary-value.js'

@@ -3,7 +3,6 @@
  * tables: the user's handlers, set once, and the built-ins in `internal`, reachable only under
  * `$` names so no user method can shadow them and no request can reach a user's `$` property.
  * Only own function properties count: `__proto__`, `constructor` and inherited names never resolve.
- * @internal
  */
 import { createContextClass, type ContextClass } from './call-context.js'
 

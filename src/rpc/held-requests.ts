@@ -3,7 +3,6 @@
  * order until `setHandlers()` takes them, or until each has waited `holdTimeout` ms, when it is
  * handed to `onExpired` to be answered. One unref'd timer, armed for the oldest request, serves
  * them all, so holding never keeps the process alive.
- * @internal
  */
 import type { CallId, RequestFrame } from './protocol.js'
 

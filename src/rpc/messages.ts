@@ -3,7 +3,6 @@
  * message names the call, the other party and what to do about it.
  *
  * `peer` is the label of the other party as the peer knows it (`'worker 3'`, `'the master'`).
- * @internal
  */
 
 const formatMethod = (method: string): string => `${method}()`
@@ -100,20 +99,11 @@ export const malformedMessage = (peer: string, reason: string): string =>
   'messages, or report it as an xcluster bug.'
 
 // A packet of another protocol version arrived: the two sides run different xcluster versions.
-// Reported with `onProtocolError` on the receiver, then dropped. The value is untrusted: quoted
-// only when it is a short string or a number.
-export const versionMismatchMessage = (peer: string, version: unknown, expected: number): string => {
-  const shown =
-    typeof version === 'number'
-      ? String(version)
-      : typeof version === 'string' && version.length <= 40
-        ? JSON.stringify(version)
-        : `a value of type ${Array.isArray(version) ? 'array' : typeof version}`
-  return (
-    `Dropped an xcluster message from ${peer}: it speaks protocol version ${shown} where ${expected} was expected. ` +
-    'The two sides run different xcluster versions: run the same version in the master and its workers.'
-  )
-}
+// Reported with `onProtocolError` on the receiver, then dropped. `shown` is the version as
+// describeUntrusted() quotes it.
+export const versionMismatchMessage = (peer: string, shown: string, expected: number): string =>
+  `Dropped an xcluster message from ${peer}: it speaks protocol version ${shown} where ${expected} was expected. ` +
+  'The two sides run different xcluster versions: run the same version in the master and its workers.'
 
 // The arguments of a request could not be decoded. Sent back to the caller as the call's error.
 export const undecodableRequestMessage = (method: string, detail: string): string =>
@@ -127,3 +117,65 @@ export const nonErrorThrownMessage = (method: string, shown: string): string =>
 // The peer was closed with `close()` before the call; later calls get the close error itself.
 export const closedMessage = (peer: string): string =>
   `The RPC link to ${peer} was closed in this process (link.close()); no more calls can be made over it.`
+
+// --- What a peer refuses on receipt (peer data is quoted with describeUntrusted, never whole) ---
+
+
+// Why a frame was dropped: its type (its first slot) is none of ours.
+export const unknownFrameTypeReason = (shown: string): string => `unknown frame type ${shown}`
+
+// Why a frame was dropped: the method or event name it carries is longer than any contract's
+// (our own sender refuses such a name with `nameTooLongMessage`).
+export const nameTooLongReason = (what: 'request' | 'notification' | 'event', length: number, limit: number): string =>
+  `the ${what === 'event' ? 'name of an event' : `method name of a ${what}`} is ${length} characters long, over the ${limit}-character limit`
+
+// Why a frame was dropped: handling it threw where nothing should (a bug of ours, or input
+// that got past every check); the peer reports it instead of letting it escape receive().
+export const handlingFailedReason = (detail: string): string => `handling a frame failed (${detail})`
+
+// A packet carried more malformed frames than are reported one by one; the rest are counted.
+export const moreMalformedReason = (count: number): string =>
+  `${count} more malformed ${count === 1 ? 'frame' : 'frames'} in the same packet`
+
+// A payload that arrived is over this side's `maxPayload` (the sender's limit is larger, or the
+// sender is not xcluster's). Reported with `onProtocolError`; a request is also answered with it.
+export const payloadTooLargeReceivedMessage = (what: string, peer: string, size: number, limit: number): string =>
+  `Refused ${what} from ${peer}: it encodes to at least ${size} bytes, over this side's ${limit}-byte limit ` +
+  '(`maxPayload`); send less per message, or raise `maxPayload` on both sides.'
+
+// A payload that arrived nests deeper than the receiver walks. Reported and answered as above.
+export const payloadTooDeepReceivedMessage = (what: string, peer: string, limit: number): string =>
+  `Refused ${what} from ${peer}: it nests deeper than ${limit} levels; send flatter data.`
+
+// What a refused payload was, in the two messages above.
+export const describeReceived = (frame: readonly unknown[]): string => {
+  const name = typeof frame[frame[0] === 'q' ? 2 : 1] === 'string' ? (frame[frame[0] === 'q' ? 2 : 1] as string) : '?'
+  switch (frame[0]) {
+    case 'q':
+      return `the arguments of ${formatMethod(name)}`
+    case 'n':
+      return `the arguments of notification ${formatMethod(name)}`
+    case 'e':
+      return `the payload of event ${JSON.stringify(name)}`
+    default:
+      return 'a reply'
+  }
+}
+
+// The caller named a method (or event) longer than the receiver accepts. Raised on the sender,
+// before anything is sent.
+export const nameTooLongMessage = (what: 'method' | 'event', length: number, limit: number): string =>
+  `Expected the ${what} name to be at most ${limit} characters long, got ${length} characters; ` +
+  'names come from the contract, so check how this one was built.'
+
+// A handler's error could not be sent back in any form (not even its bare message): the caller
+// gets this instead, so the call still settles. `detail` is why, already bounded.
+export const unsendableErrorMessage = (detail: string): string =>
+  `The handler's error could not be sent back (${detail}); see the callee's logs for the original error.`
+
+// The `onEvent` listener threw for an event. Reported with `onNotifyError` on the receiver.
+export const eventListenerFailedMessage = (event: string): string => `An onEvent listener threw for event ${JSON.stringify(event)}`
+
+// Why an error could not be sent back: even bare (no own fields), it is over the limit.
+export const errorTooLargeReason = (size: number, limit: number): string =>
+  `even without its own fields it encodes to ${size} bytes, over the ${limit}-byte limit`

@@ -2,7 +2,6 @@
  * The one-way messages a peer receives: notifications, which run a handler with nobody waiting
  * for an answer (so its failure, or a method nobody serves, goes to `onNotifyError`), and events,
  * which go to `onEvent`. Neither is ever held, tracked or answered.
- * @internal
  */
 import { RemoteError, UnknownMethodError } from './errors.js'
 import { decodeArguments, decodeValue } from './codec.js'
@@ -54,7 +53,7 @@ export function handleEvent(
   try {
     onEvent?.(frame[1], payload)
   } catch (error) {
-    // A throwing onNotifyError propagates out of receive() here, unlike in reportNotifyError().
-    state.onNotifyError(new Error(`An onEvent listener threw for event ${JSON.stringify(frame[1])}`, { cause: error }), frame[1])
+    // The listener is the user's: its failure goes to onNotifyError, not to the other side's account.
+    state.reportNotifyError(new Error(messages.eventListenerFailedMessage(frame[1]), { cause: error }), frame[1])
   }
 }

@@ -4,7 +4,6 @@
  * in the same tick are coalesced into one packet at its end (one `process.send` instead of many),
  * or sooner once they pass `MAX_PACKET_BYTES`. Knows nothing of calls: when the transport refuses
  * a packet it hands the frames to `onRefused`, which fails the calls among them.
- * @internal
  */
 import type { Encoded } from './codec.js'
 import { createPacket, type Frame } from './protocol.js'

@@ -127,9 +127,15 @@ export interface RpcPeer {
    * @internal
    */
   configure(options: PeerSettings): void
+  /**
+   * Reports a malformed message from the other side to `onProtocolError`, for a layer above
+   * that finds one (a heartbeat reply that is no sample); `reason` must already be bounded.
+   * @internal
+   */
+  reportMalformed(reason: string): void
 }
 
-/** What `configure()` can change. @internal */
+/** What `configure()` can change (the worker's `serve()` sets them on the peer that `ready()` may have made). */
 export type PeerSettings = Pick<RpcPeerOptions, 'timeout' | 'maxPayload' | 'errors' | 'onProtocolError' | 'onNotifyError'>
 
 /** @internal */

@@ -3,7 +3,6 @@
  * the label naming the other side, and the close error. One object read by the outgoing side
  * (client.ts) and the incoming side (server.ts), so a setting changed once is seen by both.
  * Its fields are plain and public on purpose: the parts read them on every call.
- * @internal
  */
 import { EncodeError, PayloadTooLargeError, ProtocolError, type PayloadKind } from './errors.js'
 import { encodeValue, OversizeValue, UnencodableValue, type Encoded } from './codec.js'
@@ -53,15 +52,16 @@ export class PeerState {
 
   /** Reports a malformed message (or part of one) to `onProtocolError`; the message is dropped. */
   reportMalformed(reason: string, cause?: unknown): void {
-    this.#reportProtocolError(new ProtocolError(messages.malformedMessage(this.label, reason), cause === undefined ? undefined : { cause }))
+    this.reportProtocolError(new ProtocolError(messages.malformedMessage(this.label, reason), cause === undefined ? undefined : { cause }))
   }
 
-  /** Reports a packet of another protocol version to `onProtocolError`; it is dropped. */
-  reportVersionMismatch(version: unknown, expected: number): void {
-    this.#reportProtocolError(new ProtocolError(messages.versionMismatchMessage(this.label, version, expected)))
+  /** Reports a packet of another protocol version to `onProtocolError`; it is dropped. `shown` is the version, quoted bounded. */
+  reportVersionMismatch(shown: string, expected: number): void {
+    this.reportProtocolError(new ProtocolError(messages.versionMismatchMessage(this.label, shown, expected)))
   }
 
-  #reportProtocolError(error: ProtocolError): void {
+  /** Hands a protocol error to `onProtocolError`; a callback that throws is rethrown later, not here. */
+  reportProtocolError(error: Error): void {
     try {
       this.onProtocolError(error)
     } catch (callbackError) {

@@ -9,6 +9,10 @@
  * notifications.ts delivers one-way messages; peer-state.ts holds what they share.
  */
 import { Client } from './client.js'
+import { describeUntrusted } from './describe-untrusted.js'
+import { ProtocolError } from './errors.js'
+import { MAX_RECEIVED_DEPTH, measureFrame, TOO_DEEP } from './measure-received.js'
+import * as messages from './messages.js'
 import { HandlerTable } from './handler-table.js'
 import { handleEvent, handleNotification } from './notifications.js'
 import { Outbox } from './outbox.js'
@@ -24,6 +28,11 @@ import {
 import { PeerState } from './peer-state.js'
 import { checkFrame, PROTOCOL_TAG, PROTOCOL_VERSION, type Frame } from './protocol.js'
 import { Server } from './server.js'
+import { describeThrown } from './reply.js'
+
+// Problems of one packet reported one by one; past this they are counted in one last report, so
+// a packet of a million bad frames cannot flood `onProtocolError`.
+const MAX_REPORTS_PER_PACKET = 8
 
 export { DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT } from './peer-options.js'
 export type { RpcCallContext, RpcCallOptions, RpcPeer, RpcPeerOptions, RpcPendingCallInfo } from './peer-options.js'
@@ -80,6 +89,10 @@ class Peer implements RpcPeer {
     this.#state.configure(options)
   }
 
+  reportMalformed(reason: string): void {
+    this.#state.reportMalformed(reason)
+  }
+
   get inFlight(): number {
     return this.#client.size
   }
@@ -110,26 +123,72 @@ class Peer implements RpcPeer {
 
   receive(message: unknown): boolean {
     if (typeof message !== 'object' || message === null) return false
-    const version = (message as Record<string, unknown>)[PROTOCOL_TAG]
-    if (version === undefined || !Object.hasOwn(message, PROTOCOL_TAG)) return false
     const state = this.#state
-    if (state.closeError) return true
-    if (version !== PROTOCOL_VERSION) {
-      state.reportVersionMismatch(version, PROTOCOL_VERSION)
-      return true
-    }
-    const frames = (message as Record<string, unknown>)['f']
-    if (!Array.isArray(frames)) {
-      state.reportMalformed('the packet has no frame list')
-      return true
-    }
-    for (const frame of frames as unknown[]) {
-      const problem = checkFrame(frame)
-      if (problem !== undefined) state.reportMalformed(problem)
-      else this.#handleFrame(frame as Frame)
-      if (state.closeError) break
+    try {
+      const version = (message as Record<string, unknown>)[PROTOCOL_TAG]
+      if (version === undefined || !Object.hasOwn(message, PROTOCOL_TAG)) return false
+      if (state.closeError) return true
+      if (version !== PROTOCOL_VERSION) {
+        state.reportVersionMismatch(describeUntrusted(version), PROTOCOL_VERSION)
+        return true
+      }
+      const frames = (message as Record<string, unknown>)['f']
+      if (!Array.isArray(frames)) {
+        state.reportMalformed('the packet has no frame list')
+        return true
+      }
+      this.#receiveFrames(frames)
+    } catch (error) {
+      // Whatever the other side sent, it is reported for that side, never thrown into the
+      // caller's event loop (the master's, for a worker's message).
+      state.reportMalformed(messages.handlingFailedReason(describeThrown(error)), error)
     }
     return true
+  }
+
+  /**
+   * Checks and handles each frame on its own: one that is malformed, too large or whose handling
+   * fails is reported, and the frames after it are still handled. Only the first
+   * `MAX_REPORTS_PER_PACKET` problems of a packet are reported one by one.
+   */
+  #receiveFrames(frames: unknown[]): void {
+    const state = this.#state
+    let problems = 0
+    for (const frame of frames) {
+      let problem: string | undefined
+      let cause: unknown
+      try {
+        problem = checkFrame(frame)
+        if (problem === undefined && this.#isWithinBounds(frame as Frame)) this.#handleFrame(frame as Frame)
+      } catch (error) {
+        problem = messages.handlingFailedReason(describeThrown(error))
+        cause = error
+      }
+      if (problem !== undefined && ++problems <= MAX_REPORTS_PER_PACKET) state.reportMalformed(problem, cause)
+      if (state.closeError) break
+    }
+    if (problems > MAX_REPORTS_PER_PACKET) state.reportMalformed(messages.moreMalformedReason(problems - MAX_REPORTS_PER_PACKET))
+  }
+
+  /**
+   * Measures a frame's payload against this side's `maxPayload` and depth bound before anything
+   * walks it; one out of bounds is refused and reported, and its request answered or call rejected.
+   */
+  #isWithinBounds(frame: Frame): boolean {
+    const limit = this.#state.maxPayload
+    const size = measureFrame(frame, limit)
+    if (size !== TOO_DEEP && size <= limit) return true
+    const label = this.#state.label
+    const what = frame[0] === 'r' || frame[0] === 'x' ? this.#client.describeReply(frame[1]) : messages.describeReceived(frame)
+    const error = new ProtocolError(
+      size === TOO_DEEP
+        ? messages.payloadTooDeepReceivedMessage(what, label, MAX_RECEIVED_DEPTH)
+        : messages.payloadTooLargeReceivedMessage(what, label, size, limit),
+    )
+    this.#state.reportProtocolError(error)
+    if (frame[0] === 'q') this.#server.refuse(frame, error)
+    else if (frame[0] === 'r' || frame[0] === 'x') this.#client.fail(frame[1], error)
+    return false
   }
 
   #handleFrame(frame: Frame): void {

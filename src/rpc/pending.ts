@@ -3,7 +3,6 @@
  * is armed for the earliest one and, when it fires, expires what is due and re-arms for the next.
  * With a uniform timeout new deadlines are always later than the armed one, so a call costs no
  * timer work at all. A pending call never keeps the process alive.
- * @internal
  */
 
 // setTimeout's largest delay (about 24.8 days); longer deadlines re-arm when it fires.
@@ -54,6 +53,11 @@ export class PendingCalls {
   add(call: PendingCall): void {
     this.#calls.set(call.id, call)
     if (call.deadline < this.#timerAt) this.#arm(call.deadline)
+  }
+
+  /** The call, left pending; `undefined` when there is none by that id. */
+  get(id: number): PendingCall | undefined {
+    return this.#calls.get(id)
   }
 
   /** Removes and returns the call, or `undefined` when it already settled (a late reply). */

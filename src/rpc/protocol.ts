@@ -10,8 +10,9 @@
  * master → worker   { "__xcluster": 1, "f": [["q", 1, "add", [1, 2]], ["q", 2, "add", [3, 4]]] }
  * worker → master   { "__xcluster": 1, "f": [["r", 1, 3], ["r", 2, 7]] }
  * ```
- * @internal
  */
+import { describeUntrusted } from './describe-untrusted.js'
+import { nameTooLongReason, unknownFrameTypeReason } from './messages.js'
 
 /**
  * The key that marks a message as ours; its value is the protocol version. A user's own
@@ -87,22 +88,33 @@ export function isXclusterMessage(message: unknown): boolean {
 }
 
 /**
+ * The longest method or event name a frame may carry, in characters. Names come from contracts;
+ * the bound keeps every message that quotes one (an unknown method's reply, a report) small, where
+ * a hostile 3 MiB name made the reply itself too large to send.
+ */
+export const MAX_NAME_LENGTH = 256
+
+/**
  * Checks one frame's shape; returns why it is malformed, or `undefined` when it is fine.
- * Payload contents are checked when decoded.
+ * Payload contents are measured (measure-received.ts), then checked when decoded.
  */
 export function checkFrame(frame: unknown): string | undefined {
   if (!Array.isArray(frame)) return 'a frame is not an array'
   switch (frame[0]) {
     case 'q':
-      return typeof frame[1] === 'number' && typeof frame[2] === 'string' ? undefined : 'a request lacks a numeric id or a method name'
+      if (typeof frame[1] !== 'number' || typeof frame[2] !== 'string') return 'a request lacks a numeric id or a method name'
+      return frame[2].length > MAX_NAME_LENGTH ? nameTooLongReason('request', frame[2].length, MAX_NAME_LENGTH) : undefined
     case 'n':
     case 'e':
-      return typeof frame[1] === 'string' ? undefined : 'a notification or event lacks a name'
+      if (typeof frame[1] !== 'string') return 'a notification or event lacks a name'
+      return frame[1].length > MAX_NAME_LENGTH
+        ? nameTooLongReason(frame[0] === 'n' ? 'notification' : 'event', frame[1].length, MAX_NAME_LENGTH)
+        : undefined
     case 'r':
     case 'x':
     case 'c':
       return typeof frame[1] === 'number' ? undefined : 'a reply or cancel lacks a numeric id'
     default:
-      return `unknown frame type ${JSON.stringify(String(frame[0])).slice(0, 40)}`
+      return unknownFrameTypeReason(describeUntrusted(frame[0]))
   }
 }

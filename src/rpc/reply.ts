@@ -3,15 +3,15 @@
  * frame with what it threw, serialized (serialize-error.ts). Every request gets an answer: a value
  * that cannot be sent becomes an error, and an error whose own fields cannot be sent goes without
  * them. Nothing is sent once the peer is closed.
- * @internal
  */
 import { RemoteError } from './errors.js'
-import { encodeValue, type Encoded } from './codec.js'
+import { encodeValue, OversizeValue, type Encoded } from './codec.js'
+import { describeUntrusted } from './describe-untrusted.js'
 import * as messages from './messages.js'
 import { withValue, type Outbox } from './outbox.js'
 import type { PeerState } from './peer-state.js'
 import type { CallId, ErrorFrame } from './protocol.js'
-import { serializeError } from './serialize-error.js'
+import { serializeError, type SerializedError } from './serialize-error.js'
 
 /** Answers request `id` with the handler's return value. */
 export function replyValue(state: PeerState, outbox: Outbox, id: CallId, method: string, value: unknown): void {
@@ -26,34 +26,71 @@ export function replyValue(state: PeerState, outbox: Outbox, id: CallId, method:
   outbox.enqueue(withValue(['r', id], encoded), encoded.size)
 }
 
-/** Answers request `id` with what its handler threw (or why it could not run). */
+/**
+ * Answers request `id` with what its handler threw (or why it could not run). Never throws: an
+ * error that cannot be encoded goes without its own fields, then as the encoding error itself,
+ * then as a fixed message that quotes nothing, so every request gets an answer that fits.
+ */
 export function replyError(state: PeerState, outbox: Outbox, id: CallId, method: string, thrown: unknown): void {
   if (state.closeError) return
-  const error =
-    thrown instanceof Error
-      ? thrown
-      : Object.assign(new RemoteError(messages.nonErrorThrownMessage(method, describeThrown(thrown))), { value: thrown })
   let encoded: Encoded
   try {
-    encoded = encodeValue(serializeError(error), state.maxPayload, 'error')
-  } catch {
-    // A field that cannot travel (a function, a socket…) or a huge one: send the error without
-    // its own fields rather than no answer at all.
-    try {
-      encoded = encodeValue(serializeError(error, false), state.maxPayload, 'error')
-    } catch (retryError) {
-      encoded = encodeValue(serializeError(state.toSendError('result', method, retryError), false), state.maxPayload, 'error')
-    }
+    const error =
+      thrown instanceof Error
+        ? thrown
+        : Object.assign(new RemoteError(messages.nonErrorThrownMessage(method, describeThrown(thrown))), { value: thrown })
+    encoded = encodeError(state, method, error)
+  } catch (failure) {
+    // Plain data that quotes nothing and has no stack: small whatever went wrong, and JSON-safe as is.
+    const detail =
+      failure instanceof OversizeValue
+        ? messages.errorTooLargeReason(failure.size, state.maxPayload)
+        : describeThrown(failure)
+    const data: SerializedError = { n: 'RemoteError', k: 'RemoteError', m: messages.unsendableErrorMessage(detail) }
+    encoded = { v: data, s: undefined, size: data.m.length + 64 }
   }
   outbox.enqueue(withValue(['x', id], encoded) as unknown as ErrorFrame, encoded.size)
 }
 
-/** A thrown non-error as the message shows it: quoted when a string, cut at 200 characters. */
-function describeThrown(value: unknown): string {
+function encodeError(state: PeerState, method: string, error: Error): Encoded {
   try {
-    const text = typeof value === 'string' ? JSON.stringify(value) : String(value)
-    return text.length > 200 ? `${text.slice(0, 200)}…` : text
+    return encodeValue(serializeError(error), state.maxPayload, 'error')
   } catch {
-    return Object.prototype.toString.call(value)
+    // A field that cannot travel (a function, a socket…) or a huge one: send the error without
+    // its own fields rather than no answer at all.
+  }
+  try {
+    return encodeValue(serializeError(error, false), state.maxPayload, 'error')
+  } catch (retryError) {
+    // Its message or stack is too large itself: send what went wrong instead; if even that does
+    // not fit (a tiny maxPayload), the last resort tells why the original did not.
+    try {
+      return encodeValue(serializeError(state.toSendError('result', method, retryError), false), state.maxPayload, 'error')
+    } catch {
+      throw retryError
+    }
   }
 }
+
+/**
+ * A thrown value as a message shows it, bounded before it is looked at: an Error's message, a
+ * string quoted, anything else as `String()` shows a primitive or describeUntrusted names it.
+ */
+export function describeThrown(value: unknown): string {
+  try {
+    if (value instanceof Error) {
+      const message = String(value.message)
+      return message.length > MAX_THROWN_CHARS ? `${message.slice(0, MAX_THROWN_CHARS)}… (${message.length} characters)` : message
+    }
+    if (typeof value === 'string') return describeUntrusted(value, MAX_THROWN_CHARS)
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return Object.prototype.toString.call(value)
+    }
+    return describeUntrusted(value, MAX_THROWN_CHARS)
+  } catch {
+    return 'a value that cannot be shown'
+  }
+}
+
+// The longest quote of a thrown value in a message, in characters.
+const MAX_THROWN_CHARS = 200

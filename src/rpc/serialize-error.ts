@@ -2,7 +2,6 @@
  * Errors cross the wire as data and are rebuilt on the other side: registered classes (and
  * built-ins such as `TypeError`, and xcluster's own) as themselves, any other as a
  * `RemoteError` that carries the remote name, message, stack, cause and own enumerable fields.
- * @internal
  */
 import { RemoteError, RPC_ERROR_CLASSES } from './errors.js'
 

@@ -3,7 +3,6 @@
  * handler's `this`), answers it (reply.ts), and aborts the context's signal when the caller
  * cancels or the peer closes. With `holdRequests`, requests that come before the handlers wait
  * for them (held-requests.ts). One-way messages, which need none of this, are in notifications.ts.
- * @internal
  */
 import { ProtocolError, RpcAbortError, UnknownMethodError } from './errors.js'
 import { kCancel, kCancelled, kMethod, type Context } from './call-context.js'
@@ -15,7 +14,7 @@ import type { Outbox } from './outbox.js'
 import { checkTimeout, DEFAULT_HOLD_TIMEOUT, type RpcPeerOptions } from './peer-options.js'
 import type { PeerState } from './peer-state.js'
 import type { CallId, RequestFrame } from './protocol.js'
-import { replyError, replyValue } from './reply.js'
+import { describeThrown, replyError, replyValue } from './reply.js'
 
 export class Server {
   readonly #state: PeerState
@@ -64,7 +63,8 @@ export class Server {
     try {
       args = decodeArguments(frame[3], frame[4])
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error)
+      // Bounded: a decoder's message may quote the hostile value that broke it.
+      const detail = describeThrown(error)
       const problem = new ProtocolError(messages.undecodableRequestMessage(method, detail), { cause: error })
       replyError(state, this.#outbox, id, method, problem)
       state.reportMalformed(`the arguments of ${method}() could not be decoded`, error)
@@ -98,6 +98,11 @@ export class Server {
         this.#onSettled()
       },
     )
+  }
+
+  /** Answers a request refused on receipt (its arguments out of bounds) with why. */
+  refuse(frame: RequestFrame, error: Error): void {
+    replyError(this.#state, this.#outbox, frame[1], frame[2], error)
   }
 
   /** The caller gave up on request `id`: abort its handler's signal, or drop it if held. */

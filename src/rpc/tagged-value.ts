@@ -14,7 +14,6 @@
  * an array, with the tags of that array (or 0); `['A', index, tag, index, tag…]` descends into an
  * array's tagged items, and an object `{ key: tag }` into an object's tagged keys. (Array items
  * are not tagged by key: integer-like keys put V8's JSON.stringify on a path 2–3x slower.)
- * @internal
  */
 
 import { binaryTypeName, decodeBinary, encodeBinary } from './binary-value.js'

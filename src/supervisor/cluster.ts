@@ -40,6 +40,8 @@ export class ClusterCore {
   readonly #generations = new Map<number, ForkSettings>()
   readonly #crashes = new CrashRecorder()
   readonly #restarts = new Map<string, number>()
+  /** Workers whose machine failed, by `slotId/incarnation`, until their exit event is emitted. */
+  readonly #failedRows = new Map<string, WorkerInfo>()
   readonly #waiters = new Set<() => void>()
   readonly #stopped: Promise<void>
   readonly #liveView: Promise<XclusterLiveView> | undefined
@@ -107,6 +109,13 @@ export class ClusterCore {
     this.#actor.on('worker.exit', (event) =>
       queueMicrotask(() => {
         const { type: _type, ...exit } = event
+        const key = `${exit.slotId}/${exit.incarnation}`
+        const failed = this.#failedRows.get(key)
+        if (failed !== undefined) {
+          this.#failedRows.delete(key)
+          exit.pid ??= failed.pid
+          exit.workerId ??= failed.workerId
+        }
         this.events.emit('exit', this.#crashes.complete(exit))
       }),
     )
@@ -235,12 +244,23 @@ export class ClusterCore {
 
   #inspect(event: InspectionEvent): void {
     const transition = this.table.observe(event)
+    for (const row of this.table.takeFailed()) this.#endOrphan(row)
     if (transition) {
       this.#crashes.noteTransition(transition)
       this.events.emit('transition', transition)
       for (const check of [...this.#waiters]) check()
     }
     this.#observe(event)
+  }
+
+  /**
+   * A worker machine failed: XState does not stop the children of an actor that threw, so its
+   * process would run on, unsupervised and still routed to. Kill it (its exit then releases the
+   * channel), and keep who it was for the exit event, which the slot builds without pid or id.
+   */
+  #endOrphan(row: WorkerInfo): void {
+    this.#failedRows.set(`${row.slotId}/${row.incarnation}`, row)
+    if (row.workerId !== null) this.router.get(row.workerId)?.kill()
   }
 
   #createHost(): ProcessHost {

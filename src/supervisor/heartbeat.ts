@@ -1,12 +1,16 @@
 import type { HealthSample, ProcessEvent } from '../../machines/types.js'
+import { describeUntrusted } from '../rpc/describe-untrusted.js'
 import type { WorkerChannel } from './channel.js'
+import * as messages from './messages.js'
 
 /** The built-in method every worker answers with its memory figures. */
 export const HEARTBEAT_METHOD = '$heartbeat'
 
 /**
  * Ask a worker for a heartbeat every `interval` ms over its RPC channel. A reply within the
- * interval is a `process.heartbeat` with the sample; no reply is a `process.heartbeatMissed`.
+ * interval is a `process.heartbeat` with the sample; no reply is a `process.heartbeatMissed`. A
+ * reply that is not a sample (the worker is not ours, or hostile) is a protocol error of that
+ * worker and counts as missed: the machine's health guards only ever see two finite numbers.
  * One heartbeat at a time: a hung worker is not flooded with pings it cannot answer. A worker
  * that does not run xcluster's worker side is never pinged.
  */
@@ -18,8 +22,14 @@ export function startHeartbeat(channel: WorkerChannel, interval: number, report:
     if (!channel.isAttached) return schedule()
     channel.isHeartbeatPending = true
     try {
-      const sample = (await channel.peer.call(HEARTBEAT_METHOD, [], { timeout: interval })) as HealthSample
-      if (!isStopped) report({ type: 'process.heartbeat', sample })
+      const reply = await channel.peer.call(HEARTBEAT_METHOD, [], { timeout: interval })
+      if (!isStopped) {
+        if (isHealthSample(reply)) report({ type: 'process.heartbeat', sample: { rss: reply.rss, heapUsed: reply.heapUsed } })
+        else {
+          channel.peer.reportMalformed(messages.badHeartbeatReason(describeUntrusted(reply)))
+          report({ type: 'process.heartbeatMissed' })
+        }
+      }
     } catch {
       if (!isStopped && channel.state !== 'closed') report({ type: 'process.heartbeatMissed' })
     }
@@ -37,4 +47,11 @@ export function startHeartbeat(channel: WorkerChannel, interval: number, report:
     isStopped = true
     clearTimeout(timer)
   }
+}
+
+/** A heartbeat reply the health guards can trust: two finite, non-negative byte counts. */
+export function isHealthSample(reply: unknown): reply is HealthSample {
+  if (typeof reply !== 'object' || reply === null) return false
+  const { rss, heapUsed } = reply as Record<string, unknown>
+  return typeof rss === 'number' && rss >= 0 && Number.isFinite(rss) && typeof heapUsed === 'number' && heapUsed >= 0 && Number.isFinite(heapUsed)
 }

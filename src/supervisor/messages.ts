@@ -1,6 +1,5 @@
 /**
  * Every message the supervisor shows a user, in one place. Each entry says when it happens.
- * @internal
  */
 import type { ExitInfo } from '../../machines/types.js'
 
@@ -83,3 +82,9 @@ export const noWorkerMessage = (method: string | undefined, ended?: string): str
     'await `cluster.onReady()` first, or check why workers keep exiting (the \'exit\' events).'
   )
 }
+
+// A worker answered the heartbeat with something other than a memory sample (a worker that runs
+// no xcluster worker side, or a hostile one). Reported as a protocol error of that worker (the
+// 'protocol-error' event); the heartbeat counts as missed.
+export const badHeartbeatReason = (shown: string): string =>
+  `the heartbeat reply is ${shown}, not a memory sample ({ rss, heapUsed } in bytes)`

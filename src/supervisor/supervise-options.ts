@@ -87,7 +87,7 @@ export interface ResolvedOptions {
   handleSignals: boolean
 }
 
-/** Check every option of `supervise()`; throws a TypeError/RangeError naming the bad one. */
+/** Check every option of `supervise()`; throws a TypeError/RangeError naming the bad one. @internal */
 export function resolveOptions(options: SuperviseOptions<AnyContract>): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`Expected \`supervise()\` options to be an object, got ${describeValue(options)}`)

@@ -32,6 +32,10 @@ export interface TransitionEvent {
 
 /** The machine id of the worker lifecycle machine (`machines/worker/worker.ts`). */
 const WORKER_MACHINE_ID = 'worker'
+/** XState's event to a parent whose child actor threw. */
+const ERROR_EVENT_PREFIX = 'xstate.error.actor.'
+
+const pickTransition = (row: WorkerInfo) => ({ slotId: row.slotId, workerId: row.workerId, pid: row.pid, incarnation: row.incarnation })
 
 interface WorkerContextView {
   slotId?: string
@@ -49,9 +53,11 @@ interface WorkerContextView {
  */
 export class WorkerTable {
   readonly #rows = new Map<string, WorkerInfo>()
+  readonly #failed: WorkerInfo[] = []
 
   /** Fold one inspection event in; returns the transition it caused, if any. */
   observe(event: InspectionEvent): TransitionEvent | undefined {
+    if (event.type === '@xstate.event') return this.#observeFailure(event)
     if (event.type !== '@xstate.snapshot') return undefined
     const actor = event.actorRef as { sessionId: string; logic?: { id?: string } }
     if (actor.logic?.id !== WORKER_MACHINE_ID) return undefined
@@ -85,6 +91,29 @@ export class WorkerTable {
       reason: row.reason,
       at: Date.now(),
     }
+  }
+
+  /**
+   * A worker machine that throws (a guard or action failing) stops without a last snapshot: XState
+   * only relays the error to its parent. Seen here as that relayed event, it ends the worker's row
+   * (`exited`, with the error as the reason), so no failure leaves a ghost `listening` worker.
+   */
+  #observeFailure(event: InspectionEvent & { type: '@xstate.event' }): TransitionEvent | undefined {
+    if (!event.event.type.startsWith(ERROR_EVENT_PREFIX)) return undefined
+    const source = event.sourceRef as { sessionId?: string; logic?: { id?: string } } | undefined
+    if (source?.logic?.id !== WORKER_MACHINE_ID || source.sessionId === undefined) return undefined
+    const previous = this.#rows.get(source.sessionId)
+    if (previous === undefined) return undefined
+    this.#rows.delete(source.sessionId)
+    const error = (event.event as { error?: unknown }).error
+    const reason = `worker machine failed: ${error instanceof Error ? error.message : String(error)}`
+    this.#failed.push({ ...previous, state: 'exited', reason })
+    return { ...pickTransition(previous), from: previous.state, to: 'exited', reason, at: Date.now() }
+  }
+
+  /** The rows of worker machines that failed since the last call: their processes are orphans. */
+  takeFailed(): WorkerInfo[] {
+    return this.#failed.splice(0)
   }
 
   list(): WorkerInfo[] {

@@ -1,7 +1,6 @@
 /**
  * The worker's one RPC peer over its IPC channel: created on the first `serve()` or `ready()`,
  * it answers the master's heartbeats and rejects pending calls when the master goes away.
- * @internal
  */
 import cluster from 'node:cluster'
 import { XclusterError } from '../rpc/errors.js'
@@ -46,11 +45,18 @@ export function connect(api: string): WorkerSide {
     peer.receive(message)
   }
   const onDisconnect = (): void => {
+    // Runs before node:cluster's own listener (prepended below). That one (lib/internal/cluster/
+    // child.js) calls process.exit() at once, synchronously, when the disconnect was not asked
+    // for (the master vanished): the pending calls would be rejected here, but no rejection
+    // handler would ever run. So take that exit over: mark the disconnect as expected, and exit
+    // after the handlers had their turn, as for a plain fork() child, which nobody exits.
+    const worker = cluster.isWorker ? cluster.worker : undefined
+    const isOrphan = worker == null || !worker.exitedAfterDisconnect
+    if (worker != null && isOrphan) worker.exitedAfterDisconnect = true
     peer.close(new MasterExitedError())
     detach()
-    // node:cluster already exits a worker whose master vanished (and lets a worker that the master
-    // disconnected finish gracefully); a plain fork() child has nobody doing that.
-    if (!cluster.isWorker) setTimeout(() => process.exit(0), ORPHAN_EXIT_DELAY).unref()
+    // A master that disconnected this worker (a graceful stop) lets it finish by itself.
+    if (isOrphan) setTimeout(() => process.exit(0), ORPHAN_EXIT_DELAY).unref()
   }
   const detach = (): void => {
     process.off('message', onMessage)
@@ -58,7 +64,7 @@ export function connect(api: string): WorkerSide {
     side = undefined
   }
   process.on('message', onMessage)
-  process.on('disconnect', onDisconnect)
+  process.prependListener('disconnect', onDisconnect)
   side = { peer, isServing: false, isReady: false, detach }
   // Tells the master the worker side is loaded: from now on it answers heartbeats.
   peer.notify('$attach', [])

@@ -1,6 +1,5 @@
 /**
  * Every message the worker side shows a user, in one place. Each entry says when it happens.
- * @internal
  */
 
 // The worker's channel to the master closed while it had calls pending on the master.

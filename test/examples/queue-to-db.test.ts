@@ -2,7 +2,8 @@
  * Issue 6's pass criteria for the queue-to-db example: the supervised consumers from
  * examples/queue-to-db lose nothing under SIGKILLs, poison input, a stopped worker, a graceful
  * stop and a database outage. Real Redis and MariaDB (scripts/services.sh), real signals.
- * Each test prints the figures it observed.
+ * Each test prints the figures it observed. Without the servers (outside CI) they are counted as
+ * skipped (test/helpers/when-available.ts).
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -15,7 +16,8 @@ import type { QueueToDbOptions } from '../../examples/queue-to-db/master.js'
 import { makeJobs, produceJobs } from '../../examples/queue-to-db/producer.js'
 import { SILENT_DEATH } from '../../examples/queue-to-db/failures.js'
 import type { WorkerExitEvent } from '../../src/index.js'
-import { MYSQL_URL, auditQueue, createTestQueue, waitFor } from '../fixtures/queue-helpers.js'
+import { MYSQL_URL, SERVERS, auditQueue, createTestQueue, waitFor } from '../fixtures/queue-helpers.js'
+import { whenAvailable } from '../helpers/when-available.js'
 import type { TestQueue } from '../fixtures/queue-helpers.js'
 import { startTcpProxy } from '../fixtures/queue-tcp-proxy.js'
 import type { TcpProxy } from '../fixtures/queue-tcp-proxy.js'
@@ -32,7 +34,7 @@ interface Running {
   restarts: number
 }
 
-const test = suite('queue-to-db under supervision')
+const test = whenAvailable(suite('queue-to-db under supervision'), SERVERS)
 let queue: TestQueue | undefined
 let running: Running | undefined
 let proxy: TcpProxy | undefined

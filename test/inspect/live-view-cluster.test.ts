@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert'
 import { supervise } from '../../src/index.js'
 import type { SupervisedCluster, WorkerExitEvent } from '../../src/index.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
-import { artifactPath, launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
+import { CHROMIUM, artifactPath, launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
+import { whenAvailable } from '../helpers/when-available.js'
 import type { BrowserSlot } from '../fixtures/inspect-browser.js'
 
 /** How long a browser-side condition may take before the test fails, in ms. */
@@ -31,7 +32,7 @@ async function stopAll(): Promise<void> {
 
 // ---
 
-const cluster = suite<BrowserSlot>('live view of a supervised cluster', { browser: null, error: null })
+const cluster = whenAvailable(suite<BrowserSlot>('live view of a supervised cluster', { browser: null, error: null }), CHROMIUM)
 
 cluster.before(async (context) => {
   Object.assign(context, await launchChromium('live view of a supervised cluster'))
@@ -43,7 +44,7 @@ cluster.after.each(stopAll)
 
 cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacement, without reloading', async ({ browser, error }) => {
   if (error) throw error
-  if (!browser) return
+  if (!browser) throw new Error('no browser: before launched none')
   const c = start({ dashboard: true })
   const exits: WorkerExitEvent[] = []
   c.on('exit', (event) => exits.push(event))

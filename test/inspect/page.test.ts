@@ -5,7 +5,8 @@ import type { AnyActorRef } from 'xstate'
 import type { Browser, Page } from 'playwright-core'
 import { createLiveView } from '../../src/inspect/live-view.js'
 import type { XclusterLiveView } from '../../src/inspect/live-view.js'
-import { launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
+import { CHROMIUM, launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
+import { whenAvailable } from '../helpers/when-available.js'
 import { toySupervisorMachine, toyWorkerMachine } from '../fixtures/inspect-machines.js'
 
 /** How long a browser-side condition may take before the test fails, in ms. */
@@ -22,7 +23,7 @@ interface Context {
   requests: string[]
 }
 
-const page = suite<Context>('live view page in Chromium', { browser: null, launchError: null, problems: [], requests: [] })
+const page = whenAvailable(suite<Context>('live view page in Chromium', { browser: null, launchError: null, problems: [], requests: [] }), CHROMIUM)
 
 page.before(async (context) => {
   const slot = await launchChromium('live view page in Chromium')
@@ -71,7 +72,7 @@ function countRows(p: Page, state: string): Promise<number> {
 }
 
 page('shows three listening workers, then an exit and its replacement, without reloading', async ({ browser, view, actor, page: p, problems }) => {
-  if (!browser || !view || !actor || !p) return
+  if (!browser || !view || !actor || !p) throw new Error('no page: before.each opened none')
   bringUp(actor, 's0', 1)
   bringUp(actor, 's1', 2)
   await p.goto(view.url)
@@ -109,7 +110,7 @@ page('shows three listening workers, then an exit and its replacement, without r
 })
 
 page('needs nothing but its own origin: no CDN, works offline', async ({ browser, view, actor, page: p, problems, requests }) => {
-  if (!browser || !view || !actor || !p) return
+  if (!browser || !view || !actor || !p) throw new Error('no page: before.each opened none')
   bringUp(actor, 's0', 1)
   await p.goto(view.url)
   await p.waitForSelector('#workers tbody tr[data-state="listening"]', { timeout: WAIT })
@@ -120,7 +121,7 @@ page('needs nothing but its own origin: no CDN, works offline', async ({ browser
 })
 
 page('shows nested states, and highlights the parent state too', async ({ browser, view, actor, page: p, problems }) => {
-  if (!browser || !view || !actor || !p) return
+  if (!browser || !view || !actor || !p) throw new Error('no page: before.each opened none')
   bringUp(actor, 's0', 1)
   actor.system.get('s0')!.send({ type: 'stop' })
   await p.goto(view.url)
@@ -131,7 +132,7 @@ page('shows nested states, and highlights the parent state too', async ({ browse
 })
 
 page('shows a hostile reason as plain text and runs none of it', async ({ browser, view, actor, page: p, problems }) => {
-  if (!browser || !view || !actor || !p) return
+  if (!browser || !view || !actor || !p) throw new Error('no page: before.each opened none')
   await p.goto(view.url)
   const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
   bringUp(actor, 's0', 1)

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import { RpcTimeoutError, XclusterError } from '../../src/rpc/errors.js'
 import { ready } from '../../src/worker.js'
 import { fixturePath, killAll, rejectionOf, startWorker, waitFor } from '../fixtures/rpc-harness.js'
+import { isAlive } from '../helpers/processes.js'
 
 const worker = suite('xcluster/worker')
 
@@ -81,6 +82,35 @@ worker('rejects pending calls to a master that vanished with MasterExitedError, 
       return (error as NodeJS.ErrnoException).code === 'ESRCH'
     }
   }, 'the orphan process to be gone')
+})
+
+worker('in cluster workers too, pending calls to a master that was SIGKILLed reject with MasterExitedError before the worker exits', async () => {
+  // node:cluster's own 'disconnect' listener exits a worker at once: 0 of 2 workers saw the
+  // rejection before connect.ts took that exit over (issue 11).
+  const master = fork(fixturePath('cluster-orphan-master.ts'), {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
+  const masterExit = new Promise((resolve) => master.on('exit', (code, signal) => resolve({ code, signal })))
+  const lines: string[] = []
+  createInterface({ input: master.stdout! }).on('line', (line) => lines.push(line))
+  const hanging = () => lines.filter((line) => line.startsWith('hanging '))
+  await waitFor(() => hanging().length === 2, 'both workers to call the master', 1200)
+  const pids = hanging().map((line) => Number(line.split(' ')[1])).sort()
+  master.kill('SIGKILL')
+  assert.equal(await masterExit, { code: null, signal: 'SIGKILL' })
+  await waitFor(() => pids.every((pid) => lines.includes(`${pid} exit 0`)), 'both orphans to exit')
+  for (const pid of pids) {
+    assert.equal(
+      lines.filter((line) => line.startsWith(`${pid} `)),
+      [
+        `${pid} rejected MasterExitedError ERR_MASTER_EXITED: The master went away (the IPC channel closed) while this call to ` +
+          'it was pending; this worker is now an orphan and exits.',
+        `${pid} exit 0`,
+      ],
+    )
+  }
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), 'the orphan processes to be gone')
 })
 
 worker('ready() outside a forked process throws ERR_NO_IPC_CHANNEL', () => {

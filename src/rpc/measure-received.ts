@@ -9,7 +9,6 @@
  * the same limit is never refused here. It stops as soon as the budget is spent, so a 64 MiB
  * string costs one `length` read and a million-item array is not walked past the budget. On
  * ordinary traffic it is one short walk per frame (`add(1, 2)`: three values).
- * @internal
  */
 
 /**

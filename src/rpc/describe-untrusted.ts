@@ -4,7 +4,6 @@
  * 10,000 deep; `JSON.stringify` or `String()` of those takes the memory of a copy, or overflows
  * the stack (at ~4–5k levels on Node 20, and the sender may run with a larger `--stack-size`).
  * So a string is cut before it is quoted, and an array or object is named, never walked.
- * @internal
  */
 
 /** The longest quote of peer data in a message, in characters (before the `…` and the length). */

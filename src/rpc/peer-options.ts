@@ -58,7 +58,10 @@ export interface RpcPeerOptions {
    */
   timeout?: number
   /**
-   * Largest encoded payload (arguments, result, event), in bytes, checked on the sending side.
+   * Largest encoded payload (arguments, result, event), in bytes. Checked on the sending side
+   * (`PayloadTooLargeError`, nothing is sent) and again on receipt, before anything is decoded:
+   * a payload over this side's limit is refused (`ProtocolError` to `onProtocolError`; a request
+   * is answered with it, a reply rejects its call). Give both sides the same limit.
    * @default 4_194_304 (4 MiB)
    */
   maxPayload?: number

@@ -60,7 +60,11 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
   }
   /** Default deadline of a master → worker call, in ms. @default 30_000 */
   callTimeout?: number
-  /** Largest encoded call or reply, in bytes; checked on the sending side. @default 4 MiB */
+  /**
+   * Largest encoded call, reply or event, in bytes: checked before sending, and on what arrives
+   * before it is decoded. Workers apply their own `serve({ maxPayload })`: raise both together.
+   * @default 4 MiB
+   */
   maxPayload?: number
   /** An XState inspection observer passed to every actor (e.g. `@statelyai/inspect`'s `inspector.inspect`). */
   inspect?: InspectObserver

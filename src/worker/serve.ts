@@ -42,7 +42,8 @@ export interface ServeOptions {
    */
   timeout?: number
   /**
-   * Largest encoded payload this worker sends (arguments, results, events), in bytes.
+   * Largest encoded payload this worker sends or accepts (arguments, results, events), in bytes;
+   * what arrives is measured before it is decoded. Match the master's `supervise({ maxPayload })`.
    * @default 4_194_304 (4 MiB)
    */
   maxPayload?: number

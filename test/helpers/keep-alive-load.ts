@@ -1,6 +1,8 @@
 import { Agent, request } from 'node:http'
 import { performance } from 'node:perf_hooks'
 
+const REQUEST_TIMEOUT = 10_000 // ms
+
 /** What a keep-alive load saw, counted request by request on the client side. */
 export interface KeepAliveLoadResult {
   /** Requests written to a socket. */
@@ -54,6 +56,8 @@ export function startKeepAliveLoad(port: number, options: { clients?: number; pa
         response.on('error', (error) => fail(error, sentAt, resolve))
       })
       req.on('error', (error) => fail(error, sentAt, resolve))
+      // A request left unanswered is lost too; without a deadline it would hang the load forever.
+      req.setTimeout(REQUEST_TIMEOUT, () => req.destroy(Object.assign(new Error('no response within 10 s'), { code: 'TIMEOUT' })))
       req.end()
     })
   const fail = (error: NodeJS.ErrnoException, sentAt: number, done: () => void) => {

@@ -53,7 +53,11 @@ async function importConfig(path: string): Promise<unknown> {
     if (error instanceof CliError) throw error
     throw new CliError(`xcluster: loading ${path} failed: ${(error as Error).message}`, 'ERR_CLI_CONFIG', { cause: error })
   }
-  return module.default ?? module
+  const value = module.default ?? module
+  // A .ts file outside a "type": "module" package is compiled as CommonJS: its default export
+  // then arrives wrapped once more.
+  const isWrapped = value !== null && typeof value === 'object' && 'default' in value && ('__esModule' in value || Object.keys(value).length === 1)
+  return isWrapped ? (value as { default: unknown }).default : value
 }
 
 /** A `.ts` config through tsx's API (`tsImport`), when tsx is installed beside xcluster. */

@@ -132,4 +132,15 @@ cli('SIGTERM to the master under 50 keep-alive clients: every request sent befor
   assert.match(master.stdout, /xcluster: SIGTERM received, stopping server\nxcluster: server stopped\n$/)
 })
 
+cli('a server that keeps crashing spends the restart budget: the master exits 1 and says why', async () => {
+  const runDir = createRunDir()
+  cleanups.push(runDir.remove)
+  const crashing = fileURLToPath(new URL('../fixtures/exit-at-boot.ts', import.meta.url))
+  const master = spawnCli(['start', crashing, '-i', '1', '--max-restarts', '1', '--backoff-initial', '10', '--run-dir', runDir.path])
+  started.push(master)
+  assert.equal(await master.exited, { code: 1, signal: null })
+  assert.match(master.stderr, /^xcluster: exit-at-boot failed: The cluster failed: worker slot-0 exited with code 1 after 1 restarts within 60000 ms/m)
+  assert.not.ok(existsSync(join(runDir.path, 'exit-at-boot.sock')), 'the master removed its socket')
+})
+
 cli.run()

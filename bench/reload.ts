@@ -8,7 +8,7 @@
  * is killed at the end.
  * Run: `npm run bench -- reload` (or `node --import tsx bench/reload.ts`).
  */
-import { execFile, fork } from 'node:child_process'
+import { execFile, execFileSync, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -111,12 +111,23 @@ export async function run(filters: readonly string[]): Promise<void> {
   ]
   const chosen = cases.filter(([name]) => isSelected(name, filters) || filters.includes('pm2'))
   const runs = new Map<string, Run[]>(chosen.map(([name]) => [name, []]))
+  // PM2's daemon outlives the bench unless killed: also on Ctrl-C or a timeout's SIGTERM.
+  const killDaemon = () => execFileSync(process.execPath, [PM2, 'kill'], { env: { ...process.env, PM2_HOME: home }, stdio: 'ignore' })
+  const onSignal = () => {
+    killDaemon()
+    rmSync(home, { recursive: true, force: true })
+    process.exit(130)
+  }
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, manager] of chosen) runs.get(name)!.push(await measure(manager))
     }
   } finally {
-    await promisify(execFile)(process.execPath, [PM2, 'kill'], { env: { ...process.env, PM2_HOME: home } }).catch(() => {})
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+    try {
+      killDaemon()
+    } catch {}
     rmSync(home, { recursive: true, force: true })
   }
   printTable(

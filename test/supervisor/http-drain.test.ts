@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http'
 import { connect, type ClientHttp2Session } from 'node:http2'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -48,11 +49,36 @@ drain('a graceful stop under 50 keep-alive connections answers every request sen
   assert.equal(log.exits.map(({ exit }) => [exit.code, exit.signal]), [[0, null], [0, null], [0, null], [0, null]])
 })
 
-drain('an HTTP/2 server closes its sessions with GOAWAY: a reload loses no stream', async () => {
+drain('a slow request in flight when the stop begins is answered, with Connection: close', async () => {
+  const port = await findFreePort()
+  const { cluster, log } = pool.start({ worker: fixture('keep-alive-server.ts'), count: 1, env: { PORT: String(port) } })
+  await cluster.onReady()
+  const agent = new Agent({ keepAlive: true })
+  const answer = new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/slow', agent }, (response) => {
+      let body = ''
+      response.setEncoding('utf8').on('data', (chunk) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode, connection: response.headers.connection, body }))
+    })
+      .on('error', reject)
+      .end()
+  })
+  // The request is on the worker (its socket connected) before the stop begins.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const stopped = cluster.stop()
+  const { status, connection, body } = await answer
+  await stopped
+  agent.destroy()
+  assert.equal([status, connection], [200, 'close'])
+  assert.match(body, /^v1 \d+\n$/)
+  assert.equal(log.exits.map(({ exit }) => [exit.code, exit.signal]), [[0, null]])
+})
+
+drain('an HTTP/2 server closes its sessions with GOAWAY: a reload loses no request (refused streams are retried)', async () => {
   const port = await findFreePort()
   const { cluster, log } = pool.start({ worker: fixture('http2-server.ts'), count: 2, env: { PORT: String(port), VERSION: 'v1' } })
   await cluster.onReady()
-  const counts = { sent: 0, answered: 0, sessions: 0, errors: [] as string[] }
+  const counts = { sent: 0, answered: 0, refused: 0, sessions: 0, errors: [] as string[] }
   let session: ClientHttp2Session | undefined
   // Like an HTTP/2 client: one session at a time, a new one once the server says GOAWAY.
   const currentSession = () => {
@@ -66,16 +92,26 @@ drain('an HTTP/2 server closes its sessions with GOAWAY: a reload loses no strea
     return session
   }
   let isLoading = true
-  const requestOne = () =>
-    new Promise<void>((resolve) => {
-      counts.sent++
+  // A stream that raced the GOAWAY is refused with REFUSED_STREAM, which HTTP/2 defines as not
+  // processed and safe to retry (RFC 9113 §8.7); clients (browsers, undici, gRPC) retry it, so does this one.
+  const streamOnce = () =>
+    new Promise<'answered' | 'refused'>((resolve) => {
       const stream = currentSession().request({ ':path': '/' })
       stream.setEncoding('utf8')
       stream.on('data', () => {})
-      stream.on('end', () => (counts.answered++, resolve()))
-      stream.on('error', (error: Error) => (counts.errors.push(error.message), resolve()))
+      stream.on('end', () => resolve('answered'))
+      stream.on('error', (error: Error) => {
+        if (error.message.includes('NGHTTP2_REFUSED_STREAM')) return resolve('refused')
+        counts.errors.push(error.message)
+        resolve('answered')
+      })
       stream.end()
     })
+  const requestOne = async () => {
+    counts.sent++
+    while ((await streamOnce()) === 'refused') counts.refused++
+    counts.answered++
+  }
   const clients = Promise.all(Array.from({ length: 20 }, async () => { while (isLoading) await requestOne() }))
   while (counts.answered < 300) await new Promise((resolve) => setTimeout(resolve, 10))
   await cluster.reload({ env: { VERSION: 'v2' } })
@@ -84,7 +120,7 @@ drain('an HTTP/2 server closes its sessions with GOAWAY: a reload loses no strea
   isLoading = false
   await clients
   session?.close()
-  console.log(`  http2 reload: ${counts.sent} sent, ${counts.answered} answered, ${counts.sessions} sessions`)
+  console.log(`  http2 reload: ${counts.sent} sent, ${counts.answered} answered, ${counts.refused} refused and retried, ${counts.sessions} sessions`)
   assert.equal(counts.errors, [])
   assert.is(counts.answered, counts.sent)
   assert.equal(log.exits.filter((exit) => exit.generation === 0).map(({ exit }) => [exit.code, exit.signal]), [[0, null], [0, null]])

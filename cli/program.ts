@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_HEALTH, DEFAULT_RESTART, DEFAULT_TIMEOUTS } from '../src/supervisor/settings.js'
@@ -57,6 +58,7 @@ interface StartFlags {
 export function createProgram(): Command {
   const program = new Command('xcluster')
     .description('Run a Node server on every core under supervision: restarts, zero-downtime reloads, a live view.')
+    .version(readVersion(), '-v, --version')
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true })
   const runDirOption = () => new Option('--run-dir <dir>', 'directory of the control sockets (mode 0700)').default(defaultRunDir())
@@ -118,6 +120,17 @@ export function createProgram(): Command {
     .action((flags: { name?: string; runDir: string }) => stopApp(flags))
 
   return program
+}
+
+function readVersion(): string {
+  // cli/ from source, dist/cli/ once built: package.json is one or two levels up.
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'xcluster' && pkg.version) return pkg.version
+    } catch {}
+  }
+  return 'unknown'
 }
 
 /** The apps of `start`: from the flags when a script is given, else from the config file. */

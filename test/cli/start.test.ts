@@ -132,6 +132,16 @@ cli('SIGTERM to the master under 50 keep-alive clients: every request sent befor
   assert.match(master.stdout, /xcluster: SIGTERM received, stopping server\nxcluster: server stopped\n$/)
 })
 
+cli('a reload whose new version cannot start is rolled back; reload exits 1 with the reason', async () => {
+  const port = await findFreePort()
+  const server = fileURLToPath(new URL('../fixtures/version-server.ts', import.meta.url))
+  const { runDir } = await startApp([server, '-i', '2', '--backoff-initial', '10'], { PORT: String(port), VERSION: 'v1' })
+  const reload = await runCli(['reload', '--run-dir', runDir, '--env', 'BROKEN=1'])
+  assert.is(reload.code, 1)
+  assert.match(reload.stderr, /^xcluster reload: cluster\.reload\(\) failed and was rolled back: reload to generation 1 failed: slot-0: new worker failed to start: .*Every slot runs generation 0; fix the new version and reload again\. \(ERR_RELOAD_FAILED\)\n$/)
+  assert.match(await get(port), /^v1 \d+\n$/)
+})
+
 cli('a server that keeps crashing spends the restart budget: the master exits 1 and says why', async () => {
   const runDir = createRunDir()
   cleanups.push(runDir.remove)

@@ -81,6 +81,8 @@ function drainHttp1OnClose(server: Http1Server): void {
       clearTimeout(connection.idleTimer)
       connections.delete(socket)
     })
+    // A TLS socket that finishes its handshake once the drain began still gets its grace and close.
+    if (isDraining) closeWhenIdle(socket, connection)
     return connection
   }
   // https.Server hands requests on the TLS socket, which `secureConnection` announces.

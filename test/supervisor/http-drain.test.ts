@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connect, type ClientHttp2Session } from 'node:http2'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -72,6 +77,48 @@ drain('a slow request in flight when the stop begins is answered, with Connectio
   assert.equal([status, connection], [200, 'close'])
   assert.match(body, /^v1 \d+\n$/)
   assert.equal(log.exits.map(({ exit }) => [exit.code, exit.signal]), [[0, null]])
+})
+
+drain('an HTTPS server drains the same: a reload under 20 keep-alive TLS clients loses no request', async () => {
+  // A throwaway self-signed certificate for 127.0.0.1, made by openssl for this test.
+  const dir = mkdtempSync(join(tmpdir(), 'xc-tls-'))
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' })
+  try {
+    const port = await findFreePort()
+    const { cluster, log } = pool.start({ worker: fixture('https-server.ts'), count: 2, env: { PORT: String(port), TLS_KEY: key, TLS_CERT: cert } })
+    await cluster.onReady()
+    const counts = { sent: 0, answered: 0, errors: [] as string[] }
+    let isLoading = true
+    const client = async () => {
+      const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false })
+      while (isLoading) {
+        counts.sent++
+        await new Promise<void>((resolve) => {
+          httpsRequest({ host: '127.0.0.1', port, agent }, (response) => {
+            response.on('data', () => {})
+            response.on('end', () => (response.statusCode === 200 ? counts.answered++ : counts.errors.push(`status ${response.statusCode}`), resolve()))
+          })
+            .on('error', (error) => (counts.errors.push(error.message), resolve()))
+            .end()
+        })
+      }
+      agent.destroy()
+    }
+    const clients = Promise.all(Array.from({ length: 20 }, client))
+    while (counts.answered < 200) await new Promise((resolve) => setTimeout(resolve, 10))
+    await cluster.reload({ env: { VERSION: 'v2' } })
+    const afterReload = counts.answered
+    while (counts.answered < afterReload + 200) await new Promise((resolve) => setTimeout(resolve, 10))
+    isLoading = false
+    await clients
+    console.log(`  https reload: ${counts.sent} sent, ${counts.answered} answered`)
+    assert.equal(counts.errors, [])
+    assert.is(counts.answered, counts.sent)
+    assert.equal(log.exits.filter((exit) => exit.generation === 0).map(({ exit }) => [exit.code, exit.signal]), [[0, null], [0, null]])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 drain('an HTTP/2 server closes its sessions with GOAWAY: a reload loses no request (refused streams are retried)', async () => {

@@ -4,11 +4,13 @@
  * a separate process send requests; each case reloads all 4 workers to VERSION=v2 in the middle.
  * Counted by the client, request by request (it never reconnects silently): lost = sent −
  * answered; also the reload's wall time and whether v2 really served afterwards.
+ * xcluster runs twice: `supervise()` in this process (from source, so master and workers load
+ * tsx), and the built CLI (`xcluster start`, `xcluster reload --env`) under plain node.
  * PM2 runs from the devDependency with a private PM2_HOME, `pm2 reload --update-env`; its daemon
  * is killed at the end.
  * Run: `npm run bench -- reload` (or `node --import tsx bench/reload.ts`).
  */
-import { execFile, execFileSync, fork } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync, fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -26,6 +28,9 @@ const ROUNDS = 2 // per case, the cases taking turns
 const AFTER_RELOAD = 1000 // ms of load after the reload, so requests meet only new workers too
 const SERVER = fixturePath('keep-alive-server.cjs')
 const PM2 = createRequire(import.meta.url).resolve('pm2/bin/pm2')
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const CLI = join(ROOT, 'dist/cli/bin.js')
 
 interface Counts {
   sent: number
@@ -91,6 +96,38 @@ function createXcluster(): Manager {
   }
 }
 
+/**
+ * The built CLI (`dist/cli/bin.js`, compiled by this bench first), as a user runs it: plain node,
+ * no tsx in the master or the workers; reload and stop through the control socket.
+ */
+function createXclusterCli(runDir: string): Manager {
+  let master: ChildProcess | undefined
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    promisify(execFile)(process.execPath, [CLI, ...args, '--run-dir', runDir], { env: { ...process.env, ...env }, timeout: 60_000 })
+  return {
+    async start(port) {
+      master = spawn(process.execPath, [CLI, 'start', SERVER, '-i', String(WORKERS), '--run-dir', runDir], {
+        env: { ...process.env, PORT: String(port), VERSION: 'v1' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      let output = ''
+      await new Promise<void>((resolve, reject) => {
+        master!.stdout!.on('data', (chunk) => {
+          output += chunk
+          if (output.includes('workers listening')) resolve()
+        })
+        master!.once('exit', (code) => reject(new Error(`xcluster start exited with ${code}: ${output}`)))
+      })
+    },
+    reload: async () => void (await cli(['reload', '--env', 'VERSION=v2'])),
+    async stop() {
+      const exited = once(master!, 'exit')
+      await cli(['stop'])
+      await exited
+    },
+  }
+}
+
 function createPm2(home: string): Manager {
   const pm2 = (args: string[], env: Record<string, string> = {}) =>
     promisify(execFile)(process.execPath, [PM2, ...args], { env: { ...process.env, PM2_HOME: home, ...env }, timeout: 60_000 })
@@ -105,8 +142,12 @@ function createPm2(home: string): Manager {
 
 export async function run(filters: readonly string[]): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'xcluster-pm2-'))
+  const runDir = mkdtempSync(join(tmpdir(), 'xc-bench-'))
+  // The built CLI, so that its case runs as an installed package does: no tsx anywhere.
+  execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' })
   const cases: Array<[string, Manager]> = [
-    ['xcluster reload()', createXcluster()],
+    ['xcluster reload() (master and workers under tsx)', createXcluster()],
+    ['xcluster reload (built CLI, plain node)', createXclusterCli(runDir)],
     ['pm2 reload --update-env', createPm2(home)],
   ]
   const chosen = cases.filter(([name]) => isSelected(name, filters) || filters.includes('pm2'))
@@ -129,6 +170,7 @@ export async function run(filters: readonly string[]): Promise<void> {
       killDaemon()
     } catch {}
     rmSync(home, { recursive: true, force: true })
+    rmSync(runDir, { recursive: true, force: true })
   }
   printTable(
     `Rolling reload of ${WORKERS} workers under ${CLIENTS} keep-alive clients (${ROUNDS} runs each; ${describeMachine(availableParallelism())})`,

@@ -78,23 +78,47 @@ export function addStartCommand(program: Command, runDirOption: () => Option): v
     .addOption(new Option('--live-view [port]', 'serve the live view (any free port when none is given) (default: off)').argParser(integer(0)))
     .addOption(new Option('--live-view-host <host>', 'interface of the live view; anything but loopback needs --live-view-token').default('127.0.0.1'))
     .addOption(new Option('--live-view-token <token>', 'token required to open the live view (?token=)'))
-    .action(async (script: string | undefined, args: string[], flags: StartFlags) => {
-      process.exitCode = await startApps(await appsToStart(script, args, flags), flags.runDir)
+    .action(async (script: string | undefined, args: string[], flags: StartFlags, command: Command) => {
+      const isGiven = (flag: string) => command.getOptionValueSource(flag) === 'cli'
+      process.exitCode = await startApps(await appsToStart(script, args, flags, isGiven), flags.runDir)
     })
-
 }
 
-/** The apps of `start`: from the flags when a script is given, else from the config file. */
-async function appsToStart(script: string | undefined, args: string[], flags: StartFlags) {
+/**
+ * The apps of `start`: from the flags when a script is given, else from the config file, with
+ * the flags given on the command line over each app's settings (`--name` picks one app).
+ */
+async function appsToStart(script: string | undefined, args: string[], flags: StartFlags, isGiven: (flag: string) => boolean) {
   const config = flags.config ?? (script === undefined ? findConfigFile(process.cwd()) : undefined)
   if (script !== undefined && flags.config !== undefined) {
     throw new CliError('xcluster start: give a script or --config, not both (the config file names its scripts)', 'ERR_CLI_USAGE')
   }
-  if (config !== undefined) return loadConfigFile(config)
+  if (config !== undefined) {
+    const given = Object.fromEntries(Object.entries(flags).map(([flag, value]) => [flag, isGiven(flag) ? value : undefined])) as unknown as StartFlags
+    const { script: _script, args: _args, name: _name, ...overrides } = fromFlags('', [], given)
+    const apps = await loadConfigFile(config, withoutUndefined(overrides))
+    if (flags.name === undefined) return apps
+    const app = apps.find((candidate) => candidate.name === flags.name)
+    if (!app) throw new CliError(`xcluster start: ${config} has no app named "${flags.name}"; its apps are ${apps.map((a) => a.name).join(', ')}`, 'ERR_CLI_USAGE')
+    return [app]
+  }
   if (script === undefined) {
     throw new CliError('xcluster start: no script given and no xcluster.config.{ts,js,mjs,cjs,json} here; run `xcluster start server.js`', 'ERR_CLI_USAGE')
   }
   return [resolveApp(fromFlags(script, args, flags), 'flags', '', process.cwd())]
+}
+
+/** A copy without the keys whose value is undefined, one section deep and in `restart.backoff`. */
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  const entries = Object.entries(value).flatMap(([key, item]): Array<[string, unknown]> => {
+    if (item === undefined) return []
+    if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+      const inner = withoutUndefined(item as object)
+      return Object.keys(inner).length === 0 ? [] : [[key, inner]]
+    }
+    return [[key, item]]
+  })
+  return Object.fromEntries(entries) as Partial<T>
 }
 
 function fromFlags(script: string, args: string[], flags: StartFlags): XclusterAppConfig {

@@ -74,4 +74,22 @@ config('a TypeScript config with two apps starts both in one master, each behind
   assert.equal(await master.exited, { code: 0, signal: null })
 })
 
+config('flags given on the command line override the config file; --name picks an app', async () => {
+  const port = await findFreePort()
+  const { dir, path } = writeConfig(
+    'xcluster.config.json',
+    JSON.stringify({ apps: [{ script: join(FIXTURES, 'server.cjs'), name: 'web', instances: 2, env: { PORT: String(port), VERSION: 'c1' }, restart: { maxRestarts: 3 } }] }),
+  )
+  const unknown = await runCli(['start', '--name', 'api', '--run-dir', dir], { cwd: dir })
+  assert.equal([unknown.code, unknown.stderr], [1, `xcluster start: ${path} has no app named "api"; its apps are web\n`])
+  const master = spawnCli(['start', '--name', 'web', '-i', '1', '-e', 'VERSION=c2', '--run-dir', dir], { cwd: dir })
+  started.push(master)
+  await master.onOutput('xcluster: web: 1 workers listening\n')
+  // -i 1 beat instances: 2; VERSION=c2 went over the file's env, which kept its PORT.
+  assert.match(await get(port), /^c2 /)
+  assert.match((await runCli(['status', '--run-dir', dir])).stdout, /1\/1 workers listening/)
+  assert.is((await runCli(['stop', '--run-dir', dir])).code, 0)
+  assert.equal(await master.exited, { code: 0, signal: null })
+})
+
 config.run()

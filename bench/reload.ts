@@ -114,7 +114,7 @@ function createXclusterCli(runDir: string): Manager {
       await new Promise<void>((resolve, reject) => {
         master!.stdout!.on('data', (chunk) => {
           output += chunk
-          if (output.includes('workers listening')) resolve()
+          if (/workers? listening/.test(output)) resolve()
         })
         master!.once('exit', (code) => reject(new Error(`xcluster start exited with ${code}: ${output}`)))
       })

@@ -77,14 +77,16 @@ function checkLoader(script: string): void {
   }
 }
 
+const workers = (count: number) => `${count} worker${count === 1 ? '' : 's'}`
+
 function describeApp(app: ResolvedApp, cluster: SupervisedCluster, path: string): void {
-  console.log(`xcluster: ${app.name}: ${app.instances} workers of ${app.script} (master pid ${process.pid}, control socket ${path})`)
+  console.log(`xcluster: ${app.name}: ${workers(app.instances)} of ${app.script} (master pid ${process.pid}, control socket ${path})`)
   cluster.on('exit', ({ slotId, pid, reason, expected }) => {
     if (!expected) console.error(`xcluster: ${app.name}: worker ${slotId} (pid ${pid}) exited: ${reason}`)
   })
   cluster.on('restart', ({ slotId, delay, reason }) => console.log(`xcluster: ${app.name}: restarting ${slotId} in ${delay} ms (${reason})`))
   cluster.onReady().then(
-    () => console.log(`xcluster: ${app.name}: ${app.instances} workers listening`),
+    () => console.log(`xcluster: ${app.name}: ${workers(app.instances)} listening`),
     () => {},
   )
   if (app.options.dashboard) cluster.dashboardUrl().then((url) => console.log(`xcluster: ${app.name}: live view at ${url}`), () => {})

@@ -60,7 +60,7 @@ config('a TypeScript config with two apps starts both in one master, each behind
   )
   const master = spawnCli(['start', '--run-dir', dir], { cwd: dir })
   started.push(master)
-  await master.onOutput('xcluster: a: 1 workers listening\n')
+  await master.onOutput('xcluster: a: 1 worker listening\n')
   await master.onOutput('xcluster: b: 2 workers listening\n')
   assert.match(await get(portA), /^a1 /)
   assert.match(await get(portB), /^b1 /)
@@ -84,7 +84,7 @@ config('flags given on the command line override the config file; --name picks a
   assert.equal([unknown.code, unknown.stderr], [1, `xcluster start: ${path} has no app named "api"; its apps are web\n`])
   const master = spawnCli(['start', '--name', 'web', '-i', '1', '-e', 'VERSION=c2', '--run-dir', dir], { cwd: dir })
   started.push(master)
-  await master.onOutput('xcluster: web: 1 workers listening\n')
+  await master.onOutput('xcluster: web: 1 worker listening\n')
   // -i 1 beat instances: 2; VERSION=c2 went over the file's env, which kept its PORT.
   assert.match(await get(port), /^c2 /)
   assert.match((await runCli(['status', '--run-dir', dir])).stdout, /1\/1 workers listening/)

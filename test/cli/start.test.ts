@@ -26,7 +26,7 @@ async function startApp(args: string[], env: Record<string, string> = {}) {
   cleanups.push(runDir.remove)
   const master = spawnCli(['start', ...args, '--run-dir', runDir.path], { env })
   started.push(master)
-  await master.onOutput(/workers listening\n/)
+  await master.onOutput(/workers? listening\n/)
   return { master, runDir: runDir.path }
 }
 
@@ -100,7 +100,7 @@ cli('a stale socket of a master that died is removed, and start goes on', async 
   const port = await findFreePort()
   const master = spawnCli(['start', join(FIXTURES, 'server.cjs'), '-i', '1', '--run-dir', runDir.path], { env: { PORT: String(port) } })
   started.push(master)
-  await master.onOutput(/workers listening\n/)
+  await master.onOutput(/workers? listening\n/)
   assert.match(await get(port), /^v1 \d+\n$/)
   assert.is((await runCli(['status', '--run-dir', runDir.path])).code, 0)
 })

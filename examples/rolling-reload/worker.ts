@@ -1,4 +1,5 @@
-// An HTTP worker that answers with the version it was started with.
+// A plain HTTP worker (keep-alive on, as Node has it by default) that answers with the version
+// it was started with. Nothing in it knows of xcluster or of draining.
 import { createServer } from 'node:http'
 
 createServer((_request, response) => {

@@ -1,4 +1,9 @@
 // Loaded into every worker before its own code (`--import`).
+import { installHttpDrain } from './http-drain.js'
+
+// A disconnect closes the worker's servers: make HTTP servers drain their kept-alive
+// connections then, so that a reload or stop loses no request (see http-drain.ts).
+installHttpDrain()
 
 // Ctrl-C in a terminal sends SIGINT to the whole process group, workers included; the master
 // turns it into a graceful stop, so a worker must not die of it first, mid-request. Disconnect,

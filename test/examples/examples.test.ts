@@ -52,6 +52,7 @@ examples('rolling-reload: v1 -> v2 under load with no failed request', async () 
   assert.ok(served, run.stdout)
   assert.ok(Number(served![2]) > 0 && Number(served![3]) > 0, 'both versions served requests')
   assert.match(run.stdout, '\nrequests failed: 0\n')
+  assert.match(run.stdout, `\nrequests sent: ${served![1]}\n`)
   assert.match(run.stdout, '\nnow serving: v2\n')
   for (const slot of ['slot-0', 'slot-1', 'slot-2', 'slot-3']) {
     assert.match(run.stdout, new RegExp(`${slot} pid \\d+ exited: stop requested: replaced by worker-2; exited with code 0`))

@@ -48,7 +48,14 @@ export const BAD_TOKEN = 'Unauthorized: this live view needs its token (?token=â
 export const READ_ONLY = 'Method Not Allowed: the live view is read-only; use GET.'
 
 /** More browsers than `maxClients` listen to the event stream at once. */
-export const TOO_MANY_CLIENTS = 'Service Unavailable: too many live view clients are connected; close a tab or raise `maxClients`.'
+export function describeTooManyClients(maxClients: number): string {
+  return `Service Unavailable: ${maxClients} live view ${maxClients === 1 ? 'client is' : 'clients are'} connected already (the most allowed); close a tab, or raise the limit with supervise({ dashboard: { maxClients } }) or createLiveView({ maxClients }).`
+}
+
+/** `createLiveView({ stallTimeout })` got something other than a positive integer. */
+export function describeBadStallTimeout(value: unknown): string {
+  return `Expected \`stallTimeout\` to be an integer number of ms from 1 and up, got \`${String(value)}\` (${typeof value}).`
+}
 
 /** An inspection observer given to `combineInspectors()` threw; the others still run. */
 export function describeObserverFailure(error: unknown): string {

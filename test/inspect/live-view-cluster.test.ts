@@ -66,7 +66,7 @@ cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacem
       const row = page.locator(`#workers tbody tr[data-worker-id="${w.workerId}"]`)
       assert.is(await row.locator('td').nth(1).textContent(), String(w.pid))
     }
-    assert.is(await page.locator('svg [data-badge="listening"]').textContent(), before.map((w) => `#${w.workerId}`).join(' '))
+    assert.is(await page.locator('svg[data-machine="worker"] [data-badge="listening"]').textContent(), before.map((w) => `#${w.workerId}`).join(' '))
 
     const victim = before[1]!
     process.kill(victim.pid!, 'SIGKILL')

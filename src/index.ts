@@ -33,5 +33,7 @@ export {
 export type { WorkerExitDetails, SupervisorFailure, ReloadFailure } from './supervisor/errors.js'
 export { MasterExitedError } from './worker/errors.js'
 export { createLiveView } from './inspect/live-view.js'
+export { createInspectorServer } from './inspect/inspector-server.js'
+export type { XclusterInspectorServer, XclusterInspectorServerOptions } from './inspect/inspector-server.js'
 export { combineInspectors } from './inspect/combine-inspectors.js'
 export type { XclusterLiveView, XclusterLiveViewOptions } from './inspect/live-view.js'

@@ -6,13 +6,14 @@
  * Same gate as the page: the Host header must be ours and the token must match (`?token=` in the
  * inspector's URL). A browser page elsewhere could open a WebSocket to 127.0.0.1 and inject
  * made-up actors, so an `Origin` header (only browsers send one) must name this view too.
- * Messages are capped at `MAX_MESSAGE_BYTES`; the connections at `MAX_CONNECTIONS`.
+ * Messages are capped at `MAX_MESSAGE_BYTES`; the connections at `MAX_INSPECTOR_CONNECTIONS`.
  * @internal
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
+import { FOREIGN_ORIGIN, TOO_MANY_INSPECTORS } from './messages.js'
 import { parseHostHeader } from './security.js'
 import type { GuardVerdict } from './security.js'
 import { parseRemoteEvent } from './remote-events.js'
@@ -21,7 +22,7 @@ import type { RemoteInspectionEvent } from './remote-events.js'
 /** Largest inspection message accepted, in bytes (1 MiB); a bigger one closes that socket (1009). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024
 /** Inspected programs connected at once. */
-const MAX_CONNECTIONS = 16
+export const MAX_INSPECTOR_CONNECTIONS = 16
 
 export interface InspectorSocket {
   readonly size: number
@@ -49,7 +50,7 @@ export function attachInspectorSocket(
     const verdict = options.guard(request)
     if (!verdict.isAllowed) return refuse(socket, verdict.status, verdict.message)
     if (!isOwnOrigin(request.headers.origin, options.allowedHostNames)) return refuse(socket, 403, FOREIGN_ORIGIN)
-    if (sockets.size >= MAX_CONNECTIONS) return refuse(socket, 503, TOO_MANY_INSPECTORS)
+    if (sockets.size >= MAX_INSPECTOR_CONNECTIONS) return refuse(socket, 503, TOO_MANY_INSPECTORS)
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws)
       ws.on('close', () => sockets.delete(ws))
@@ -86,9 +87,3 @@ function isOwnOrigin(origin: string | undefined, allowed: ReadonlySet<string>): 
     return false
   }
 }
-
-/** A browser page of another site tried to send inspection events. */
-export const FOREIGN_ORIGIN = 'Forbidden: this inspector accepts WebSocket connections from programs, or from pages of its own origin only.'
-
-/** More inspected programs than MAX_CONNECTIONS at once. */
-export const TOO_MANY_INSPECTORS = `Service Unavailable: ${MAX_CONNECTIONS} programs are sending inspection events already; stop one first.`

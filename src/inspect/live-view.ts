@@ -210,8 +210,8 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
       res.end(req.method === 'HEAD' ? undefined : body)
     } else if (pathname === '/history.json') {
       const session = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session') ?? ''
+      // null for an actor not held (ended and pruned, or unknown): a 404 would log a console error in the page.
       const history = table.history(session)
-      if (!history) return reply(res, 404, 'Not Found: no such actor (it ended and was pruned, or never existed).')
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS })
       res.end(req.method === 'HEAD' ? undefined : JSON.stringify(history))
     } else if (pathname === '/favicon.ico') {

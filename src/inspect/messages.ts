@@ -61,3 +61,9 @@ export function describeBadStallTimeout(value: unknown): string {
 export function describeObserverFailure(error: unknown): string {
   return `An XState inspection observer threw and was skipped for this event: ${error instanceof Error ? error.message : String(error)}`
 }
+
+/** A browser page of another site tried to open the inspector's WebSocket (it could inject made-up actors). */
+export const FOREIGN_ORIGIN = 'Forbidden: this inspector accepts WebSocket connections from programs, or from pages of its own origin only.'
+
+/** More inspected programs than the inspector takes at once (16). */
+export const TOO_MANY_INSPECTORS = 'Service Unavailable: 16 programs are sending inspection events already; stop one first.'

@@ -67,3 +67,13 @@ export const FOREIGN_ORIGIN = 'Forbidden: this inspector accepts WebSocket conne
 
 /** More inspected programs than the inspector takes at once (16). */
 export const TOO_MANY_INSPECTORS = 'Service Unavailable: 16 programs are sending inspection events already; stop one first.'
+
+/** `renderStatechart(machine)` got something that is not an XState machine. */
+export function describeBadChartMachine(machine: unknown): string {
+  return `renderStatechart() expects an XState machine (from setup().createMachine()), got \`${String(machine)}\` (${typeof machine}).`
+}
+
+/** `renderStatechart(machine, { format })` got a format it cannot write. */
+export function describeBadChartFormat(format: unknown): string {
+  return `Expected \`format\` to be 'svg' or 'mermaid', got \`${String(format)}\` (${typeof format}).`
+}

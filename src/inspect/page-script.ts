@@ -191,7 +191,9 @@ export const PAGE_SCRIPT = `
     for (const [key, c] of charts) {
       c.svg.querySelectorAll('.state.active').forEach((n) => n.classList.remove('active'));
       c.svg.querySelectorAll('text.badge').forEach((n) => n.remove());
-      const users = [...actors.values()].filter((a) => a.chart === key);
+      // In slot order, as the workers table lists them.
+      const users = [...actors.values()].filter((a) => a.chart === key)
+        .sort((a, b) => String(a.slotId || a.actorId).localeCompare(String(b.slotId || b.actorId), undefined, { numeric: true }) || (a.workerId || 0) - (b.workerId || 0));
       c.count.textContent = users.length === 1 ? '1 actor' : users.length + ' actors';
       const byPath = new Map();
       for (const a of users) {

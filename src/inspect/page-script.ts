@@ -242,10 +242,19 @@ export const PAGE_SCRIPT = `
     for (const g of c.svg.querySelectorAll('g.edge')) if (g.getAttribute('data-edge') === best.id) g.classList.add('last');
   }
 
+  /** A cell whose text may break after each dot of a state path (<wbr>, so textContent stays the same). */
+  function breakable(text, className) {
+    const cell = el('td', null, className);
+    String(text).split(/(?<=\\.)/).forEach((part, i) => {
+      if (i > 0) cell.append(document.createElement('wbr'));
+      cell.append(part);
+    });
+    return cell;
+  }
   function transitionCells(e) {
     const to = e.to.join(', ') + (e.toStatus === 'active' ? '' : ' (' + e.toStatus + ')');
     const from = (e.crashedFrom || e.from).join(', ') || '—';
-    const cell = el('td', from + ' → ' + to, 'state');
+    const cell = breakable(from + ' → ' + to, 'state');
     if (e.isCrash) cell.append(el('span', exitText(e), 'crash-tag'));
     return cell;
   }
@@ -254,7 +263,7 @@ export const PAGE_SCRIPT = `
     $('log').tBodies[0].replaceChildren(...log.slice().reverse().map((e) => {
       const tr = selectable(el('tr', null, e.isCrash ? 'crash' : ''), e.sessionId);
       tr.dataset.seq = String(e.seq);
-      tr.append(el('td', formatTime(e.at)), el('td', actorName(e)), transitionCells(e), el('td', namedReason(e, shortEvent(e.event)), 'state event'), el('td', namedReason(e, e.reason), 'reason'));
+      tr.append(el('td', formatTime(e.at)), el('td', actorName(e)), transitionCells(e), breakable(namedReason(e, shortEvent(e.event)), 'state event'), el('td', namedReason(e, e.reason), 'reason'));
       return tr;
     }));
   }
@@ -318,7 +327,7 @@ export const PAGE_SCRIPT = `
     }
     parts.push(el('h3', 'Transitions', 'hint'), table(['time', 'from → to', 'event', 'reason'], h.transitions.slice().reverse().map((e) => {
       const tr = el('tr', null, e.isCrash ? 'crash' : '');
-      tr.append(el('td', formatTime(e.at)), transitionCells(e), el('td', namedReason(h.row, shortEvent(e.event)), 'state event'), el('td', namedReason(h.row, e.reason), 'reason'));
+      tr.append(el('td', formatTime(e.at)), transitionCells(e), breakable(namedReason(h.row, shortEvent(e.event)), 'state event'), el('td', namedReason(h.row, e.reason), 'reason'));
       return tr;
     }), 'history-transitions'));
     parts.push(el('h3', 'Events received', 'hint'), table(['time', 'event', 'payload'], h.events.slice().reverse().map((e) => {

@@ -30,8 +30,8 @@ td { white-space: nowrap; }
 td.reason { white-space: normal; min-width: 160px; word-break: break-word; color: var(--muted); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state-name, td.state { font-family: ui-monospace, monospace; font-size: 12px; }
-td.state { white-space: normal; overflow-wrap: anywhere; }
-#workers td.state, td.event { white-space: nowrap; }
+td.state { white-space: normal; overflow-wrap: normal; }
+#workers td.state { white-space: nowrap; }
 tr.ended td { color: var(--muted); }
 tr[data-session] { cursor: pointer; }
 tr[data-session]:hover td { background: #f0f4fc; }
@@ -57,6 +57,7 @@ svg.statechart { display: block; width: 100%; height: auto; }
 ${STATECHART_STYLE}
 svg.statechart .state.active > rect { fill: #e6efff; stroke: var(--accent); stroke-width: 2.5; }
 svg.statechart .state.compound.active > rect { fill: #eef3ff; }
+svg.statechart .title.active text { stroke: #eef3ff; }
 svg.statechart text.badge { font: 700 11px system-ui, sans-serif; fill: var(--accent); }
 svg.statechart .edge.last path { stroke: var(--accent); stroke-width: 2.4; stroke-dasharray: 6 4; animation: xcluster-flow 0.8s linear infinite; }
 svg.statechart .edge.last text { fill: var(--accent); font-weight: 700; }

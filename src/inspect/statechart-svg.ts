@@ -14,6 +14,8 @@ const BEND_RADIUS = 5
 export const STATECHART_STYLE = `
 svg.statechart text { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fill: #1d2330; }
 svg.statechart text.internal { font-size: 10px; fill: #6b7385; }
+/* A halo of the box's colour keeps a title legible where an arrow runs underneath it. */
+svg.statechart .title text { paint-order: stroke; stroke: #f3f5fa; stroke-width: 4px; stroke-linejoin: round; }
 svg.statechart .edge text { font-size: 10px; fill: #2d4a7a; }
 svg.statechart .edge rect.label { fill: #ffffff; fill-opacity: 0.92; }
 svg.statechart .edge path { fill: none; stroke: #8a93a6; stroke-width: 1.3; }
@@ -40,12 +42,7 @@ export function renderStatechartSvg(layout: StatechartLayout, options: { standal
   // Compound boxes first (underneath), outermost first; then arrows; then simple boxes and labels on top.
   const compounds = layout.nodes.filter((n) => n.kind === 'state' && n.isCompound).sort((a, b) => depth(a.path) - depth(b.path))
   for (const node of compounds) {
-    out.push(`<g class="state compound" data-state="${escapeXml(node.path)}"><rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="10"/>`)
-    out.push(`<text class="title" x="${node.x + 10}" y="${node.y + 17}">${escapeXml(node.label)}</text>`)
-    wrap(node.internal.join(', '), INTERNAL_LINE_CHARS * 2).forEach((line, i) => {
-      out.push(`<text class="internal" x="${node.x + 10}" y="${node.y + 31 + i * LINE_HEIGHT}">${escapeXml(line)}</text>`)
-    })
-    out.push('</g>')
+    out.push(`<g class="state compound" data-state="${escapeXml(node.path)}"><rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="10"/></g>`)
   }
   for (const edge of layout.edges) {
     const isStart = edge.id.startsWith('start:')
@@ -62,6 +59,15 @@ export function renderStatechartSvg(layout: StatechartLayout, options: { standal
         out.push(`<text class="edge-label" x="${round(x + width / 2)}" y="${round(y + 12 + i * LINE_HEIGHT)}" text-anchor="middle">${escapeXml(line)}</text>`)
       })
     }
+    out.push('</g>')
+  }
+  // A compound state's title and in-place events go above the arrows, which may run underneath.
+  for (const node of compounds) {
+    out.push(`<g class="title" data-title-of="${escapeXml(node.path)}">`)
+    out.push(`<text class="title" x="${node.x + 10}" y="${node.y + 17}">${escapeXml(node.label)}</text>`)
+    wrap(node.internal.join(', '), INTERNAL_LINE_CHARS * 2).forEach((line, i) => {
+      out.push(`<text class="internal" x="${node.x + 10}" y="${node.y + 31 + i * LINE_HEIGHT}">${escapeXml(line)}</text>`)
+    })
     out.push('</g>')
   }
   for (const node of layout.nodes) {

@@ -20,9 +20,10 @@ import {
 } from './messages.js'
 import { createChartRegistry } from './chart-registry.js'
 import { createEventStream } from './event-stream.js'
-import { attachInspectorSocket } from './inspector-socket.js'
+import { MAX_MESSAGE_BYTES, attachInspectorSocket } from './inspector-socket.js'
 import type { InspectorSocket } from './inspector-socket.js'
 import { renderLivePage } from './page.js'
+import { parseRemoteEvent } from './remote-events.js'
 import { assertSafeBinding, createRequestGuard, listAllowedHostNames } from './security.js'
 import { createStateTable } from './state-table.js'
 import type { StateTableChange } from './state-table.js'
@@ -88,6 +89,13 @@ export interface XclusterLiveView {
   url: string
   /** Pass to `createActor(machine, { inspect: view.observer })`, or through `combineInspectors`. */
   observer: (event: InspectionEvent) => void
+  /**
+   * Feeds one inspection event in `@statelyai/inspect`'s JSON shape (what
+   * `createWebSocketInspector` sends: `@xstate.actor` with `definition`, `@xstate.snapshot`,
+   * `@xstate.event`), as a string or an object. For events that reach the master some other way,
+   * such as actors' inspection relayed from a worker process. Malformed input is ignored.
+   */
+  observeRemote(message: string | object): void
   /** The WebSocket address inspected programs send to, when `acceptInspectors` is on. */
   inspectorUrl: string | null
   /** Resolves once every chart asked for so far is drawn. */
@@ -244,6 +252,18 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
     onChartsDrawn: () => charts.onIdle(),
     observer(event) {
       if (!isClosed) table.observe(event)
+    },
+    observeRemote(message) {
+      if (isClosed) return
+      let text: string
+      try {
+        text = typeof message === 'string' ? message : JSON.stringify(message)
+      } catch {
+        return
+      }
+      if (text.length > MAX_MESSAGE_BYTES) return
+      const event = parseRemoteEvent(text)
+      if (event) table.observeRemote(event)
     },
     async close() {
       if (isClosed) return

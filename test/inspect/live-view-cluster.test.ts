@@ -190,6 +190,30 @@ safety('supervise() refuses a non-loopback dashboard without a token', () => {
   }
 })
 
+safety('supervise({ dashboard: { maxClients } }) is an option, and the 503 names it', async () => {
+  const c = start({ count: 1, dashboard: { maxClients: 1, stallTimeout: 5_000 } })
+  const url = new URL(await c.dashboardUrl())
+  const { request } = await import('node:http')
+  const first = request({ host: url.hostname, port: url.port, path: '/events', agent: false })
+  first.on('error', () => {})
+  await new Promise<void>((resolve) => first.on('response', () => resolve()).end())
+  const second = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: '/events', agent: false }, (res) => {
+      let body = ''
+      res.on('data', (chunk) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  first.destroy()
+  assert.equal(second, {
+    status: 503,
+    body: 'Service Unavailable: 1 live view client is connected already (the most allowed); close a tab, or raise the limit with supervise({ dashboard: { maxClients } }) or createLiveView({ maxClients }).\n',
+  })
+  await c.onReady()
+})
+
 safety('the dashboard of a cluster refuses a foreign Host header', async () => {
   const c = start({ count: 1, dashboard: true })
   const url = new URL(await c.dashboardUrl())

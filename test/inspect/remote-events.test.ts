@@ -43,4 +43,18 @@ remote('summarises a payload in one bounded line', () => {
   assert.ok(summarizePayload({ type: 't', text: 'x'.repeat(1000) }).length <= 160)
 })
 
+remote('view.observeRemote() takes the same JSON, as a string or an object (relayed events)', async () => {
+  const { createLiveView } = await import('../../src/inspect/live-view.js')
+  const view = await createLiveView({})
+  try {
+    view.observeRemote({ type: '@xstate.actor', sessionId: 'w1:a', name: 'cart-7', definition: JSON.stringify({ id: 'cart', initial: 'open', states: { open: {} } }), snapshot: { value: 'open', status: 'active' } })
+    view.observeRemote('{"type":"@xstate.snapshot","sessionId":"w1:a","snapshot":{"value":"open","status":"done"},"event":{"type":"close"}}')
+    view.observeRemote('not json')
+    const state = (await fetch(`${view.url}state.json`).then((r) => r.json())) as { log: Array<{ machineId: string; to: string[]; toStatus: string }> }
+    assert.equal(state.log.map((e) => [e.machineId, e.to, e.toStatus]), [['cart', ['open'], 'active'], ['cart', ['open'], 'done']])
+  } finally {
+    await view.close()
+  }
+})
+
 remote.run()

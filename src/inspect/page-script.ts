@@ -177,7 +177,14 @@ export const PAGE_SCRIPT = `
     $('charts').append(panel);
     $('charts-empty').hidden = true;
     charts.set(chart.key, { chart, svg, count, nodes: new Map(chart.nodes.map((n) => [n.path, n])) });
+    markLatest(chart.key);
     schedule();
+  }
+
+  /** A page opened late still shows which arrow each chart took last (from the log). */
+  function markLatest(key) {
+    const entry = log.slice().reverse().find((e) => { const row = actors.get(e.sessionId); return row && row.chart === key; });
+    if (entry) markTransition(entry);
   }
 
   function badgeOf(row) {
@@ -362,6 +369,7 @@ export const PAGE_SCRIPT = `
       log = data.log;
       applyStats(data.stats);
       for (const chart of data.charts) addChart(chart);
+      for (const key of charts.keys()) markLatest(key);
       schedule();
     });
     source.addEventListener('chart', (m) => addChart(JSON.parse(m.data)));

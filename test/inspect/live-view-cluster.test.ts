@@ -83,6 +83,8 @@ cluster('at 1400 and 900 px: every machine drawn cleanly, badges right after a S
       assert.is(await page.locator('svg[data-machine="worker"] [data-badge="exited"]').textContent(), `#${victim.workerId}`)
       assert.is(await page.locator('svg[data-machine="slot"] [data-badge="running.listening"]').textContent(), 'slot-0 slot-1 slot-2')
       assert.is(await page.locator('svg[data-machine="supervisor"] [data-badge="running"]').textContent(), 'supervisor')
+      // Opened after the fact, the worker chart still shows the last arrow taken: the replacement's start.
+      assert.is(await page.locator('svg[data-machine="worker"] g.edge.last').getAttribute('data-target'), 'listening')
       // The killed worker's history holds its crash record.
       await page.locator(`#workers tbody tr.ended[data-worker-id="${victim.workerId}"]`).click()
       await page.waitForSelector('#crash-record', { timeout: WAIT })

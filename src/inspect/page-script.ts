@@ -1,5 +1,9 @@
+import { CHART_SCRIPT } from './page-script-charts.js'
+import { HISTORY_SCRIPT } from './page-script-history.js'
+
 /**
- * The live page's script: plain ES2020, no build step. It only ever writes text with
+ * The live page's script: plain ES2020, no build step, one closure (the chart and history parts
+ * are pasted in; they use its state and helpers). It only ever writes text with
  * textContent; the charts' SVG (escaped by the server) is parsed as SVG, never as HTML.
  * Names follow the workers table everywhere: a worker is `#<cluster id>` once forked, before
  * that `slot-1 inc. 2`; a slot's reason names its workers the same way.
@@ -157,97 +161,7 @@ export const PAGE_SCRIPT = `
     $('actor-count').textContent = rows.length ? String(rows.length) : '';
   }
 
-  function addChart(chart) {
-    if (charts.has(chart.key)) return;
-    const doc = new DOMParser().parseFromString(chart.svg, 'image/svg+xml');
-    const root = doc.documentElement;
-    if (root.namespaceURI !== SVG_NS || root.localName !== 'svg' || doc.querySelector('parsererror, script, foreignObject')) return;
-    const svg = document.importNode(root, true);
-    // Shrink to the column, but never below 85% (the text would be too small): scroll then.
-    svg.style.maxWidth = chart.width + 'px';
-    svg.style.minWidth = Math.round(chart.width * 0.85) + 'px';
-    const panel = el('section', null, 'panel chart-panel');
-    panel.dataset.chart = chart.key;
-    const title = el('h2', chart.machineId);
-    const count = el('span', '', 'hint');
-    title.append(count);
-    const box = el('div', null, 'chart');
-    box.append(svg);
-    panel.append(title, box);
-    $('charts').append(panel);
-    $('charts-empty').hidden = true;
-    charts.set(chart.key, { chart, svg, count, nodes: new Map(chart.nodes.map((n) => [n.path, n])) });
-    markLatest(chart.key);
-    schedule();
-  }
-
-  /** A page opened late still shows which arrow each chart took last (from the log). */
-  function markLatest(key) {
-    const entry = log.slice().reverse().find((e) => { const row = actors.get(e.sessionId); return row && row.chart === key; });
-    if (entry) markTransition(entry);
-  }
-
-  function badgeOf(row) {
-    if (row.kind === 'worker') return row.workerId === null ? '…' : '#' + row.workerId;
-    if (row.kind === 'supervisor') return 'supervisor';
-    const id = String(row.slotId || row.actorId);
-    return id.length > 14 ? id.slice(0, 13) + '…' : id;
-  }
-
-  function renderCharts() {
-    for (const [key, c] of charts) {
-      c.svg.querySelectorAll('.state.active').forEach((n) => n.classList.remove('active'));
-      c.svg.querySelectorAll('text.badge').forEach((n) => n.remove());
-      // In slot order, as the workers table lists them.
-      const users = [...actors.values()].filter((a) => a.chart === key)
-        .sort((a, b) => String(a.slotId || a.actorId).localeCompare(String(b.slotId || b.actorId), undefined, { numeric: true }) || (a.workerId || 0) - (b.workerId || 0));
-      c.count.textContent = users.length === 1 ? '1 actor' : users.length + ' actors';
-      const byPath = new Map();
-      for (const a of users) {
-        for (const path of a.states) {
-          const parts = path.split('.');
-          for (let i = 1; i <= parts.length; i++) {
-            const prefix = parts.slice(0, i).join('.');
-            if (!byPath.has(prefix)) byPath.set(prefix, []);
-            if (i === parts.length) byPath.get(prefix).push(a);
-          }
-        }
-      }
-      for (const [path, list] of byPath) {
-        for (const g of c.svg.querySelectorAll('g.state')) if (g.getAttribute('data-state') === path) g.classList.add('active');
-        const node = c.nodes.get(path);
-        if (!node || list.length === 0) continue;
-        const badge = document.createElementNS(SVG_NS, 'text');
-        badge.setAttribute('class', 'badge');
-        badge.setAttribute('x', String(node.x + node.width - 2));
-        badge.setAttribute('y', String(node.y - 3));
-        badge.setAttribute('text-anchor', 'end');
-        badge.setAttribute('data-badge', path);
-        const ids = list.map(badgeOf);
-        badge.textContent = ids.length > 6 ? ids.slice(0, 6).join(' ') + ' +' + (ids.length - 6) : ids.join(' ');
-        c.svg.append(badge);
-      }
-    }
-  }
-
-  /** Marks the arrow a transition took (the most specific one that matches) in its chart. */
-  function markTransition(entry) {
-    const row = actors.get(entry.sessionId);
-    const c = row && charts.get(row.chart);
-    if (!c) return;
-    const covers = (path, list) => list.some((p) => p === path || p.startsWith(path + '.'));
-    let best = null, bestScore = -1;
-    for (const edge of c.chart.edges) {
-      if (edge.id.startsWith('start:') || !covers(edge.target, entry.to)) continue;
-      const source = edge.sources.find((s) => s === '#any' || covers(s, entry.from));
-      if (!source) continue;
-      const score = edge.target.length * 100 + (source === '#any' ? 0 : source.length);
-      if (score > bestScore) { best = edge; bestScore = score; }
-    }
-    c.svg.querySelectorAll('g.edge.last').forEach((g) => g.classList.remove('last'));
-    if (!best) return;
-    for (const g of c.svg.querySelectorAll('g.edge')) if (g.getAttribute('data-edge') === best.id) g.classList.add('last');
-  }
+  ${CHART_SCRIPT}
 
   /** A cell whose text may break after each dot of a state path (<wbr>, so textContent stays the same). */
   function breakable(text, className) {
@@ -284,68 +198,7 @@ export const PAGE_SCRIPT = `
     renderLog();
   }
 
-  function select(sessionId) {
-    selected = sessionId;
-    document.querySelectorAll('.selected').forEach((n) => n.classList.remove('selected'));
-    document.querySelectorAll('[data-session]').forEach((n) => n.dataset.session === sessionId && n.classList.add('selected'));
-    loadHistory();
-  }
-
-  function loadHistory() {
-    if (!selected) return;
-    const session = selected;
-    fetch('history.json?session=' + encodeURIComponent(session) + (tokenQuery ? '&' + tokenQuery : ''), { cache: 'no-store' })
-      .then((r) => (r.ok ? r.json() : null))
-      .then((h) => { if (session === selected) renderHistory(h); })
-      .catch(() => {});
-  }
-
-  function table(head, rows, className) {
-    const t = el('table', null, className);
-    const tr = el('tr');
-    head.forEach((h) => tr.append(el('th', h)));
-    t.append(el('thead'), el('tbody'));
-    t.tHead.append(tr);
-    t.tBodies[0].append(...rows);
-    return t;
-  }
-
-  function renderHistory(h) {
-    const panel = $('history-panel');
-    panel.hidden = false;
-    const body = $('history-body');
-    if (!h) { $('history-name').textContent = 'an ended actor'; body.replaceChildren(el('p', 'It ended and was pruned.', 'hint')); return; }
-    $('history-name').textContent = actorName(h.row);
-    const parts = [el('p', stateText(h.row) + (h.row.reason ? ' — ' + namedReason(h.row, h.row.reason) : ''), 'reason')];
-    if (h.crash) {
-      const box = el('div', null, 'crash-record');
-      box.id = 'crash-record';
-      box.append(el('strong', 'Crash record'));
-      const dl = el('dl');
-      const add = (k, v) => dl.append(el('dt', k), el('dd', v));
-      add('exit', exitText(h.crash));
-      add('in state', (h.crash.lastStates || []).join(', ') || '—');
-      add('reason', namedReason(h.row, h.crash.reason));
-      add('uptime', formatDuration(h.crash.uptimeMs));
-      add('last heartbeat', h.crash.lastHeartbeat || 'none received');
-      add('last events', h.crash.lastEvents.map((e) => e.type + (e.count > 1 ? ' ×' + e.count : '')).join(', ') || '—');
-      box.append(dl);
-      parts.push(box);
-    }
-    parts.push(el('h3', 'Transitions', 'hint'), table(['time', 'from → to', 'event', 'reason'], h.transitions.slice().reverse().map((e) => {
-      const tr = el('tr', null, e.isCrash ? 'crash' : '');
-      tr.append(el('td', formatTime(e.at)), transitionCells(e), breakable(namedReason(h.row, shortEvent(e.event)), 'state event'), el('td', namedReason(h.row, e.reason), 'reason'));
-      return tr;
-    }), 'history-transitions'));
-    parts.push(el('h3', 'Events received', 'hint'), table(['time', 'event', 'payload'], h.events.slice().reverse().map((e) => {
-      const tr = el('tr');
-      tr.append(el('td', formatTime(e.at)), el('td', e.type + (e.count > 1 ? ' ×' + e.count : ''), 'state'), el('td', e.summary, 'summary'));
-      return tr;
-    }), 'history-events'));
-    body.replaceChildren(...parts);
-  }
-
-  $('history-close').addEventListener('click', () => { selected = null; $('history-panel').hidden = true; schedule(); });
+  ${HISTORY_SCRIPT}
 
   function applyStats(list) {
     stats.clear();

@@ -9,31 +9,33 @@ import type { AddressInfo } from 'node:net'
 import type { AnyStateMachine, InspectionEvent } from 'xstate'
 import {
   READ_ONLY,
-  TOO_MANY_CLIENTS,
   describeBadAllowedHosts,
   describeBadHost,
   describeBadMachine,
   describeBadMaxClients,
   describeBadPort,
   describeBadToken,
+  describeBadStallTimeout,
+  describeTooManyClients,
 } from './messages.js'
+import { createChartRegistry } from './chart-registry.js'
+import { createEventStream } from './event-stream.js'
+import { MAX_MESSAGE_BYTES, attachInspectorSocket } from './inspector-socket.js'
+import type { InspectorSocket } from './inspector-socket.js'
 import { renderLivePage } from './page.js'
+import { parseRemoteEvent } from './remote-events.js'
 import { assertSafeBinding, createRequestGuard, listAllowedHostNames } from './security.js'
 import { createStateTable } from './state-table.js'
 import type { StateTableChange } from './state-table.js'
-import { layoutStatechart, renderStatechartSvg } from './statechart.js'
 
 /** The host the view binds to unless told otherwise: this machine only. */
 export const DEFAULT_LIVE_VIEW_HOST = '127.0.0.1'
-const DEFAULT_MAX_CLIENTS = 8
+/** Browsers that may stream at once unless told otherwise. */
+export const DEFAULT_MAX_CLIENTS = 32
+/** How long a browser's buffer may stay full before it is dropped, in ms (10 s). */
+export const DEFAULT_STALL_TIMEOUT = 10_000
 /** How often the per-worker figures are read while a browser is connected, in ms. */
 const STATS_INTERVAL = 1_000
-/** A comment line keeps proxies and browsers from closing an idle stream, every 15 s. */
-const KEEPALIVE_INTERVAL = 15_000
-/** A browser that stops reading is dropped once this much is queued for it, in bytes (1 MiB). */
-const MAX_QUEUED_BYTES = 1024 * 1024
-/** The browser's reconnect delay after a dropped stream, in ms. */
-const RETRY_DELAY = 2_000
 
 /** Per-worker figures that only the runtime knows; keyed by node:cluster's `worker.id`. */
 export interface XclusterWorkerStats {
@@ -57,12 +59,27 @@ export interface XclusterLiveViewOptions {
   token?: string
   /** Extra host names the Host header may carry (a reverse proxy's name). @default [] */
   allowedHosts?: string[]
-  /** The worker lifecycle machine: its chart is drawn, and actors running it are shown as workers. */
-  workerMachine: AnyStateMachine
+  /**
+   * The worker lifecycle machine: actors running it are shown as workers. Every machine the view
+   * sees is drawn; this one is drawn first. Leave it out for a view of any XState program.
+   */
+  workerMachine?: AnyStateMachine
+  /**
+   * Accept `@statelyai/inspect`'s `createWebSocketInspector({ url: 'ws://127.0.0.1:PORT' })` on
+   * the same port (with `?token=…` in that URL when a token is set), and show those machines too.
+   * @default false
+   */
+  acceptInspectors?: boolean
   /** Returns calls in flight and restarts per live worker; read once a second while a browser watches. */
   getStats?: () => XclusterWorkerStats[]
-  /** Browsers that may stream at once; more get 503. @default 8 */
+  /** Browsers that may stream at once; more get 503. @default 32 */
   maxClients?: number
+  /**
+   * A browser whose socket buffer stays full this long (it stopped reading) is dropped, even
+   * when nothing more is sent, so that it cannot hold one of the `maxClients` places. In ms.
+   * @default 10_000
+   */
+  stallTimeout?: number
   /** The page title. @default 'xcluster live view' */
   title?: string
 }
@@ -72,6 +89,17 @@ export interface XclusterLiveView {
   url: string
   /** Pass to `createActor(machine, { inspect: view.observer })`, or through `combineInspectors`. */
   observer: (event: InspectionEvent) => void
+  /**
+   * Feeds one inspection event in `@statelyai/inspect`'s JSON shape (what
+   * `createWebSocketInspector` sends: `@xstate.actor` with `definition`, `@xstate.snapshot`,
+   * `@xstate.event`), as a string or an object. For events that reach the master some other way,
+   * such as actors' inspection relayed from a worker process. Malformed input is ignored.
+   */
+  observeRemote(message: string | object): void
+  /** The WebSocket address inspected programs send to, when `acceptInspectors` is on. */
+  inspectorUrl: string | null
+  /** Resolves once every chart asked for so far is drawn. */
+  onChartsDrawn(): Promise<void>
   /** Ends every stream and stops the server. Idempotent. */
   close(): Promise<void>
 }
@@ -93,15 +121,28 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
   const host = options.host ?? DEFAULT_LIVE_VIEW_HOST
   const port = options.port ?? 0
   const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS
-  const layout = layoutStatechart(options.workerMachine)
-  const svg = renderStatechartSvg(layout)
   const title = options.title ?? 'xcluster live view'
-  const table = createStateTable({ workerMachineId: options.workerMachine.id })
-  const guard = createRequestGuard({ allowedHostNames: listAllowedHostNames(host, options.allowedHosts), token: options.token })
-  const clients = new Set<ServerResponse>()
+  const charts = createChartRegistry((chart) => stream.broadcast('chart', chart))
+  if (options.workerMachine) charts.keyOfMachine(options.workerMachine)
+  const table = createStateTable({
+    workerMachineId: options.workerMachine?.id ?? '',
+    chartOfMachine: (logic) => charts.keyOfMachine(logic),
+    chartOfDefinition: (definition) => charts.keyOfDefinition(definition),
+  })
+  const allowedHostNames = listAllowedHostNames(host, options.allowedHosts)
+  const guard = createRequestGuard({ allowedHostNames, token: options.token })
+  let socket: InspectorSocket | undefined
   let isClosed = false
   let lastStats = '[]'
   let statsTimer: NodeJS.Timeout | undefined
+  const stream = createEventStream({
+    maxClients,
+    stallTimeout: options.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
+    onIdle() {
+      if (statsTimer) clearInterval(statsTimer)
+      statsTimer = undefined
+    },
+  })
 
   function readStats(): XclusterWorkerStats[] {
     if (!options.getStats) return []
@@ -113,24 +154,11 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
     }
   }
 
-  function send(res: ServerResponse, event: string, data: unknown): void {
-    // JSON.stringify leaves no raw newline, so one `data:` line carries the whole message.
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-    if (res.writableLength > MAX_QUEUED_BYTES) {
-      clients.delete(res)
-      res.destroy()
-    }
-  }
-
-  function broadcast(event: string, data: unknown): void {
-    for (const res of clients) send(res, event, data)
-  }
-
   const unsubscribe = table.subscribe((change: StateTableChange) => {
-    if (clients.size === 0) return
-    if (change.type === 'actor') broadcast('actor', change.row)
-    else if (change.type === 'transition') broadcast('transition', change.entry)
-    else broadcast('remove', { sessionId: change.sessionId })
+    if (stream.size === 0) return
+    if (change.type === 'actor') stream.broadcast('actor', change.row)
+    else if (change.type === 'transition') stream.broadcast('transition', change.entry)
+    else stream.broadcast('remove', { sessionId: change.sessionId })
   })
 
   function pollStats(): void {
@@ -138,41 +166,31 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
     const json = JSON.stringify(stats)
     if (json === lastStats) return
     lastStats = json
-    broadcast('stats', { now: Date.now(), stats })
+    stream.broadcast('stats', { now: Date.now(), stats })
   }
 
-  function openStream(req: IncomingMessage, res: ServerResponse): void {
-    if (clients.size >= maxClients) {
-      reply(res, 503, TOO_MANY_CLIENTS)
+  function openStream(res: ServerResponse): void {
+    if (!stream.hasRoom()) {
+      reply(res, 503, describeTooManyClients(maxClients))
       return
     }
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'X-Accel-Buffering': 'no',
-      Connection: 'keep-alive',
-      ...SECURITY_HEADERS,
-    })
-    res.write(`retry: ${RETRY_DELAY}\n\n`)
     const stats = readStats()
-    send(res, 'init', { now: Date.now(), ...table.read(), stats })
-    clients.add(res)
+    stream.open(
+      res,
+      { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive', ...SECURITY_HEADERS },
+      () => ({ now: Date.now(), ...table.read(), stats, charts: charts.list() }),
+    )
     if (!statsTimer && options.getStats) {
       lastStats = JSON.stringify(stats)
       statsTimer = setInterval(pollStats, STATS_INTERVAL)
       statsTimer.unref()
     }
-    req.on('close', () => {
-      clients.delete(res)
-      if (clients.size === 0 && statsTimer) {
-        clearInterval(statsTimer)
-        statsTimer = undefined
-      }
-    })
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const verdict = guard(req)
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+    // A browser asks for the icon without the page's ?token=: answer it without one (it is empty).
+    const verdict = guard(req, { needsToken: pathname !== '/favicon.ico' })
     if (!verdict.isAllowed) {
       reply(res, verdict.status, verdict.message)
       return
@@ -182,10 +200,9 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
       reply(res, 405, READ_ONLY)
       return
     }
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
     if (pathname === '/' || pathname === '/index.html') {
       const nonce = randomBytes(16).toString('base64')
-      const html = renderLivePage({ nonce, title, svg, layout })
+      const html = renderLivePage({ nonce, title })
       res.writeHead(200, {
         'Content-Type': 'text/html; charset=utf-8',
         'Cache-Control': 'no-store',
@@ -194,11 +211,17 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
       })
       res.end(req.method === 'HEAD' ? undefined : html)
     } else if (pathname === '/events' && req.method === 'GET') {
-      openStream(req, res)
+      openStream(res)
     } else if (pathname === '/state.json') {
       const body = JSON.stringify({ now: Date.now(), ...table.read(), stats: readStats() })
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS })
       res.end(req.method === 'HEAD' ? undefined : body)
+    } else if (pathname === '/history.json') {
+      const session = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session') ?? ''
+      // null for an actor not held (ended and pruned, or unknown): a 404 would log a console error in the page.
+      const history = table.history(session)
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS })
+      res.end(req.method === 'HEAD' ? undefined : JSON.stringify(history))
     } else if (pathname === '/favicon.ico') {
       res.writeHead(204, SECURITY_HEADERS)
       res.end()
@@ -208,35 +231,47 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
   }
 
   const server = createServer(handle)
+  if (options.acceptInspectors) socket = attachInspectorSocket(server, { guard, allowedHostNames, onEvent: (event) => table.observeRemote(event) })
   try {
     await listen(server, port, host)
   } catch (error) {
     unsubscribe()
+    socket?.close()
     throw error
   }
-  const keepAlive = setInterval(() => {
-    for (const res of clients) res.write(': keep-alive\n\n')
-  }, KEEPALIVE_INTERVAL)
-  keepAlive.unref()
   const address = server.address() as AddressInfo
   // A wildcard bind is reachable here through loopback; an address like 0.0.0.0 is no place to browse to.
   const shownAddress = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address
   const shownHost = shownAddress.includes(':') ? `[${shownAddress}]` : shownAddress
-  const url = `http://${shownHost}:${address.port}/${options.token === undefined ? '' : `?token=${encodeURIComponent(options.token)}`}`
+  const query = options.token === undefined ? '' : `?token=${encodeURIComponent(options.token)}`
+  const url = `http://${shownHost}:${address.port}/${query}`
 
   return {
     url,
+    inspectorUrl: options.acceptInspectors ? `ws://${shownHost}:${address.port}/${query}` : null,
+    onChartsDrawn: () => charts.onIdle(),
     observer(event) {
       if (!isClosed) table.observe(event)
+    },
+    observeRemote(message) {
+      if (isClosed) return
+      let text: string
+      try {
+        text = typeof message === 'string' ? message : JSON.stringify(message)
+      } catch {
+        return
+      }
+      if (text.length > MAX_MESSAGE_BYTES) return
+      const event = parseRemoteEvent(text)
+      if (event) table.observeRemote(event)
     },
     async close() {
       if (isClosed) return
       isClosed = true
       unsubscribe()
-      clearInterval(keepAlive)
       if (statsTimer) clearInterval(statsTimer)
-      for (const res of clients) res.end()
-      clients.clear()
+      stream.close()
+      socket?.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
@@ -261,11 +296,13 @@ export function assertLiveViewOptions(options: XclusterLiveViewOptions): void {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new TypeError(describeBadPort(port))
   if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) throw new TypeError(describeBadToken(options.token))
   if (!Number.isInteger(maxClients) || maxClients < 1) throw new TypeError(describeBadMaxClients(maxClients))
+  const stallTimeout = options.stallTimeout ?? DEFAULT_STALL_TIMEOUT
+  if (!Number.isInteger(stallTimeout) || stallTimeout < 1) throw new TypeError(describeBadStallTimeout(stallTimeout))
   if (options.allowedHosts !== undefined && (!Array.isArray(options.allowedHosts) || !options.allowedHosts.every((h) => typeof h === 'string'))) {
     throw new TypeError(describeBadAllowedHosts(options.allowedHosts))
   }
   const machine = options.workerMachine as unknown as { id?: unknown; root?: unknown } | undefined
-  if (!machine || typeof machine.id !== 'string' || machine.root === undefined) throw new TypeError(describeBadMachine(options.workerMachine))
+  if (machine !== undefined && (!machine || typeof machine.id !== 'string' || machine.root === undefined)) throw new TypeError(describeBadMachine(options.workerMachine))
   assertSafeBinding(host, options.token)
 }
 

@@ -47,9 +47,32 @@ export const BAD_TOKEN = 'Unauthorized: this live view needs its token (?token=â
 export const READ_ONLY = 'Method Not Allowed: the live view is read-only; use GET.'
 
 /** More browsers than `maxClients` listen to the event stream at once. */
-export const TOO_MANY_CLIENTS = 'Service Unavailable: too many live view clients are connected; close a tab or raise `maxClients`.'
+export function describeTooManyClients(maxClients: number): string {
+  return `Service Unavailable: ${maxClients} live view ${maxClients === 1 ? 'client is' : 'clients are'} connected already (the most allowed); close a tab, or raise the limit with supervise({ dashboard: { maxClients } }) or createLiveView({ maxClients }).`
+}
+
+/** `createLiveView({ stallTimeout })` got something other than a positive integer. */
+export function describeBadStallTimeout(value: unknown): string {
+  return `Expected \`stallTimeout\` to be an integer number of ms from 1 and up, got \`${String(value)}\` (${typeof value}).`
+}
 
 /** An inspection observer given to `combineInspectors()` threw; the others still run. */
 export function describeObserverFailure(error: unknown): string {
   return `An XState inspection observer threw and was skipped for this event: ${error instanceof Error ? error.message : String(error)}`
+}
+
+/** A browser page of another site tried to open the inspector's WebSocket (it could inject made-up actors). */
+export const FOREIGN_ORIGIN = 'Forbidden: this inspector accepts WebSocket connections from programs, or from pages of its own origin only.'
+
+/** More inspected programs than the inspector takes at once (16). */
+export const TOO_MANY_INSPECTORS = 'Service Unavailable: 16 programs are sending inspection events already; stop one first.'
+
+/** `renderStatechart(machine)` got something that is not an XState machine. */
+export function describeBadChartMachine(machine: unknown): string {
+  return `renderStatechart() expects an XState machine (from setup().createMachine()), got \`${String(machine)}\` (${typeof machine}).`
+}
+
+/** `renderStatechart(machine, { format })` got a format it cannot write. */
+export function describeBadChartFormat(format: unknown): string {
+  return `Expected \`format\` to be 'svg' or 'mermaid', got \`${String(format)}\` (${typeof format}).`
 }

@@ -67,15 +67,15 @@ export function parseHostHeader(header: string | undefined): string | null {
 export type GuardVerdict = { isAllowed: true } | { isAllowed: false; status: number; message: string }
 
 /** Checks the Host header, then the token when one is set. */
-export function createRequestGuard(options: { allowedHostNames: ReadonlySet<string>; token?: string | undefined }): (request: IncomingMessage) => GuardVerdict {
+export function createRequestGuard(options: { allowedHostNames: ReadonlySet<string>; token?: string | undefined }): (request: IncomingMessage, check?: { needsToken: boolean }) => GuardVerdict {
   const { allowedHostNames } = options
   const expected = options.token === undefined ? undefined : digest(options.token)
-  return (request) => {
+  return (request, check = { needsToken: true }) => {
     const hostName = parseHostHeader(request.headers.host)
     if (hostName === null || !allowedHostNames.has(hostName)) {
       return { isAllowed: false, status: 403, message: FOREIGN_HOST }
     }
-    if (expected !== undefined) {
+    if (expected !== undefined && check.needsToken) {
       const given = readToken(request)
       // Compare digests so that the comparison takes the same time whatever the length.
       if (given === null || !timingSafeEqual(digest(given), expected)) {

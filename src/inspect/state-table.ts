@@ -2,20 +2,25 @@
  * The current state of every machine actor, built from XState inspection events, so that a browser
  * that connects late still gets the whole picture, plus a bounded log of transitions with reasons.
  *
- * Only `@xstate.actor` and `@xstate.snapshot` events are read; everything else is ignored cheaply.
- * Context is sanitised: only the known fields below leave the process, strings are truncated.
+ * Only `@xstate.actor`, `@xstate.snapshot` and `@xstate.event` are read; everything else is ignored
+ * cheaply. They come from this process (`observe`) or as JSON from another one (`observeRemote`,
+ * the shape `@statelyai/inspect` sends). Context is sanitised: only the known fields below leave
+ * the process, strings are truncated.
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate'
+import { createActorHistory, isCrash, recordCrash, recordEvent, recordTransition } from './actor-history.js'
+import type { ActorHistory } from './actor-history.js'
+import type { RemoteInspectionEvent } from './remote-events.js'
+import { NUMBER_FIELDS, readMachineId, readParentId, sameList, sanitizeContext, toStatePaths, truncate } from './state-fields.js'
 
-/** The context fields the view shows; anything else in a machine's context stays private. */
-const NUMBER_FIELDS = ['pid', 'workerId', 'incarnation', 'generation', 'restarts'] as const
-const STRING_FIELDS = ['slotId', 'reason'] as const
-/** Longest string (in UTF-16 units) sent to a browser; longer ones end with an ellipsis. */
-const MAX_STRING_LENGTH = 400
-/** Most leaf paths kept for one state value (parallel states). */
-const MAX_PATHS = 16
+export { sanitizeContext, toStatePaths } from './state-fields.js'
+
 const DEFAULT_MAX_LOG = 200
 const DEFAULT_MAX_ENDED_WORKERS = 8
+/** How soon after an unrequested disconnect an exit counts as the same death, in ms. */
+const DISCONNECT_BEFORE_EXIT = 1_000
+/** Most actors held at once; more are not shown (a remote app may spawn without end). */
+const DEFAULT_MAX_ACTORS = 2_000
 
 /** What the view shows of one machine actor. */
 export interface ActorRow {
@@ -40,6 +45,13 @@ export interface ActorRow {
   incarnation: number | null
   generation: number | null
   restarts: number | null
+  /** The process's exit (worker machines), once it exited. */
+  exitCode: number | null
+  exitSignal: string | null
+  /** Whether the end was asked for (a stop), as the worker machine says. */
+  expected: boolean | null
+  /** Which drawn chart shows this actor's machine, or null when none is drawn. */
+  chart: string | null
   /** Epoch ms when the actor was created, and when it stopped or reached a final state. */
   startedAt: number
   endedAt: number | null
@@ -63,6 +75,16 @@ export interface TransitionEntry {
   /** The type of the event that caused it. */
   event: string
   reason: string | null
+  /** Set on a worker's end: the exit, and whether it was a crash (not asked for; a signal or code ≠ 0). */
+  exitCode: number | null
+  exitSignal: string | null
+  isCrash: boolean
+  /**
+   * For a crash right after an unrequested `process.disconnect` (a SIGKILL closes the IPC channel
+   * a moment before the exit), the states before that disconnect: the worker was `listening`
+   * when it died, not closing down.
+   */
+  crashedFrom: string[] | null
 }
 
 /** What changed, in the order it happened for each actor. */
@@ -78,12 +100,34 @@ export interface StateTableOptions {
   maxLog?: number
   /** Ended workers kept on screen, newest first. @default 8 */
   maxEndedWorkers?: number
+  /** Actors held at once. @default 2000 */
+  maxActors?: number
+  /** Which chart draws a machine of this process (null: none). */
+  chartOfMachine?: (machine: unknown) => string | null
+  /** Which chart draws a remote machine, from its JSON definition (null: none). */
+  chartOfDefinition?: (definition: string) => string | null
   now?: () => number
 }
 
+/** Who an actor is, whichever side of the wire it lives on. */
+interface ActorIdentity {
+  sessionId: string
+  parentId: string | null
+  isRoot: boolean
+  /** Of this process (a supervisor or worker can be recognised), or reported over the wire. */
+  isLocal: boolean
+  actorId: string
+  machineId: string
+  chart: string | null
+}
+
 export interface StateTable {
-  /** Feed one inspection event. Never throws. */
+  /** Feed one inspection event of this process. Never throws. */
   observe(event: InspectionEvent): void
+  /** Feed one inspection event received as JSON (already shape-checked). Never throws. */
+  observeRemote(event: RemoteInspectionEvent): void
+  /** One actor's history (events, transitions, crash record), or null when it is not held. */
+  history(sessionId: string): (ActorHistory & { row: ActorRow }) | null
   /** Everything a new client needs: current rows and the recent log. */
   read(): { actors: ActorRow[]; log: TransitionEntry[] }
   /** Listen to changes; returns the unsubscribe function. */
@@ -95,7 +139,9 @@ export function createStateTable(options: StateTableOptions): StateTable {
   const maxLog = options.maxLog ?? DEFAULT_MAX_LOG
   const maxEndedWorkers = options.maxEndedWorkers ?? DEFAULT_MAX_ENDED_WORKERS
   const now = options.now ?? Date.now
+  const maxActors = options.maxActors ?? DEFAULT_MAX_ACTORS
   const rows = new Map<string, ActorRow>()
+  const histories = new Map<string, ActorHistory>()
   /** The last snapshot's own objects per actor: XState keeps them when nothing changed. */
   const lastSeen = new Map<string, { value: unknown; context: unknown; status: unknown }>()
   const log: TransitionEntry[] = []
@@ -106,19 +152,26 @@ export function createStateTable(options: StateTableOptions): StateTable {
     for (const listener of listeners) listener(change)
   }
 
-  function register(ref: AnyActorRef, rootId: string): ActorRow | undefined {
-    const existing = rows.get(ref.sessionId)
-    if (existing) return existing
+  function identify(ref: AnyActorRef, rootId: string): ActorIdentity | undefined {
     const machineId = readMachineId(ref)
     // Callback and promise actors (such as a worker's `process` actor) have no states to show.
     if (machineId === null) return undefined
     const parentId = readParentId(ref)
+    const chart = options.chartOfMachine?.((ref as { logic?: unknown }).logic) ?? null
+    return { sessionId: ref.sessionId, parentId, isRoot: parentId === null || ref.sessionId === rootId, isLocal: true, actorId: truncate(String(ref.id)), machineId, chart }
+  }
+
+  function register(who: ActorIdentity | undefined): ActorRow | undefined {
+    if (!who) return undefined
+    const existing = rows.get(who.sessionId)
+    if (existing) return existing
+    if (rows.size >= maxActors) return undefined
     const row: ActorRow = {
-      sessionId: ref.sessionId,
-      parentId,
-      actorId: truncate(String(ref.id)),
-      machineId,
-      kind: parentId === null || ref.sessionId === rootId ? 'supervisor' : machineId === options.workerMachineId ? 'worker' : 'actor',
+      sessionId: who.sessionId,
+      parentId: who.parentId,
+      actorId: who.actorId,
+      machineId: who.machineId,
+      kind: !who.isLocal ? 'actor' : who.isRoot ? 'supervisor' : who.machineId === options.workerMachineId ? 'worker' : 'actor',
       seq: 0,
       states: [],
       status: 'active',
@@ -129,10 +182,15 @@ export function createStateTable(options: StateTableOptions): StateTable {
       incarnation: null,
       generation: null,
       restarts: null,
+      exitCode: null,
+      exitSignal: null,
+      expected: null,
+      chart: who.chart,
       startedAt: now(),
       endedAt: null,
     }
     rows.set(row.sessionId, row)
+    histories.set(row.sessionId, createActorHistory())
     return row
   }
 
@@ -147,7 +205,13 @@ export function createStateTable(options: StateTableOptions): StateTable {
     const fields = sanitizeContext(snap.context)
     const hasStateChanged = !sameList(states, row.states) || status !== row.status
     const hasReasonChanged = fields.reason !== undefined && fields.reason !== row.reason
-    const hasFieldsChanged = hasReasonChanged || NUMBER_FIELDS.some((k) => fields[k] !== undefined && fields[k] !== row[k]) || (fields.slotId !== undefined && fields.slotId !== row.slotId)
+    const hasFieldsChanged =
+      hasReasonChanged ||
+      NUMBER_FIELDS.some((k) => fields[k] !== undefined && fields[k] !== row[k]) ||
+      (fields.slotId !== undefined && fields.slotId !== row.slotId) ||
+      (fields.exitCode !== undefined && fields.exitCode !== row.exitCode) ||
+      (fields.exitSignal !== undefined && fields.exitSignal !== row.exitSignal) ||
+      (fields.expected !== undefined && fields.expected !== row.expected)
     if (!hasStateChanged && !hasFieldsChanged) return
 
     const from = row.states
@@ -175,6 +239,19 @@ export function createStateTable(options: StateTableOptions): StateTable {
         toStatus: status,
         event: truncate(eventType),
         reason: row.reason,
+        exitCode: row.exitCode,
+        exitSignal: row.exitSignal,
+        isCrash: row.kind === 'worker' && status !== 'active' && isCrash(row),
+        crashedFrom: null,
+      }
+      const history = histories.get(row.sessionId)
+      if (history) {
+        const previous = history.transitions[history.transitions.length - 1]
+        if (entry.isCrash && previous && previous.event === 'process.disconnect' && entry.at - previous.at <= DISCONNECT_BEFORE_EXIT) entry.crashedFrom = previous.from
+        recordTransition(history, entry)
+        if (entry.isCrash) {
+          recordCrash(history, { at: entry.at, exitCode: row.exitCode, exitSignal: row.exitSignal, reason: row.reason, lastStates: entry.crashedFrom ?? from, uptimeMs: entry.at - row.startedAt })
+        }
       }
       log.push(entry)
       if (log.length > maxLog) log.splice(0, log.length - maxLog)
@@ -188,6 +265,7 @@ export function createStateTable(options: StateTableOptions): StateTable {
     lastSeen.delete(ended.sessionId)
     if (ended.kind === 'actor') {
       rows.delete(ended.sessionId)
+      histories.delete(ended.sessionId)
       emit({ type: 'remove', sessionId: ended.sessionId })
       return
     }
@@ -196,8 +274,23 @@ export function createStateTable(options: StateTableOptions): StateTable {
     endedWorkers.sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
     for (const row of endedWorkers.slice(0, Math.max(0, endedWorkers.length - maxEndedWorkers))) {
       rows.delete(row.sessionId)
+      histories.delete(row.sessionId)
       lastSeen.delete(row.sessionId)
       emit({ type: 'remove', sessionId: row.sessionId })
+    }
+  }
+
+  function identifyRemote(event: Extract<RemoteInspectionEvent, { type: '@xstate.actor' }>): ActorIdentity | undefined {
+    if (event.machineId === null) return undefined
+    const chart = event.definition === null ? null : (options.chartOfDefinition?.(event.definition) ?? null)
+    return {
+      sessionId: event.sessionId,
+      parentId: event.parentId,
+      isRoot: event.parentId === null,
+      isLocal: false,
+      actorId: truncate(event.name ?? event.sessionId),
+      machineId: truncate(event.machineId),
+      chart,
     }
   }
 
@@ -205,14 +298,40 @@ export function createStateTable(options: StateTableOptions): StateTable {
     observe(event) {
       try {
         if (event.type === '@xstate.actor') {
-          register(event.actorRef as AnyActorRef, event.rootId)
+          register(identify(event.actorRef as AnyActorRef, event.rootId))
         } else if (event.type === '@xstate.snapshot') {
-          const row = register(event.actorRef as AnyActorRef, event.rootId)
+          const ref = event.actorRef as AnyActorRef
+          const row = rows.get(ref.sessionId) ?? register(identify(ref, event.rootId))
           if (row) applySnapshot(row, event.snapshot, typeof event.event?.type === 'string' ? event.event.type : '')
+        } else if (event.type === '@xstate.event') {
+          const history = histories.get((event.actorRef as AnyActorRef).sessionId)
+          if (history) recordEvent(history, event.event, now())
         }
       } catch {
         // The view is a bystander: a malformed event must never break the actor that emitted it.
       }
+    },
+    observeRemote(event) {
+      try {
+        if (event.type === '@xstate.actor') {
+          const row = register(identifyRemote(event))
+          if (row && event.snapshot !== undefined) applySnapshot(row, event.snapshot, 'xstate.init')
+        } else if (event.type === '@xstate.snapshot') {
+          const row = rows.get(event.sessionId)
+          if (row) applySnapshot(row, event.snapshot, event.eventType)
+        } else {
+          const history = histories.get(event.sessionId)
+          if (history) recordEvent(history, event.event, now())
+        }
+      } catch {
+        // A remote program's odd event is its own problem; the view goes on.
+      }
+    },
+    history(sessionId) {
+      const row = rows.get(sessionId)
+      const history = histories.get(sessionId)
+      if (!row || !history) return null
+      return { row: { ...row }, events: history.events.map((e) => ({ ...e })), transitions: [...history.transitions], crash: history.crash }
     },
     read() {
       return { actors: [...rows.values()].map((row) => ({ ...row })), log: [...log] }
@@ -222,58 +341,4 @@ export function createStateTable(options: StateTableOptions): StateTable {
       return () => listeners.delete(listener)
     },
   }
-}
-
-/** The active leaf paths of a state value: `{ disconnecting: 'draining' }` → `['disconnecting.draining']`. */
-export function toStatePaths(value: unknown): string[] {
-  const paths: string[] = []
-  const visit = (node: unknown, prefix: string): void => {
-    if (paths.length >= MAX_PATHS) return
-    if (typeof node === 'string') {
-      paths.push(truncate(prefix + node))
-    } else if (node !== null && typeof node === 'object') {
-      const keys = Object.keys(node)
-      if (keys.length === 0 && prefix !== '') paths.push(truncate(prefix.slice(0, -1)))
-      for (const key of keys) visit((node as Record<string, unknown>)[key], `${prefix}${key}.`)
-    }
-  }
-  visit(value, '')
-  return paths
-}
-
-type SanitizedFields = Partial<Pick<ActorRow, (typeof NUMBER_FIELDS)[number] | (typeof STRING_FIELDS)[number]>>
-
-/** Copies only the known fields, with the expected types, out of a machine's context. */
-export function sanitizeContext(context: unknown): SanitizedFields {
-  const fields: SanitizedFields = {}
-  if (context === null || typeof context !== 'object') return fields
-  const source = context as Record<string, unknown>
-  for (const key of NUMBER_FIELDS) {
-    const value = Object.hasOwn(source, key) ? source[key] : undefined
-    if (typeof value === 'number' && Number.isFinite(value)) fields[key] = value
-  }
-  for (const key of STRING_FIELDS) {
-    const value = Object.hasOwn(source, key) ? source[key] : undefined
-    if (typeof value === 'string') fields[key] = truncate(value)
-  }
-  return fields
-}
-
-function readMachineId(ref: AnyActorRef): string | null {
-  const logic = (ref as { logic?: unknown }).logic as { id?: unknown; root?: unknown } | undefined
-  if (!logic || typeof logic.id !== 'string' || logic.root === undefined) return null
-  return truncate(logic.id)
-}
-
-function readParentId(ref: AnyActorRef): string | null {
-  const parent = (ref as { _parent?: { sessionId?: unknown } })._parent
-  return parent && typeof parent.sessionId === 'string' ? parent.sessionId : null
-}
-
-function truncate(value: string): string {
-  return value.length > MAX_STRING_LENGTH ? `${value.slice(0, MAX_STRING_LENGTH - 1)}…` : value
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i])
 }

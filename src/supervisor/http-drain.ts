@@ -8,7 +8,6 @@
  * once, racing a request the client is writing); a busy one stays open, keeps the worker alive
  * until the master's deadline, and the SIGTERM then resets one request per open connection
  * (https://github.com/nodejs/node/issues/2642).
- * @internal
  */
 import net from 'node:net'
 import type { IncomingMessage, ServerResponse } from 'node:http'

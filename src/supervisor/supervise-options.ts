@@ -31,6 +31,10 @@ export interface DashboardOptions {
   host?: string
   /** Required to open the view when set (`?token=`). */
   token?: string
+  /** Browsers that may watch at once; more get 503. @default 32 */
+  maxClients?: number
+  /** A browser whose buffer stays full this long (it stopped reading) is dropped, in ms. @default 10_000 */
+  stallTimeout?: number
 }
 
 /** Options of `supervise()`. */
@@ -135,5 +139,5 @@ function resolveDashboard(dashboard: unknown): DashboardOptions | undefined {
   if (dashboard === null || typeof dashboard !== 'object') {
     throw new TypeError(`Expected \`dashboard\` to be true or { port, host, token }, got ${describeValue(dashboard)}`)
   }
-  return mergeSection('dashboard', { port: undefined, host: undefined, token: undefined }, dashboard) as DashboardOptions
+  return mergeSection('dashboard', { port: undefined, host: undefined, token: undefined, maxClients: undefined, stallTimeout: undefined }, dashboard) as DashboardOptions
 }

@@ -2,7 +2,8 @@ import { request } from 'node:http'
 import type { IncomingHttpHeaders } from 'node:http'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createActor } from 'xstate'
+import { connect } from 'node:net'
+import { assign, createActor, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
 import { createLiveView } from '../../src/inspect/live-view.js'
 import type { XclusterLiveView } from '../../src/inspect/live-view.js'
@@ -113,8 +114,14 @@ server('binds to 127.0.0.1 on a free port by default and serves the page', async
   const page = await get(view.url)
   assert.is(page.status, 200)
   assert.is(page.headers['content-type'], 'text/html; charset=utf-8')
-  assert.match(page.body, '<svg xmlns="http://www.w3.org/2000/svg" class="statechart"')
-  assert.match(page.body, 'data-state="disconnecting.draining"')
+  assert.match(page.body, '<div class="charts" id="charts">')
+  // The charts come with the stream, once drawn: the worker machine's first.
+  await view.onChartsDrawn()
+  const init = await readEvents(`${view.url}events`, (m) => m.length > 0)
+  const chart = init.messages[0]?.data.charts[0]
+  assert.is(chart.machineId, 'worker')
+  assert.match(chart.svg, '<svg xmlns="http://www.w3.org/2000/svg" class="statechart"')
+  assert.match(chart.svg, 'data-state="disconnecting.draining"')
   assert.match(String(page.headers['content-security-policy']), /default-src 'none'; script-src 'nonce-[^']+'/)
   assert.is(page.headers['x-content-type-options'], 'nosniff')
   assert.is(page.headers['referrer-policy'], 'no-referrer')
@@ -286,7 +293,72 @@ stream('refuses clients beyond maxClients with 503', async () => {
     })
   })
   assert.is(second?.status, 503)
-  assert.is(second?.body, 'Service Unavailable: too many live view clients are connected; close a tab or raise `maxClients`.\n')
+  assert.is(second?.body, 'Service Unavailable: 1 live view client is connected already (the most allowed); close a tab, or raise the limit with supervise({ dashboard: { maxClients } }) or createLiveView({ maxClients }).\n')
+})
+
+stream('drops a client that stops reading once its buffer stays full, even when nothing more is sent', async () => {
+  const view = await startView({ maxClients: 1, stallTimeout: 100 })
+  const talker = createActor(setup({ types: { events: {} as { type: 'say'; text: string } } }).createMachine({
+    id: 'talker',
+    context: { reason: '' },
+    on: { say: { actions: assign(({ event }) => ({ reason: event.text })) } },
+  }), { inspect: view.observer }).start()
+  actors.push(talker)
+  const target = new URL(view.url)
+  const stalled = connect({ host: target.hostname, port: Number(target.port) })
+  stalled.on('error', () => {})
+  await new Promise((resolve) => stalled.once('connect', resolve))
+  stalled.write(`GET /events HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`)
+  // It never reads: once the kernel's buffers are full, what is sent waits in the server.
+  stalled.pause()
+  const probe = (): Promise<number> => get(`${view.url}state.json`).then(() => readEvents(`${view.url}events`, (m) => m.length > 0).then((r) => r.status))
+  let status = 503
+  let batches = 0
+  // Batches of ~200 KB, each followed by a quiet spell: well below the 1 MiB that would drop
+  // the client while writing, so only the stall check can free its place.
+  while (status === 503 && batches < 200) {
+    for (let i = 0; i < 160; i++) talker.send({ type: 'say', text: `${batches}-${i} ${'x'.repeat(390)}` })
+    batches += 1
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    status = await probe()
+  }
+  stalled.destroy()
+  if (process.env.XCLUSTER_TEST_VERBOSE) console.log(`stalled client dropped after ${batches} batches of 160 events`)
+  assert.is(status, 200, 'the stalled client lost its place')
+})
+
+stream('serves /favicon.ico without the token (browsers ask without ?token=), still checking Host', async () => {
+  const view = await startView({ token: 'tok-123' })
+  const favicon = `http://127.0.0.1:${new URL(view.url).port}/favicon.ico`
+  assert.is((await get(favicon)).status, 204)
+  assert.is((await get(favicon, { host: 'attacker.example' })).status, 403)
+  assert.is((await get(`http://127.0.0.1:${new URL(view.url).port}/state.json`)).status, 401)
+})
+
+stream('history.json gives one actor its events, transitions and a crash record', async () => {
+  const view = await startView()
+  const { slot } = startCluster(view)
+  slot('s1').send({ type: 'process.fork', pid: 6002, workerId: 2 })
+  slot('s1').send({ type: 'process.online' })
+  slot('s1').send({ type: 'process.exit', code: null, signal: 'SIGKILL' })
+  const state = JSON.parse((await get(`${view.url}state.json`)).body)
+  const worker = state.actors.find((a: { kind: string; workerId: number | null }) => a.kind === 'worker' && a.workerId === 2)
+  const history = JSON.parse((await get(`${view.url}history.json?session=${encodeURIComponent(worker.sessionId)}`)).body)
+  assert.equal(history.events.map((e: { type: string; summary: string }) => [e.type, e.summary]), [
+    ['xstate.init', '{ input: {…} }'],
+    ['process.fork', '{ pid: 6002, workerId: 2 }'],
+    ['process.online', ''],
+    ['process.exit', '{ code: null, signal: "SIGKILL" }'],
+  ])
+  assert.equal(history.transitions.map((t: { from: string[]; to: string[] }) => [t.from, t.to]), [
+    [[], ['forking']],
+    [['forking'], ['forking']],
+    [['forking'], ['online']],
+    [['online'], ['exited']],
+  ])
+  assert.equal([history.crash.exitSignal, history.crash.lastStates, history.crash.reason], ['SIGKILL', ['online'], 'exited with SIGKILL'])
+  const unknown = await get(`${view.url}history.json?session=nope`)
+  assert.equal([unknown.status, unknown.body], [200, 'null'])
 })
 
 stream('close() ends open streams and stops the server', async () => {
@@ -296,7 +368,8 @@ stream('close() ends open streams and stops the server', async () => {
     closed = view.close()
   })
   await closed
-  assert.is(result.messages.length, 1)
+  // The init message, and perhaps the worker chart as soon as it is drawn: nothing after close.
+  assert.equal(result.messages.filter((m) => m.event !== 'chart').map((m) => m.event), ['init'])
   await get(view.url).then(
     () => assert.unreachable('the server should be closed'),
     (error: NodeJS.ErrnoException) => assert.is(error.code, 'ECONNREFUSED'),

@@ -99,10 +99,10 @@ page('shows three listening workers, then an exit and its replacement, without r
   assert.equal(await replacement.locator('td').allTextContents().then((cells) => [cells[0], cells[1], cells[2], cells[3], cells[6], cells[7]]), ['#4', '5004', 's1', '2', '1', '4'])
 
   // The chart highlights the states in use and badges them with worker ids.
-  assert.is(await p.locator('svg [data-badge="listening"]').textContent(), '#1 #3')
-  assert.is(await p.locator('svg [data-badge="forking"]').textContent(), '#4')
-  assert.is(await p.locator('svg [data-badge="exited"]').textContent(), '#2')
-  assert.is(await p.locator('svg g.state.active').count(), 3)
+  assert.is(await p.locator('svg[data-machine="worker"] [data-badge="listening"]').textContent(), '#1 #3')
+  assert.is(await p.locator('svg[data-machine="worker"] [data-badge="forking"]').textContent(), '#4')
+  assert.is(await p.locator('svg[data-machine="worker"] [data-badge="exited"]').textContent(), '#2')
+  assert.is(await p.locator('svg[data-machine="worker"] g.state.active').count(), 3)
   // The log shows the exit with its reason, newest first.
   const exitLine = p.locator('#log tbody tr', { hasText: 'exited with SIGKILL' })
   assert.is(await exitLine.locator('td').nth(1).textContent(), 'worker #2 (pid 5002)')
@@ -126,8 +126,8 @@ page('shows nested states, and highlights the parent state too', async ({ browse
   actor.system.get('s0')!.send({ type: 'stop' })
   await p.goto(view.url)
   await p.waitForSelector('#workers tbody tr[data-state="disconnecting.draining"]', { timeout: WAIT })
-  assert.is(await p.locator('svg g.state.compound.active[data-state="disconnecting"]').count(), 1)
-  assert.is(await p.locator('svg [data-badge="disconnecting.draining"]').textContent(), '#1')
+  assert.is(await p.locator('svg[data-machine="worker"] g.state.compound.active[data-state="disconnecting"]').count(), 1)
+  assert.is(await p.locator('svg[data-machine="worker"] [data-badge="disconnecting.draining"]').textContent(), '#1')
   assert.equal(problems, [])
 })
 

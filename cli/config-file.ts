@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { resolveApp, type ResolvedApp, type XclusterAppConfig, describe } from './app-config.js'
-import { CliError, configMessage, noTypeScriptLoaderMessage } from './errors.js'
+import { CliError, configMessage } from './errors.js'
+import { importUserModule } from './import-module.js'
 
 /** Looked for in the working directory, in this order, when `start` gets no script and no --config. */
 export const CONFIG_FILES = ['xcluster.config.ts', 'xcluster.config.mts', 'xcluster.config.js', 'xcluster.config.mjs', 'xcluster.config.cjs', 'xcluster.config.json'] as const
@@ -60,10 +60,9 @@ async function importConfig(path: string): Promise<unknown> {
       throw new CliError(`xcluster: ${path} is not valid JSON: ${(error as Error).message}`, 'ERR_CLI_CONFIG', { cause: error })
     }
   }
-  const url = pathToFileURL(path).href
   let module: { default?: unknown }
   try {
-    module = /\.[cm]?ts$/.test(path) ? await importTypeScript(url, path) : await import(url)
+    module = await importUserModule(path, 'ERR_CLI_CONFIG')
   } catch (error) {
     if (error instanceof CliError) throw error
     throw new CliError(`xcluster: loading ${path} failed: ${(error as Error).message}`, 'ERR_CLI_CONFIG', { cause: error })
@@ -73,15 +72,4 @@ async function importConfig(path: string): Promise<unknown> {
   // then arrives wrapped once more.
   const isWrapped = value !== null && typeof value === 'object' && 'default' in value && ('__esModule' in value || Object.keys(value).length === 1)
   return isWrapped ? (value as { default: unknown }).default : value
-}
-
-/** A `.ts` config through tsx's API (`tsImport`), when tsx is installed beside xcluster. */
-async function importTypeScript(url: string, path: string): Promise<{ default?: unknown }> {
-  let api: { tsImport(specifier: string, parent: string): Promise<{ default?: unknown }> }
-  try {
-    api = await import('tsx/esm/api')
-  } catch {
-    throw new CliError(noTypeScriptLoaderMessage(path), 'ERR_CLI_CONFIG')
-  }
-  return api.tsImport(url, import.meta.url)
 }

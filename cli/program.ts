@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
+import { addChartCommand } from './chart-command.js'
 import { reloadApp, showStatus, stopApp } from './control-commands.js'
 import { CliError } from './errors.js'
+import { addInspectCommand } from './inspect-command.js'
 import { defaultRunDir } from './run-dir.js'
 import { addStartCommand, collectEnv } from './start-command.js'
 
@@ -42,6 +44,9 @@ export function createProgram(): Command {
     .addOption(nameOption())
     .addOption(runDirOption())
     .action((flags: { name?: string; runDir: string }) => stopApp(flags))
+
+  addInspectCommand(program)
+  addChartCommand(program)
 
   return program
 }

@@ -26,8 +26,9 @@ import { slotSetup } from './slot-setup.js'
 const END_IN_RUNNING = [
   { guard: 'isCandidateEnd', target: '#slot.running.listening', actions: ['killOrphanedProcess', 'notifyExit', 'reportReplaceFailed', 'dropWorker'] },
   { guard: 'isServingEndWithCandidate', target: '#slot.running.starting', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'promoteCandidate'] },
-  { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'recordRestartDecision'] },
-  { guard: 'isServingEnd', target: '#slot.idle', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'recordRestartDecision'] },
+  // The decision reads whether the worker was up before `dropWorker` forgets it.
+  { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['killOrphanedProcess', 'notifyExit', 'recordRestartDecision', 'dropWorker'] },
+  { guard: 'isServingEnd', target: '#slot.idle', actions: ['killOrphanedProcess', 'notifyExit', 'recordRestartDecision', 'dropWorker'] },
 ] as const
 /** A slot with no worker running takes the generation for its next start, and says so. */
 const ACCEPT_GENERATION = { actions: ['acceptGeneration', 'reportReplaced'] } as const

@@ -94,6 +94,6 @@ export function recordFailure({ context, event }: SupervisorArgs): Partial<Super
     failure,
     reason:
       `restart budget spent: ${event.slotId} ${what} (${event.reason}) after ` +
-      `${context.restarts} start failure${context.restarts === 1 ? '' : 's'} within ${period}ms (restart.maxRestarts ${maxRestarts})`,
+      `${context.restarts} restart${context.restarts === 1 ? '' : 's'} within ${period}ms (restart.maxRestarts ${maxRestarts})`,
   }
 }

@@ -39,7 +39,7 @@ kinds('with the default restart options, a worker that fails at boot every time 
   const expected =
     String.raw`^The cluster failed: worker slot-0 failed to start \(code 1\) after 5 restarts within 60000 ms, which spends the crash-loop budget ` +
     String.raw`\(restart\.maxRestarts in restart\.period\)\. Fix the worker's start \(see its stderr below and the 'exit' events' crash records\) or widen the budget\. ` +
-    String.raw`restart budget spent: slot-0 failed to start \(${EXITED_1}\) after 5 start failures within 60000ms \(restart\.maxRestarts 5\)$`
+    String.raw`restart budget spent: slot-0 failed to start \(${EXITED_1}\) after 5 restarts within 60000ms \(restart\.maxRestarts 5\)$`
   assert.match(head!, new RegExp(expected))
   assert.is(rest[0], "The worker's last stderr lines:")
   assert.equal(rest.slice(1), error.stderr.map((line) => `  ${line}`))

@@ -96,7 +96,7 @@ paths('a granted restart is sent to the slot that asked; a spent budget stops it
   ])
   assert.equal(received, [
     { type: 'restart.granted' },
-    { type: 'stop', reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 1 start failure within 10000ms (restart.maxRestarts 1)' },
+    { type: 'stop', reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 1 restart within 10000ms (restart.maxRestarts 1)' },
   ])
 })
 

@@ -71,7 +71,7 @@ kinds('a worker that listens, then dies within minUptime of its fork, is a start
   assert.is(h.actor.getSnapshot().value, 'failed')
   assert.equal(h.emittedOf('failed'), [{
     type: 'failed', slotId: 'slot-0', kind: 'start-failure', exit: { code: null, signal: 'SIGKILL' }, restarts: 2, period: 10_000,
-    reason: 'restart budget spent: slot-0 failed to start (exited with signal SIGKILL) after 2 start failures within 10000ms (restart.maxRestarts 2)',
+    reason: 'restart budget spent: slot-0 failed to start (exited with signal SIGKILL) after 2 restarts within 10000ms (restart.maxRestarts 2)',
   }])
 })
 

@@ -125,7 +125,7 @@ restarts('a crash loop spends the budget: R+1 starts, then failed with a reason'
     exit: { code: 1, signal: null },
     restarts: 3,
     period: 10_000,
-    reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 3 start failures within 10000ms (restart.maxRestarts 3)',
+    reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 3 restarts within 10000ms (restart.maxRestarts 3)',
   }])
   assert.equal(h.actor.getSnapshot().output, { status: 'failed', reason: h.emittedOf('failed')[0]?.reason })
   assert.equal(h.emitted.map((e) => e.type), [

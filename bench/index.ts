@@ -7,6 +7,7 @@
 import { run as runFanout } from './fanout.js'
 import { run as runHttp } from './http.js'
 import { run as runLifecycle } from './lifecycle.js'
+import { run as runQueue } from './queue.js'
 import { run as runRpc } from './rpc.js'
 import { run as runSupervisor } from './supervisor.js'
 
@@ -16,6 +17,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   lifecycle: runLifecycle,
   supervisor: runSupervisor,
   http: runHttp,
+  queue: runQueue,
 }
 
 const args = process.argv.slice(2)

@@ -77,26 +77,36 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
   app.cluster.on('transition', (event) => {
     if (event.pid !== null && !forkedAt.has(event.pid)) forkedAt.set(event.pid, event.at)
   })
+  // The workers create the table after they are ready: until then, no rows.
+  const countRows = () =>
+    queue.rowStats().catch((error: { code?: string }) =>
+      error.code === 'ER_NO_SUCH_TABLE' ? { rows: 0, distinctIds: 0, rewritten: 0, redelivered: 0 } : Promise.reject(error))
   let produced = 0
+  let producerError: unknown
   let isProducing = true
+  let producing: Promise<void> = Promise.resolve()
   const jobs = makeJobs(Number.MAX_SAFE_INTEGER, `${kind}-${round}`)
-  const producing = (async () => {
+  const produce = async () => {
     while (isProducing) {
-      const { rows } = await queue.rowStats()
+      const { rows } = await countRows()
       if (produced - rows < BACKLOG) {
         const wave = Array.from({ length: PRODUCE_BATCH }, () => jobs.next().value!)
         await produceJobs(queue.redis, queue.config.stream, wave)
         produced += wave.length
       } else await sleep(50)
     }
-  })()
+  }
   const result: PhaseResult = {
     kind, rowsPerSecond: 0, produced: 0, lost: 0, duplicates: 0, kills: 0, emptyTicks: 0, ticks: 0,
     crashRestarts: 0, startFailureRestarts: 0, killedYoung: 0,
   }
   let killer: NodeJS.Timeout | undefined
+  let deadLetters = 0
+  let rows = { rows: 0, distinctIds: 0 }
   try {
+    // The workers create the table: produce once they are ready.
     await app.cluster.onReady()
+    producing = produce().catch((error) => void (producerError = error))
     await sleep(WARM_UP)
     if (kind === 'storm') {
       killer = setInterval(() => {
@@ -111,29 +121,33 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
         } catch {}
       }, KILL_INTERVAL)
     }
-    const before = await queue.rowStats()
+    const before = await countRows()
     const startedAt = performance.now()
     await sleep(WINDOW)
-    const after = await queue.rowStats()
+    const after = await countRows()
     result.rowsPerSecond = ((after.rows - before.rows) * 1000) / (performance.now() - startedAt)
+    clearInterval(killer)
+    isProducing = false
+    await producing
+    if (producerError) throw producerError
+    if (failure) throw new Error(`Sanity check failed: the ${kind} cluster failed: ${failure.message}`)
+    await waitFor(`every one of the ${produced} jobs to have its row`, async () => (await countRows()).distinctIds >= produced, DRAIN_TIMEOUT, 200)
+    rows = await countRows()
+    deadLetters = (await queue.deadLetters()).length
   } finally {
     clearInterval(killer)
     isProducing = false
     await producing
+    await app.cluster.stop()
+    await queue.cleanup()
   }
-  if (failure) throw new Error(`Sanity check failed: the ${kind} cluster failed: ${failure.message}`)
-  await waitFor(`every one of the ${produced} jobs to have its row`, async () => (await queue.rowStats()).distinctIds >= produced, DRAIN_TIMEOUT, 200)
-  const rows = await queue.rowStats()
-  const deadLetters = await queue.deadLetters()
-  await app.cluster.stop()
-  await queue.cleanup()
   result.produced = produced
   result.lost = produced - rows.distinctIds
   result.duplicates = rows.rows - rows.distinctIds
   result.crashRestarts = restarts.filter((r) => r.kind === 'crash').length
   result.startFailureRestarts = restarts.filter((r) => r.kind === 'start-failure').length
-  if (result.lost !== 0 || deadLetters.length > 0 || result.duplicates !== 0) {
-    throw new Error(`Sanity check failed: ${kind}: ${result.lost} lost, ${deadLetters.length} dead-lettered, ${result.duplicates} duplicate rows of ${produced}`)
+  if (result.lost !== 0 || deadLetters > 0 || result.duplicates !== 0) {
+    throw new Error(`Sanity check failed: ${kind}: ${result.lost} lost, ${deadLetters} dead-lettered, ${result.duplicates} duplicate rows of ${produced}`)
   }
   if (!(result.rowsPerSecond > 0) || (kind === 'storm' && result.kills === 0)) {
     throw new Error(`Sanity check failed: ${kind}: ${format(result.rowsPerSecond)} rows/s, ${result.kills} kills`)

@@ -64,6 +64,9 @@ export function createProcessLogic(host: ProcessHost) {
       // As if the worker shared the master's streams (it does not, so that its stderr can be kept).
       childStdout?.pipe(process.stdout, { end: false })
       childStderr?.pipe(process.stderr, { end: false })
+    } else {
+      // Read and dropped: a pipe nobody reads fills up (64 KiB) and blocks the worker's writes.
+      childStdout?.resume()
     }
     const channel = host.openChannel(worker, input, () => report({ type: 'process.ready' }))
 

@@ -32,7 +32,7 @@ export interface CrashRecord {
 export interface WorkerRestartEvent {
   slotId: string
   kind: 'start-failure' | 'crash'
-  /** Start failures since the backoff was last reset (0 for a crash). */
+  /** Start failures since the backoff was last reset (the `n` of `initial * factor^n`); a crash leaves it as it was. */
   attempt: number
   /** Backoff before the fork, in ms; 0 for a crash. */
   delay: number

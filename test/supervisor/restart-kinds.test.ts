@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { SupervisorFailedError } from '../../src/index.js'
+import { SupervisorFailedError, supervise } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
 import { fixture, isAlive, rejectionOf, waitFor } from '../helpers/processes.js'
 
@@ -125,6 +125,16 @@ kinds('a serving worker that crashes under restart.maxCrashes fails the cluster 
   assert.match(error.message, /^The cluster failed: worker slot-0 crashed while serving \(code 3\) after 2 crashes within 60000 ms, which reaches the crash limit/)
   assert.match(error.message, /\nThe worker wrote nothing to stderr\.$/)
   assert.equal(log.restarts.map((r) => [r.kind, r.delay]), [['crash', 0], ['crash', 0]])
+})
+
+kinds('restart.minUptime, maxCrashes and crashPeriod are checked at the boundary', () => {
+  const worker = fixture('http-hello.ts')
+  assert.throws(() => supervise({ worker, restart: { minUptime: -1 } }), (error: Error) =>
+    error instanceof TypeError && error.message === 'Expected `restart.minUptime` to be a number of milliseconds from 0 and up, got `-1` (number)')
+  assert.throws(() => supervise({ worker, restart: { maxCrashes: 1.5 } }), (error: Error) =>
+    error instanceof TypeError && error.message === 'Expected `restart.maxCrashes` to be an integer from 0 and up, or Infinity, got `1.5` (number)')
+  assert.throws(() => supervise({ worker, restart: { crashPeriod: 0 } }), (error: Error) =>
+    error instanceof TypeError && error.message === 'Expected `restart.crashPeriod` to be a number of milliseconds above 0, got `0` (number)')
 })
 
 kinds.run()

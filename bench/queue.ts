@@ -54,6 +54,8 @@ interface PhaseResult {
   startFailureRestarts: number
   /** Of the workers killed, those that had been forked less than 1 s before (the default `restart.minUptime`). */
   killedYoung: number
+  /** Median ms from a worker's first transition to `listening`, over the workers started during the window. */
+  bootMedian: number
 }
 
 async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseResult> {
@@ -74,8 +76,13 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
   app.cluster.on('exit', (event) => exits.push(event))
   app.cluster.on('failed', (error) => (failure = error))
   // The first transition that knows the pid (forking → online) comes within ms of the fork.
+  const boots: number[] = []
+  let windowStart = Infinity
   app.cluster.on('transition', (event) => {
-    if (event.pid !== null && !forkedAt.has(event.pid)) forkedAt.set(event.pid, event.at)
+    if (event.pid === null) return
+    if (!forkedAt.has(event.pid)) forkedAt.set(event.pid, event.at)
+    const forked = forkedAt.get(event.pid)!
+    if (event.to === 'listening' && forked >= windowStart) boots.push(event.at - forked)
   })
   // The workers create the table after they are ready: until then, no rows.
   const countRows = () =>
@@ -98,7 +105,7 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
   }
   const result: PhaseResult = {
     kind, rowsPerSecond: 0, produced: 0, lost: 0, duplicates: 0, kills: 0, emptyTicks: 0, ticks: 0,
-    crashRestarts: 0, startFailureRestarts: 0, killedYoung: 0,
+    crashRestarts: 0, startFailureRestarts: 0, killedYoung: 0, bootMedian: NaN,
   }
   let killer: NodeJS.Timeout | undefined
   let deadLetters = 0
@@ -121,6 +128,7 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
         } catch {}
       }, KILL_INTERVAL)
     }
+    windowStart = Date.now()
     const before = await countRows()
     const startedAt = performance.now()
     await sleep(WINDOW)
@@ -142,6 +150,7 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
     await queue.cleanup()
   }
   result.produced = produced
+  result.bootMedian = boots.length > 0 ? summarize(boots).median : NaN
   result.lost = produced - rows.distinctIds
   result.duplicates = rows.rows - rows.distinctIds
   result.crashRestarts = restarts.filter((r) => r.kind === 'crash').length
@@ -184,10 +193,11 @@ export async function run(filters: readonly string[]): Promise<void> {
   )
   printTable(
     'each phase (lost = jobs produced − distinct rows stored, after the phase drained)',
-    ['phase', 'rows/s', 'produced', 'lost', 'kills', 'ticks without a consuming worker', 'restarts: crash / start failure', 'killed < 1 s after fork'],
+    ['phase', 'rows/s', 'produced', 'lost', 'kills', 'ticks without a consuming worker', 'restarts: crash / start failure', 'killed < 1 s after fork', 'fork → listening (median)'],
     results.map((r, i) => [
       `${Math.floor(i / 2) + 1} ${r.kind}`, format(r.rowsPerSecond), format(r.produced), format(r.lost), format(r.kills),
       r.kind === 'storm' ? `${format(r.emptyTicks)} of ${format(r.ticks)}` : '—', `${r.crashRestarts} / ${r.startFailureRestarts}`, format(r.killedYoung),
+      Number.isNaN(r.bootMedian) ? '—' : `${format(r.bootMedian)} ms`,
     ]),
   )
 }

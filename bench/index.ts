@@ -8,6 +8,7 @@ import { run as runFanout } from './fanout.js'
 import { run as runHttp } from './http.js'
 import { run as runReload } from './reload.js'
 import { run as runLifecycle } from './lifecycle.js'
+import { run as runQueue } from './queue.js'
 import { run as runRpc } from './rpc.js'
 import { run as runSupervisor } from './supervisor.js'
 
@@ -18,6 +19,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   supervisor: runSupervisor,
   http: runHttp,
   reload: runReload,
+  queue: runQueue,
 }
 
 const args = process.argv.slice(2)

@@ -13,7 +13,7 @@ export function addInspectCommand(program: Command): void {
     .description("offline inspector for any XState v5 program: point @statelyai/inspect's createWebSocketInspector at it")
     .addOption(new Option('-p, --port <port>', 'TCP port of the page and the WebSocket (0: any free one)').default(DEFAULT_INSPECT_PORT).argParser(parsePort))
     .addOption(new Option('--host <host>', 'interface to listen on; anything but loopback needs --token').default('127.0.0.1'))
-    .addOption(new Option('--token <token>', 'secret the page and the inspected programs must present (required off loopback)'))
+    .addOption(new Option('--token <token>', 'secret the page and the inspected programs must present (default: none, which only loopback allows)'))
     .action((flags: { port: number; host: string; token?: string }) => runInspector(flags))
 }
 

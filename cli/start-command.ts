@@ -18,6 +18,8 @@ export const collectEnv = (value: string, previous: Record<string, string> = {})
   if (equals < 1) throw new InvalidArgumentError(`expected KEY=VALUE, got "${value}"`)
   return { ...previous, [value.slice(0, equals)]: value.slice(equals + 1) }
 }
+// `--max-crashes` takes a count or `Infinity` (no limit, the default).
+const countOrInfinity = (value: string): number => (value === 'Infinity' ? Infinity : integer(0)(value))
 const instances = (value: string): number | 'max' => (value === 'max' ? 'max' : integer(1)(value))
 
 interface StartFlags {
@@ -30,6 +32,9 @@ interface StartFlags {
   restart: 'permanent' | 'transient' | 'temporary'
   maxRestarts: number
   restartPeriod: number
+  minUptime: number
+  maxCrashes: number
+  crashPeriod: number
   backoffInitial: number
   backoffMax: number
   startTimeout: number
@@ -61,8 +66,11 @@ export function addStartCommand(program: Command, runDirOption: () => Option): v
     .addOption(new Option('-e, --env <KEY=VALUE>', 'environment variable of the workers (repeatable)').argParser(collectEnv))
     .addOption(new Option('--node-args <flags>', 'Node flags of the workers, space-separated'))
     .addOption(new Option('--restart <type>', 'restart policy').choices(['permanent', 'transient', 'temporary']).default(DEFAULT_RESTART.type))
-    .addOption(new Option('--max-restarts <n>', 'restarts allowed within --restart-period before the master gives up and exits 1').default(DEFAULT_RESTART.maxRestarts).argParser(integer(0)))
-    .addOption(new Option('--restart-period <ms>', 'window of the restart budget').default(DEFAULT_RESTART.period).argParser(milliseconds))
+    .addOption(new Option('--min-uptime <ms>', 'a worker that dies before it listens or within this time of its fork failed to start (backoff, --max-restarts)').default(DEFAULT_RESTART.minUptime).argParser(integer(0)))
+    .addOption(new Option('--max-restarts <n>', 'start failures allowed within --restart-period before the master gives up and exits 1').default(DEFAULT_RESTART.maxRestarts).argParser(integer(0)))
+    .addOption(new Option('--restart-period <ms>', 'window of the start-failure budget').default(DEFAULT_RESTART.period).argParser(milliseconds))
+    .addOption(new Option('--max-crashes <n|Infinity>', 'crashes of serving workers (restarted at once) allowed within --crash-period before the master exits 1').default(DEFAULT_RESTART.maxCrashes, String(DEFAULT_RESTART.maxCrashes)).argParser(countOrInfinity))
+    .addOption(new Option('--crash-period <ms>', 'window of the crash budget').default(DEFAULT_RESTART.crashPeriod).argParser(milliseconds))
     .addOption(new Option('--backoff-initial <ms>', 'delay before the first restart of a worker').default(DEFAULT_RESTART.backoff.initial).argParser(milliseconds))
     .addOption(new Option('--backoff-max <ms>', 'ceiling of the doubling restart delay').default(DEFAULT_RESTART.backoff.max).argParser(milliseconds))
     .addOption(new Option('--start-timeout <ms>', 'fork to listening, before a worker counts as failed to start').default(DEFAULT_TIMEOUTS.start).argParser(milliseconds))
@@ -131,8 +139,11 @@ function fromFlags(script: string, args: string[], flags: StartFlags): XclusterA
     env: flags.env,
     restart: {
       type: flags.restart,
+      minUptime: flags.minUptime,
       maxRestarts: flags.maxRestarts,
       period: flags.restartPeriod,
+      maxCrashes: flags.maxCrashes,
+      crashPeriod: flags.crashPeriod,
       backoff: { initial: flags.backoffInitial, max: flags.backoffMax },
     },
     timeouts: {

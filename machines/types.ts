@@ -146,13 +146,34 @@ export interface BackoffOptions {
   resetAfter: number
 }
 
+/**
+ * How a worker's end is classified when its policy restarts it:
+ * - `start-failure`: it never listened, or it exited within `minUptime` ms of its fork. It is
+ *   restarted after a backoff and charged to the crash-loop budget (`maxRestarts` in `period`),
+ *   so a worker that fails at boot every time fails the supervisor fast.
+ * - `crash`: it had listened and stayed up at least `minUptime` ms (killed from outside, or it
+ *   crashed while serving). It is restarted at once and charged to the crash limit
+ *   (`maxCrashes` in `crashPeriod`).
+ */
+export type RestartKind = 'start-failure' | 'crash'
+
 /** When and how fast crashed workers are restarted. */
 export interface RestartPolicy {
   type: RestartType
-  /** At most this many restarts within `period` across the whole supervisor (OTP intensity)... */
+  /**
+   * A worker that exits within this many ms of its fork (listening or not) is a start failure;
+   * one that listened and stayed up this long is a crash.
+   */
+  minUptime: number
+  /** At most this many start failures (and hung workers replaced) within `period` across the whole supervisor (OTP intensity)... */
   maxRestarts: number
   /** ...within this sliding window, in ms. One more spends the budget and the supervisor fails. */
   period: number
+  /** At most this many crashes of serving workers within `crashPeriod`; `Infinity`: no limit. */
+  maxCrashes: number
+  /** The sliding window of `maxCrashes`, in ms. */
+  crashPeriod: number
+  /** Delays between start failures of one slot; a crash is restarted at once. */
   backoff: BackoffOptions
 }
 
@@ -184,7 +205,8 @@ export type SupervisorCommand =
  */
 export type SupervisorEmitted =
   | ({ type: 'worker.exit' } & WorkerOutput)
-  | { type: 'worker.restart'; slotId: string; attempt: number; delay: number; reason: string }
+  /** A restart was granted: at once after a `crash`, after `delay` ms of backoff after a `start-failure`. */
+  | { type: 'worker.restart'; slotId: string; kind: RestartKind; attempt: number; delay: number; reason: string }
   | { type: 'worker.replace'; slotId: string; reason: string }
   | { type: 'reload.done'; generation: number }
   /**
@@ -205,7 +227,11 @@ export type SupervisorEmitted =
        */
       generations?: Record<string, number>
     }
-  | { type: 'failed'; slotId: string; exit: ExitInfo; restarts: number; period: number; reason: string }
+  /**
+   * A budget was spent: `kind` says which (`start-failure`: `maxRestarts` in `period`; `crash`:
+   * `maxCrashes` in `crashPeriod`), `restarts` and `period` are that budget's count and window.
+   */
+  | { type: 'failed'; slotId: string; kind: RestartKind; exit: ExitInfo; restarts: number; period: number; reason: string }
   | { type: 'stopped'; reason: string }
 
 /** What the supervisor outputs when it reaches `stopped` or `failed`. */

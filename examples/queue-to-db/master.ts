@@ -3,6 +3,11 @@
  * the workers through RPC (`progress()`, `queueStats()`).
  *
  *   node --import tsx examples/queue-to-db/master.ts [--workers 4] [--until-drained]
+ *     [--min-uptime ms] [--max-restarts n] [--restart-period ms] [--max-crashes n|Infinity]
+ *     [--crash-period ms] [--backoff-initial ms] [--backoff-max ms]
+ *
+ * The restart flags (or their `QUEUE_RESTART_*` variables, see `restart-settings.ts`) tune the
+ * supervisor; unset, xcluster's defaults hold: a worker killed while consuming is restarted at once.
  *
  * SIGINT/SIGTERM stop it gracefully: each worker finishes its job in progress or leaves it
  * pending for the next run.
@@ -14,10 +19,11 @@ import type { SuperviseOptions } from '../../src/index.js'
 import type { ConsumerProgress } from './progress.js'
 import { queueContract } from './contract.js'
 import type { QueueStats } from './streams.js'
+import { RESTART_FLAGS, readRestartSettings } from './restart-settings.js'
 
 /** Options of {@link startQueueToDb}; the `supervise()` ones are passed through. */
 export interface QueueToDbOptions extends Pick<SuperviseOptions<typeof queueContract>,
-  'count' | 'restart' | 'health' | 'timeouts' | 'handleSignals' | 'execArgv'> {
+  'count' | 'restart' | 'health' | 'timeouts' | 'handleSignals' | 'execArgv' | 'silent'> {
   /** Settings for the workers (`QUEUE_*`, `XCLUSTER_*_URL`), over the master's environment. */
   env?: Record<string, string>
   /** Receives the workers' log lines. @default console.log */
@@ -58,6 +64,7 @@ export function startQueueToDb(options: QueueToDbOptions = {}) {
     ...(options.restart && { restart: options.restart }),
     ...(options.health && { health: options.health }),
     ...(options.timeouts && { timeouts: options.timeouts }),
+    ...(options.silent !== undefined && { silent: options.silent }),
     handleSignals: options.handleSignals ?? true,
   })
   const doneByWorker = new Map<string | number, number>()
@@ -102,13 +109,14 @@ export function formatProgress(progress: QueueProgress, restarts: number): strin
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { workers: { type: 'string', default: '4' }, 'until-drained': { type: 'boolean', default: false } },
+    options: { workers: { type: 'string', default: '4' }, 'until-drained': { type: 'boolean', default: false }, ...RESTART_FLAGS },
   })
   const count = Number(values.workers)
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new RangeError(`Expected \`--workers\` to be an integer from 1 and up, got \`${values.workers}\``)
   }
-  const { cluster, readProgress } = startQueueToDb({ count })
+  const restart = readRestartSettings(values)
+  const { cluster, readProgress } = startQueueToDb({ count, ...(restart && { restart }) })
   let restarts = 0
   cluster.on('restart', () => { restarts++ })
   cluster.on('exit', e => console.log(`worker ${e.pid} exited (code ${e.exit.code}, signal ${e.exit.signal}): ${e.reason}`))

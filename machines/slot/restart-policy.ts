@@ -1,16 +1,23 @@
 /**
  * Defaults and pure decisions of supervision: whether an exit is restarted and after how long.
  */
-import type { BackoffOptions, ExitInfo, HealthLimits, RestartPolicy, RestartType, WorkerTimeouts } from '../types.js'
+import type { BackoffOptions, ExitInfo, HealthLimits, RestartKind, RestartPolicy, RestartType, WorkerTimeouts } from '../types.js'
 
 /** Default backoff: 100 ms, doubling, capped at 30 s, reset after 60 s of stable listening. */
 export const DEFAULT_BACKOFF: BackoffOptions = { initial: 100, max: 30_000, factor: 2, resetAfter: 60_000 }
 
-/** Default policy: permanent workers, at most 5 restarts in 60 s (the budget) across the supervisor. */
+/**
+ * Default policy of the bare machines (the runtime's own defaults are in `src/supervisor/settings.ts`):
+ * permanent workers, up after 1 s, at most 5 start failures in 60 s across the supervisor, crashes
+ * of serving workers restarted at once without limit.
+ */
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   type: 'permanent',
+  minUptime: 1_000,
   maxRestarts: 5,
   period: 60_000,
+  maxCrashes: Infinity,
+  crashPeriod: 60_000,
   backoff: DEFAULT_BACKOFF,
 }
 
@@ -68,4 +75,25 @@ export function describeRestartDecision(type: RestartType, exit: ExitInfo, expec
   if (type === 'temporary') return 'temporary worker: never restarted'
   if (expected) return 'transient worker: its exit was requested, not restarted'
   return isAbnormalExit(exit) ? 'transient worker: abnormal exit, restarted' : 'transient worker: clean exit, not restarted'
+}
+
+/**
+ * What a worker's end counts as (see {@link RestartKind}): a `start-failure` unless it listened
+ * and was up for `minUptime`.
+ *
+ * @example
+ * classifyExit({ hasListened: true, isUp: false }) // → 'start-failure'
+ * classifyExit({ hasListened: true, isUp: true }) // → 'crash'
+ */
+export function classifyExit(worker: { hasListened: boolean; isUp: boolean }): RestartKind {
+  return worker.hasListened && worker.isUp ? 'crash' : 'start-failure'
+}
+
+/** Why {@link classifyExit} decided as it did, for the slot's `reason`. */
+export function describeExitKind(worker: { hasListened: boolean; isUp: boolean }, minUptime: number): string {
+  if (!worker.hasListened) return 'start failure (it never listened): restarted after a backoff, charged to the crash-loop budget'
+  if (!worker.isUp) {
+    return `start failure (it exited within restart.minUptime, ${minUptime}ms, of its fork): restarted after a backoff, charged to the crash-loop budget`
+  }
+  return 'crash of a serving worker: restarted at once, charged to the crash limit'
 }

@@ -4,6 +4,7 @@
 import type {
   ExitInfo,
   HealthLimits,
+  RestartKind,
   RestartPolicy,
   SupervisorEmitted,
   WorkerOutput,
@@ -41,8 +42,11 @@ export type SlotCommand =
 export type SlotParentEvent =
   /** Emit this event from the root. */
   | { type: 'slot.notify'; event: SupervisorEmitted }
-  /** The slot's worker exited and its policy wants a restart: may it spend the budget? */
-  | { type: 'slot.restartRequest'; slotId: string; exit: ExitInfo; reason: string }
+  /**
+   * The slot's worker exited and its policy wants a restart: may it spend the budget of its
+   * `kind` (start failures: `maxRestarts`; crashes of serving workers: `maxCrashes`)?
+   */
+  | { type: 'slot.restartRequest'; slotId: string; kind: RestartKind; exit: ExitInfo; reason: string }
   /**
    * A hung worker was killed and replaced at once: a restart all the same, charged to the budget
    * without waiting for a grant (a worker that hangs every time must spend it, not loop forever).
@@ -88,13 +92,29 @@ export interface SlotContext extends SlotInput {
   pendingReplace: { generation: number; reason: string } | null
   /** Restarts since the backoff was last reset (the `n` of `initial * factor^n`). */
   attempt: number
+  /** Child ids of live workers that have been up `policy.minUptime` ms since their fork. */
+  up: string[]
+  /** What the last restart asked for counts as: a start failure (backoff) or a crash (at once). */
+  restartKind: RestartKind
   backoffDelay: number
   lastExit: WorkerOutput | null
   reason: string
 }
 
+/**
+ * Raised by the slot itself `policy.minUptime` ms after it forks worker `incarnation`: if that
+ * worker still lives, its exit from now on is a crash, not a start failure.
+ */
+export interface UptimeEvent {
+  type: typeof UPTIME_EVENT
+  incarnation: number
+}
+
+/** The type of {@link UptimeEvent}. */
+export const UPTIME_EVENT = 'slot.uptime'
+
 /** Every event a slot accepts. */
-export type SlotEvent = SlotCommand | WorkerParentEvent | WorkerDoneEvent | WorkerErrorEvent
+export type SlotEvent = SlotCommand | WorkerParentEvent | WorkerDoneEvent | WorkerErrorEvent | UptimeEvent
 
 /** What a slot outputs once `stopped`. */
 export interface SlotOutput {
@@ -113,6 +133,11 @@ const ERROR_PREFIX = 'xstate.error.actor.'
  */
 export function toWorkerChildId(incarnation: number): string {
   return `worker-${incarnation}`
+}
+
+/** The id of the delayed {@link UptimeEvent} of worker `incarnation`, to cancel it when the worker ends. */
+export function toUptimeTimerId(incarnation: number): string {
+  return `uptime-${incarnation}`
 }
 
 /** The child id of the worker a done/error event comes from. */

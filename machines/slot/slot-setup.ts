@@ -4,8 +4,8 @@
 import { assign, enqueueActions, sendParent, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
 import { workerMachine } from '../worker/worker.js'
-import { computeBackoff, describeRestartDecision, shouldRestart } from './restart-policy.js'
-import { getEndedChildId, toWorkerChildId, toWorkerOutput } from './slot-events.js'
+import { classifyExit, computeBackoff, describeExitKind, describeRestartDecision, shouldRestart } from './restart-policy.js'
+import { UPTIME_EVENT, getEndedChildId, toUptimeTimerId, toWorkerChildId, toWorkerOutput } from './slot-events.js'
 import type { SlotContext, SlotEvent, SlotInput, SlotOutput, SlotParentEvent } from './slot-events.js'
 import type { ProcessCommand, WorkerInput, WorkerOutput } from '../types.js'
 
@@ -26,6 +26,12 @@ function endOf({ context, event }: Args): WorkerOutput {
 /** The child id of the worker a `worker.*` event comes from, or null. */
 function senderId(event: SlotEvent): string | null {
   return event.type === 'worker.listening' || event.type === 'worker.unhealthy' ? toWorkerChildId(event.incarnation) : null
+}
+
+/** What the serving worker that ended counts as: whether it listened, and whether it was up for `minUptime`. */
+function lifeOf(args: Args): { hasListened: boolean; isUp: boolean } {
+  const end = endOf(args)
+  return { hasListened: !end.startFailed, isUp: args.context.up.includes(endedId(args.event) ?? '') }
 }
 
 function workerInput(context: SlotContext, incarnation: number, generation: number): WorkerInput {
@@ -64,6 +70,10 @@ export const slotSetup = setup({
     isMemoryServing: ({ context, event }) =>
       event.type === 'worker.unhealthy' && event.reason === 'memory' && senderId(event) === context.serving,
     hasPendingReplace: ({ context }) => context.pendingReplace !== null,
+    /** The uptime event of a worker that still runs (serving, starting as a replacement, or retiring). */
+    isLiveUptime: ({ context, event }) =>
+      event.type === UPTIME_EVENT && [context.serving, context.candidate, ...context.retiring].includes(toWorkerChildId(event.incarnation)),
+    isCrashRestart: ({ context }) => context.restartKind === 'crash',
     isOnRollbackGeneration: ({ context, event }) => event.type === 'rollback' && context.generation === event.generation,
     isCandidateOnRollbackGeneration: ({ context, event }) =>
       event.type === 'rollback' && context.candidate !== null && context.candidateGeneration === event.generation,
@@ -76,6 +86,8 @@ export const slotSetup = setup({
       const id = toWorkerChildId(incarnation)
       enqueue.assign({ incarnation, serving: id, reason: `starting ${id} (generation ${context.generation})` })
       enqueue.spawnChild('worker', { id, input: workerInput(context, incarnation, context.generation) })
+      // The fork is now: its uptime starts. A raise, not an `after`, so that it outlives state changes.
+      enqueue.raise({ type: UPTIME_EVENT, incarnation }, { delay: context.policy.minUptime, id: toUptimeTimerId(incarnation) })
     }),
     spawnCandidate: enqueueActions(({ context, enqueue }) => {
       const incarnation = context.incarnation + 1
@@ -84,6 +96,7 @@ export const slotSetup = setup({
       const reason = context.pendingReplace?.reason ?? 'replace'
       enqueue.assign({ incarnation, candidate: id, candidateGeneration: generation, pendingReplace: null, reason })
       enqueue.spawnChild('worker', { id, input: workerInput(context, incarnation, generation) })
+      enqueue.raise({ type: UPTIME_EVENT, incarnation }, { delay: context.policy.minUptime, id: toUptimeTimerId(incarnation) })
     }),
     /**
      * A worker machine that threw leaves its `process` actor running: xstate stops a machine's
@@ -107,9 +120,11 @@ export const slotSetup = setup({
         serving: context.serving === id ? null : context.serving,
         candidate: context.candidate === id ? null : context.candidate,
         retiring: context.retiring.filter((r) => r !== id),
+        up: context.up.filter((u) => u !== id),
         lastExit: endOf({ context, event }),
       })
       enqueue.stopChild(id)
+      enqueue.cancel(toUptimeTimerId(Number(id.replace(/^worker-/, ''))))
     }),
     promoteCandidate: assign(({ context }) => ({
       serving: context.candidate,
@@ -167,10 +182,30 @@ export const slotSetup = setup({
         ? { generation: event.generation, reason: `no worker running: the next start runs generation ${event.generation}` }
         : {},
     ),
+    markUp: assign(({ context, event }) => {
+      if (event.type !== UPTIME_EVENT) return {}
+      const id = toWorkerChildId(event.incarnation)
+      return {
+        up: [...context.up, id],
+        reason: `${id} up for restart.minUptime (${context.policy.minUptime}ms) since its fork: once it has listened, its exit is a crash, restarted at once`,
+      }
+    }),
     recordRestartDecision: assign((args) => {
       const end = endOf(args)
-      return { reason: `${end.reason}: ${describeRestartDecision(args.context.policy.type, end.exit, end.expected)}` }
+      const decision = describeRestartDecision(args.context.policy.type, end.exit, end.expected)
+      const life = lifeOf(args)
+      const kind = classifyExit(life)
+      // Only a restart has a kind worth saying; a worker not restarted ends the slot's work either way.
+      const restarted = shouldRestart(args.context.policy.type, end.exit, end.expected)
+      return {
+        restartKind: kind,
+        reason: restarted ? `${end.reason}: ${decision}; ${describeExitKind(life, args.context.policy.minUptime)}` : `${end.reason}: ${decision}`,
+      }
     }),
+    recordCrashRestart: assign(({ context }) => ({
+      backoffDelay: 0,
+      reason: `restart at once after a crash of a serving worker: ${context.lastExit?.reason ?? 'exit'}`,
+    })),
     recordRestartGranted: assign(({ context }) => {
       const delay = computeBackoff(context.attempt, context.policy.backoff)
       return {
@@ -186,7 +221,14 @@ export const slotSetup = setup({
     notifyExit: sendParent((args): SlotParentEvent => ({ type: 'slot.notify', event: { type: 'worker.exit', ...endOf(args) } })),
     notifyRestart: sendParent(({ context }): SlotParentEvent => ({
       type: 'slot.notify',
-      event: { type: 'worker.restart', slotId: context.slotId, attempt: context.attempt, delay: context.backoffDelay, reason: context.reason },
+      event: {
+        type: 'worker.restart',
+        slotId: context.slotId,
+        kind: context.restartKind,
+        attempt: context.attempt,
+        delay: context.backoffDelay,
+        reason: context.reason,
+      },
     })),
     notifyReplace: sendParent(({ context }): SlotParentEvent => ({
       type: 'slot.notify',
@@ -195,6 +237,7 @@ export const slotSetup = setup({
     requestRestart: sendParent(({ context }): SlotParentEvent => ({
       type: 'slot.restartRequest',
       slotId: context.slotId,
+      kind: context.restartKind,
       exit: context.lastExit?.exit ?? { code: null, signal: null },
       reason: context.lastExit?.reason ?? 'exit',
     })),

@@ -1,25 +1,34 @@
 /**
  * One worker position. It runs one worker incarnation at a time (two while replacing), asks the
- * supervisor before each restart (the budget is shared), waits a backoff, and replaces its worker
+ * supervisor before each restart (the budgets are shared), and classifies each end: a worker that
+ * never listened, or exited within `policy.minUptime` of its fork, is a start failure and is
+ * restarted after a backoff; one that had been serving is restarted at once. It replaces its worker
  * new-first on `replace` or when the worker reports too much memory; a hung worker is killed.
  * On `rollback` (a reload failed) it returns to the given generation: a replacement still starting
  * is cancelled, a worker of another generation is replaced new-first, a slot already there confirms.
  *
  * ```
- * running (starting → listening ⇄ replacing) ─exit─▶ restartPending ─granted─▶ backoff ─▶ running
+ * running (starting → listening ⇄ replacing) ─exit─▶ restartPending ─granted (start failure)─▶ backoff ─▶ running
+ *                                             │                 └────granted (crash)──────────────────▶ running
  *                                             └─no restart─▶ idle        stop (any) ─▶ stopping ─▶ stopped
+ * ```
+ * The uptime clock: each spawn raises `slot.uptime` `minUptime` ms later; a worker still alive
+ * then is `up` (`context.up`), and its end counts as a crash once it has listened.
+ * ```
  * ```
  * Child ids: each worker incarnation `n` is the child `worker-n`; `context.serving` names the one
  * serving, `context.candidate` a replacement being started, `context.retiring` those draining.
  */
 import type { ActorRefFrom } from 'xstate'
+import { UPTIME_EVENT } from './slot-events.js'
 import { slotSetup } from './slot-setup.js'
 
 const END_IN_RUNNING = [
   { guard: 'isCandidateEnd', target: '#slot.running.listening', actions: ['killOrphanedProcess', 'notifyExit', 'reportReplaceFailed', 'dropWorker'] },
   { guard: 'isServingEndWithCandidate', target: '#slot.running.starting', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'promoteCandidate'] },
-  { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'recordRestartDecision'] },
-  { guard: 'isServingEnd', target: '#slot.idle', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'recordRestartDecision'] },
+  // The decision reads whether the worker was up before `dropWorker` forgets it.
+  { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['killOrphanedProcess', 'notifyExit', 'recordRestartDecision', 'dropWorker'] },
+  { guard: 'isServingEnd', target: '#slot.idle', actions: ['killOrphanedProcess', 'notifyExit', 'recordRestartDecision', 'dropWorker'] },
 ] as const
 /** A slot with no worker running takes the generation for its next start, and says so. */
 const ACCEPT_GENERATION = { actions: ['acceptGeneration', 'reportReplaced'] } as const
@@ -46,6 +55,8 @@ export const slotMachine = slotSetup.createMachine({
     retiring: [],
     pendingReplace: null,
     attempt: 0,
+    up: [],
+    restartKind: 'start-failure',
     backoffDelay: 0,
     lastExit: null,
     reason: 'slot started',
@@ -55,6 +66,7 @@ export const slotMachine = slotSetup.createMachine({
     stop: { target: '.stopping', actions: 'recordStop' },
     'xstate.done.actor.*': END_ANYWHERE,
     'xstate.error.actor.*': END_ANYWHERE,
+    [UPTIME_EVENT]: { guard: 'isLiveUptime', actions: 'markUp' },
   },
   initial: 'running',
   states: {
@@ -109,7 +121,11 @@ export const slotMachine = slotSetup.createMachine({
       entry: 'requestRestart',
       always: SETTLE_REPLACE,
       on: {
-        'restart.granted': { target: 'backoff', actions: ['recordRestartGranted', 'notifyRestart'] },
+        'restart.granted': [
+          // A worker that had been serving is replaced at once; only start failures back off.
+          { guard: 'isCrashRestart', target: 'running', actions: ['recordCrashRestart', 'notifyRestart', 'spawnServing'] },
+          { target: 'backoff', actions: ['recordRestartGranted', 'notifyRestart'] },
+        ],
         replace: ACCEPT_GENERATION,
         rollback: ACCEPT_GENERATION,
       },

@@ -4,10 +4,13 @@
  * `supervisor-reload.ts`, `supervisor-rollback.ts`) share, so none of them imports another.
  */
 import type { SlotOutput, SlotParentEvent } from '../slot/slot-events.js'
-import type { ExitInfo, SupervisorCommand, SupervisorInput } from '../types.js'
+import type { ExitInfo, RestartKind, SupervisorCommand, SupervisorInput } from '../types.js'
 
-/** Raised `policy.period` ms after each granted restart: that restart leaves the budget window. */
+/** Raised `policy.period` ms after each start failure restarted: it leaves the crash-loop budget's window. */
 export const BUDGET_EXPIRE_EVENT = 'xcluster.budget.expire'
+
+/** Raised `policy.crashPeriod` ms after each crash restarted (when `maxCrashes` is finite): it leaves the crash limit's window. */
+export const CRASH_EXPIRE_EVENT = 'xcluster.crashes.expire'
 
 /** A failed reload on its way back to the previous generation. */
 export interface RollbackProgress {
@@ -36,16 +39,18 @@ export interface SupervisorContext extends SupervisorInput {
    * slot changes generation only through a reload, so between reloads this stays exact.
    */
   slotGenerations: Record<string, number>
-  /** Restarts granted within the last `policy.period` ms. */
+  /** Start failures restarted (and hung workers replaced) within the last `policy.period` ms. */
   restarts: number
+  /** Crashes of serving workers restarted within the last `policy.crashPeriod` ms (counted only when `maxCrashes` is finite). */
+  crashes: number
   /** Slots the reload (or its rollback) has yet to send a command to. */
   reloadQueue: string[]
   /** Slots whose answer (`slot.replaced` / `slot.replaceFailed`) the reload or rollback waits for. */
   reloadInFlight: string[]
   /** Set from the moment a reload fails until every slot it reached is back. */
   rollback: RollbackProgress | null
-  /** Set when the budget was spent: which slot, how it ended. */
-  failure: { slotId: string; exit: ExitInfo } | null
+  /** Set when a budget was spent (which one: `kind`): which slot, how it ended. */
+  failure: { slotId: string; kind: RestartKind; exit: ExitInfo } | null
   reason: string
 }
 
@@ -54,6 +59,7 @@ export type SupervisorEvent =
   | SupervisorCommand
   | SlotParentEvent
   | { type: typeof BUDGET_EXPIRE_EVENT }
+  | { type: typeof CRASH_EXPIRE_EVENT }
   | { type: `xstate.done.actor.${string}`; output: SlotOutput }
   | { type: `xstate.error.actor.${string}`; error: unknown }
 

@@ -7,7 +7,7 @@ import { assign, emit, enqueueActions, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
 import { slotMachine } from '../slot/slot.js'
 import type { SlotCommand } from '../slot/slot-events.js'
-import { expireRestart, hasBudget, isRestartEvent, recordFailure, recordRestart } from './supervisor-budget.js'
+import { expireCrash, expireRestart, hasBudget, isCrashLimited, isRestartEvent, kindOf, recordFailure, recordRestart } from './supervisor-budget.js'
 import {
   beginReload,
   createReloadDoneEvent,
@@ -29,7 +29,7 @@ import {
   planRollback,
   recordRollbackAnswer,
 } from './supervisor-rollback.js'
-import { BUDGET_EXPIRE_EVENT, toSlotId } from './supervisor-context.js'
+import { BUDGET_EXPIRE_EVENT, CRASH_EXPIRE_EVENT, toSlotId } from './supervisor-context.js'
 import type { SupervisorContext, SupervisorEvent } from './supervisor-context.js'
 import type { SupervisorEmitted, SupervisorInput, SupervisorOutput, WorkerCommand } from '../types.js'
 
@@ -38,7 +38,7 @@ function endedSlotId(type: string): string {
 }
 
 // Re-exported: `supervisor.ts`, the runtime and the tests import them from here.
-export { BUDGET_EXPIRE_EVENT, toSlotId }
+export { BUDGET_EXPIRE_EVENT, CRASH_EXPIRE_EVENT, toSlotId }
 export type { SupervisorContext, SupervisorEvent }
 
 /** Setup of the supervisor machine; `supervisor.ts` creates the machine from it. */
@@ -53,6 +53,7 @@ export const supervisorSetup = setup({
   actors: { slot: slotMachine },
   delays: {
     period: ({ context }) => context.policy.period,
+    crashPeriod: ({ context }) => context.policy.crashPeriod,
   },
   guards: {
     hasBudget,
@@ -95,16 +96,18 @@ export const supervisorSetup = setup({
       })
     }),
     recordSlotError: assign(({ event }) => ({
-      failure: { slotId: endedSlotId(event.type), exit: { code: null, signal: null } },
+      failure: { slotId: endedSlotId(event.type), kind: 'start-failure' as const, exit: { code: null, signal: null } },
       reason: `${endedSlotId(event.type)} failed: ${'error' in event && event.error instanceof Error ? event.error.message : 'unknown error'}`,
     })),
     grantRestart: enqueueActions(({ context, event, enqueue }) => {
       if (!isRestartEvent(event)) return
       enqueue.assign(recordRestart({ context, event }))
       if (event.type === 'slot.restartRequest') enqueue.sendTo(event.slotId, { type: 'restart.granted' } satisfies SlotCommand)
-      enqueue.raise({ type: BUDGET_EXPIRE_EVENT }, { delay: 'period' })
+      if (kindOf(event) === 'start-failure') enqueue.raise({ type: BUDGET_EXPIRE_EVENT }, { delay: 'period' })
+      else if (isCrashLimited(context)) enqueue.raise({ type: CRASH_EXPIRE_EVENT }, { delay: 'crashPeriod' })
     }),
     expireRestart: assign(expireRestart),
+    expireCrash: assign(expireCrash),
     recordFailure: assign(recordFailure),
     recordStop: assign(({ event }) => (event.type === 'stop' ? { reason: `stop requested: ${event.reason}` } : {})),
     stopAllSlots: enqueueActions(({ context, event, enqueue }) => {
@@ -142,9 +145,10 @@ export const supervisorSetup = setup({
     emitFailed: emit(({ context }) => ({
       type: 'failed',
       slotId: context.failure?.slotId ?? '',
+      kind: context.failure?.kind ?? 'start-failure',
       exit: context.failure?.exit ?? { code: null, signal: null },
-      restarts: context.restarts,
-      period: context.policy.period,
+      restarts: context.failure?.kind === 'crash' ? context.crashes : context.restarts,
+      period: context.failure?.kind === 'crash' ? context.policy.crashPeriod : context.policy.period,
       reason: context.reason,
     })),
   },

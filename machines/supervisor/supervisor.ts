@@ -1,11 +1,12 @@
 /**
- * The supervisor: starts `count` slots, grants restarts under one shared budget (at most
- * `maxRestarts` in a sliding `period`), stops gracefully, and reloads rolling, new worker first.
+ * The supervisor: starts `count` slots, grants restarts under two shared budgets (start failures:
+ * at most `maxRestarts` in a sliding `period`; crashes of serving workers: at most `maxCrashes`
+ * in `crashPeriod`, see `supervisor-budget.ts`), stops gracefully, and reloads rolling, new worker first.
  *
  * ```
  * running ⇄ reloading ─a replacement failed─▶ rollingBack ─every slot reached is back─▶ running
  *    │   stop (running, reloading, rollingBack) ─▶ stopping ─(all slots stopped)─▶ stopped
- *    └──── budget spent ─▶ failing ─(all slots stopped)─▶ failed
+ *    └──── a budget spent ─▶ failing ─(all slots stopped)─▶ failed
  * ```
  * A reload ends with every slot on one generation: `reload.done` when all run the new one;
  * otherwise the slots it reached roll back to the previous one and `reload.failed` says which
@@ -16,7 +17,7 @@
  * Children: one slot per position, child id = `slotId` = `slot-<index>`; see `listWorkers`.
  */
 import { slotMachine } from '../slot/slot.js'
-import { BUDGET_EXPIRE_EVENT, supervisorSetup } from './supervisor-setup.js'
+import { BUDGET_EXPIRE_EVENT, CRASH_EXPIRE_EVENT, supervisorSetup } from './supervisor-setup.js'
 import { workerMachine } from '../worker/worker.js'
 import type { ProcessLogic } from '../worker/process-placeholder.js'
 import type { SupervisorEmitted } from '../types.js'
@@ -49,6 +50,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
     slots: [],
     slotGenerations: {},
     restarts: 0,
+    crashes: 0,
     reloadQueue: [],
     reloadInFlight: [],
     rollback: null,
@@ -60,6 +62,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
     'slot.notify': { actions: 'forwardNotice' },
     'xstate.done.actor.*': { actions: 'dropSlot' },
     [BUDGET_EXPIRE_EVENT]: { actions: 'expireRestart' },
+    [CRASH_EXPIRE_EVENT]: { actions: 'expireCrash' },
     reload: { actions: { type: 'refuseReload', params: { reason: 'the supervisor is stopping' } } },
   },
   initial: 'running',

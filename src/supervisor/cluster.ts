@@ -51,6 +51,8 @@ export class ClusterCore {
   /** The last generation number handed out. */
   #lastGeneration = 0
   #end: { error?: Error; reason: string } | undefined
+  /** Exit, restart, failed and stopped are emitted through this chain, in the machine's order. */
+  #emitted: Promise<void> = Promise.resolve()
 
   constructor(options: ResolvedOptions) {
     this.#options = options
@@ -80,17 +82,20 @@ export class ClusterCore {
     this.#stopped = new Promise<void>((resolve, reject) => {
       // As with exits, the last workers' final snapshots are inspected after the root emits.
       this.#actor.on('stopped', (event) =>
-        queueMicrotask(() => {
+        this.#emitInOrder(() => {
           this.#finish({ reason: event.reason })
           resolve()
         }),
       )
-      this.#actor.on('failed', (event) => {
-        const error = new SupervisorFailedError(event)
-        this.#finish({ error, reason: event.reason })
-        this.events.emit('failed', error)
-        reject(error)
-      })
+      // After the last exit's event, with what the failing worker printed.
+      this.#actor.on('failed', (event) =>
+        this.#emitInOrder(async () => {
+          const error = new SupervisorFailedError({ ...event, stderr: await this.#crashes.lastStderr(event.slotId) })
+          this.#finish({ error, reason: event.reason })
+          this.events.emit('failed', error)
+          reject(error)
+        }),
+      )
       // An error thrown inside a machine must not take the master down: fail the cluster instead.
       this.#actor.subscribe({
         error: (cause) => {
@@ -104,11 +109,12 @@ export class ClusterCore {
     })
     // onStopped() may never be awaited; a failure is also reported through the 'failed' event.
     this.#stopped.catch(() => {})
-    // The parent hears of an exit before the worker's own final snapshot is inspected: wait a
-    // microtask so that the 'transition' to `exited` comes first, and the crash record holds it.
-    this.#actor.on('worker.exit', (event) =>
-      queueMicrotask(() => {
-        const { type: _type, ...exit } = event
+    // The parent hears of an exit before the worker's own final snapshot is inspected: wait (at
+    // least) a microtask so that the 'transition' to `exited` comes first, and the crash record
+    // holds it; and until the worker's stderr has ended, so that the record holds its last lines.
+    this.#actor.on('worker.exit', ({ type: _type, ...exit }) =>
+      this.#emitInOrder(async () => {
+        // A worker machine that failed left its row to the table, which knows its pid and id.
         const key = `${exit.slotId}/${exit.incarnation}`
         const failed = this.#failedRows.get(key)
         if (failed !== undefined) {
@@ -116,13 +122,16 @@ export class ClusterCore {
           exit.pid ??= failed.pid
           exit.workerId ??= failed.workerId
         }
-        this.events.emit('exit', this.#crashes.complete(exit))
+        this.events.emit('exit', await this.#crashes.complete(exit))
       }),
     )
-    this.#actor.on('worker.restart', (event) => {
-      this.#restarts.set(event.slotId, (this.#restarts.get(event.slotId) ?? 0) + 1)
-      this.events.emit('restart', event)
-    })
+    // Queued behind the exit it follows, so that a restart is never heard of before it.
+    this.#actor.on('worker.restart', ({ type: _type, ...event }) =>
+      this.#emitInOrder(() => {
+        this.#restarts.set(event.slotId, (this.#restarts.get(event.slotId) ?? 0) + 1)
+        this.events.emit('restart', event)
+      }),
+    )
     this.#actor.on('worker.replace', (event) => this.events.emit('replace', event))
   }
 
@@ -233,6 +242,18 @@ export class ClusterCore {
     })
   }
 
+  /**
+   * Runs `step` after every step queued before it (each at least a microtask after the machine
+   * emitted). A listener that throws is rethrown outside the chain, as a synchronous emit would.
+   */
+  #emitInOrder(step: () => void | Promise<void>): void {
+    this.#emitted = this.#emitted.then(step).catch((error: unknown) => {
+      queueMicrotask(() => {
+        throw error
+      })
+    })
+  }
+
   #finish(end: { error?: Error; reason: string }): void {
     if (this.#end) return
     this.#end = end
@@ -306,6 +327,7 @@ export class ClusterCore {
       },
       deliverUserMessage: (workerId, message) => this.events.emit('message', workerId, message),
       recordHeartbeat: (workerId, sample) => this.#crashes.noteHeartbeat(workerId, sample),
+      recordStderr: (input, workerId, lines) => this.#crashes.noteStderr(input, workerId, lines),
     }
   }
 }

@@ -74,35 +74,56 @@ setErrorName(NoWorkerError, 'NoWorkerError')
 
 /** What the supervisor knew when it gave up. */
 export interface SupervisorFailure {
-  /** The slot whose crash spent the budget. */
+  /** The slot whose end spent the budget. */
   slotId?: string
+  /**
+   * Which budget: `'start-failure'` (`restart.maxRestarts` in `restart.period`) or `'crash'`
+   * (`restart.maxCrashes` in `restart.crashPeriod`).
+   */
+  kind?: 'start-failure' | 'crash'
   /** Its last exit. */
   exit?: ExitInfo
-  /** Restarts counted within `period`. */
+  /** Restarts counted within `period` by that budget. */
   restarts?: number
   /** The budget's window, in ms. */
   period?: number
+  /** The last lines that slot's last process wrote to stderr, oldest first. */
+  stderr?: string[]
   reason: string
   cause?: unknown
 }
 
 /**
- * The restart budget was spent (or the supervisor itself broke): every worker was stopped.
- * Code `ERR_SUPERVISOR_FAILED`. `cluster.onStopped()` rejects with it.
+ * A restart budget was spent (or the supervisor itself broke): every worker was stopped.
+ * Code `ERR_SUPERVISOR_FAILED`. `cluster.onStopped()` rejects with it. Its message ends with the
+ * last lines the failing worker wrote to stderr, also in `stderr`.
+ *
+ * @example
+ * ```ts
+ * cluster.onStopped().catch((error) => {
+ *   if (error instanceof SupervisorFailedError) console.error(error.kind, error.stderr.at(-1))
+ *   // → start-failure Error: Cannot find module './config.json'
+ * })
+ * ```
  */
 export class SupervisorFailedError extends XclusterError {
   slotId: string | undefined
+  kind: 'start-failure' | 'crash' | undefined
   exit: ExitInfo | undefined
   restarts: number | undefined
   period: number | undefined
+  /** The last lines (at most 20) the failing slot's last process wrote to stderr; [] when none. */
+  stderr: string[]
   reason: string
 
   constructor(failure: SupervisorFailure) {
     super(messages.supervisorFailedMessage(failure), 'ERR_SUPERVISOR_FAILED', 'cause' in failure ? { cause: failure.cause } : undefined)
     this.slotId = failure.slotId
+    this.kind = failure.kind
     this.exit = failure.exit
     this.restarts = failure.restarts
     this.period = failure.period
+    this.stderr = failure.stderr ?? []
     this.reason = failure.reason
   }
 }

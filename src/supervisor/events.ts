@@ -16,13 +16,25 @@ export interface CrashRecord {
   callsInFlight: Array<{ method: string; ageMs: number }>
   /** The last heartbeat it answered, if any. */
   lastHeartbeat: { rss: number; heapUsed: number; at: number } | null
+  /**
+   * The last lines it wrote to stderr (at most 20, each cut at 400 characters, 8 KiB in all),
+   * oldest first: most often the error it died of.
+   */
+  stderr: string[]
 }
 
-/** The supervisor scheduled a restart. */
+/**
+ * The supervisor scheduled a restart, always after the `exit` event of the worker it replaces.
+ * `kind`: `'start-failure'` (it never listened, or exited within `restart.minUptime` of its fork:
+ * backoff, charged to `restart.maxRestarts`) or `'crash'` (it had been serving: restarted at once,
+ * charged to `restart.maxCrashes`).
+ */
 export interface WorkerRestartEvent {
   slotId: string
+  kind: 'start-failure' | 'crash'
+  /** Start failures since the backoff was last reset (the `n` of `initial * factor^n`); a crash leaves it as it was. */
   attempt: number
-  /** Backoff before the fork, in ms. */
+  /** Backoff before the fork, in ms; 0 for a crash. */
   delay: number
   reason: string
 }

@@ -10,6 +10,11 @@ export interface ForkSettings {
   /** Node flags; inherits the master's by default, so a `.ts` worker works under tsx. */
   execArgv: string[]
   env: Record<string, string | undefined>
+  /**
+   * Whether the worker's stdout/stderr stay in the master. Workers are always forked with pipes,
+   * so the master keeps the end of each worker's stderr for its crash record; without `silent`
+   * both streams are passed through to the master's own.
+   */
   silent: boolean
 }
 
@@ -57,13 +62,15 @@ export function workerExecArgv(exec: string, execArgv: string[]): string[] {
 /**
  * Fork one cluster worker. `cluster.setupPrimary()` holds global settings, so they are set right
  * before each fork: several supervisors (or tests) in one process each fork their own file.
+ * Always with pipes (`silent: true` to node:cluster): the process actor reads the worker's
+ * stderr, and passes both streams on unless `settings.silent`.
  */
 export function forkWorker(settings: ForkSettings, position: { slotId: string; incarnation: number; generation: number }): Worker {
   cluster.setupPrimary({
     exec: settings.exec,
     args: settings.args,
     execArgv: workerExecArgv(settings.exec, settings.execArgv),
-    silent: settings.silent,
+    silent: true,
   })
   return cluster.fork({
     ...settings.env,

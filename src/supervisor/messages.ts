@@ -8,13 +8,35 @@ const formatMethod = (method: string): string => `${method}()`
 const describeExit = ({ code, signal }: ExitInfo): string =>
   signal ? `signal ${signal}` : code === null ? 'no exit seen' : `code ${code}`
 
-// The restart budget was spent: the supervisor stopped every worker and ended in `failed`.
-export const supervisorFailedMessage = (failure: { slotId?: string; exit?: ExitInfo; restarts?: number; period?: number; reason: string }): string =>
-  failure.slotId && failure.exit
-    ? `The cluster failed: worker ${failure.slotId} exited with ${describeExit(failure.exit)} after ${failure.restarts} restarts ` +
-      `within ${failure.period} ms, which spends the restart budget (restart.maxRestarts in restart.period). ` +
-      `Fix the crash (see the 'exit' events' crash records) or widen the budget. ${failure.reason}`
-    : `The cluster failed: ${failure.reason}`
+// A start failure exits; a hung worker replaced (charged to the same budget) has no exit to show.
+const describeStartEnd = (exit: ExitInfo): string =>
+  exit.code === null && exit.signal === null ? 'was replaced (hung, no exit seen)' : `failed to start (${describeExit(exit)})`
+
+// A restart budget was spent: the supervisor stopped every worker and ended in `failed`. The
+// worker's last stderr lines come last, indented, so that the error a user sees is the worker's own.
+export const supervisorFailedMessage = (failure: {
+  slotId?: string
+  kind?: 'start-failure' | 'crash'
+  exit?: ExitInfo
+  restarts?: number
+  period?: number
+  stderr?: string[]
+  reason: string
+}): string => {
+  if (!failure.slotId || !failure.exit) return `The cluster failed: ${failure.reason}`
+  const head =
+    failure.kind === 'crash'
+      ? `The cluster failed: worker ${failure.slotId} crashed while serving (${describeExit(failure.exit)}) after ${failure.restarts} ` +
+        `crashes within ${failure.period} ms, which reaches the crash limit (restart.maxCrashes in restart.crashPeriod). ` +
+        `Fix the crash (see the worker's stderr below and the 'exit' events' crash records) or raise the limit. ${failure.reason}`
+      : `The cluster failed: worker ${failure.slotId} ${describeStartEnd(failure.exit)} after ${failure.restarts} ` +
+        `restarts within ${failure.period} ms, which spends the crash-loop budget (restart.maxRestarts in restart.period). ` +
+        `Fix the worker's start (see its stderr below and the 'exit' events' crash records) or widen the budget. ${failure.reason}`
+  const lines = failure.stderr ?? []
+  return lines.length === 0
+    ? `${head}\nThe worker wrote nothing to stderr.`
+    : `${head}\nThe worker's last stderr lines:\n${lines.map((line) => `  ${line}`).join('\n')}`
+}
 
 // reload() was refused before it touched a worker (another reload runs, or the cluster is stopping);
 // or a new worker failed to start and the reload was rolled back, fully or (when a worker of the

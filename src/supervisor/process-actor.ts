@@ -6,6 +6,14 @@ import { WorkerExitedError } from './errors.js'
 import type { WorkerChannel } from './channel.js'
 import { type ForkSettings, forkWorker } from './fork.js'
 import { startHeartbeat } from './heartbeat.js'
+import { OutputTail } from './output-tail.js'
+
+/**
+ * How long the crash record of an exit waits for the end of the worker's stderr, in ms: the last
+ * lines it printed may arrive after the exit. A grandchild that inherited the pipe can keep it
+ * open for ever, so this is bounded.
+ */
+export const STDERR_DRAIN_TIMEOUT = 500
 
 /** What the process actor needs from the supervisor runtime around it. */
 export interface ProcessHost {
@@ -19,6 +27,8 @@ export interface ProcessHost {
   recordHeartbeat(workerId: number, sample: HealthSample): void
   /** A message that is not an xcluster envelope: the user's own, passed on untouched. */
   deliverUserMessage(workerId: number, message: unknown): void
+  /** As the process exits: the last lines it wrote to stderr, once its stderr has ended. */
+  recordStderr(input: ProcessInput, workerId: number, lines: Promise<string[]>): void
 }
 
 /** "127.0.0.1:3000", a pipe path, or null when cluster reports no address. */
@@ -47,6 +57,17 @@ export function createProcessLogic(host: ProcessHost) {
     const pid = worker.process.pid ?? -1
     let hasExited = false
     let stopHeartbeat = () => {}
+    const stderr = new OutputTail()
+    const { stdout: childStdout, stderr: childStderr } = worker.process
+    childStderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
+    if (!host.settingsFor(input.generation).silent) {
+      // As if the worker shared the master's streams (it does not, so that its stderr can be kept).
+      childStdout?.pipe(process.stdout, { end: false })
+      childStderr?.pipe(process.stderr, { end: false })
+    } else {
+      // Read and dropped: a pipe nobody reads fills up (64 KiB) and blocks the worker's writes.
+      childStdout?.resume()
+    }
     const channel = host.openChannel(worker, input, () => report({ type: 'process.ready' }))
 
     worker.on('message', (message: unknown) => {
@@ -61,6 +82,9 @@ export function createProcessLogic(host: ProcessHost) {
       hasExited = true
       stopHeartbeat()
       host.releaseChannel(channel, new WorkerExitedError({ workerId: worker.id, pid, exitCode: code, signal }))
+      // The last lines may still be in the pipe: the machine hears of the exit now, the crash
+      // record and the error get the lines once the pipe has ended.
+      host.recordStderr(input, worker.id, waitForEnd(childStderr, STDERR_DRAIN_TIMEOUT).then(() => stderr.lines()))
       report({ type: 'process.exit', code, signal })
     })
     report({ type: 'process.fork', pid, workerId: worker.id })
@@ -91,5 +115,23 @@ export function createProcessLogic(host: ProcessHost) {
       stopHeartbeat()
       if (!hasExited) worker.process.kill('SIGKILL')
     }
+  })
+}
+
+/** Resolves once `stream` has ended or closed, or after `timeout` ms; at once without a stream. */
+function waitForEnd(stream: NodeJS.ReadableStream | null, timeout: number): Promise<void> {
+  const readable = stream as (NodeJS.ReadableStream & { readableEnded?: boolean; closed?: boolean }) | null
+  if (!readable || readable.readableEnded || readable.closed) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      readable.off('end', done)
+      readable.off('close', done)
+      resolve()
+    }
+    const timer = setTimeout(done, timeout)
+    timer.unref()
+    readable.once('end', done)
+    readable.once('close', done)
   })
 }

@@ -2,7 +2,21 @@ import type { HealthLimits, WorkerTimeouts } from '../../machines/types.js'
 import type { ForkSettings } from './fork.js'
 import { checkDuration, checkInteger, defaultWorkerCount, describeValue, mergeSection, resolveWorkerFile } from './options.js'
 
-/** How the supervisor restarts a worker that exited. */
+/**
+ * How the supervisor restarts a worker that exited. Each restart is one of two kinds:
+ * - a **start failure**: the worker never listened (nor called `ready()`), or it exited within
+ *   `minUptime` ms of its fork. It is restarted after a backoff, and counts toward the crash-loop
+ *   budget (`maxRestarts` in `period`), so a worker that fails at boot every time fails the
+ *   cluster within a few backoffs (with the defaults, 5 restarts and 3.1 s of backoff).
+ * - a **crash**: the worker had listened and stayed up `minUptime` ms, then was killed or
+ *   crashed. It is restarted at once, without backoff, and counts toward `maxCrashes` in
+ *   `crashPeriod` (no limit by default).
+ *
+ * @example
+ * ```ts
+ * supervise({ worker, restart: { minUptime: 2_000, maxRestarts: 3, maxCrashes: 100, crashPeriod: 60_000 } })
+ * ```
+ */
 export interface RestartOptions {
   /**
    * `permanent` restarts after any exit, `transient` only after an abnormal one (code ≠ 0 or a
@@ -10,18 +24,42 @@ export interface RestartOptions {
    * @default 'permanent'
    */
   type: 'permanent' | 'transient' | 'temporary'
-  /** At most this many restarts within `period`; one more and the supervisor fails. @default 10 */
+  /**
+   * A worker that exits within this many ms of its fork is a start failure even if it listened;
+   * one that listened and stayed up this long is a crash, restarted at once. Measured from the
+   * fork (as PM2's `min_uptime`), so it works the same for workers that boot slowly; `0` leaves
+   * only "never listened" as a start failure.
+   * @default 1_000 (1 second)
+   */
+  minUptime: number
+  /**
+   * The crash-loop budget: at most this many start failures within `period`, across the cluster
+   * (a hung worker replaced counts too); one more and the cluster fails with `SupervisorFailedError`.
+   * @default 5
+   */
   maxRestarts: number
-  /** The sliding window of the restart budget, in ms. @default 60_000 (1 minute) */
+  /** The sliding window of `maxRestarts`, in ms. @default 60_000 (1 minute) */
   period: number
+  /**
+   * At most this many crashes of serving workers within `crashPeriod`, across the cluster; one more
+   * and the cluster fails. `Infinity` (the default) never fails on them: a crash of a worker that
+   * had been serving is most often caused from outside (the OOM killer, a deploy tool, a chaos
+   * test), and each one already lived `minUptime`, so they cannot spin faster than
+   * `count` restarts per `minUptime`. Set a figure to escalate when serving workers keep dying.
+   * @default Infinity
+   */
+  maxCrashes: number
+  /** The sliding window of `maxCrashes`, in ms. @default 60_000 (1 minute) */
+  crashPeriod: number
+  /** Delays between start failures of one slot; a crash is restarted at once. */
   backoff: {
-    /** Delay before the first restart of a slot, in ms. @default 100 */
+    /** Delay before the first restart after a start failure, in ms. @default 100 */
     initial: number
     /** The ceiling of the delay, in ms. @default 10_000 */
     max: number
-    /** Each further restart multiplies the delay by this. @default 2 */
+    /** Each further start failure multiplies the delay by this. @default 2 */
     factor: number
-    /** After this long listening without a crash, the delay starts over, in ms. @default 30_000 */
+    /** After this long listening without an exit, the delay starts over from `initial`, in ms. @default 30_000 */
     resetAfter: number
   }
 }
@@ -34,8 +72,11 @@ export interface HealthOptions extends HealthLimits {
 
 export const DEFAULT_RESTART: RestartOptions = {
   type: 'permanent',
-  maxRestarts: 10,
+  minUptime: 1_000, // 1 s from fork, as PM2's min_uptime
+  maxRestarts: 5, // start failures: 100 + 200 + 400 + 800 + 1600 ms of backoff, then the cluster fails
   period: 60_000, // 1 minute
+  maxCrashes: Infinity, // crashes of serving workers never fail the cluster
+  crashPeriod: 60_000, // 1 minute
   backoff: { initial: 100, max: 10_000, factor: 2, resetAfter: 30_000 },
 }
 
@@ -69,6 +110,13 @@ export function resolveRestart(value: unknown): RestartOptions {
   }
   checkInteger('restart.maxRestarts', restart.maxRestarts, 0)
   checkDuration('restart.period', restart.period)
+  if (typeof restart.minUptime !== 'number' || !Number.isFinite(restart.minUptime) || restart.minUptime < 0) {
+    throw new TypeError(`Expected \`restart.minUptime\` to be a number of milliseconds from 0 and up, got ${describeValue(restart.minUptime)}`)
+  }
+  if (restart.maxCrashes !== Infinity && !(Number.isInteger(restart.maxCrashes) && restart.maxCrashes >= 0)) {
+    throw new TypeError(`Expected \`restart.maxCrashes\` to be an integer from 0 and up, or Infinity, got ${describeValue(restart.maxCrashes)}`)
+  }
+  checkDuration('restart.crashPeriod', restart.crashPeriod)
   checkDuration('restart.backoff.initial', restart.backoff.initial)
   checkDuration('restart.backoff.max', restart.backoff.max)
   checkDuration('restart.backoff.resetAfter', restart.backoff.resetAfter)

@@ -53,7 +53,13 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
   execArgv?: string[]
   /** Extra environment variables, over the master's own. */
   env?: Record<string, string | undefined>
-  /** Pipe the workers' stdout/stderr to the master instead of sharing them. @default false */
+  /**
+   * Keep the workers' stdout/stderr out of the master's. Workers always write into pipes that the
+   * master reads, so that the last 20 lines of each one's stderr can go into its crash record and
+   * `SupervisorFailedError`; by default both are passed through to the master's stdout/stderr (the
+   * workers' `isTTY` is then false). `true` drops them (the stderr tail is still kept).
+   * @default false
+   */
   silent?: boolean
   restart?: Partial<Omit<RestartOptions, 'backoff'>> & { backoff?: Partial<RestartOptions['backoff']> }
   timeouts?: Partial<WorkerTimeouts>

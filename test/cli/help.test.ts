@@ -25,8 +25,10 @@ help('the real bin prints the start options with their defaults', async () => {
   for (const expected of [
     '-i, --instances <n|max> workers to run; max = os.availableParallelism()',
     '(default: "max")',
-    '--max-restarts <n> restarts allowed within --restart-period before the master gives up and exits 1 (default: 10)',
-    '--restart-period <ms> window of the restart budget (default: 60000)',
+    '--min-uptime <ms> a worker that dies before it listens or within this time of its fork failed to start (backoff, --max-restarts) (default: 1000)',
+    '--max-restarts <n> start failures allowed within --restart-period before the master gives up and exits 1 (default: 5)',
+    '--restart-period <ms> window of the start-failure budget (default: 60000)',
+    '--max-crashes <n|Infinity> crashes of serving workers (restarted at once) allowed within --crash-period before the master exits 1 (default: Infinity)',
     '--backoff-initial <ms> delay before the first restart of a worker (default: 100)',
     '--drain-timeout <ms> for in-flight calls of a stopping worker (default: 10000)',
     '--disconnect-timeout <ms> for in-flight HTTP requests and the exit after disconnect, before SIGTERM (default: 5000)',

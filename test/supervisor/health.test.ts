@@ -42,7 +42,7 @@ health('a worker that hangs every time spends the restart budget: the cluster fa
   })
   const failure = await rejectionOf(cluster.onStopped(), 'the cluster must fail')
   assert.instance(failure, SupervisorFailedError)
-  assert.match((failure as Error).message, /restart budget spent: slot-0 ended \(hung: 2 heartbeats missed in a row \(limit 2\)\) after 2 restarts within 60000ms/)
+  assert.match((failure as Error).message, /restart budget spent: slot-0 replaced a hung worker \(hung: 2 heartbeats missed in a row \(limit 2\)\) after 2 restarts within 60000ms/)
   // R+1 workers killed as hung; the replacement of the last one is forked in the same step in
   // which the budget runs out, and stopped with the cluster.
   assert.is(log.exits.filter((exit) => /^kill requested: hung/.test(exit.reason)).length, 3)

@@ -24,7 +24,7 @@ restart('a crash loop forks at most R+1 times, then fails with a clear error and
   assert.is(error.code, 'ERR_SUPERVISOR_FAILED')
   assert.is(error.slotId, 'slot-0')
   assert.equal(error.exit, { code: 1, signal: null })
-  assert.match(error.message, /^The cluster failed: worker slot-0 exited with code 1 after 3 restarts within 60000 ms/)
+  assert.match(error.message, /^The cluster failed: worker slot-0 failed to start \(code 1\) after 3 restarts within 60000 ms/)
   assert.is(log.forks(), 4, 'R+1 forks')
   assert.is(log.exits.length, 4)
   assert.ok(log.exits.every((exit) => exit.startFailed && !exit.expected))

@@ -13,13 +13,23 @@ import { createFakeProcessPool } from './fake-process.js'
 import type { FakeBehaviour, FakeProcessPool } from './fake-process.js'
 import { TEST_TIMEOUTS } from './worker-harness.js'
 
-/** A policy with room to spare: 10 restarts in 10 s, backoff 100 → 200 → 400 … 1000, reset after 5 s. */
+/**
+ * A policy with room to spare: 10 start failures in 10 s, backoff 100 → 200 → 400 … 1000, reset
+ * after 5 s. `minUptime` is far beyond any test's clock, so every exit is a start failure unless
+ * a test sets its own (see {@link UPTIME_POLICY}); crashes have no limit.
+ */
 export const TEST_POLICY: RestartPolicy = {
   type: 'permanent',
+  minUptime: 1_000_000_000,
   maxRestarts: 10,
   period: 10_000,
+  maxCrashes: Infinity,
+  crashPeriod: 10_000,
   backoff: { initial: 100, max: 1000, factor: 2, resetAfter: 5000 },
 }
+
+/** {@link TEST_POLICY} with a worker up 1 s after its fork: its exit after that is a crash. */
+export const UPTIME_POLICY: RestartPolicy = { ...TEST_POLICY, minUptime: 1000 }
 
 /** The supervisor input used by tests unless overridden. */
 export const TEST_SUPERVISOR_INPUT: SupervisorInput = {

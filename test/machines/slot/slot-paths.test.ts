@@ -26,10 +26,10 @@ const traversed = withStubs.provide({ actions: NO_PARENT })
 const input: SlotInput = { slotId: 'slot-0', generation: 0, policy: { ...TEST_POLICY, type: 'transient' }, timeouts: TEST_TIMEOUTS, health: { maxMissedHeartbeats: 3 } }
 
 const incarnationOf = (id: string) => Number(id.replace('worker-', ''))
-function ended(id: string, exit: WorkerOutput['exit'], expected = false): SlotEvent {
+function ended(id: string, exit: WorkerOutput['exit'], expected = false, startFailed = false): SlotEvent {
   const output: WorkerOutput = {
     slotId: 'slot-0', incarnation: incarnationOf(id), generation: 0, pid: null, workerId: null,
-    exit, reason: 'test exit', expected, startFailed: false,
+    exit, reason: 'test exit', expected, startFailed,
   }
   return { type: `xstate.done.actor.${id}`, output } as SlotEvent
 }
@@ -57,6 +57,10 @@ function eventsFor(state: SlotSnapshot): SlotEvent[] {
       { type: 'worker.unhealthy', slotId: 'slot-0', incarnation, reason: 'memory', detail: 'rss' },
       ended(id, { code: 1, signal: null }),
       ended(id, { code: 0, signal: null }),
+      // Never listened: a start failure whatever its uptime.
+      ended(id, { code: 1, signal: null }, false, true),
+      // Its uptime timer (minUptime is beyond any replay's clock, so only this event marks it up).
+      { type: 'slot.uptime', incarnation },
     )
   }
   for (const id of retiring) events.push(ended(id, { code: 0, signal: null }, true))
@@ -70,7 +74,10 @@ const SLOT_STATES = [
 
 function serializeState(s: SlotSnapshot): string {
   const c = s.context
-  return JSON.stringify([s.value, c.serving !== null, c.candidate !== null, c.retiring.length, c.pendingReplace !== null, c.attempt > 0])
+  const isServingUp = c.serving !== null && c.up.includes(c.serving)
+  return JSON.stringify([
+    s.value, c.serving !== null, c.candidate !== null, c.retiring.length, c.pendingReplace !== null, c.attempt > 0, isServingUp, c.restartKind,
+  ])
 }
 
 function play(slot: AnyActorRef, clock: SimulatedClock, event: SlotEvent): void {
@@ -116,6 +123,11 @@ paths('the shortest path to every slot situation replays against the machine and
   assert.ok(shortest.length > 20, `${shortest.length} paths`)
   const reached = new Set(shortest.flatMap((path) => replay(path.steps as never)))
   assert.equal([...reached].sort(), [...SLOT_STATES].sort())
+  // Both answers to a granted restart: a crash of a serving worker restarts at once, a start failure backs off.
+  const moves = new Set(shortest.flatMap((path) => path.steps.slice(1).map((step, i) =>
+    `${JSON.stringify(path.steps[i]!.state.value)} ${step.event.type} ${JSON.stringify(step.state.value)}`)))
+  assert.ok(moves.has('"restartPending" restart.granted {"running":"starting"}'), 'a crash restarts at once')
+  assert.ok(moves.has('"restartPending" restart.granted "backoff"'), 'a start failure backs off')
 })
 
 paths.run()

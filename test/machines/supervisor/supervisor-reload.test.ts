@@ -219,7 +219,7 @@ health('a worker that hangs every time spends the restart budget, and the superv
   assert.is(h.actor.getSnapshot().value, 'failed')
   const [failed] = h.emittedOf('failed')
   assert.is(failed?.slotId, 'slot-0')
-  assert.match(failed!.reason, new RegExp(`^restart budget spent: slot-0 ended \\(hung: 3 heartbeats missed in a row \\(limit 3\\)\\) after ${maxRestarts} restarts within ${period}ms`))
+  assert.match(failed!.reason, new RegExp(`^restart budget spent: slot-0 replaced a hung worker \\(hung: 3 heartbeats missed in a row \\(limit 3\\)\\) after ${maxRestarts} restarts within ${period}ms`))
 })
 
 health('a hung worker whose kill is not seen leaves the replacement serving', () => {
@@ -481,12 +481,12 @@ rollback('a spent budget during the rollback fails the supervisor as ever', () =
   crash(h.pool.get('slot-3', 1))
   crash(h.pool.get('slot-2', 1))
   assert.ok(['failing', 'failed'].includes(String(h.actor.getSnapshot().value)))
-  assert.match(h.actor.getSnapshot().context.reason, /^restart budget spent: slot-2 ended \(exited with code 1\) after 1 restart within 10000ms/)
+  assert.match(h.actor.getSnapshot().context.reason, /^restart budget spent: slot-2 failed to start \(exited with code 1\) after 1 restart within 10000ms/)
   const [interrupted, ...others] = h.emittedOf('reload.failed')
   assert.equal(others, [], 'reload.failed once')
   assert.is(interrupted?.generation, 1)
   assert.is(interrupted?.generations, undefined, 'every slot is stopping')
-  assert.match(interrupted!.reason, /^reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; its rollback was interrupted: restart budget spent: slot-2 ended/)
+  assert.match(interrupted!.reason, /^reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; its rollback was interrupted: restart budget spent: slot-2 failed to start/)
 })
 
 rollback('a spent budget during a reload ends the reload too, and says so once', () => {
@@ -496,7 +496,7 @@ rollback('a spent budget during a reload ends the reload too, and says so once',
   crash(h.pool.get('slot-3', 1))
   assert.ok(['failing', 'failed'].includes(String(h.actor.getSnapshot().value)))
   assert.equal(h.emittedOf('reload.failed').map((e) => [e.generation, e.reason]), [[
-    1, 'reload to generation 1 interrupted: restart budget spent: slot-3 ended (exited with code 1) after 0 restarts within 10000ms (maxRestarts 0)',
+    1, 'reload to generation 1 interrupted: restart budget spent: slot-3 failed to start (exited with code 1) after 0 restarts within 10000ms (restart.maxRestarts 0)',
   ]])
 })
 

@@ -75,7 +75,7 @@ lifecycle('a slot machine that throws fails the supervisor and its workers are k
   actor.subscribe({ error: (e) => void errors.push(e) })
   actor.start()
   assert.equal(failed, [{
-    type: 'failed', slotId: 'slot-0', exit: { code: null, signal: null }, restarts: 0, period: 10_000,
+    type: 'failed', slotId: 'slot-0', kind: 'start-failure', exit: { code: null, signal: null }, restarts: 0, period: 10_000,
     reason: 'slot-0 failed: bug in a slot',
   }])
   assert.equal(pool.processes[0]?.commands, [{ type: 'accept' }, { type: 'signal', signal: 'SIGKILL' }])
@@ -94,7 +94,7 @@ restarts('a worker that exits with code 1 is restarted after the initial backoff
   const h = start(COOPERATIVE, { count: 1 })
   h.pool.get('slot-0', 1).send(crash)
   assert.equal(h.emittedOf('worker.restart'), [
-    { type: 'worker.restart', slotId: 'slot-0', attempt: 1, delay: 100, reason: 'restart 1 in 100ms after: exited with code 1' },
+    { type: 'worker.restart', slotId: 'slot-0', kind: 'start-failure', attempt: 1, delay: 100, reason: 'restart 1 in 100ms after: exited with code 1' },
   ])
   assert.is(h.slot('slot-0').value, 'backoff')
   h.clock.increment(99)
@@ -121,10 +121,11 @@ restarts('a crash loop spends the budget: R+1 starts, then failed with a reason'
   assert.equal(h.emittedOf('failed'), [{
     type: 'failed',
     slotId: 'slot-0',
+    kind: 'start-failure',
     exit: { code: 1, signal: null },
     restarts: 3,
     period: 10_000,
-    reason: 'restart budget spent: slot-0 ended (exited with code 1) after 3 restarts within 10000ms (maxRestarts 3)',
+    reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 3 restarts within 10000ms (restart.maxRestarts 3)',
   }])
   assert.equal(h.actor.getSnapshot().output, { status: 'failed', reason: h.emittedOf('failed')[0]?.reason })
   assert.equal(h.emitted.map((e) => e.type), [
@@ -182,7 +183,7 @@ restarts('backoff doubles up to its cap and resets after a stable period', () =>
   assert.is(h.slot('slot-0').context.reason, 'stable for 5000ms: backoff reset')
   crashAndWait()
   assert.equal(h.emittedOf('worker.restart').at(-1), {
-    type: 'worker.restart', slotId: 'slot-0', attempt: 1, delay: 100, reason: 'restart 1 in 100ms after: exited with code 1',
+    type: 'worker.restart', slotId: 'slot-0', kind: 'start-failure', attempt: 1, delay: 100, reason: 'restart 1 in 100ms after: exited with code 1',
   })
 })
 

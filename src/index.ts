@@ -32,6 +32,29 @@ export {
 } from './supervisor/errors.js'
 export type { WorkerExitDetails, SupervisorFailure, ReloadFailure } from './supervisor/errors.js'
 export { MasterExitedError } from './worker/errors.js'
+export { createMemoryActorStore } from './actors/memory-store.js'
+export type { XclusterActorRecord, XclusterActorStore } from './actors/actor-store.js'
+export type { XclusterActorsOptions } from './actors/actor-options.js'
+export type { XclusterActorRef } from './actors/actor-ref.js'
+export type {
+  ActorErrorEvent,
+  ActorInfo,
+  ActorRefOptions,
+  SendAndWaitOptions,
+  ContractActors,
+  ActorKind,
+  ActorEvent,
+  ActorSnapshot,
+} from './actors/contract-actors.js'
+export {
+  ActorKindError,
+  ActorTimeoutError,
+  ActorUnavailableError,
+  ActorFailedError,
+  ActorStoppedError,
+  ActorSnapshotTooLargeError,
+  ActorStoreError,
+} from './actors/errors.js'
 export { createLiveView } from './inspect/live-view.js'
 export { combineInspectors } from './inspect/combine-inspectors.js'
 export type { XclusterLiveView, XclusterLiveViewOptions } from './inspect/live-view.js'

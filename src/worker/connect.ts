@@ -16,6 +16,8 @@ const ORPHAN_EXIT_DELAY = 100 // ms
 /** This process's link to the master, once connected. */
 export interface WorkerSide {
   peer: RpcPeer
+  /** The peer's built-in methods; `serve({ actors })` adds the actor host's. */
+  internal: Record<string, (...args: any[]) => unknown>
   isServing: boolean
   isReady: boolean
   detach(): void
@@ -31,15 +33,17 @@ export function connect(api: string): WorkerSide {
   // 'error' on process, which kills the worker. The 'disconnect' handler below settles the calls.
   const ignoreSendError = (): void => {}
   const send = process.send.bind(process)
+  // The peer looks built-ins up in this very object, so methods added later are served too.
+  const internal: WorkerSide['internal'] = {
+    $heartbeat: () => {
+      const { rss, heapUsed } = process.memoryUsage()
+      return { rss, heapUsed }
+    },
+  }
   const peer = createRpcPeer({
     send: (message) => send(message, ignoreSendError),
     holdRequests: true,
-    internal: {
-      $heartbeat: () => {
-        const { rss, heapUsed } = process.memoryUsage()
-        return { rss, heapUsed }
-      },
-    },
+    internal,
     label: 'the master',
   })
   const onMessage = (message: unknown): void => {
@@ -59,7 +63,7 @@ export function connect(api: string): WorkerSide {
   }
   process.on('message', onMessage)
   process.on('disconnect', onDisconnect)
-  side = { peer, isServing: false, isReady: false, detach }
+  side = { peer, internal, isServing: false, isReady: false, detach }
   // Tells the master the worker side is loaded: from now on it answers heartbeats.
   peer.notify('$attach', [])
   return side

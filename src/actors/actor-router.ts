@@ -1,0 +1,447 @@
+/**
+ * The master's actor router: numbers each actor's events, places each actor on one worker that
+ * hosts its kind, forwards its events in order, stores the snapshots workers report, and when a
+ * worker dies or drains, places its actors again and redelivers the events past their snapshots.
+ * Actor traffic never enters the lifecycle machines: the router hears of workers from the
+ * channels (accepting, draining, exited) and sends over their RPC peers.
+ * @internal
+ */
+import type { AnyStateMachine, EventObject } from 'xstate'
+import { deserializeError } from '../rpc/serialize-error.js'
+import type { XclusterActorStore } from './actor-store.js'
+import { ActorEntry, type Waiter } from './actor-entry.js'
+import type { ActorReport } from './actor-host.js'
+import type { ActorErrorEvent, ActorInfo } from './contract-actors.js'
+import { ActorFailedError, ActorStoppedError, ActorStoreError, ActorTimeoutError, ActorUnavailableError } from './errors.js'
+import * as messages from './messages.js'
+import { placeActor } from './placement.js'
+import type { SnapshotMirror } from './snapshot-mirror.js'
+
+// How long a failed store read or write waits before it is tried again.
+const STORE_RETRY_DELAY = 100 // ms
+
+/** The master's end of one worker, as the router uses it. */
+export interface ActorWorkerLink {
+  readonly workerId: number
+  readonly slotId: string
+  /** True while the worker takes new work (listening, not draining). */
+  readonly isAccepting: boolean
+  notify(method: string, args: unknown[]): void
+  call(method: string, args: unknown[], options: { timeout: number }): Promise<unknown>
+}
+
+export interface ActorRouterSettings {
+  machines: Readonly<Record<string, AnyStateMachine>>
+  store: XclusterActorStore
+  /** How long events wait for a worker that can take their actor, in ms. */
+  holdTimeout: number
+  restart: { maxRestarts: number; period: number }
+  /** Default deadline of `sendAndWait()` and of a move, in ms. */
+  timeout: number
+  errors: ReadonlyMap<string, abstract new (...args: never[]) => Error>
+  mirror: SnapshotMirror
+  onError(event: ActorErrorEvent): void
+}
+
+const keyOf = (kind: string, id: string): string => `${kind}\u0000${id}`
+
+export class ActorRouter {
+  readonly #settings: ActorRouterSettings
+  readonly #entries = new Map<string, ActorEntry>()
+  readonly #workers = new Map<number, { link: ActorWorkerLink; kinds: Set<string>; actors: Set<ActorEntry> }>()
+  readonly #held = new Set<ActorEntry>()
+  readonly #storedWaiters = new Set<() => void>()
+  readonly #writes = new Set<Promise<void>>()
+  #closedReason: Error | undefined
+
+  constructor(settings: ActorRouterSettings) {
+    this.#settings = settings
+  }
+
+  // --- Workers ------------------------------------------------------------------------------------
+
+  addWorker(link: ActorWorkerLink): void {
+    this.#workers.set(link.workerId, { link, kinds: new Set(), actors: new Set() })
+  }
+
+  /** The worker's `serve()` announced the kinds it hosts. */
+  setKinds(workerId: number, kinds: unknown): void {
+    const worker = this.#workers.get(workerId)
+    if (!worker || !Array.isArray(kinds)) return
+    for (const kind of kinds) if (typeof kind === 'string') worker.kinds.add(kind)
+    this.wake()
+  }
+
+  /** A worker began accepting: place the actors that were held. */
+  wake(): void {
+    for (const entry of [...this.#held]) this.#place(entry)
+  }
+
+  /** The worker's process is gone: restore its actors elsewhere from their last snapshots. */
+  removeWorker(workerId: number): void {
+    const worker = this.#workers.get(workerId)
+    if (!worker) return
+    this.#workers.delete(workerId)
+    for (const entry of worker.actors) {
+      entry.workerId = undefined
+      if (entry.phase === 'placed' || entry.phase === 'moving') this.#place(entry)
+    }
+  }
+
+  /**
+   * The worker drains: take its actors back (their last snapshots, after every event it was sent)
+   * and place them on other workers; resolves once their snapshots are stored, so a stop persists
+   * every actor. A worker that cannot answer keeps its actors until it exits (then they are
+   * restored from their stored snapshots), so an actor never runs in two places by our doing.
+   */
+  async drainWorker(workerId: number): Promise<void> {
+    const worker = this.#workers.get(workerId)
+    if (!worker || worker.actors.size === 0) return
+    const entries = [...worker.actors].filter((entry) => entry.phase === 'placed')
+    for (const entry of entries) entry.phase = 'moving'
+    let reports: ActorReport[]
+    try {
+      reports = (await worker.link.call(messages.PASSIVATE, [entries.map((e) => [e.kind, e.id])], { timeout: this.#settings.timeout })) as ActorReport[]
+    } catch {
+      return
+    }
+    this.onApplied(workerId, reports)
+    for (const entry of entries) {
+      if (entry.phase !== 'moving' || entry.workerId !== workerId) continue
+      this.#unplace(entry)
+      this.#place(entry)
+    }
+    await this.#whenStored(entries)
+  }
+
+  // --- Reports from workers ---------------------------------------------------------------------
+
+  onApplied(workerId: number, reports: unknown): void {
+    if (!Array.isArray(reports)) return
+    for (const report of reports as ActorReport[]) {
+      if (!Array.isArray(report)) continue
+      const [kind, id, seq, snapshot, status] = report
+      const entry = this.#entries.get(keyOf(kind, id))
+      // A report from a worker that no longer hosts it (it moved, or was restored elsewhere) is stale.
+      if (!entry || entry.workerId !== workerId || typeof seq !== 'number' || seq < entry.snapshotSeq) continue
+      entry.snapshot = snapshot
+      entry.snapshotSeq = seq
+      entry.version++
+      this.#settings.mirror.update(kind, id, snapshot)
+      if (status === 'done') this.#end(entry, seq)
+      else this.#save(entry)
+    }
+  }
+
+  onFailed(workerId: number, kind: string, id: string, seq: number, serialized: unknown): void {
+    const entry = this.#entries.get(keyOf(kind, id))
+    if (!entry || entry.workerId !== workerId) return
+    const cause = deserializeError(serialized, this.#settings.errors)
+    const error = new ActorFailedError({ kind, id, seq, workerId }, { cause })
+    // The failing event is consumed: skipped, with its waiter told why.
+    entry.drop((item) => item.seq === seq, error)
+    entry.snapshotSeq = Math.max(entry.snapshotSeq, seq)
+    entry.version++
+    this.#unplace(entry)
+    const { maxRestarts, period } = this.#settings.restart
+    const now = Date.now()
+    entry.failures = [...entry.failures.filter((at) => now - at < period), now]
+    const isRestarting = entry.failures.length <= maxRestarts
+    this.#settings.onError({ kind, id, workerId, error, isRestarting })
+    if (isRestarting) {
+      this.#save(entry)
+      this.#place(entry)
+      return
+    }
+    const stopped = new ActorStoppedError({ kind, id, restarts: entry.failures.length, period }, { cause: error })
+    entry.phase = 'stopped'
+    entry.stopError = stopped
+    this.#held.delete(entry)
+    entry.drop(() => true, stopped)
+    this.#save(entry)
+    this.#settings.onError({ kind, id, workerId: null, error: stopped, isRestarting: false })
+  }
+
+  // --- Sends ------------------------------------------------------------------------------------
+
+  send(kind: string, id: string, event: EventObject, input: unknown, waiter?: Waiter): void {
+    if (this.#closedReason) return waiter?.reject(this.#closedReason)
+    const entry = this.#entryFor(kind, id, input)
+    if (entry.phase === 'stopped') {
+      if (waiter) return waiter.reject(entry.stopError!)
+      return this.#settings.onError({ kind, id, workerId: null, error: entry.stopError!, isRestarting: false })
+    }
+    if (entry.phase === 'loading') {
+      entry.preload.push({ event, waiter })
+      return
+    }
+    const item = entry.append(event, waiter)
+    const link = entry.phase === 'placed' ? this.#link(entry) : undefined
+    if (link) {
+      try {
+        link.notify(messages.DELIVER, [kind, id, item.seq, event])
+      } catch (error) {
+        // Not encodable (a function in it, over maxPayload): refused at the call site, never journaled.
+        entry.journal.pop()
+        entry.lastSeq--
+        if (waiter) return waiter.reject(error as Error)
+        throw error
+      }
+    } else if (entry.phase === 'held') this.#armHold(entry)
+  }
+
+  sendAndWait(kind: string, id: string, event: EventObject, input: unknown, timeout = this.#settings.timeout): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let isSettled = false
+      const timer = setTimeout(() => {
+        isSettled = true
+        const entry = this.#entries.get(keyOf(kind, id))
+        reject(new ActorTimeoutError({ kind, id, type: event.type, timeout, where: describeWhere(entry) }))
+      }, timeout)
+      // A pending acknowledged send never keeps the master alive by itself.
+      timer.unref()
+      const settle = (fn: () => void) => {
+        if (isSettled) return
+        isSettled = true
+        clearTimeout(timer)
+        fn()
+      }
+      this.send(kind, id, event, input, { resolve: () => settle(resolve), reject: (error) => settle(() => reject(error)) })
+    })
+  }
+
+  /** The last persisted snapshot the master has of (kind, id), if any. */
+  persistedSnapshot(kind: string, id: string): unknown {
+    return this.#entries.get(keyOf(kind, id))?.snapshot
+  }
+
+  list(): ActorInfo[] {
+    return [...this.#entries.values()].map((entry) => ({
+      kind: entry.kind,
+      id: entry.id,
+      workerId: entry.workerId ?? null,
+      status: entry.phase === 'placed' ? 'active' : entry.phase === 'ending' ? 'moving' : entry.phase,
+      value: (entry.snapshot as { value?: unknown } | undefined)?.value,
+      seq: entry.snapshotSeq,
+    }))
+  }
+
+  /** Resolves once every actor's latest snapshot is stored. */
+  flush(): Promise<void> {
+    return this.#whenStored([...this.#entries.values()])
+  }
+
+  /** Waits for the writes in flight, then closes the store. */
+  async closeStore(): Promise<void> {
+    await Promise.allSettled([...this.#writes])
+    await this.#settings.store.close?.()
+  }
+
+  /** No worker will take actors again: reject every pending acknowledged send with `reason`. */
+  close(reason: Error): void {
+    if (this.#closedReason) return
+    this.#closedReason = reason
+    for (const entry of this.#entries.values()) {
+      clearTimeout(entry.holdTimer)
+      entry.drop(() => true, reason)
+      for (const item of entry.preload) item.waiter?.reject(reason)
+      entry.preload = []
+    }
+    for (const check of [...this.#storedWaiters]) check()
+  }
+
+  // --- Internals --------------------------------------------------------------------------------
+
+  #entryFor(kind: string, id: string, input: unknown): ActorEntry {
+    const key = keyOf(kind, id)
+    const existing = this.#entries.get(key)
+    if (existing) return existing
+    const entry = new ActorEntry(kind, id, input)
+    this.#entries.set(key, entry)
+    this.#load(entry)
+    return entry
+  }
+
+  /** Read its record, so numbering resumes after the stored seq (the master may have restarted). */
+  #load(entry: ActorEntry): void {
+    this.#settings.store.load(entry.kind, entry.id).then(
+      (record) => {
+        if (this.#closedReason) return
+        if (record) {
+          entry.snapshot = record.snapshot
+          entry.snapshotSeq = entry.lastSeq = record.seq
+          if (record.input !== undefined) entry.input = record.input
+          entry.version = entry.storedVersion = 1
+          this.#settings.mirror.update(entry.kind, entry.id, record.snapshot)
+        }
+        for (const { event, waiter } of entry.preload) entry.append(event, waiter)
+        entry.preload = []
+        entry.phase = 'held'
+        this.#place(entry)
+      },
+      (error) => {
+        this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: new ActorStoreError(entry, { cause: error }), isRestarting: false })
+        setTimeout(() => this.#load(entry), STORE_RETRY_DELAY).unref()
+      },
+    )
+  }
+
+  /** Host it on the worker it belongs to now, with its snapshot and the events past it; or hold it. */
+  #place(entry: ActorEntry): void {
+    if (this.#closedReason || entry.phase === 'stopped' || entry.phase === 'loading' || entry.phase === 'ending') return
+    const candidates = [...this.#workers.values()]
+      .filter((worker) => worker.link.isAccepting && worker.kinds.has(entry.kind))
+      .map((worker) => worker.link)
+    const link = placeActor(entry.kind, entry.id, candidates) as ActorWorkerLink | undefined
+    if (!link) {
+      entry.phase = 'held'
+      entry.workerId = undefined
+      this.#held.add(entry)
+      if (entry.journal.length > 0) this.#armHold(entry)
+      return
+    }
+    this.#held.delete(entry)
+    clearTimeout(entry.holdTimer)
+    entry.holdTimer = undefined
+    entry.phase = 'placed'
+    entry.workerId = link.workerId
+    this.#workers.get(link.workerId)!.actors.add(entry)
+    try {
+      link.notify(messages.SPAWN, [entry.kind, entry.id, entry.snapshot, entry.snapshotSeq, entry.input])
+    } catch (error) {
+      // Only the user's `input` can fail to encode here (snapshots came from a worker).
+      this.#unplace(entry)
+      entry.drop(() => true, error as Error)
+      return this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: error as Error, isRestarting: false })
+    }
+    for (const item of entry.unapplied()) {
+      try {
+        link.notify(messages.DELIVER, [entry.kind, entry.id, item.seq, item.event])
+      } catch (error) {
+        // An event held before any worker could encode it: it fails alone.
+        entry.drop((other) => other === item, error as Error)
+        if (!item.waiter) this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: error as Error, isRestarting: false })
+      }
+    }
+  }
+
+  #unplace(entry: ActorEntry): void {
+    if (entry.workerId !== undefined) this.#workers.get(entry.workerId)?.actors.delete(entry)
+    entry.workerId = undefined
+    entry.phase = 'held'
+  }
+
+  #link(entry: ActorEntry): ActorWorkerLink | undefined {
+    return entry.workerId === undefined ? undefined : this.#workers.get(entry.workerId)?.link
+  }
+
+  #armHold(entry: ActorEntry): void {
+    if (entry.holdTimer !== undefined) return
+    const { holdTimeout } = this.#settings
+    entry.holdTimer = setTimeout(() => {
+      entry.holdTimer = undefined
+      if (entry.phase !== 'held') return
+      const error = new ActorUnavailableError({ kind: entry.kind, id: entry.id, holdTimeout })
+      const hadEvents = entry.unapplied().length > 0
+      entry.drop((item) => item.seq > entry.snapshotSeq, error)
+      // Held events die here: say so once per actor, for the fire-and-forget ones.
+      if (hadEvents) this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error, isRestarting: false })
+    }, holdTimeout)
+    entry.holdTimer.unref()
+  }
+
+  /** Store its latest snapshot; at most one write in flight per actor, the latest one next. */
+  #save(entry: ActorEntry): void {
+    if (entry.isSaving || entry.storedVersion === entry.version) return
+    entry.isSaving = true
+    const version = entry.version
+    const record = { kind: entry.kind, id: entry.id, snapshot: entry.snapshot, seq: entry.snapshotSeq, input: entry.input }
+    const write = this.#settings.store.save(record)
+    this.#track(write)
+    write.then(
+      () => {
+        entry.isSaving = false
+        entry.storedVersion = version
+        entry.acknowledge(record.seq)
+        if (entry.version !== version) this.#save(entry)
+        this.#checkStored()
+      },
+      (error) => {
+        entry.isSaving = false
+        this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: new ActorStoreError(entry, { cause: error }), isRestarting: false })
+        setTimeout(() => this.#save(entry), STORE_RETRY_DELAY).unref()
+      },
+    )
+  }
+
+  /** It reached a final state: delete its record; events sent after that start a new one. */
+  #end(entry: ActorEntry, seq: number): void {
+    this.#unplace(entry)
+    entry.phase = 'ending'
+    entry.version++
+    entry.isSaving = true
+    const write = this.#settings.store.delete(entry.kind, entry.id)
+    this.#track(write)
+    write.then(
+      () => this.#afterEnd(entry, seq),
+      (error) => {
+        this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: new ActorStoreError(entry, { cause: error }), isRestarting: false })
+        this.#afterEnd(entry, seq)
+      },
+    )
+  }
+
+  #afterEnd(entry: ActorEntry, seq: number): void {
+    entry.isSaving = false
+    entry.storedVersion = entry.version
+    entry.acknowledge(seq)
+    entry.snapshot = undefined
+    entry.snapshotSeq = seq
+    entry.failures = []
+    if (entry.journal.length === 0) this.#entries.delete(keyOf(entry.kind, entry.id))
+    else {
+      entry.phase = 'held'
+      this.#place(entry)
+    }
+    this.#checkStored()
+  }
+
+  #track(write: Promise<void>): void {
+    this.#writes.add(write)
+    const forget = () => this.#writes.delete(write)
+    write.then(forget, forget)
+  }
+
+  #whenStored(entries: ActorEntry[]): Promise<void> {
+    const isDone = () => this.#closedReason !== undefined || entries.every((entry) => entry.isStored || entry.phase === 'stopped')
+    if (isDone()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!isDone()) return
+        this.#storedWaiters.delete(check)
+        resolve()
+      }
+      this.#storedWaiters.add(check)
+    })
+  }
+
+  #checkStored(): void {
+    for (const check of [...this.#storedWaiters]) check()
+  }
+}
+
+/** Where an actor stood when an acknowledged send timed out, for the message. */
+function describeWhere(entry: ActorEntry | undefined): string {
+  switch (entry?.phase) {
+    case 'placed':
+      return `worker ${entry.workerId} had not reported it applied and stored`
+    case 'held':
+      return `no listening worker hosts kind ${JSON.stringify(entry.kind)} yet`
+    case 'moving':
+      return 'the actor was moving between workers'
+    case 'loading':
+      return 'its record was still loading from the actor store'
+    default:
+      return 'it was not applied yet'
+  }
+}

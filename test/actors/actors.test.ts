@@ -78,14 +78,13 @@ actors('snapshots are mirrored to the master: subscribe() sees each report and x
 
 actors('refuses an unknown kind and a bad id at the call site', async () => {
   const cluster = start({ count: 1 })
-  const error = (() => {
-    try {
-      // @ts-expect-error: not a kind of the contract
-      cluster.actor('invoice', 'i-1')
-    } catch (error) {
-      return error as ActorKindError
-    }
-  })()
+  let error: ActorKindError | undefined
+  try {
+    // @ts-expect-error: not a kind of the contract
+    cluster.actor('invoice', 'i-1')
+  } catch (thrown) {
+    error = thrown as ActorKindError
+  }
   assert.instance(error, ActorKindError)
   assert.is(error!.code, 'ERR_ACTOR_KIND')
   assert.is(

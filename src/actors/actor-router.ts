@@ -226,9 +226,35 @@ export class ActorRouter {
     }))
   }
 
-  /** Resolves once every actor's latest snapshot is stored. */
-  flush(): Promise<void> {
-    return this.#whenStored([...this.#entries.values()])
+  /**
+   * Whether every event sent so far was applied and stored, as far as it can be: actors held for
+   * want of a worker, and stopped ones, cannot get further and count as settled.
+   */
+  isSettled(): boolean {
+    if (this.#closedReason) return true
+    for (const entry of this.#entries.values()) {
+      if (entry.phase === 'held' || entry.phase === 'stopped') continue
+      if (entry.phase !== 'placed' || entry.snapshotSeq < entry.lastSeq || !entry.isStored) return false
+    }
+    return true
+  }
+
+  /** Resolves once `isSettled()`, or after `timeout` ms. */
+  onSettled(timeout: number): Promise<void> {
+    if (this.isSettled()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeout)
+      function done(): void {
+        clearTimeout(timer)
+        waiters.delete(check)
+        resolve()
+      }
+      const waiters = this.#storedWaiters
+      const check = () => {
+        if (this.isSettled()) done()
+      }
+      waiters.add(check)
+    })
   }
 
   /** Waits for the writes in flight, then closes the store. */

@@ -94,6 +94,16 @@ export class ClusterActors implements ActorRefCore {
     this.#router.addWorker(link)
   }
 
+  /** Whether every actor event sent so far is applied and stored (or cannot be: no worker hosts it). */
+  isSettled(): boolean {
+    return this.#router.isSettled()
+  }
+
+  /** Resolves once `isSettled()`, or after `timeout` ms. */
+  onSettled(timeout: number): Promise<void> {
+    return this.#router.onSettled(timeout)
+  }
+
   onAccept(): void {
     this.#router.wake()
   }

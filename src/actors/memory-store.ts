@@ -29,8 +29,8 @@ export function createMemoryActorStore(): XclusterActorStore {
     async delete(kind, id) {
       records.delete(keyOf(kind, id))
     },
-    async close() {
-      records.clear()
-    },
+    // Nothing to free; the records stay, so one store can outlive a cluster and serve the next
+    // one in the same process (a test, or a master that restarts its cluster).
+    async close() {},
   }
 }

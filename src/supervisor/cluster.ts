@@ -171,7 +171,11 @@ export class ClusterCore {
 
   stop(reason: string): Promise<void> {
     if (this.#end) return this.#end.error ? Promise.resolve() : this.#stopped
-    this.#actor.send({ type: 'stop', reason })
+    const sendStop = () => this.#actor.send({ type: 'stop', reason })
+    // Actor events already sent land and are stored before the workers drain (a stop persists
+    // every actor), within the drain deadline; with none pending the stop is sent at once.
+    if (this.actors.isSettled()) sendStop()
+    else this.actors.onSettled(this.#options.timeouts.drain).then(() => this.#end === undefined && sendStop())
     return this.#stopped.catch(() => {})
   }
 

@@ -73,7 +73,8 @@ actors('snapshots are mirrored to the master: subscribe() sees each report and x
   assert.is(paused.value, 'paused')
   await counter.sendAndWait({ type: 'RESUME' })
   subscription.unsubscribe()
-  assert.equal(values, ['paused', 'counting'])
+  // The spawn's own first report ('counting') may come alone or coalesced with PAUSE's.
+  assert.equal(values[0] === 'counting' ? values.slice(1) : values, ['paused', 'counting'])
 })
 
 actors('refuses an unknown kind and a bad id at the call site', async () => {

@@ -70,7 +70,8 @@ export class ActorHost {
     if (machine === undefined) return this.#reportFailure(kind, id, seq, new Error(`this worker does not host kind ${JSON.stringify(kind)}`))
     let actor: AnyActor
     try {
-      actor = createActor(machine, snapshot === undefined || snapshot === null ? { input } : { snapshot: snapshot as never, input })
+      // `id` makes `self.id` in the machine's actions the actor's id: a natural idempotency key.
+      actor = createActor(machine, snapshot === undefined || snapshot === null ? { id, input } : { id, snapshot: snapshot as never, input })
     } catch (error) {
       return this.#reportFailure(kind, id, seq, error)
     }

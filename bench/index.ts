@@ -4,6 +4,7 @@
  * Each topic is `bench/<topic>.ts` exporting `run(filters)`, and runs alone too
  * (`node --import tsx bench/rpc.ts`).
  */
+import { run as runActors } from './actors.js'
 import { run as runFanout } from './fanout.js'
 import { run as runHttp } from './http.js'
 import { run as runLifecycle } from './lifecycle.js'
@@ -16,6 +17,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   lifecycle: runLifecycle,
   supervisor: runSupervisor,
   http: runHttp,
+  actors: runActors,
 }
 
 const args = process.argv.slice(2)

@@ -54,6 +54,7 @@ export {
   ActorStoppedError,
   ActorSnapshotTooLargeError,
   ActorStoreError,
+  ActorEncodeError,
 } from './actors/errors.js'
 export { createLiveView } from './inspect/live-view.js'
 export { combineInspectors } from './inspect/combine-inspectors.js'

@@ -9,6 +9,7 @@
 import { type AnyActor, type AnyStateMachine, createActor, type Subscription } from 'xstate'
 import { PayloadTooLargeError } from '../rpc/errors.js'
 import { serializeError } from '../rpc/serialize-error.js'
+import type { ActorOp } from './actor-outbox.js'
 import { ActorSnapshotTooLargeError } from './errors.js'
 import * as messages from './messages.js'
 
@@ -26,6 +27,8 @@ interface Hosted {
   /** The last good snapshot and the event number it reflects (what a report sends). */
   last: unknown
   lastSeq: number
+  /** False once removed (failed, finished, moved). */
+  isHosted: boolean
 }
 
 export interface ActorHostOptions {
@@ -56,8 +59,13 @@ export class ActorHost {
   /** The built-in methods the worker's peer serves for the master. */
   handlers(): Record<string, (...args: any[]) => unknown> {
     return {
-      [messages.SPAWN]: (kind: string, id: string, snapshot: unknown, seq: number, input: unknown) => this.spawn(kind, id, snapshot, seq, input),
-      [messages.DELIVER]: (kind: string, id: string, seq: number, event: { type: string }) => this.deliver(kind, id, seq, event),
+      [messages.BATCH]: (ops: unknown) => {
+        if (!Array.isArray(ops)) return
+        for (const op of ops as ActorOp[]) {
+          if (op[0] === 'e') this.deliver(op[1], op[2], op[3], op[4])
+          else if (op[0] === 's') this.spawn(op[1], op[2], op[4], op[3], op[5])
+        }
+      },
       [messages.PASSIVATE]: (keys: [string, string][]) => this.passivate(keys),
     }
   }
@@ -75,7 +83,7 @@ export class ActorHost {
     } catch (error) {
       return this.#reportFailure(kind, id, seq, error)
     }
-    const hosted: Hosted = { kind, id, machine, actor, subscription: undefined as never, seq, last: undefined, lastSeq: seq }
+    const hosted: Hosted = { kind, id, machine, actor, subscription: undefined as never, seq, last: undefined, lastSeq: seq, isHosted: true }
     this.#hosted.set(key, hosted)
     // Transitions of the actor's own (delayed transitions, invoked promises) carry no new event
     // number; they are reported with the last one, and the store keeps the later snapshot.
@@ -98,8 +106,8 @@ export class ActorHost {
     hosted.seq = seq
     hosted.actor.send(event)
     // An event the machine ignores still counts as applied (XState notifies for every event, but
-    // say so here rather than depend on it).
-    if (this.#hosted.get(keyOf(kind, id)) === hosted && hosted.lastSeq !== seq) {
+    // say so here rather than depend on it); a failed or finished actor is gone by now.
+    if (hosted.isHosted && hosted.lastSeq !== seq) {
       hosted.last = hosted.actor.getSnapshot()
       hosted.lastSeq = seq
       this.#markDirty(hosted)
@@ -191,6 +199,7 @@ export class ActorHost {
     const key = keyOf(hosted.kind, hosted.id)
     if (this.#hosted.get(key) !== hosted) return
     this.#hosted.delete(key)
+    hosted.isHosted = false
     this.#dirty.delete(hosted)
     // Unsubscribe first: stopping is a move, not a transition to report.
     hosted.subscription.unsubscribe()

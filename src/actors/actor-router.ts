@@ -10,9 +10,10 @@ import type { AnyStateMachine, EventObject } from 'xstate'
 import { deserializeError } from '../rpc/serialize-error.js'
 import type { XclusterActorStore } from './actor-store.js'
 import { ActorEntry, type Waiter } from './actor-entry.js'
+import { type ActorOp, ActorOutbox } from './actor-outbox.js'
 import type { ActorReport } from './actor-host.js'
 import type { ActorErrorEvent, ActorInfo } from './contract-actors.js'
-import { ActorFailedError, ActorStoppedError, ActorStoreError, ActorTimeoutError, ActorUnavailableError } from './errors.js'
+import { ActorEncodeError, ActorFailedError, ActorStoppedError, ActorStoreError, ActorTimeoutError, ActorUnavailableError } from './errors.js'
 import * as messages from './messages.js'
 import { placeActor } from './placement.js'
 import type { SnapshotMirror } from './snapshot-mirror.js'
@@ -48,7 +49,7 @@ const keyOf = (kind: string, id: string): string => `${kind}\u0000${id}`
 export class ActorRouter {
   readonly #settings: ActorRouterSettings
   readonly #entries = new Map<string, ActorEntry>()
-  readonly #workers = new Map<number, { link: ActorWorkerLink; kinds: Set<string>; actors: Set<ActorEntry> }>()
+  readonly #workers = new Map<number, { link: ActorWorkerLink; kinds: Set<string>; actors: Set<ActorEntry>; outbox: ActorOutbox }>()
   readonly #held = new Set<ActorEntry>()
   readonly #storedWaiters = new Set<() => void>()
   readonly #writes = new Set<Promise<void>>()
@@ -61,7 +62,11 @@ export class ActorRouter {
   // --- Workers ------------------------------------------------------------------------------------
 
   addWorker(link: ActorWorkerLink): void {
-    this.#workers.set(link.workerId, { link, kinds: new Set(), actors: new Set() })
+    const outbox = new ActorOutbox(
+      (method, args) => link.notify(method, args),
+      (op, error) => this.#refused(op, error),
+    )
+    this.#workers.set(link.workerId, { link, kinds: new Set(), actors: new Set(), outbox })
   }
 
   /** The worker's `serve()` announced the kinds it hosts. */
@@ -100,6 +105,8 @@ export class ActorRouter {
     const entries = [...worker.actors].filter((entry) => entry.phase === 'placed')
     for (const entry of entries) entry.phase = 'moving'
     let reports: ActorReport[]
+    // The events already queued for it must reach it before the hand-back request.
+    worker.outbox.flush()
     try {
       reports = (await worker.link.call(messages.PASSIVATE, [entries.map((e) => [e.kind, e.id])], { timeout: this.#settings.timeout })) as ActorReport[]
     } catch {
@@ -176,18 +183,9 @@ export class ActorRouter {
       return
     }
     const item = entry.append(event, waiter)
-    const link = entry.phase === 'placed' ? this.#link(entry) : undefined
-    if (link) {
-      try {
-        link.notify(messages.DELIVER, [kind, id, item.seq, event])
-      } catch (error) {
-        // Not encodable (a function in it, over maxPayload): refused at the call site, never journaled.
-        entry.journal.pop()
-        entry.lastSeq--
-        if (waiter) return waiter.reject(error as Error)
-        throw error
-      }
-    } else if (entry.phase === 'held') this.#armHold(entry)
+    const outbox = entry.phase === 'placed' && entry.workerId !== undefined ? this.#workers.get(entry.workerId)?.outbox : undefined
+    if (outbox) outbox.push(['e', kind, id, item.seq, event])
+    else if (entry.phase === 'held') this.#armHold(entry)
   }
 
   sendAndWait(kind: string, id: string, event: EventObject, input: unknown, timeout = this.#settings.timeout): Promise<void> {
@@ -319,7 +317,8 @@ export class ActorRouter {
       .filter((worker) => worker.link.isAccepting && worker.kinds.has(entry.kind))
       .map((worker) => worker.link)
     const link = placeActor(entry.kind, entry.id, candidates) as ActorWorkerLink | undefined
-    if (!link) {
+    const worker = link && this.#workers.get(link.workerId)
+    if (!link || !worker) {
       entry.phase = 'held'
       entry.workerId = undefined
       this.#held.add(entry)
@@ -331,34 +330,34 @@ export class ActorRouter {
     entry.holdTimer = undefined
     entry.phase = 'placed'
     entry.workerId = link.workerId
-    this.#workers.get(link.workerId)!.actors.add(entry)
-    try {
-      link.notify(messages.SPAWN, [entry.kind, entry.id, entry.snapshot, entry.snapshotSeq, entry.input])
-    } catch (error) {
-      // Only the user's `input` can fail to encode here (snapshots came from a worker).
+    worker.actors.add(entry)
+    worker.outbox.push(['s', entry.kind, entry.id, entry.snapshotSeq, entry.snapshot, entry.input])
+    for (const item of entry.unapplied()) worker.outbox.push(['e', entry.kind, entry.id, item.seq, item.event])
+  }
+
+  /**
+   * An op could not be encoded: an event (a function in it, over maxPayload) fails alone, its
+   * `sendAndWait()` rejecting with the EncodeError/PayloadTooLargeError; a spawn can only fail on
+   * the user's `input` (snapshots came from a worker), and fails the actor's pending events.
+   */
+  #refused(op: ActorOp, cause: Error): void {
+    const entry = this.#entries.get(keyOf(op[1], op[2]))
+    if (!entry) return
+    const what = op[0] === 'e' ? `event #${op[3]} (${JSON.stringify(op[4].type)})` : 'its input'
+    const error = new ActorEncodeError({ kind: op[1], id: op[2], what }, { cause })
+    const item = op[0] === 'e' ? entry.journal.find((candidate) => candidate.seq === op[3]) : undefined
+    if (op[0] === 'e') entry.drop((candidate) => candidate === item, error)
+    else {
       this.#unplace(entry)
-      entry.drop(() => true, error as Error)
-      return this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: error as Error, isRestarting: false })
+      entry.drop(() => true, error)
     }
-    for (const item of entry.unapplied()) {
-      try {
-        link.notify(messages.DELIVER, [entry.kind, entry.id, item.seq, item.event])
-      } catch (error) {
-        // An event held before any worker could encode it: it fails alone.
-        entry.drop((other) => other === item, error as Error)
-        if (!item.waiter) this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: error as Error, isRestarting: false })
-      }
-    }
+    if (op[0] === 's' || !item?.waiter) this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error, isRestarting: false })
   }
 
   #unplace(entry: ActorEntry): void {
     if (entry.workerId !== undefined) this.#workers.get(entry.workerId)?.actors.delete(entry)
     entry.workerId = undefined
     entry.phase = 'held'
-  }
-
-  #link(entry: ActorEntry): ActorWorkerLink | undefined {
-    return entry.workerId === undefined ? undefined : this.#workers.get(entry.workerId)?.link
   }
 
   #armHold(entry: ActorEntry): void {

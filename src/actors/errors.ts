@@ -120,6 +120,22 @@ export class ActorStoreError extends XclusterError implements ActorErrorFields {
 }
 setErrorName(ActorStoreError, 'ActorStoreError')
 
+/**
+ * An event or an input could not be encoded for the worker (a function in it, over `maxPayload`);
+ * it was dropped. `cause` is the `EncodeError`/`PayloadTooLargeError`. Code `ERR_ACTOR_ENCODE`.
+ */
+export class ActorEncodeError extends XclusterError implements ActorErrorFields {
+  kind: string
+  id: string
+
+  constructor(details: ActorErrorFields & { what: string }, options: XclusterErrorOptions & { cause: Error }) {
+    super(messages.encodeRefusedMessage(details.kind, details.id, details.what, options.cause.message), 'ERR_ACTOR_ENCODE', options)
+    this.kind = details.kind
+    this.id = details.id
+  }
+}
+setErrorName(ActorEncodeError, 'ActorEncodeError')
+
 /** @internal The actor errors rebuilt as themselves on the other side of a link. */
 export const ACTOR_ERROR_CLASSES: readonly (abstract new (...args: never[]) => Error)[] = [
   ActorKindError,
@@ -129,4 +145,5 @@ export const ACTOR_ERROR_CLASSES: readonly (abstract new (...args: never[]) => E
   ActorStoppedError,
   ActorSnapshotTooLargeError,
   ActorStoreError,
+  ActorEncodeError,
 ]

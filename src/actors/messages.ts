@@ -5,9 +5,8 @@
  */
 
 // The built-in methods of actor traffic, over the worker's existing RPC peer (`$` names never
-// reach the user's handlers). Master → worker notifications:
-export const SPAWN = '$actor.spawn' // [kind, id, snapshot, seq, input]: host (or restore) the actor
-export const DELIVER = '$actor.event' // [kind, id, seq, event]: apply one event
+// reach the user's handlers). Master → worker notification, one per tick (actor-outbox.ts):
+export const BATCH = '$actor.batch' // [ActorOp[]]: host (or restore) actors, apply events, in order
 // Master → worker request: stop these actors and answer with their last snapshots (a move).
 export const PASSIVATE = '$actor.passivate' // [[kind, id][]] → ActorReport[]
 // Worker → master notifications:
@@ -66,6 +65,10 @@ export const clusterEndedMessage = (kind: string, id: string): string =>
 // cluster.actor() on a cluster whose contract declares no actors.
 export const noActorsMessage = (api: string): string =>
   `${api}: this cluster has no actors; pass a contract made with defineContract({ actors: { kind: machine } }) as supervise({ contract })`
+
+// An event (or the input of a spawn) could not be encoded for the worker: a function in it, or over maxPayload.
+export const encodeRefusedMessage = (kind: string, id: string, what: string, reason: string): string =>
+  `${describe(kind, id)}: ${what} could not be sent to its worker and was dropped: ${reason}`
 
 // The store failed to save an actor's record; it is retried.
 export const storeFailedMessage = (kind: string, id: string, reason: string): string =>

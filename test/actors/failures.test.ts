@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
+  ActorEncodeError,
   ActorFailedError,
   ActorSnapshotTooLargeError,
   ActorStoppedError,
@@ -109,6 +110,21 @@ failures('an event the machine does not know (plain JS) is ignored, as XState ig
   await (counter as { sendAndWait(event: { type: string }): Promise<void> }).sendAndWait({ type: 'NOT_AN_EVENT' })
   await counter.sendAndWait({ type: 'INC', n: 1 })
   assert.equal(counter.getSnapshot().context.seen, [1])
+  assert.equal(errors, [])
+})
+
+failures('an event that cannot be encoded fails alone, with an error naming the actor and the event', async () => {
+  const { cluster, errors } = start()
+  await cluster.onReady()
+  const counter = cluster.actor('counter', 'enc')
+  await counter.sendAndWait({ type: 'INC', n: 1 })
+  const error = await rejectionOf(counter.sendAndWait({ type: 'INC', n: (() => 2) as unknown as number }))
+  assert.instance(error, ActorEncodeError)
+  assert.is(error.code, 'ERR_ACTOR_ENCODE')
+  assert.match(error.message, /^actor counter\/"enc": event #2 \("INC"\) could not be sent to its worker and was dropped: Call \$actor\.batch\(\) to worker \d+ \(pid \d+\) was not sent: /)
+  assert.is(error.cause.code, 'ERR_ENCODE')
+  await counter.sendAndWait({ type: 'INC', n: 3 })
+  assert.equal(counter.getSnapshot().context.seen, [1, 3])
   assert.equal(errors, [])
 })
 

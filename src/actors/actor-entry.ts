@@ -63,6 +63,17 @@ export class ActorEntry {
     return item
   }
 
+  /** The event numbered `seq`, while it is journaled. */
+  eventAt(seq: number): EventObject | undefined {
+    // Reports come for recent events: search from the end.
+    for (let i = this.journal.length - 1; i >= 0; i--) {
+      const item = this.journal[i]!
+      if (item.seq === seq) return item.event
+      if (item.seq < seq) return undefined
+    }
+    return undefined
+  }
+
   /** The events past the current snapshot, in order: what a new host must apply. */
   unapplied(): JournalEvent[] {
     return this.journal.filter((item) => item.seq > this.snapshotSeq)

@@ -16,6 +16,7 @@ import type { ActorErrorEvent, ActorInfo } from './contract-actors.js'
 import { ActorEncodeError, ActorFailedError, ActorStoppedError, ActorStoreError, ActorTimeoutError, ActorUnavailableError } from './errors.js'
 import * as messages from './messages.js'
 import { placeActor } from './placement.js'
+import type { InspectionRelay } from './inspection-relay.js'
 import type { SnapshotMirror } from './snapshot-mirror.js'
 
 // How long a failed store read or write waits before it is tried again.
@@ -41,6 +42,8 @@ export interface ActorRouterSettings {
   timeout: number
   errors: ReadonlyMap<string, abstract new (...args: never[]) => Error>
   mirror: SnapshotMirror
+  /** Relays actors to the master's inspection observers, when there are any. */
+  relay: InspectionRelay | undefined
   onError(event: ActorErrorEvent): void
 }
 
@@ -89,6 +92,7 @@ export class ActorRouter {
     this.#workers.delete(workerId)
     for (const entry of worker.actors) {
       entry.workerId = undefined
+      this.#settings.relay?.gone(entry.kind, entry.id)
       if (entry.phase === 'placed' || entry.phase === 'moving') this.#place(entry)
     }
   }
@@ -135,6 +139,7 @@ export class ActorRouter {
       entry.snapshotSeq = seq
       entry.version++
       this.#settings.mirror.update(kind, id, snapshot)
+      this.#settings.relay?.report(kind, id, workerId, this.#settings.machines[kind]!, snapshot, entry.eventAt(seq))
       if (status === 'done') this.#end(entry, seq)
       else this.#save(entry)
     }
@@ -356,6 +361,7 @@ export class ActorRouter {
 
   #unplace(entry: ActorEntry): void {
     if (entry.workerId !== undefined) this.#workers.get(entry.workerId)?.actors.delete(entry)
+    this.#settings.relay?.gone(entry.kind, entry.id)
     entry.workerId = undefined
     entry.phase = 'held'
   }

@@ -4,7 +4,7 @@
  * accepts, drains, exits). The cluster core calls these; the router does the work.
  * @internal
  */
-import type { AnyMachineSnapshot, AnyStateMachine, EventObject, Observer } from 'xstate'
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject, InspectionEvent, Observer } from 'xstate'
 import { createErrorRegistry, type ErrorClass } from '../rpc/serialize-error.js'
 import type { ResolvedActorsOptions } from './actor-options.js'
 import { type ActorRefCore, checkActorTarget, createActorRef, type XclusterActorRef } from './actor-ref.js'
@@ -12,6 +12,7 @@ import { ActorRouter, type ActorWorkerLink } from './actor-router.js'
 import type { ActorErrorEvent, ActorInfo } from './contract-actors.js'
 import { ACTOR_ERROR_CLASSES } from './errors.js'
 import * as messages from './messages.js'
+import { InspectionRelay } from './inspection-relay.js'
 import { SnapshotMirror } from './snapshot-mirror.js'
 
 export interface ClusterActorsSettings {
@@ -20,6 +21,8 @@ export interface ClusterActorsSettings {
   /** Default deadline of `sendAndWait()`, in ms. */
   timeout: number
   errors: readonly ErrorClass[]
+  /** The master's inspection observers (yours and the live view's), if any: actors are relayed to them. */
+  inspect: ((event: InspectionEvent) => void) | undefined
   onError(event: ActorErrorEvent): void
 }
 
@@ -27,10 +30,12 @@ export class ClusterActors implements ActorRefCore {
   readonly #machines: Readonly<Record<string, AnyStateMachine>>
   readonly #mirror: SnapshotMirror
   readonly #router: ActorRouter
+  readonly #relay: InspectionRelay | undefined
 
   constructor(settings: ClusterActorsSettings) {
     this.#machines = settings.machines as Readonly<Record<string, AnyStateMachine>>
     this.#mirror = new SnapshotMirror(this.#machines)
+    this.#relay = settings.inspect && new InspectionRelay(settings.inspect, (kind, persisted) => this.#mirror.resolve(kind, persisted, undefined))
     this.#router = new ActorRouter({
       machines: this.#machines,
       store: settings.options.store,
@@ -39,6 +44,7 @@ export class ClusterActors implements ActorRefCore {
       timeout: settings.timeout,
       errors: createErrorRegistry([...ACTOR_ERROR_CLASSES, ...settings.errors]),
       mirror: this.#mirror,
+      relay: this.#relay,
       onError: settings.onError,
     })
   }
@@ -102,6 +108,11 @@ export class ClusterActors implements ActorRefCore {
   /** Resolves once `isSettled()`, or after `timeout` ms. */
   onSettled(timeout: number): Promise<void> {
     return this.#router.onSettled(timeout)
+  }
+
+  /** Every inspection event of the supervisor: how the relay finds each worker's machine. */
+  observeSupervisor(event: InspectionEvent): void {
+    this.#relay?.observeSupervisor(event)
   }
 
   onAccept(): void {

@@ -62,6 +62,7 @@ export class ClusterCore {
       options: options.actors,
       timeout: options.callTimeout,
       errors: options.errors,
+      inspect: options.inspect || options.dashboard ? (event) => this.#observe(event) : undefined,
       onError: (event) => this.events.emit('actor-error', event),
     })
     this.#generations.set(0, options.fork)
@@ -249,6 +250,7 @@ export class ClusterCore {
   }
 
   #inspect(event: InspectionEvent): void {
+    this.actors.observeSupervisor(event)
     const transition = this.table.observe(event)
     if (transition) {
       this.#crashes.noteTransition(transition)

@@ -45,6 +45,8 @@ export class ActorEntry {
   version = 0
   storedVersion = 0
   isSaving = false
+  /** The last store write issued for it: a delete waits for it. */
+  lastWrite: Promise<void> | undefined = undefined
   holdTimer: NodeJS.Timeout | undefined = undefined
   /** When it failed, within the restart period. */
   failures: number[] = []

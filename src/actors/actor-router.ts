@@ -10,6 +10,7 @@ import type { AnyStateMachine, EventObject } from 'xstate'
 import { deserializeError } from '../rpc/serialize-error.js'
 import type { XclusterActorStore } from './actor-store.js'
 import { ActorEntry, type Waiter } from './actor-entry.js'
+import { ActorPersistence, STORE_RETRY_DELAY } from './actor-persistence.js'
 import { type ActorOp, ActorOutbox } from './actor-outbox.js'
 import type { ActorReport } from './actor-host.js'
 import type { ActorErrorEvent, ActorInfo } from './contract-actors.js'
@@ -19,8 +20,6 @@ import { placeActor } from './placement.js'
 import type { InspectionRelay } from './inspection-relay.js'
 import type { SnapshotMirror } from './snapshot-mirror.js'
 
-// How long a failed store read or write waits before it is tried again.
-const STORE_RETRY_DELAY = 100 // ms
 
 /** The master's end of one worker, as the router uses it. */
 export interface ActorWorkerLink {
@@ -54,12 +53,14 @@ export class ActorRouter {
   readonly #entries = new Map<string, ActorEntry>()
   readonly #workers = new Map<number, { link: ActorWorkerLink; kinds: Set<string>; actors: Set<ActorEntry>; outbox: ActorOutbox }>()
   readonly #held = new Set<ActorEntry>()
-  readonly #storedWaiters = new Set<() => void>()
-  readonly #writes = new Set<Promise<void>>()
+  readonly #persistence: ActorPersistence
   #closedReason: Error | undefined
 
   constructor(settings: ActorRouterSettings) {
     this.#settings = settings
+    this.#persistence = new ActorPersistence(settings.store, (entry, error) =>
+      settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error, isRestarting: false }),
+    )
   }
 
   // --- Workers ------------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ export class ActorRouter {
       this.#settings.mirror.update(kind, id, snapshot)
       this.#settings.relay?.report(kind, id, workerId, this.#settings.machines[kind]!, snapshot, entry.eventAt(seq))
       if (status === 'done') this.#end(entry, seq)
-      else this.#save(entry)
+      else this.#persistence.save(entry)
     }
   }
 
@@ -161,7 +162,7 @@ export class ActorRouter {
     const isRestarting = entry.failures.length <= maxRestarts
     this.#settings.onError({ kind, id, workerId, error, isRestarting })
     if (isRestarting) {
-      this.#save(entry)
+      this.#persistence.save(entry)
       this.#place(entry)
       return
     }
@@ -170,7 +171,7 @@ export class ActorRouter {
     entry.stopError = stopped
     this.#held.delete(entry)
     entry.drop(() => true, stopped)
-    this.#save(entry)
+    this.#persistence.save(entry)
     this.#settings.onError({ kind, id, workerId: null, error: stopped, isRestarting: false })
   }
 
@@ -244,26 +245,17 @@ export class ActorRouter {
 
   /** Resolves once `isSettled()`, or after `timeout` ms. */
   onSettled(timeout: number): Promise<void> {
-    if (this.isSettled()) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeout)
-      function done(): void {
-        clearTimeout(timer)
-        waiters.delete(check)
-        resolve()
-      }
-      const waiters = this.#storedWaiters
-      const check = () => {
-        if (this.isSettled()) done()
-      }
-      waiters.add(check)
-    })
+    let isTimedOut = false
+    const timer = setTimeout(() => {
+      isTimedOut = true
+      this.#persistence.check()
+    }, timeout)
+    return this.#persistence.when(() => isTimedOut || this.isSettled()).then(() => clearTimeout(timer))
   }
 
   /** Waits for the writes in flight, then closes the store. */
-  async closeStore(): Promise<void> {
-    await Promise.allSettled([...this.#writes])
-    await this.#settings.store.close?.()
+  closeStore(): Promise<void> {
+    return this.#persistence.close()
   }
 
   /** No worker will take actors again: reject every pending acknowledged send with `reason`. */
@@ -276,7 +268,7 @@ export class ActorRouter {
       for (const item of entry.preload) item.waiter?.reject(reason)
       entry.preload = []
     }
-    for (const check of [...this.#storedWaiters]) check()
+    this.#persistence.check()
   }
 
   // --- Internals --------------------------------------------------------------------------------
@@ -328,6 +320,8 @@ export class ActorRouter {
       entry.workerId = undefined
       this.#held.add(entry)
       if (entry.journal.length > 0) this.#armHold(entry)
+      // Held counts as settled for a stop that waits for everything to land.
+      this.#persistence.check()
       return
     }
     this.#held.delete(entry)
@@ -381,45 +375,12 @@ export class ActorRouter {
     entry.holdTimer.unref()
   }
 
-  /** Store its latest snapshot; at most one write in flight per actor, the latest one next. */
-  #save(entry: ActorEntry): void {
-    if (entry.isSaving || entry.storedVersion === entry.version) return
-    entry.isSaving = true
-    const version = entry.version
-    const record = { kind: entry.kind, id: entry.id, snapshot: entry.snapshot, seq: entry.snapshotSeq, input: entry.input }
-    const write = this.#settings.store.save(record)
-    this.#track(write)
-    write.then(
-      () => {
-        entry.isSaving = false
-        entry.storedVersion = version
-        entry.acknowledge(record.seq)
-        if (entry.version !== version) this.#save(entry)
-        this.#checkStored()
-      },
-      (error) => {
-        entry.isSaving = false
-        this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: new ActorStoreError(entry, { cause: error }), isRestarting: false })
-        setTimeout(() => this.#save(entry), STORE_RETRY_DELAY).unref()
-      },
-    )
-  }
-
   /** It reached a final state: delete its record; events sent after that start a new one. */
   #end(entry: ActorEntry, seq: number): void {
     this.#unplace(entry)
     entry.phase = 'ending'
     entry.version++
-    entry.isSaving = true
-    const write = this.#settings.store.delete(entry.kind, entry.id)
-    this.#track(write)
-    write.then(
-      () => this.#afterEnd(entry, seq),
-      (error) => {
-        this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: new ActorStoreError(entry, { cause: error }), isRestarting: false })
-        this.#afterEnd(entry, seq)
-      },
-    )
+    this.#persistence.remove(entry).then(() => this.#afterEnd(entry, seq))
   }
 
   #afterEnd(entry: ActorEntry, seq: number): void {
@@ -434,30 +395,11 @@ export class ActorRouter {
       entry.phase = 'held'
       this.#place(entry)
     }
-    this.#checkStored()
-  }
-
-  #track(write: Promise<void>): void {
-    this.#writes.add(write)
-    const forget = () => this.#writes.delete(write)
-    write.then(forget, forget)
+    this.#persistence.check()
   }
 
   #whenStored(entries: ActorEntry[]): Promise<void> {
-    const isDone = () => this.#closedReason !== undefined || entries.every((entry) => entry.isStored || entry.phase === 'stopped')
-    if (isDone()) return Promise.resolve()
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!isDone()) return
-        this.#storedWaiters.delete(check)
-        resolve()
-      }
-      this.#storedWaiters.add(check)
-    })
-  }
-
-  #checkStored(): void {
-    for (const check of [...this.#storedWaiters]) check()
+    return this.#persistence.when(() => this.#closedReason !== undefined || entries.every((entry) => entry.isStored || entry.phase === 'stopped'))
   }
 }
 

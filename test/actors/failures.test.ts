@@ -6,15 +6,17 @@ import {
   ActorSnapshotTooLargeError,
   ActorStoppedError,
   type ActorErrorEvent,
+  createMemoryActorStore,
   type SupervisedCluster,
   supervise,
+  type XclusterActorStore,
 } from '../../src/index.js'
 import { actorApi } from '../fixtures/actor-machines.js'
 import { fixture, isAlive, rejectionOf } from '../helpers/processes.js'
 
 const clusters: SupervisedCluster<typeof actorApi>[] = []
 
-function start(options: { env?: Record<string, string>; maxRestarts?: number } = {}) {
+function start(options: { env?: Record<string, string>; maxRestarts?: number; store?: XclusterActorStore } = {}) {
   const cluster = supervise({
     worker: fixture('actor-worker.ts'),
     contract: actorApi,
@@ -22,7 +24,7 @@ function start(options: { env?: Record<string, string>; maxRestarts?: number } =
     count: 1,
     env: options.env,
     timeouts: { drain: 5_000, disconnect: 500, terminate: 500 },
-    actors: { restart: { maxRestarts: options.maxRestarts ?? 3, period: 60_000 } },
+    actors: { restart: { maxRestarts: options.maxRestarts ?? 3, period: 60_000 }, ...(options.store ? { store: options.store } : {}) },
   })
   clusters.push(cluster)
   const errors: ActorErrorEvent[] = []
@@ -102,6 +104,29 @@ failures('a final state removes the actor; a later send starts a new one', async
   const again = cluster.actor('counter', 'fin', { input: { label: 'v2' } })
   await again.sendAndWait({ type: 'INC', n: 7 })
   assert.equal(again.getSnapshot().context, { count: 1, seen: [7], blob: '', label: 'v2' })
+})
+
+failures('a final state deletes the record after any save still in flight, so a slow save cannot bring it back', async () => {
+  const memory = createMemoryActorStore()
+  let saves = 0
+  const slow: XclusterActorStore = {
+    load: (kind, id) => memory.load(kind, id),
+    // Every save lands 300 ms late; the delete is immediate.
+    save: (record) => new Promise((resolve) => setTimeout(() => resolve(memory.save(record)), 300)).then(() => void saves++),
+    delete: (kind, id) => memory.delete(kind, id),
+  }
+  const { cluster } = start({ store: slow })
+  await cluster.onReady()
+  const counter = cluster.actor('counter', 'slow')
+  counter.send({ type: 'INC', n: 1 })
+  // Let the INC's report (and its slow save) go out before the final event's.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  await counter.sendAndWait({ type: 'FINISH' })
+  assert.is(await memory.load('counter', 'slow'), undefined)
+  assert.ok(saves >= 1, 'the INC was saved (slowly) before the delete')
+  // And it stays deleted: no save lands after the delete.
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  assert.is(await memory.load('counter', 'slow'), undefined)
 })
 
 failures('an event the machine does not know (plain JS) is ignored, as XState ignores it', async () => {

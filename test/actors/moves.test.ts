@@ -4,9 +4,9 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createMemoryActorStore, type SupervisedCluster, supervise, type XclusterActorStore } from '../../src/index.js'
+import { createMemoryActorStore, type SupervisedCluster, supervise, type WorkerExitEvent, type XclusterActorStore } from '../../src/index.js'
 import { actorApi } from '../fixtures/actor-machines.js'
-import { fixture, isAlive } from '../helpers/processes.js'
+import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 
 const clusters: SupervisedCluster<typeof actorApi>[] = []
 
@@ -81,6 +81,48 @@ moves('a graceful stop persists every actor with the last event sent to it; a ne
   })
   assert.equal(wrong, [])
   assert.equal((await store.load('counter', ids[0]!))?.seq, 21)
+})
+
+moves('a worker over its memory limit is replaced gracefully: its actors move to the others without loss', async () => {
+  const cluster = supervise({
+    worker: fixture('actor-worker.ts'),
+    contract: actorApi,
+    handleSignals: false,
+    count: 2,
+    timeouts: { drain: 10_000, disconnect: 2_000, terminate: 1_000 },
+    // Generous heartbeats: a loaded machine pausing for GC must not pass for hung here.
+    health: { heartbeatInterval: 200, maxMissedHeartbeats: 10, maxHeapUsed: 96 * 1024 * 1024 },
+  })
+  clusters.push(cluster)
+  const exits: WorkerExitEvent[] = []
+  cluster.on('exit', (event) => exits.push(event))
+  await cluster.onReady()
+  const refs = Array.from({ length: ACTORS }, (_, i) => cluster.actor('counter', `h-${i}`))
+  const acks: Promise<void>[] = []
+  let hogPid: number | undefined
+  for (let n = 1; n <= EVENTS; n++) {
+    for (const ref of refs) {
+      if (n === EVENTS) acks.push(ref.sendAndWait({ type: 'INC', n }, { timeout: 60_000 }))
+      else ref.send({ type: 'INC', n })
+    }
+    if (n === 10) {
+      await refs[0]!.sendAndWait({ type: 'PAUSE' })
+      await refs[0]!.sendAndWait({ type: 'RESUME' })
+      const host = cluster.actors().find((a) => a.id === 'h-0')!.workerId!
+      hogPid = await cluster.worker(host).call.hog(160)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  await Promise.all(acks)
+  const wrong = refs.filter((ref) => {
+    const { seen } = ref.getSnapshot().context
+    return seen.length !== EVENTS || seen.some((n, i) => n !== expected[i])
+  })
+  assert.equal(wrong.map((ref) => ref.id), [])
+  await waitFor(() => exits.some((e) => e.pid === hogPid), 'the hog has exited', 20_000)
+  const exit = exits.find((e) => e.pid === hogPid)!
+  assert.match(exit.reason, /replaced by/, JSON.stringify(exit))
+  assert.equal(exit.exit, { code: 0, signal: null }, 'drained and disconnected, not killed')
 })
 
 moves.run()

@@ -26,6 +26,7 @@ const OBSERVABLE: symbol = (Symbol as { observable?: symbol }).observable ?? ('@
 /** What a ref needs from the master's actor layer. @internal */
 export interface ActorRefCore {
   send(kind: string, id: string, event: EventObject, input: unknown): void
+  start(kind: string, id: string, input: unknown): void
   sendAndWait(kind: string, id: string, event: EventObject, input: unknown, timeout: number | undefined): Promise<void>
   snapshotOf(kind: string, id: string, input: unknown): AnyMachineSnapshot
   persistedSnapshot(kind: string, id: string): unknown
@@ -100,8 +101,11 @@ export function createActorRef<M extends AnyStateMachine>(core: ActorRefCore, ki
     getSnapshot: () => core.snapshotOf(kind, id, input),
     getPersistedSnapshot: () => core.persistedSnapshot(kind, id),
     subscribe,
-    // The actor starts on its first event and stops on a final state; a ref cannot do either.
-    start() {},
+    // Spawns the actor now (it would be on its first event otherwise). A ref cannot stop the
+    // actor: it stops on a final state.
+    start() {
+      core.start(kind, id, input)
+    },
     stop() {},
     on: () => ({ unsubscribe() {} }),
     select<T>(selector: (snapshot: AnyMachineSnapshot) => T, equal: (a: T, b: T) => boolean = Object.is): Readable<T> {

@@ -194,6 +194,12 @@ export class ActorRouter {
     else if (entry.phase === 'held') this.#armHold(entry)
   }
 
+  /** Spawn (kind, id) now, with `input`, without an event: `ref.start()`. A live one is left alone. */
+  start(kind: string, id: string, input: unknown): void {
+    if (this.#closedReason) return
+    this.#entryFor(kind, id, input)
+  }
+
   sendAndWait(kind: string, id: string, event: EventObject, input: unknown, timeout = this.#settings.timeout): Promise<void> {
     return new Promise((resolve, reject) => {
       let isSettled = false

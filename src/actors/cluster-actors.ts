@@ -60,6 +60,10 @@ export class ClusterActors implements ActorRefCore {
     this.#router.send(kind, id, event, input)
   }
 
+  start(kind: string, id: string, input: unknown): void {
+    this.#router.start(kind, id, input)
+  }
+
   sendAndWait(kind: string, id: string, event: EventObject, input: unknown, timeout: number | undefined): Promise<void> {
     return this.#router.sendAndWait(kind, id, event, input, timeout)
   }

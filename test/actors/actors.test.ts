@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { waitFor as waitForSnapshot } from 'xstate'
 import { ActorKindError, ActorTimeoutError, type ActorErrorEvent, type SupervisedCluster, supervise } from '../../src/index.js'
 import { actorApi } from '../fixtures/actor-machines.js'
-import { fixture, isAlive, rejectionOf } from '../helpers/processes.js'
+import { fixture, isAlive, rejectionOf, waitFor } from '../helpers/processes.js'
 
 const clusters: SupervisedCluster<typeof actorApi>[] = []
 
@@ -114,6 +114,17 @@ actors('holds events while no worker hosts the kind: sendAndWait rejects at its 
     errors[0]!.error.message,
     'actor counter/"held-1": no listening worker hosted kind "counter" for 300 ms, so its held events were dropped. Start workers with serve(api, handlers, { actors: { counter } }) or raise actors.holdTimeout.',
   )
+})
+
+actors('ref.start() spawns the actor with its input before any event', async () => {
+  const cluster = start({ count: 1 })
+  const counter = cluster.actor('counter', 'early', { input: { label: 'spawned' } })
+  counter.start()
+  // Until the worker reports it, getSnapshot() is the initial state for the ref's input; the
+  // persisted snapshot is the worker's report.
+  await waitFor(() => counter.getPersistedSnapshot() !== undefined, 'the spawned actor reports its first snapshot')
+  assert.equal((counter.getPersistedSnapshot() as unknown as { context: unknown }).context, { count: 0, seen: [], blob: '', label: 'spawned' })
+  assert.equal(cluster.actors().map((a) => [a.id, a.status, a.seq]), [['early', 'active', 0]])
 })
 
 actors('a worker addresses an actor through the master, in order', async () => {

@@ -42,17 +42,18 @@ export class ActorOutbox {
     if (this.#ops.length === 0) return
     const ops = this.#ops
     this.#ops = []
+    this.#send(ops)
+  }
+
+  /** One op spoils a batch (or the batch is over maxPayload): halve it until only the bad ones fail. */
+  #send(ops: ActorOp[]): void {
     try {
       this.#notify(BATCH, [ops])
-    } catch {
-      // One op spoils the batch: send them one by one so only the bad ones fail.
-      for (const op of ops) {
-        try {
-          this.#notify(BATCH, [[op]])
-        } catch (error) {
-          this.#onRefused(op, error as Error)
-        }
-      }
+    } catch (error) {
+      if (ops.length === 1) return this.#onRefused(ops[0]!, error as Error)
+      const middle = ops.length >> 1
+      this.#send(ops.slice(0, middle))
+      this.#send(ops.slice(middle))
     }
   }
 }

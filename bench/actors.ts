@@ -3,7 +3,8 @@
  * the same cluster (2 workers), each sequential (one at a time, awaited: `sendAndWait` vs a call)
  * and pipelined (a batch in flight: `send`s to 100 actors, the last per actor `sendAndWait`, vs a
  * batch of calls); then the time from SIGKILL of a worker to every one of 1,000 actors restored
- * and answering an acknowledged event.
+ * and answering an acknowledged event; and, in-process, what XState's transition and the
+ * persisted snapshot of a report cost on their own (the worker side of the relay).
  *
  * The cases run in alternating blocks, ROUNDS times, and the table shows the median (this VM
  * varies by tens of percent from minute to minute; alternating keeps the comparison fair).
@@ -12,7 +13,8 @@
  */
 import { fileURLToPath } from 'node:url'
 import { type SupervisedCluster, supervise } from '../src/index.js'
-import { benchApi } from './fixtures/actor-bench.js'
+import { createActor } from 'xstate'
+import { benchApi, tallyMachine } from './fixtures/actor-bench.js'
 import { fixturePath, format, isSelected, printTable, summarize } from './fixtures/cluster-report.js'
 
 const ROUNDS = 5
@@ -94,6 +96,27 @@ export async function run(filters: readonly string[]): Promise<void> {
     const restoreMs = performance.now() - start
     const wrong = refs.filter((ref) => ref.getSnapshot().context.count !== 2)
     if (wrong.length > 0) throw new Error(`Sanity check failed: ${wrong.length} restored actors do not count 2`)
+    // In-process, for scale: what a transition costs XState itself, and what the report of one
+    // costs the worker beyond it (the persisted snapshot; a report covers every event of its tick).
+    const local = createActor(tallyMachine).start()
+    const LOCAL = 100_000
+    const micro = (work: () => void) => {
+      const values: number[] = []
+      for (let round = 0; round < ROUNDS; round++) {
+        const start = performance.now()
+        for (let i = 0; i < LOCAL; i++) work()
+        values.push(((performance.now() - start) * 1000) / LOCAL)
+      }
+      return summarize(values).median
+    }
+    const sendCost = micro(() => local.send({ type: 'TICK' }))
+    const persistCost = micro(() => tallyMachine.getPersistedSnapshot(local.getSnapshot()))
+    if (local.getSnapshot().context.count !== LOCAL * ROUNDS) throw new Error('Sanity check failed: the local actor did not count every TICK')
+    printTable('in-process costs (the worker side of one event and of one report)', ['case', 'µs'], [
+      ['xstate actor.send(TICK) of the tally machine', format(sendCost, 2)],
+      ['machine.getPersistedSnapshot() (one per actor per tick)', format(persistCost, 2)],
+    ])
+
     printTable('restore after SIGKILL', ['case', 'actors on the killed worker', 'ms until all 1,000 answer'], [
       ['SIGKILL → every actor acknowledged again', String(hosted), format(restoreMs, 1)],
     ])

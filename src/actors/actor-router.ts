@@ -133,9 +133,10 @@ export class ActorRouter {
     for (const report of reports as ActorReport[]) {
       if (!Array.isArray(report)) continue
       const [kind, id, seq, snapshot, status] = report
+      if (typeof kind !== 'string' || typeof id !== 'string') continue
       const entry = this.#entries.get(keyOf(kind, id))
       // A report from a worker that no longer hosts it (it moved, or was restored elsewhere) is stale.
-      if (!entry || entry.workerId !== workerId || typeof seq !== 'number' || seq < entry.snapshotSeq) continue
+      if (!entry || entry.workerId !== workerId || !Number.isSafeInteger(seq) || seq < entry.snapshotSeq || seq > entry.lastSeq) continue
       entry.snapshot = snapshot
       entry.snapshotSeq = seq
       entry.version++
@@ -147,6 +148,8 @@ export class ActorRouter {
   }
 
   onFailed(workerId: number, kind: string, id: string, seq: number, serialized: unknown): void {
+    // What a worker sends is checked before it touches any state: a bad report is dropped.
+    if (typeof kind !== 'string' || typeof id !== 'string' || !Number.isSafeInteger(seq)) return
     const entry = this.#entries.get(keyOf(kind, id))
     if (!entry || entry.workerId !== workerId) return
     const cause = deserializeError(serialized, this.#settings.errors)
@@ -230,6 +233,7 @@ export class ActorRouter {
       kind: entry.kind,
       id: entry.id,
       workerId: entry.workerId ?? null,
+      // An ending actor is on its way out and back in (a later event starts it again): 'moving'.
       status: entry.phase === 'placed' ? 'active' : entry.phase === 'ending' ? 'moving' : entry.phase,
       value: (entry.snapshot as { value?: unknown } | undefined)?.value,
       seq: entry.snapshotSeq,

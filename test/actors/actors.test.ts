@@ -116,6 +116,22 @@ actors('holds events while no worker hosts the kind: sendAndWait rejects at its 
   )
 })
 
+actors('an actor sends to another actor, on another worker, through the master', async () => {
+  const cluster = start({ count: 2 })
+  await cluster.onReady()
+  // Find two ids placed on different workers.
+  const ids = Array.from({ length: 20 }, (_, i) => `fw-${i}`)
+  await Promise.all(ids.map((id) => cluster.actor('counter', id).sendAndWait({ type: 'INC', n: 0 })))
+  const hostOf = (id: string) => cluster.actors().find((a) => a.id === id)!.workerId
+  const from = ids[0]!
+  const to = ids.find((id) => hostOf(id) !== hostOf(from))!
+  for (let n = 1; n <= 50; n++) cluster.actor('counter', from).send({ type: 'FORWARD', to, n })
+  await cluster.actor('counter', from).sendAndWait({ type: 'INC', n: 1 })
+  const target = cluster.actor('counter', to)
+  const forwarded = await waitForSnapshot(target, (s) => s.context.count === 51, { timeout: 10_000 })
+  assert.equal(forwarded.context.seen, [0, ...Array.from({ length: 50 }, (_, i) => i + 1)])
+})
+
 actors('ref.start() spawns the actor with its input before any event', async () => {
   const cluster = start({ count: 1 })
   const counter = cluster.actor('counter', 'early', { input: { label: 'spawned' } })

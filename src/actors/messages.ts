@@ -9,6 +9,8 @@
 export const BATCH = '$actor.batch' // [ActorOp[]]: host (or restore) actors, apply events, in order
 // Master → worker request: stop these actors and answer with their last snapshots (a move).
 export const PASSIVATE = '$actor.passivate' // [[kind, id][]] → ActorReport[]
+/** The built-ins a worker serves for its actors. */
+export const ACTOR_WORKER_METHODS = [BATCH, PASSIVATE] as const
 // Worker → master notifications:
 export const KINDS = '$actor.kinds' // [kinds]: the kinds this worker hosts (sent by serve())
 export const APPLIED = '$actor.applied' // [ActorReport[]]: snapshots after transitions, coalesced per tick

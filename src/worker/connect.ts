@@ -6,6 +6,7 @@
 import cluster from 'node:cluster'
 import { XclusterError } from '../rpc/errors.js'
 import { createRpcPeer, type RpcPeer } from '../rpc/peer.js'
+import { ACTOR_WORKER_METHODS } from '../actors/messages.js'
 import { MasterExitedError } from './errors.js'
 import * as messages from './messages.js'
 
@@ -16,8 +17,8 @@ const ORPHAN_EXIT_DELAY = 100 // ms
 /** This process's link to the master, once connected. */
 export interface WorkerSide {
   peer: RpcPeer
-  /** The peer's built-in methods; `serve({ actors })` adds the actor host's. */
-  internal: Record<string, (...args: any[]) => unknown>
+  /** The actor host's built-in methods, set by `serve({ actors })`; the peer forwards to them. */
+  actorHandlers: Record<string, (...args: any[]) => unknown>
   isServing: boolean
   isReady: boolean
   detach(): void
@@ -33,17 +34,22 @@ export function connect(api: string): WorkerSide {
   // 'error' on process, which kills the worker. The 'disconnect' handler below settles the calls.
   const ignoreSendError = (): void => {}
   const send = process.send.bind(process)
-  // The peer looks built-ins up in this very object, so methods added later are served too.
-  const internal: WorkerSide['internal'] = {
-    $heartbeat: () => {
-      const { rss, heapUsed } = process.memoryUsage()
-      return { rss, heapUsed }
-    },
-  }
+  const actorHandlers: WorkerSide['actorHandlers'] = {}
+  // The actor built-ins exist from the start and forward to the host serve() sets up later: the
+  // peer's table of built-ins is fixed at creation. Before that (or without actors) they do nothing.
+  const forwardToActors = Object.fromEntries(
+    ACTOR_WORKER_METHODS.map((name) => [name, (...args: unknown[]) => actorHandlers[name]?.(...args)]),
+  )
   const peer = createRpcPeer({
     send: (message) => send(message, ignoreSendError),
     holdRequests: true,
-    internal,
+    internal: {
+      $heartbeat: () => {
+        const { rss, heapUsed } = process.memoryUsage()
+        return { rss, heapUsed }
+      },
+      ...forwardToActors,
+    },
     label: 'the master',
   })
   const onMessage = (message: unknown): void => {
@@ -63,7 +69,7 @@ export function connect(api: string): WorkerSide {
   }
   process.on('message', onMessage)
   process.on('disconnect', onDisconnect)
-  side = { peer, internal, isServing: false, isReady: false, detach }
+  side = { peer, actorHandlers, isServing: false, isReady: false, detach }
   // Tells the master the worker side is loaded: from now on it answers heartbeats.
   peer.notify('$attach', [])
   return side

@@ -147,7 +147,7 @@ function hostActors(current: WorkerSide, contract: Contract<any>, actors: object
     }
   }
   const host = new ActorHost({ machines: actors as Record<string, AnyStateMachine>, notify: (method, args) => current.peer.notify(method, args) })
-  Object.assign(current.internal, host.handlers())
+  Object.assign(current.actorHandlers, host.handlers())
   // Before `ready()`: the master learns the kinds before it may place actors here.
   current.peer.notify(KINDS, [host.kinds])
 }

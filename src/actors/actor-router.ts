@@ -20,7 +20,6 @@ import { placeActor } from './placement.js'
 import type { InspectionRelay } from './inspection-relay.js'
 import type { SnapshotMirror } from './snapshot-mirror.js'
 
-
 /** The master's end of one worker, as the router uses it. */
 export interface ActorWorkerLink {
   readonly workerId: number
@@ -248,7 +247,8 @@ export class ActorRouter {
     if (this.#closedReason) return true
     for (const entry of this.#entries.values()) {
       if (entry.phase === 'held' || entry.phase === 'stopped') continue
-      if (entry.phase !== 'placed' || entry.snapshotSeq < entry.lastSeq || !entry.isStored) return false
+      // The journal keeps every event not yet covered by a stored snapshot (dropped ones left it).
+      if (entry.phase !== 'placed' || entry.journal.length > 0 || !entry.isStored) return false
     }
     return true
   }

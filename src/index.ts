@@ -53,7 +53,7 @@ export {
   ActorFailedError,
   ActorStoppedError,
   ActorSnapshotTooLargeError,
-  ActorStoreError,
+  ActorStoreFailedError,
   ActorEncodeError,
 } from './actors/errors.js'
 export { createLiveView } from './inspect/live-view.js'

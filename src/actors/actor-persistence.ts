@@ -7,18 +7,18 @@
  */
 import type { ActorEntry } from './actor-entry.js'
 import type { XclusterActorStore } from './actor-store.js'
-import { ActorStoreError } from './errors.js'
+import { ActorStoreFailedError } from './errors.js'
 
 // How long a failed store write waits before it is tried again.
 export const STORE_RETRY_DELAY = 100 // ms
 
 export class ActorPersistence {
   readonly #store: XclusterActorStore
-  readonly #onError: (entry: ActorEntry, error: ActorStoreError) => void
+  readonly #onError: (entry: ActorEntry, error: ActorStoreFailedError) => void
   readonly #writes = new Set<Promise<void>>()
   readonly #waiters = new Set<() => void>()
 
-  constructor(store: XclusterActorStore, onError: (entry: ActorEntry, error: ActorStoreError) => void) {
+  constructor(store: XclusterActorStore, onError: (entry: ActorEntry, error: ActorStoreFailedError) => void) {
     this.#store = store
     this.#onError = onError
   }
@@ -44,7 +44,7 @@ export class ActorPersistence {
       (error) => {
         if (entry.phase === 'ending') return
         entry.isSaving = false
-        this.#onError(entry, new ActorStoreError(entry, { cause: error }))
+        this.#onError(entry, new ActorStoreFailedError({ kind: entry.kind, id: entry.id, operation: 'save' }, { cause: error }))
         setTimeout(() => this.save(entry), STORE_RETRY_DELAY).unref()
       },
     )
@@ -60,7 +60,7 @@ export class ActorPersistence {
     )
     return write.then(
       () => {},
-      (error) => this.#onError(entry, new ActorStoreError(entry, { cause: error })),
+      (error) => this.#onError(entry, new ActorStoreFailedError({ kind: entry.kind, id: entry.id, operation: 'delete' }, { cause: error })),
     )
   }
 

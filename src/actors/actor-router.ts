@@ -14,7 +14,7 @@ import { ActorPersistence, STORE_RETRY_DELAY } from './actor-persistence.js'
 import { type ActorOp, ActorOutbox } from './actor-outbox.js'
 import type { ActorReport } from './actor-host.js'
 import type { ActorErrorEvent, ActorInfo } from './contract-actors.js'
-import { ActorEncodeError, ActorFailedError, ActorStoppedError, ActorStoreError, ActorTimeoutError, ActorUnavailableError } from './errors.js'
+import { ActorEncodeError, ActorFailedError, ActorStoppedError, ActorStoreFailedError, ActorTimeoutError, ActorUnavailableError } from './errors.js'
 import * as messages from './messages.js'
 import { placeActor } from './placement.js'
 import type { InspectionRelay } from './inspection-relay.js'
@@ -311,7 +311,7 @@ export class ActorRouter {
         this.#place(entry)
       },
       (error) => {
-        this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: new ActorStoreError(entry, { cause: error }), isRestarting: false })
+        this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: new ActorStoreFailedError({ kind: entry.kind, id: entry.id, operation: 'load' }, { cause: error }), isRestarting: false })
         setTimeout(() => this.#load(entry), STORE_RETRY_DELAY).unref()
       },
     )

@@ -62,7 +62,7 @@ export interface ActorErrorEvent {
   id: string
   /** The worker it failed in; null for store or hold failures. */
   workerId: number | null
-  /** `ActorFailedError` (cause: what the machine threw, with its stack), `ActorStoppedError`, `ActorSnapshotTooLargeError`, `ActorUnavailableError` or `ActorStoreError`. */
+  /** `ActorFailedError` (cause: what the machine threw, with its stack), `ActorStoppedError`, `ActorSnapshotTooLargeError`, `ActorUnavailableError` or `ActorStoreFailedError`. */
   error: Error
   /** Whether the actor is restarted from its last good snapshot (false: stopped, or not a machine failure). */
   isRestarting: boolean

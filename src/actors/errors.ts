@@ -106,19 +106,28 @@ export class ActorSnapshotTooLargeError extends XclusterError implements ActorEr
 }
 setErrorName(ActorSnapshotTooLargeError, 'ActorSnapshotTooLargeError')
 
-/** The store failed to save a record (retried); `cause` is the store's error. Code `ERR_ACTOR_STORE`. */
-export class ActorStoreError extends XclusterError implements ActorErrorFields {
+/**
+ * The store failed to load, save or delete a record (a load or save is retried); `cause` is the
+ * store's error. Code `ERR_ACTOR_STORE_FAILED`.
+ */
+export class ActorStoreFailedError extends XclusterError implements ActorErrorFields {
   kind: string
   id: string
+  operation: 'load' | 'save' | 'delete'
 
-  constructor(details: ActorErrorFields, options?: XclusterErrorOptions) {
+  constructor(details: ActorErrorFields & { operation: 'load' | 'save' | 'delete' }, options?: XclusterErrorOptions) {
     const cause = options?.cause
-    super(messages.storeFailedMessage(details.kind, details.id, cause instanceof Error ? cause.message : String(cause)), 'ERR_ACTOR_STORE', options)
+    super(
+      messages.storeFailedMessage(details.kind, details.id, details.operation, cause instanceof Error ? cause.message : String(cause)),
+      'ERR_ACTOR_STORE_FAILED',
+      options,
+    )
+    this.operation = details.operation
     this.kind = details.kind
     this.id = details.id
   }
 }
-setErrorName(ActorStoreError, 'ActorStoreError')
+setErrorName(ActorStoreFailedError, 'ActorStoreFailedError')
 
 /**
  * An event or an input could not be encoded for the worker (a function in it, over `maxPayload`);
@@ -144,6 +153,6 @@ export const ACTOR_ERROR_CLASSES: readonly (abstract new (...args: never[]) => E
   ActorFailedError,
   ActorStoppedError,
   ActorSnapshotTooLargeError,
-  ActorStoreError,
+  ActorStoreFailedError,
   ActorEncodeError,
 ]

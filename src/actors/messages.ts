@@ -72,6 +72,7 @@ export const noActorsMessage = (api: string): string =>
 export const encodeRefusedMessage = (kind: string, id: string, what: string, reason: string): string =>
   `${describe(kind, id)}: ${what} could not be sent to its worker and was dropped: ${reason}`
 
-// The store failed to save an actor's record; it is retried.
-export const storeFailedMessage = (kind: string, id: string, reason: string): string =>
-  `${describe(kind, id)}: the actor store failed to save its snapshot (${reason}); retrying. Acknowledged sends wait until it is stored.`
+// The store failed to load, save or delete an actor's record; a load or save is retried.
+export const storeFailedMessage = (kind: string, id: string, operation: 'load' | 'save' | 'delete', reason: string): string =>
+  `${describe(kind, id)}: the actor store's ${operation}() failed (${reason}); ` +
+  (operation === 'delete' ? 'the record may outlive the finished actor.' : 'retrying every 100 ms. Acknowledged sends wait until it is stored.')

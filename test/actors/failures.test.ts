@@ -129,6 +129,26 @@ failures('a final state deletes the record after any save still in flight, so a 
   assert.is(await memory.load('counter', 'slow'), undefined)
 })
 
+failures('a store that fails a save is reported with actor-error and retried; the acknowledged send waits for it', async () => {
+  const memory = createMemoryActorStore()
+  let failures = 1
+  const flaky: XclusterActorStore = {
+    load: (kind, id) => memory.load(kind, id),
+    save: (record) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : memory.save(record)),
+    delete: (kind, id) => memory.delete(kind, id),
+  }
+  const { cluster, errors } = start({ store: flaky })
+  await cluster.onReady()
+  await cluster.actor('counter', 'flaky').sendAndWait({ type: 'INC', n: 1 })
+  assert.equal((await memory.load('counter', 'flaky'))?.seq, 1)
+  assert.equal(errors.map((e) => [e.error.name, e.workerId, e.isRestarting]), [['ActorStoreFailedError', null, false]])
+  assert.is(
+    errors[0]!.error.message,
+    'actor counter/"flaky": the actor store\'s save() failed (disk full); retrying every 100 ms. Acknowledged sends wait until it is stored.',
+  )
+  assert.is((errors[0]!.error as Error & { code: string }).code, 'ERR_ACTOR_STORE_FAILED')
+})
+
 failures('an event the machine does not know (plain JS) is ignored, as XState ignores it', async () => {
   const { cluster, errors } = start()
   const counter = cluster.actor('counter', 'plain')

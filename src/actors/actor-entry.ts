@@ -2,7 +2,6 @@
  * The master's record of one actor: where it lives, the events numbered for it and not yet
  * stored (its journal, the source of redelivery), the last snapshot a worker reported, and the
  * acknowledged sends waiting for their event to be stored.
- * @internal
  */
 import type { EventObject } from 'xstate'
 

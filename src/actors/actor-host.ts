@@ -4,7 +4,6 @@
  * reports each actor's persisted snapshot with the number of the last event applied to it.
  * Reports are coalesced per actor per tick: a burst of 100 events to one actor costs one snapshot
  * on the wire, and the master acknowledges every event up to the reported number.
- * @internal
  */
 import { type AnyActor, type AnyStateMachine, createActor, type Subscription } from 'xstate'
 import { PayloadTooLargeError } from '../rpc/errors.js'

@@ -3,7 +3,6 @@
  * notification per tick instead of one frame per event: the worker decodes and dispatches once
  * per packet, which is most of an event's cost besides the machine's own transition. One queue
  * per worker keeps spawns and events in the order they were made.
- * @internal
  */
 import type { EventObject } from 'xstate'
 import { BATCH } from './messages.js'

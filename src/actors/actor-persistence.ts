@@ -3,7 +3,6 @@
  * snapshot goes next, so a burst of reports costs one write after the one in flight), a delete
  * queued behind any write in flight (so a finished actor's record cannot be resurrected by a save
  * that lands after its delete), and waiters for "everything is stored".
- * @internal
  */
 import type { ActorEntry } from './actor-entry.js'
 import type { XclusterActorStore } from './actor-store.js'

@@ -4,7 +4,6 @@
  * worker dies or drains, places its actors again and redelivers the events past their snapshots.
  * Actor traffic never enters the lifecycle machines: the router hears of workers from the
  * channels (accepting, draining, exited) and sends over their RPC peers.
- * @internal
  */
 import type { AnyStateMachine, EventObject } from 'xstate'
 import { deserializeError } from '../rpc/serialize-error.js'

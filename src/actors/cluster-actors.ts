@@ -2,7 +2,6 @@
  * The master's actor layer as the cluster runtime wires it: refs (`cluster.actor()`), the
  * built-in methods workers call, and the hooks on a worker's lifecycle (its channel opens,
  * accepts, drains, exits). The cluster core calls these; the router does the work.
- * @internal
  */
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject, InspectionEvent, Observer } from 'xstate'
 import { createErrorRegistry, type ErrorClass } from '../rpc/serialize-error.js'

@@ -8,7 +8,6 @@
  * and idle ones nothing). Each report becomes an `@xstate.snapshot` of a stand-in actor ref whose
  * `_parent` is the worker machine's actor in the master; its first report also an `@xstate.actor`.
  * Microsteps and actions inside a worker are not relayed.
- * @internal
  */
 import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine, EventObject, InspectionEvent } from 'xstate'
 

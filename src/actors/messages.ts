@@ -1,7 +1,6 @@
 /**
  * Every message the actor layer shows a user, and the names of its built-in RPC methods. Each
  * message says when it happens.
- * @internal
  */
 
 // The built-in methods of actor traffic, over the worker's existing RPC peer (`$` names never

@@ -3,7 +3,6 @@
  * that can take it. Every master computes the same answer from the same slots, and when a slot
  * leaves only the actors that lived there move (each to its next-highest slot), which is why it
  * beats `hash % n`.
- * @internal
  */
 
 /** A worker that may take actors of a kind. */

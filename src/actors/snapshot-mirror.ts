@@ -3,7 +3,6 @@
  * Workers send persisted snapshots (plain data); the mirror turns one back into a full machine
  * snapshot (`matches`, `hasTag`, `can`) with `machine.resolveState()` only when someone looks,
  * so an actor nobody watches costs nothing here.
- * @internal
  */
 import { type AnyMachineSnapshot, type AnyStateMachine, createActor, type Observer } from 'xstate'
 

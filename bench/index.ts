@@ -4,6 +4,7 @@
  * Each topic is `bench/<topic>.ts` exporting `run(filters)`, and runs alone too
  * (`node --import tsx bench/rpc.ts`).
  */
+import { run as runActors } from './actors.js'
 import { run as runFanout } from './fanout.js'
 import { run as runHttp } from './http.js'
 import { run as runReload } from './reload.js'
@@ -20,6 +21,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   http: runHttp,
   reload: runReload,
   queue: runQueue,
+  actors: runActors,
 }
 
 const args = process.argv.slice(2)

@@ -32,12 +32,34 @@ export {
 } from './supervisor/errors.js'
 export type { WorkerExitDetails, SupervisorFailure, ReloadFailure } from './supervisor/errors.js'
 export { MasterExitedError } from './worker/errors.js'
-// Actor stores: the interface (src/actors/actor-store.ts) and the Redis backend.
-export type { XclusterActorStore, XclusterActorRecord } from './actors/actor-store.js'
+export { createMemoryActorStore } from './actors/memory-store.js'
+export type { XclusterActorsOptions } from './actors/actor-options.js'
+export type { XclusterActorRef } from './actors/actor-ref.js'
+export type {
+  ActorErrorEvent,
+  ActorInfo,
+  ActorRefOptions,
+  SendAndWaitOptions,
+  ContractActors,
+  ActorKind,
+  ActorEvent,
+  ActorSnapshot,
+} from './actors/contract-actors.js'
+export {
+  ActorKindError,
+  ActorTimeoutError,
+  ActorUnavailableError,
+  ActorFailedError,
+  ActorStoppedError,
+  ActorSnapshotTooLargeError,
+  ActorStoreFailedError,
+  ActorEncodeError,
+} from './actors/errors.js'
 export { createRedisActorStore } from './actors/redis-store.js'
 export type { XclusterRedisActorStoreOptions, XclusterRedisClient } from './actors/redis-store.js'
 export { ActorStoreError } from './actors/actor-store-error.js'
 export type { ActorStoreErrorCode, ActorStoreOperation } from './actors/actor-store-error.js'
+export type { XclusterActorStore, XclusterActorRecord } from './actors/actor-store.js'
 export { createLiveView } from './inspect/live-view.js'
 export { createInspectorServer } from './inspect/inspector-server.js'
 export type { XclusterInspectorServer, XclusterInspectorServerOptions } from './inspect/inspector-server.js'

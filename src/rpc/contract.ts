@@ -14,6 +14,8 @@ export interface ContractShape {
   master: object
   /** Events a worker can emit, by name, with their payload type. */
   events?: object
+  /** Actor kinds and their machines' types: `{ order: typeof orderMachine }` (see src/actors/). */
+  actors?: object
 }
 
 declare const contractShape: unique symbol
@@ -22,6 +24,8 @@ declare const contractShape: unique symbol
 export interface Contract<T extends ContractShape = ContractShape> {
   /** Error classes rebuilt as themselves when thrown across the link (both directions). */
   readonly errors: readonly ErrorClass[]
+  /** The actor kinds and their machines (empty when the contract declares none). */
+  readonly actors: Readonly<Record<string, object>>
   /** Carries the shape type only; never set. */
   readonly [contractShape]?: T
 }
@@ -33,7 +37,18 @@ export interface DefineContractOptions {
    * @default []
    */
   errors?: readonly ErrorClass[]
+  /**
+   * The machines of the actor kinds the shape's `actors` declares: refs to kind `order` are typed
+   * by `orderMachine` on both sides. Required when the shape declares `actors`.
+   * @default {}
+   */
+  actors?: Readonly<Record<string, object>>
 }
+
+/** `defineContract()`'s options: with `actors` required, and matching, when the shape declares them. */
+type ContractOptionsArgs<T extends ContractShape> = T extends { actors: infer A extends object }
+  ? [options: Omit<DefineContractOptions, 'actors'> & { actors: A }]
+  : [options?: DefineContractOptions]
 
 /**
  * Defines the contract that master and workers share.
@@ -46,10 +61,12 @@ export interface DefineContractOptions {
  *   worker: { add(a: number, b: number): number; stats(): { served: number } }
  *   master: { log(line: string): void }
  *   events: { progress: { done: number } }
- * }>({ errors: [QuotaError] })
+ *   actors: { order: typeof orderMachine }
+ * }>({ errors: [QuotaError], actors: { order: orderMachine } })
  * ```
  */
-export function defineContract<T extends ContractShape>(options: DefineContractOptions = {}): Contract<T> {
+export function defineContract<T extends ContractShape>(...args: ContractOptionsArgs<T>): Contract<T> {
+  const options: DefineContractOptions = args[0] ?? {}
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected defineContract() options to be an object, got \`${String(options)}\``)
   }
@@ -57,7 +74,11 @@ export function defineContract<T extends ContractShape>(options: DefineContractO
   if (!Array.isArray(errors) || errors.some((ErrorClass) => typeof ErrorClass !== 'function')) {
     throw new TypeError('Expected `errors` to be an array of error classes, e.g. `{ errors: [QuotaError] }`')
   }
-  return Object.freeze({ errors: Object.freeze([...errors]) })
+  const actors = options.actors ?? {}
+  if (typeof actors !== 'object' || actors === null || Object.values(actors).some((machine) => typeof machine !== 'object' || machine === null)) {
+    throw new TypeError('Expected `actors` to be an object of XState machines, e.g. `{ actors: { order: orderMachine } }`')
+  }
+  return Object.freeze({ errors: Object.freeze([...errors]), actors: Object.freeze({ ...actors }) })
 }
 
 /** The shape type of a contract. */

@@ -38,9 +38,20 @@ export class WorkerChannel {
   #held = new Set<HeldCall>()
   #closeReason: Error | undefined
   #onAccept: () => void
+  readonly #beforeDrain: () => Promise<void>
   #isAttached = false
 
-  constructor(init: { workerId: number; pid: number; slotId: string; peer: RpcPeer; defaultTimeout: number; onAccept(): void; kill(): void }) {
+  constructor(init: {
+    workerId: number
+    pid: number
+    slotId: string
+    peer: RpcPeer
+    defaultTimeout: number
+    onAccept(): void
+    /** Work to move off the worker before it counts as drained (its actors). */
+    beforeDrain?(): Promise<void>
+    kill(): void
+  }) {
     this.#kill = init.kill
     this.workerId = init.workerId
     this.pid = init.pid
@@ -49,6 +60,7 @@ export class WorkerChannel {
     this.#defaultTimeout = init.defaultTimeout
     this.#label = `worker ${init.workerId} (pid ${init.pid})`
     this.#onAccept = init.onAccept
+    this.#beforeDrain = init.beforeDrain ?? (() => Promise.resolve())
   }
 
   get state(): ChannelState {
@@ -100,12 +112,19 @@ export class WorkerChannel {
     this.#onAccept()
   }
 
-  /** Refuse new calls; resolve once every call in flight, in either direction, has settled. */
+  /**
+   * Refuse new calls; move its actors off it; resolve once every call in flight, in either
+   * direction, has settled.
+   */
   drain(): Promise<void> {
     if (this.#state === 'closed') return Promise.resolve()
     this.#state = 'draining'
     this.#rejectHeld((held) => new WorkerDrainingError({ workerId: this.workerId, method: held.method }))
-    return this.peer.onIdle()
+    // The actors' hand-back is a call of its own, so onIdle() afterwards also waits for it.
+    return this.#beforeDrain().then(
+      () => this.peer.onIdle(),
+      () => this.peer.onIdle(),
+    )
   }
 
   /** SIGKILL the process: the last resort when the machine that owns it is gone. */

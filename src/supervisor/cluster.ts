@@ -8,6 +8,8 @@ import { combineInspectors } from '../inspect/combine-inspectors.js'
 import type { ProcessInput, SupervisorInput } from '../../machines/types.js'
 import { ClusterStoppedError, ReloadFailedError, SUPERVISOR_ERROR_CLASSES, SupervisorFailedError, WorkerNotFoundError } from './errors.js'
 import { createRpcPeer } from '../rpc/peer.js'
+import { ClusterActors } from '../actors/cluster-actors.js'
+import { ACTOR_ERROR_CLASSES } from '../actors/errors.js'
 import { WorkerChannel } from './channel.js'
 import { CrashRecorder } from './crash-records.js'
 import type { ClusterEvents } from './events.js'
@@ -33,6 +35,7 @@ export class ClusterCore {
   readonly events = new EventEmitter<ClusterEvents>()
   readonly router: CallRouter
   readonly table = new WorkerTable()
+  readonly actors: ClusterActors
   readonly #options: ResolvedOptions
   /** The user's observer and the live view; one that throws is skipped, never the supervisor. */
   readonly #observe: (event: InspectionEvent) => void
@@ -58,6 +61,14 @@ export class ClusterCore {
     this.#options = options
     this.#observe = combineInspectors(options.inspect, (event) => this.#liveViewObserver?.(event))
     this.router = new CallRouter(options.callTimeout)
+    this.actors = new ClusterActors({
+      machines: options.actorMachines,
+      options: options.actors,
+      timeout: options.callTimeout,
+      errors: options.errors,
+      inspect: options.inspect || options.dashboard ? (event) => this.#observe(event) : undefined,
+      onError: (event) => this.events.emit('actor-error', event),
+    })
     this.#generations.set(0, options.fork)
     if (options.dashboard) {
       const liveViewOptions = {
@@ -179,7 +190,11 @@ export class ClusterCore {
 
   stop(reason: string): Promise<void> {
     if (this.#end) return this.#end.error ? Promise.resolve() : this.#stopped
-    this.#actor.send({ type: 'stop', reason })
+    const sendStop = () => this.#actor.send({ type: 'stop', reason })
+    // Actor events already sent land and are stored before the workers drain (a stop persists
+    // every actor), within the drain deadline; with none pending the stop is sent at once.
+    if (this.actors.isSettled()) sendStop()
+    else this.actors.onSettled(this.#options.timeouts.drain).then(() => this.#end === undefined && sendStop())
     return this.#stopped.catch(() => {})
   }
 
@@ -258,12 +273,14 @@ export class ClusterCore {
     if (this.#end) return
     this.#end = end
     this.router.close(end.error ?? new ClusterStoppedError(end.reason))
+    this.actors.close(end.error ?? new ClusterStoppedError(end.reason)).catch(() => {})
     for (const check of [...this.#waiters]) check()
     if (!end.error) this.events.emit('stopped', { reason: end.reason })
     this.#liveView?.then((view) => view.close()).catch(() => {})
   }
 
   #inspect(event: InspectionEvent): void {
+    this.actors.observeSupervisor(event)
     const transition = this.table.observe(event)
     for (const row of this.table.takeFailed()) this.#endOrphan(row)
     if (transition) {
@@ -296,7 +313,11 @@ export class ClusterCore {
           pid,
           slotId: input.slotId,
           defaultTimeout: options.callTimeout,
-          onAccept: () => this.router.wake(),
+          onAccept: () => {
+            this.router.wake()
+            this.actors.onAccept()
+          },
+          beforeDrain: () => this.actors.onDrain(worker.id),
           kill: () => worker.process.kill('SIGKILL'),
           peer: createRpcPeer({
             send: (message) => worker.send(message as never),
@@ -308,22 +329,36 @@ export class ClusterCore {
                 channel.markAttached()
                 onReady()
               },
+              ...this.actors.handlersFor(worker.id),
             },
             timeout: options.callTimeout,
             maxPayload: options.maxPayload,
-            errors: [...SUPERVISOR_ERROR_CLASSES, ...options.errors],
+            errors: [...SUPERVISOR_ERROR_CLASSES, ...ACTOR_ERROR_CLASSES, ...options.errors],
             label: `worker ${worker.id} (pid ${pid})`,
             onEvent: (name, payload) => this.events.emit('event', worker.id, name, payload),
             onProtocolError: (error) => this.events.emit('protocol-error', worker.id, error),
           }),
         })
         this.router.add(channel)
+        this.actors.addWorker({
+          workerId: worker.id,
+          slotId: input.slotId,
+          get isAccepting() {
+            return channel.state === 'accepting'
+          },
+          // A closed peer means the worker is gone; its exit restores the actor elsewhere.
+          notify: (method, args) => {
+            if (channel.peer.closeReason === undefined) channel.peer.notify(method, args)
+          },
+          call: (method, args, callOptions) => channel.peer.call(method, args, callOptions),
+        })
         return channel
       },
       releaseChannel: (channel, reason) => {
         this.#crashes.noteCallsInFlight(channel.workerId, channel.peer.pendingCalls())
         channel.close(reason)
         this.router.remove(channel.workerId)
+        this.actors.onExit(channel.workerId)
       },
       deliverUserMessage: (workerId, message) => this.events.emit('message', workerId, message),
       recordHeartbeat: (workerId, sample) => this.#crashes.noteHeartbeat(workerId, sample),

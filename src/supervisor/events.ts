@@ -1,5 +1,6 @@
 import type { WorkerOutput } from '../../machines/types.js'
 import type { TransitionEvent } from './worker-table.js'
+import type { ActorErrorEvent } from '../actors/contract-actors.js'
 
 /**
  * A worker process ended: how (`exit`), why (`reason`), whether the supervisor asked for it
@@ -54,4 +55,6 @@ export interface ClusterEvents {
   message: [workerId: number, message: unknown]
   /** A malformed envelope from a worker: reported and dropped. */
   'protocol-error': [workerId: number, error: Error]
+  /** An actor's machine threw (it restarts from its last good snapshot, or stops), or its store failed. */
+  'actor-error': [event: ActorErrorEvent]
 }

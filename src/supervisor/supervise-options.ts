@@ -2,6 +2,7 @@ import type { InspectionEvent, Observer } from 'xstate'
 import type { WorkerTimeouts } from '../../machines/types.js'
 import type { Contract, MasterHandlers } from '../rpc/contract.js'
 import type { ErrorClass } from '../rpc/serialize-error.js'
+import { type ResolvedActorsOptions, resolveActorsOptions, type XclusterActorsOptions } from '../actors/actor-options.js'
 import type { ForkSettings } from './fork.js'
 import { checkDuration, checkInteger, describeValue, mergeSection } from './options.js'
 import {
@@ -82,6 +83,8 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
   dashboard?: DashboardOptions | boolean
   /** Stop gracefully on SIGINT/SIGTERM, then exit (0 when every worker stopped cleanly). @default true */
   handleSignals?: boolean
+  /** The cluster's actors (the contract's `actors`): their snapshot store, hold deadline and restart budget. */
+  actors?: XclusterActorsOptions
 }
 
 /** @internal Options after validation and defaults. */
@@ -99,6 +102,9 @@ export interface ResolvedOptions {
   inspect: ((event: InspectionEvent) => void) | undefined
   dashboard: DashboardOptions | undefined
   handleSignals: boolean
+  /** The contract's actor machines, by kind. */
+  actorMachines: Readonly<Record<string, object>>
+  actors: ResolvedActorsOptions
 }
 
 /** Check every option of `supervise()`; throws a TypeError/RangeError naming the bad one. @internal */
@@ -126,6 +132,8 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
     inspect: resolveInspect(options.inspect),
     dashboard: resolveDashboard(options.dashboard),
     handleSignals: options.handleSignals ?? true,
+    actorMachines: options.contract?.actors ?? {},
+    actors: resolveActorsOptions(options.actors),
   }
 }
 

@@ -1,4 +1,6 @@
 import type { CallOptions, CallProxy, ContractShapeOf, SettledMethods, WorkerApi } from '../rpc/contract.js'
+import type { XclusterActorRef } from '../actors/actor-ref.js'
+import type { ActorInfo, ActorInput, ActorKind, ActorMachine, ActorRefOptions } from '../actors/contract-actors.js'
 import { createCallProxy } from '../rpc/proxy.js'
 import { type ClusterCore as Core, ClusterCore, type ClusterWorker } from './cluster.js'
 import type { ClusterEvents } from './events.js'
@@ -39,6 +41,27 @@ export class SupervisedCluster<C extends AnyContract = AnyContract> {
       workerId,
       call: createCallProxy<WorkerApi<C>>((method, args, options: CallOptions | undefined) => channel.call(method, args, options)),
     }
+  }
+
+  /**
+   * A ref to the actor (kind, id): typed by the contract's machine for `kind`. The actor is spawned
+   * on its first event (with `options.input`) on one worker that hosts the kind, and lives on
+   * across worker deaths (restored from its stored snapshot).
+   * @throws ActorKindError when the contract declares no such kind.
+   *
+   * @example
+   * ```ts
+   * const order = cluster.actor('order', 'order-42', { input: { customer: 'ada' } })
+   * await order.sendAndWait({ type: 'PAY', amount: 10 })
+   * ```
+   */
+  actor<K extends ActorKind<C>>(kind: K, id: string, options?: ActorRefOptions<ActorInput<C, K>>): XclusterActorRef<ActorMachine<C, K>> {
+    return this.#core.actors.ref('cluster.actor()', kind, id, options) as unknown as XclusterActorRef<ActorMachine<C, K>>
+  }
+
+  /** The actors the master knows of: kind, id, hosting worker, status and state value. */
+  actors(): ActorInfo[] {
+    return this.#core.actors.list()
   }
 
   /** The live workers with their lifecycle state, calls in flight and restarts of their slot. */

@@ -5,6 +5,7 @@
 import cluster from 'node:cluster'
 import { XclusterError } from '../rpc/errors.js'
 import { createRpcPeer, type RpcPeer } from '../rpc/peer.js'
+import { ACTOR_WORKER_METHODS } from '../actors/messages.js'
 import { MasterExitedError } from './errors.js'
 import * as messages from './messages.js'
 
@@ -15,6 +16,8 @@ const ORPHAN_EXIT_DELAY = 100 // ms
 /** This process's link to the master, once connected. */
 export interface WorkerSide {
   peer: RpcPeer
+  /** The actor host's built-in methods, set by `serve({ actors })`; the peer forwards to them. */
+  actorHandlers: Record<string, (...args: any[]) => unknown>
   isServing: boolean
   isReady: boolean
   detach(): void
@@ -30,6 +33,12 @@ export function connect(api: string): WorkerSide {
   // 'error' on process, which kills the worker. The 'disconnect' handler below settles the calls.
   const ignoreSendError = (): void => {}
   const send = process.send.bind(process)
+  const actorHandlers: WorkerSide['actorHandlers'] = {}
+  // The actor built-ins exist from the start and forward to the host serve() sets up later: the
+  // peer's table of built-ins is fixed at creation. Before that (or without actors) they do nothing.
+  const forwardToActors = Object.fromEntries(
+    ACTOR_WORKER_METHODS.map((name) => [name, (...args: unknown[]) => actorHandlers[name]?.(...args)]),
+  )
   const peer = createRpcPeer({
     send: (message) => send(message, ignoreSendError),
     holdRequests: true,
@@ -38,6 +47,7 @@ export function connect(api: string): WorkerSide {
         const { rss, heapUsed } = process.memoryUsage()
         return { rss, heapUsed }
       },
+      ...forwardToActors,
     },
     label: 'the master',
   })
@@ -65,7 +75,7 @@ export function connect(api: string): WorkerSide {
   }
   process.on('message', onMessage)
   process.prependListener('disconnect', onDisconnect)
-  side = { peer, isServing: false, isReady: false, detach }
+  side = { peer, actorHandlers, isServing: false, isReady: false, detach }
   // Tells the master the worker side is loaded: from now on it answers heartbeats.
   peer.notify('$attach', [])
   return side

@@ -15,3 +15,17 @@ export const noIpcChannelMessage = (api: string): string =>
 // serve() was called twice in one worker.
 export const alreadyServingMessage = (): string =>
   'serve() was already called in this worker; call it once, with every handler of the contract.'
+
+// serve(api, handlers, { actors }) with something that is not an object of machines.
+export const badActorsMessage = (actors: unknown): string =>
+  `serve(): expected \`actors\` to be an object of machines such as { order: orderMachine }, got \`${String(actors)}\` (${typeof actors})`
+
+// serve(api, handlers, { actors: { k: … } }) with a kind the contract does not declare.
+export const unknownActorKindMessage = (kind: string, known: readonly string[]): string =>
+  `serve(): actor kind ${JSON.stringify(kind)} is not in the contract` +
+  (known.length > 0 ? ` (it declares ${known.map((k) => JSON.stringify(k)).join(', ')})` : ' (it declares no actors)') +
+  `; add it to defineContract({ actors: { ${kind}: machine } }).`
+
+// serve(api, handlers, { actors: { k: notAMachine } }).
+export const badActorMachineMessage = (kind: string): string =>
+  `serve(): \`actors.${kind}\` is not an XState machine; pass the machine made by createMachine() or setup().createMachine()`

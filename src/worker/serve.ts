@@ -16,7 +16,14 @@
  * master.ready()
  * ```
  */
+import type { AnyStateMachine } from 'xstate'
+import { ActorHost } from '../actors/actor-host.js'
+import type { ActorInput, ActorKind, ActorMachine, ActorRefOptions, ContractActors } from '../actors/contract-actors.js'
+import { ACTOR_ERROR_CLASSES } from '../actors/errors.js'
+import { KINDS } from '../actors/messages.js'
+import { createRemoteActorRef, type XclusterRemoteActorRef } from '../actors/remote-actor-ref.js'
 import { RpcClosedError } from '../rpc/errors.js'
+import { DEFAULT_TIMEOUT } from '../rpc/peer.js'
 import type {
   CallOptions,
   CallProxy,
@@ -35,7 +42,14 @@ import { WORKER_ERROR_CLASSES } from './errors.js'
 import * as messages from './messages.js'
 
 /** Options of `serve()`. */
-export interface ServeOptions {
+export interface ServeOptions<C extends Contract<any> = Contract<any>> {
+  /**
+   * The actor kinds this worker hosts, each with its machine (the contract's, or the same machine
+   * with this worker's implementations: `orderMachine.provide({ actions })`). The master places
+   * actors of a kind only on workers that host it.
+   * @default {} (hosts no actors)
+   */
+  actors?: { [K in ActorKind<C>]?: ContractActors<C>[K] }
   /**
    * Default deadline of calls to the master, in ms; `Infinity` for none.
    * @default 30_000
@@ -71,6 +85,11 @@ export interface MasterLink<C extends Contract<any>> {
   emit<K extends keyof ContractEvents<C> & string>(event: K, payload: ContractEvents<C>[K]): void
   /** Tells the master this worker is ready to take calls (for workers without a server). */
   ready(): void
+  /**
+   * A ref to any actor of the cluster, routed through the master: `send()` and `sendAndWait()`.
+   * @throws ActorKindError when the contract declares no such kind.
+   */
+  actor<K extends ActorKind<C>>(kind: K, id: string, options?: ActorRefOptions<ActorInput<C, K>>): XclusterRemoteActorRef<ActorMachine<C, K>>
   /** Calls sent to the master and not settled. */
   readonly inFlight: number
   /** Resolves when nothing is in flight in either direction. */
@@ -98,7 +117,7 @@ export interface MasterLink<C extends Contract<any>> {
  * master.ready()
  * ```
  */
-export function serve<C extends Contract<any>>(contract: C, handlers: WorkerHandlers<C>, options: ServeOptions = {}): MasterLink<C> {
+export function serve<C extends Contract<any>>(contract: C, handlers: WorkerHandlers<C>, options: ServeOptions<C> = {}): MasterLink<C> {
   if (typeof contract !== 'object' || contract === null || !Array.isArray(contract.errors)) {
     throw new TypeError(`Expected a contract made by defineContract(), got \`${String(contract)}\``)
   }
@@ -108,18 +127,38 @@ export function serve<C extends Contract<any>>(contract: C, handlers: WorkerHand
     timeout: options.timeout,
     maxPayload: options.maxPayload,
     // Errors the master's handlers rethrow (a WorkerExitedError of a call it made) arrive as themselves.
-    errors: [...SUPERVISOR_ERROR_CLASSES, ...WORKER_ERROR_CLASSES, ...contract.errors, ...(options.errors ?? [])],
+    errors: [...SUPERVISOR_ERROR_CLASSES, ...WORKER_ERROR_CLASSES, ...ACTOR_ERROR_CLASSES, ...contract.errors, ...(options.errors ?? [])],
     onProtocolError: options.onProtocolError,
     onNotifyError: options.onNotifyError,
   })
   current.isServing = true
   current.peer.setHandlers(handlers)
-  return createMasterLink<C>(current)
+  hostActors(current, contract, options.actors)
+  return createMasterLink<C>(current, contract, options.timeout ?? DEFAULT_TIMEOUT)
 }
 
-function createMasterLink<C extends Contract<any>>(current: WorkerSide): MasterLink<C> {
+/** Serves the actor kinds of `actors` here, and tells the master which they are. */
+function hostActors(current: WorkerSide, contract: Contract<any>, actors: object | undefined): void {
+  if (actors === undefined) return
+  if (typeof actors !== 'object' || actors === null) throw new TypeError(messages.badActorsMessage(actors))
+  for (const [kind, machine] of Object.entries(actors)) {
+    if (!Object.hasOwn(contract.actors ?? {}, kind)) throw new TypeError(messages.unknownActorKindMessage(kind, Object.keys(contract.actors ?? {})))
+    if (typeof machine !== 'object' || machine === null || typeof (machine as AnyStateMachine).getPersistedSnapshot !== 'function') {
+      throw new TypeError(messages.badActorMachineMessage(kind))
+    }
+  }
+  const host = new ActorHost({ machines: actors as Record<string, AnyStateMachine>, notify: (method, args) => current.peer.notify(method, args) })
+  Object.assign(current.actorHandlers, host.handlers())
+  // Before `ready()`: the master learns the kinds before it may place actors here.
+  current.peer.notify(KINDS, [host.kinds])
+}
+
+function createMasterLink<C extends Contract<any>>(current: WorkerSide, contract: Contract<any>, timeout: number): MasterLink<C> {
   const { peer } = current
+  const actorLink = { notify: (method: string, args: unknown[]) => peer.notify(method, args), call: (method: string, args: unknown[], options: { timeout?: number }) => peer.call(method, args, options), timeout }
   return {
+    actor: ((kind: string, id: string, options?: { input?: unknown }) =>
+      createRemoteActorRef(actorLink, contract.actors ?? {}, kind, id, options?.input)) as MasterLink<C>['actor'],
     call: createCallProxy<MasterApi<C>>((method, args, callOptions: CallOptions | undefined) =>
       peer.call(method, args, callOptions),
     ),

@@ -59,6 +59,34 @@ examples('rolling-reload: v1 -> v2 under load with no failed request', async () 
   }
 })
 
+examples('actors: orders as cluster actors survive a SIGKILL of their worker, and a final state removes them', async () => {
+  const run = await runExample('actors/master.ts')
+  assert.equal([run.code, run.signal], [0, null], run.stderr)
+  const lines = run.stdout.trimEnd().split('\n')
+  const victim = run.stdout.match(/SIGKILLed worker (\d+), which hosted order-2/)
+  assert.ok(victim, run.stdout)
+  const restored = run.stdout.match(/order-2 restored on worker (\d+) \(not (\d+)\) with its 2 items/)
+  assert.ok(restored && restored[1] !== restored[2] && restored[2] === victim[1], run.stdout)
+  assert.equal(
+    lines.filter((line) => !/SIGKILLed|restored on/.test(line)),
+    [
+      'order-1: awaitingPayment, 2 items, total 15',
+      'order-2: awaitingPayment, 2 items, total 15',
+      'order-3: awaitingPayment, 2 items, total 15',
+      'order-1: paid 15',
+      'order-2: paid 15',
+      'order-3: paid 15',
+      '[master] told ada that order-1 shipped',
+      'order-1: shipped',
+      '[master] told grace that order-2 shipped',
+      'order-2: shipped',
+      '[master] told linus that order-3 shipped',
+      'order-3: shipped',
+      'orders left in the cluster: 0; customers told: 3',
+    ],
+  )
+})
+
 examples('demo (npm start): serves, shows the live view, survives a kill -9 and stops on Ctrl-C', async () => {
   const [port, dashboardPort] = [await findFreePort(), await findFreePort()]
   const demo = await startProgram('examples/demo/master.ts', {

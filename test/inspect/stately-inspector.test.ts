@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import { supervise } from '../../src/index.js'
 import type { SupervisedCluster } from '../../src/index.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
+import { actorApi } from '../fixtures/actor-machines.js'
 
 /** The .ts fixture needs tsx in the worker; under `uvu -r tsx` the master's own execArgv is empty. */
 const TSX = ['--import', 'tsx']
@@ -52,6 +53,42 @@ stately('@statelyai/inspect receives the supervisor and each worker through insp
     assert.ok(snapshots.some(isWorkerListening), `worker ${worker.sessionId} seen listening`)
   }
   assert.ok(received.some((e) => e.type === '@xstate.snapshot' && e.sessionId === supervisor[0]!.sessionId))
+})
+
+stately('user actors inside workers reach the inspector as @xstate.actor/@xstate.snapshot, parented under their worker', async () => {
+  const received: StatelyInspectionEvent[] = []
+  const inspector = createInspector({ send: (event) => void received.push(event) })
+  const cluster = supervise({
+    worker: fixture('actor-worker.ts'),
+    contract: actorApi,
+    count: 2,
+    handleSignals: false,
+    timeouts: FAST_TIMEOUTS,
+    execArgv: TSX,
+    inspect: inspector.inspect,
+  })
+  cluster.on('transition', (event) => event.pid !== null && pids.add(event.pid))
+  clusters.push(cluster)
+  const counter = cluster.actor('counter', 'seen-by-stately')
+  await counter.sendAndWait({ type: 'INC', n: 1 })
+  await counter.sendAndWait({ type: 'INC', n: 2 })
+  // The counter's context, not the supervisor's (whose context has a `count` of workers too).
+  const isCounted = (e: StatelyInspectionEvent): boolean =>
+    e.type === '@xstate.snapshot' && JSON.stringify((e.snapshot as { context?: { seen?: unknown } }).context?.seen) === '[1,2]'
+  await waitFor(() => received.some(isCounted), 'the actor counted 2 in the inspector')
+  inspector.stop()
+  const created = received.filter((e) => e.type === '@xstate.actor')
+  const actor = created.find((e) => e.type === '@xstate.actor' && e.definition && (JSON.parse(e.definition) as { id?: unknown }).id === 'counter')
+  assert.ok(actor, 'an @xstate.actor for the counter, with its machine definition')
+  const host = cluster.actors()[0]!.workerId
+  const parent = created.find((e) => e.sessionId === actor!.parentId)
+  assert.ok(parent && (JSON.parse((parent as { definition: string }).definition) as { id?: unknown }).id === 'worker', 'its parent is a worker machine')
+  const parentSnapshots = received.filter((e) => e.type === '@xstate.snapshot' && e.sessionId === parent!.sessionId)
+  assert.ok(parentSnapshots.some((e) => ((e as { snapshot?: { context?: { workerId?: unknown } } }).snapshot)?.context?.workerId === host), 'the worker that hosts it')
+  const supervisor = created.find((e) => e.type === '@xstate.actor' && (JSON.parse(e.definition!) as { id?: unknown }).id === 'supervisor')
+  assert.is(actor!.rootId, supervisor!.sessionId, 'one tree: the supervisor is its root')
+  const events = received.filter((e) => e.type === '@xstate.snapshot' && e.sessionId === actor!.sessionId).map((e) => (e as { event: { type: string } }).event.type)
+  assert.ok(events.includes('INC'), `its snapshots carry the event applied: ${events}`)
 })
 
 stately.run()

@@ -23,7 +23,7 @@ const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView 
     BigUint64Array,
   },
   // Node 24 has Float16Array; carry it where the runtime knows it.
-  'Float16Array' in globalThis ? { Float16Array: (globalThis as Record<string, unknown>)['Float16Array'] as never } : {},
+  'Float16Array' in globalThis ? { Float16Array: (globalThis as Record<string, unknown>).Float16Array as never } : {},
 )
 
 const NAME_OF = new Map<object, string>([

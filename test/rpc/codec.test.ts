@@ -134,7 +134,7 @@ codec('measures the exact JSON size of large payloads against the limit', () => 
 codec('refuses meta that would touch __proto__ or prototype', () => {
   assert.throws(() => decodeValue({ a: 1 }, { values: { '__proto__.x': ['Date'] } }), /__proto__ is not allowed/)
   assert.throws(() => decodeValue({ a: 1 }, { values: { 'a.prototype': ['Date'] } }), /prototype is not allowed/)
-  assert.is(({} as Record<string, unknown>)['x'], undefined)
+  assert.is(({} as Record<string, unknown>).x, undefined)
 })
 
 // --- what crosses the wire: binary values, class instances (issue 11) -----------------------

@@ -20,7 +20,11 @@ for (const serialization of ['json', 'advanced'] as const) {
   const taken: boolean[] = []
 
   wire.before(async () => {
-    worker = startWorker('rpc-wire-values.ts', { handlers: { take: (value: unknown) => (taken.push(isBinarySample(value)), taken.at(-1)) } }, 1, serialization)
+    const take = (value: unknown): boolean => {
+      taken.push(isBinarySample(value))
+      return taken.at(-1)!
+    }
+    worker = startWorker('rpc-wire-values.ts', { handlers: { take } }, 1, serialization)
     await worker.ready
   })
   wire.after(async () => {
@@ -32,8 +36,8 @@ for (const serialization of ['json', 'advanced'] as const) {
     assert.is(await worker.peer.call('isSample', [binarySample()]), true)
     const back = (await worker.peer.call('echo', [binarySample()])) as Record<string, Float64Array>
     assert.ok(isBinarySample(back))
-    assert.ok(Object.is(back['doubles']![2], -0))
-    assert.ok(Number.isNaN(back['doubles']![1]))
+    assert.ok(Object.is(back.doubles![2], -0))
+    assert.ok(Number.isNaN(back.doubles![1]))
   })
 
   wire('carries them from the worker to the master, as a result and as the arguments of its call', async () => {

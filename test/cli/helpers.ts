@@ -2,12 +2,14 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /** The real bin, run from source under tsx (the built one is dist/cli/bin.js). */
 export const BIN = fileURLToPath(new URL('../../cli/bin.ts', import.meta.url))
-// Resolved here, so that the CLI starts the same from any working directory.
-const TSX = import.meta.resolve('tsx')
+// Resolved here, so that the CLI starts the same from any working directory. Not with
+// import.meta.resolve: uvu -r tsx loads test files as CommonJS, where tsx's shim has no resolve().
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
 /** A running `xcluster` command: its output so far and its exit. */

@@ -148,10 +148,9 @@ export class ActorHost {
     if (reports.length === 0) return
     try {
       this.#notify(messages.APPLIED, [reports])
-    } catch (error) {
-      if (!(error instanceof PayloadTooLargeError)) throw error
-      // One actor's snapshot is too large, or all of them together: send them one by one, so
-      // that only the oversize ones fail, each naming its actor.
+    } catch {
+      // One actor's snapshot is too large or cannot be encoded, or all of them together are too
+      // large: send them one by one, so that only the bad ones fail, each naming its actor.
       for (const report of reports) this.#sendOne(report)
     }
   }
@@ -160,10 +159,12 @@ export class ActorHost {
     try {
       this.#notify(messages.APPLIED, [[report]])
     } catch (error) {
-      if (!(error instanceof PayloadTooLargeError)) throw error
+      // The snapshot cannot be stored, so the actor cannot go on from it: it fails like a throw
+      // (oversize: a clear error naming it; unencodable, say a function in the context: the EncodeError).
       const [kind, id, seq] = report
       this.#remove(this.#hosted.get(keyOf(kind, id)))
-      this.#reportFailure(kind, id, seq, new ActorSnapshotTooLargeError({ kind, id, size: error.size, limit: error.limit }))
+      const failure = error instanceof PayloadTooLargeError ? new ActorSnapshotTooLargeError({ kind, id, size: error.size, limit: error.limit }) : error
+      this.#reportFailure(kind, id, seq, failure)
     }
   }
 
@@ -189,7 +190,12 @@ export class ActorHost {
       this.#notify(messages.FAILED, [kind, id, seq, serialized])
     } catch {
       // Own fields that cannot be encoded: send the error without them.
-      this.#notify(messages.FAILED, [kind, id, seq, serializeError(error instanceof Error ? error : new Error(String(error)), false)])
+      try {
+        this.#notify(messages.FAILED, [kind, id, seq, serializeError(error instanceof Error ? error : new Error(String(error)), false)])
+      } catch {
+        // Not even that fits (a message over maxPayload): the master is not told, and the actor
+        // stays unavailable until this worker leaves; still, nothing may throw out of a report.
+      }
     }
   }
 

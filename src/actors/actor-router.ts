@@ -273,9 +273,13 @@ export class ActorRouter {
     this.#closedReason = reason
     for (const entry of this.#entries.values()) {
       clearTimeout(entry.holdTimer)
+      // Events not applied by now are lost with the cluster: their senders hear of it, those that
+      // wait through their promise, fire-and-forget ones through one actor-error per actor.
+      const isLosingUnwaited = [...entry.unapplied(), ...entry.preload].some((item) => item.waiter === undefined)
       entry.drop(() => true, reason)
       for (const item of entry.preload) item.waiter?.reject(reason)
       entry.preload = []
+      if (isLosingUnwaited) this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: reason, isRestarting: false })
     }
     this.#persistence.check()
   }

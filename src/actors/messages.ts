@@ -59,10 +59,6 @@ export const snapshotTooLargeMessage = (kind: string, id: string, size: number, 
   `${describe(kind, id)}: its persisted snapshot is ${size} bytes encoded, over the limit of ${limit} bytes (maxPayload of serve()); ` +
   'it cannot be stored, so the event is skipped. Keep large data out of the context (store a key to it) or raise maxPayload.'
 
-// The cluster ended while an acknowledged send was pending.
-export const clusterEndedMessage = (kind: string, id: string): string =>
-  `${describe(kind, id)}.sendAndWait(): the cluster ended before the event was applied and stored`
-
 // cluster.actor() on a cluster whose contract declares no actors.
 export const noActorsMessage = (api: string): string =>
   `${api}: this cluster has no actors; pass a contract made with defineContract({ actors: { kind: machine } }) as supervise({ contract })`

@@ -147,7 +147,14 @@ function hostActors(current: WorkerSide, contract: Contract<any>, actors: object
       throw new TypeError(messages.badActorMachineMessage(kind))
     }
   }
-  const host = new ActorHost({ machines: actors as Record<string, AnyStateMachine>, notify: (method, args) => current.peer.notify(method, args) })
+  const host = new ActorHost({
+    machines: actors as Record<string, AnyStateMachine>,
+    // Once the link closed (the master went away) there is nobody to report to: the master that
+    // comes next restores from its store. A report must not throw into the microtask that sends it.
+    notify: (method, args) => {
+      if (current.peer.closeReason === undefined) current.peer.notify(method, args)
+    },
+  })
   Object.assign(current.actorHandlers, host.handlers())
   // Before `ready()`: the master learns the kinds before it may place actors here.
   current.peer.notify(KINDS, [host.kinds])

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import { waitFor as waitForSnapshot } from 'xstate'
 import { ActorKindError, ActorTimeoutError, type ActorErrorEvent, type SupervisedCluster, supervise } from '../../src/index.js'
 import { actorApi } from '../fixtures/actor-machines.js'
+import { clusterApi } from '../fixtures/cluster-contract.js'
 import { fixture, isAlive, rejectionOf, waitFor } from '../helpers/processes.js'
 
 const clusters: SupervisedCluster<typeof actorApi>[] = []
@@ -93,6 +94,18 @@ actors('refuses an unknown kind and a bad id at the call site', async () => {
     'cluster.actor(): the contract has no actor kind "invoice"; it declares "counter". Add it to defineContract({ actors: { invoice: machine } }) and to serve(api, handlers, { actors }).',
   )
   assert.throws(() => cluster.actor('counter', ''), /cluster\.actor\(\): expected the actor id to be a non-empty string, got ""/)
+})
+
+actors('a cluster whose contract declares no actors says so at the call site', async () => {
+  const cluster = supervise({ worker: fixture('cluster-calc.ts'), contract: clusterApi, count: 1, handleSignals: false })
+  clusters.push(cluster as unknown as SupervisedCluster<typeof actorApi>)
+  assert.throws(
+    // @ts-expect-error: this contract has no actor kinds at all
+    () => cluster.actor('order', 'o-1'),
+    (error: Error) =>
+      error instanceof ActorKindError &&
+      error.message === 'cluster.actor(): this cluster has no actors; pass a contract made with defineContract({ actors: { kind: machine } }) as supervise({ contract })',
+  )
 })
 
 actors('holds events while no worker hosts the kind: sendAndWait rejects at its deadline, and the hold deadline drops them with actor-error', async () => {

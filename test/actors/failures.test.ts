@@ -95,6 +95,21 @@ failures('an oversize snapshot is a clear error naming the actor; the event is s
   assert.equal(errors.map((e) => e.error.name), ['ActorFailedError'])
 })
 
+failures('a snapshot that cannot be encoded (a function in the context) fails the event, not the worker', async () => {
+  const { cluster, errors } = start()
+  await cluster.onReady()
+  const [worker] = cluster.workers()
+  const counter = cluster.actor('counter', 'broken')
+  await counter.sendAndWait({ type: 'INC', n: 1 })
+  const error = await rejectionOf(counter.sendAndWait({ type: 'BREAK' }))
+  assert.instance(error, ActorFailedError)
+  assert.is(error.cause.code, 'ERR_ENCODE')
+  await counter.sendAndWait({ type: 'INC', n: 3 })
+  assert.equal(counter.getSnapshot().context.seen, [1, 3])
+  assert.equal(errors.map((e) => e.error.name), ['ActorFailedError'])
+  assert.equal(cluster.workers().map((w) => w.pid), [worker!.pid], 'the same worker, still running')
+})
+
 failures('a final state removes the actor; a later send starts a new one', async () => {
   const { cluster } = start()
   const order = cluster.actor('counter', 'fin', { input: { label: 'v1' } })

@@ -21,6 +21,12 @@ export interface RpcCallOptions {
   timeout?: number
   /** Aborts the call: it rejects with `RpcAbortError` and the other side's handler sees its signal abort. */
   signal?: AbortSignal
+  /**
+   * For a call answered with a stream: how many items the producer may send ahead of what this
+   * side has read (1 to 65 536). This side buffers at most that many items.
+   * @default 32
+   */
+  window?: number
 }
 
 /** What a handler sees as `this`: its call's context, then (through the prototype) the handlers object. */

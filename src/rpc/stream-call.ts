@@ -1,0 +1,42 @@
+/**
+ * How a call proxy returns a stream synchronously: every call's promise is also async iterable.
+ * `for await (const row of cluster.any.rows(query))` iterates the call at once; the iteration waits
+ * for the answer, then reads the stream it was answered with (stream-consumer.ts), or throws when
+ * the call failed or was answered with a plain value. The call itself is an ordinary request, made
+ * at once, with its deadline and AbortSignal, routed, held and drained like any other; only the
+ * other side knows, when its handler returns, that the answer is a stream.
+ * @internal
+ */
+import { StreamConsumer } from './stream-consumer.js'
+import { notAStreamMessage } from './stream-messages.js'
+
+/** Makes a call's promise async iterable too; the contract's types say which one to use. */
+export function withStreamIteration(promise: Promise<unknown>, method: string): Promise<unknown> {
+  ;(promise as Promise<unknown> & AsyncIterable<unknown>)[Symbol.asyncIterator] = () => new CallIterator(promise, method)
+  return promise
+}
+
+/** Iterates a call: waits for its answer, then reads its stream. */
+class CallIterator implements AsyncIterator<unknown> {
+  readonly #opening: Promise<StreamConsumer>
+  #stream: StreamConsumer | undefined = undefined
+
+  constructor(promise: Promise<unknown>, method: string) {
+    this.#opening = promise.then((answer) => {
+      if (answer instanceof StreamConsumer) return answer
+      throw new TypeError(notAStreamMessage(method))
+    })
+    // Iterating handles the call's failure; it is thrown by next(), never left unhandled.
+    this.#opening.catch(() => {})
+  }
+
+  async next(): Promise<IteratorResult<unknown>> {
+    this.#stream ??= await this.#opening
+    return this.#stream.next()
+  }
+
+  async return(): Promise<IteratorResult<unknown>> {
+    const stream = this.#stream ?? (await this.#opening.catch(() => undefined))
+    return stream === undefined ? { done: true, value: undefined } : stream.return()
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { WorkerExitedError } from '../../src/index.js'
+import { type SupervisedCluster, WorkerExitedError } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
 import { fixture } from '../helpers/processes.js'
 import { streamApi } from '../fixtures/stream-contract.js'
@@ -17,7 +17,7 @@ exit.after.each(async () => {
 })
 
 exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once, with no deadline to wait for', async () => {
-  const { cluster } = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi, restart: { backoff: { initial: 10 } } })
+  const cluster: SupervisedCluster<typeof streamApi> = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi, restart: { backoff: { initial: 10 } } }).cluster
   await cluster.onReady()
   const [worker] = cluster.workers()
   let read = 0
@@ -29,6 +29,7 @@ exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once,
         // Keep reading slowly, so the exit finds items buffered or the consumer waiting.
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
+      return undefined
     } catch (error) {
       return error as WorkerExitedError
     }
@@ -42,7 +43,7 @@ exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once,
 })
 
 exit('with a window of 1, the kill finds the consumer waiting or one item ahead; then the stream is done and nothing is pending', async () => {
-  const { cluster } = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi, restart: { backoff: { initial: 10 } } })
+  const cluster: SupervisedCluster<typeof streamApi> = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi, restart: { backoff: { initial: 10 } } }).cluster
   await cluster.onReady()
   const [worker] = cluster.workers()
   const iterator = cluster.any.$with({ timeout: Infinity, window: 1 }).endless()[Symbol.asyncIterator]()
@@ -53,6 +54,7 @@ exit('with a window of 1, the kill finds the consumer waiting or one item ahead;
   const thrown = await (async () => {
     try {
       while (!(await iterator.next()).done) afterKill++
+      return undefined
     } catch (error) {
       return error as WorkerExitedError
     }

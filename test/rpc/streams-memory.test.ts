@@ -6,6 +6,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupervisedCluster } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
 import { fixture } from '../helpers/processes.js'
 import { streamApi } from '../fixtures/stream-contract.js'
@@ -22,7 +23,7 @@ memory.after.each(async () => {
 })
 
 memory('a 1 GiB stream read slowly keeps the producer’s memory bounded', async () => {
-  const { cluster } = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi })
+  const cluster: SupervisedCluster<typeof streamApi> = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi }).cluster
   await cluster.onReady()
   // Warm the worker's code paths first, so the baseline is not its cold start.
   for await (const _ of cluster.any.blobs(64, ITEM_BYTES)) void _

@@ -26,7 +26,7 @@ streams.before(async () => {
     count: 1,
     contract: streamApi,
     handlers: {
-      async *ticks(n) {
+      async *ticks(n: number) {
         try {
           for (let tick = 1; tick <= n; tick++) yield tick
         } finally {
@@ -89,6 +89,7 @@ streams('iterating a call answered with a plain value throws a TypeError that sa
   const thrown = await (async () => {
     try {
       for await (const _ of cluster.any.plain() as unknown as AsyncIterable<number>) void _
+      return undefined
     } catch (error) {
       return error as Error
     }
@@ -132,6 +133,7 @@ streams('an AbortSignal mid-stream rejects the iteration with RpcAbortError and 
   const thrown = await (async () => {
     try {
       for await (const _ of cluster.any.$with({ signal: controller.signal }).endless()) if (++read === 3) controller.abort(reason)
+      return undefined
     } catch (error) {
       return error as RpcAbortError
     }
@@ -150,6 +152,7 @@ streams('the deadline covers the whole stream: past it the iteration rejects wit
     try {
       // A slow consumer: each item waits 50 ms, so 300 ms pass long before the stream could end.
       for await (const _ of cluster.any.$with({ timeout: 300, window: 2 }).endless()) await new Promise((resolve) => setTimeout(resolve, 50))
+      return undefined
     } catch (error) {
       return error as RpcTimeoutError
     }
@@ -170,6 +173,7 @@ streams('an error the producer throws arrives after its items, rebuilt as itself
   const thrown = await (async () => {
     try {
       for await (const item of cluster.any.failing(3)) items.push(item)
+      return undefined
     } catch (error) {
       return error as QuotaError
     }

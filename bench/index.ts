@@ -8,10 +8,12 @@ import { run as runFanout } from './fanout.js'
 import { run as runHttp } from './http.js'
 import { run as runLifecycle } from './lifecycle.js'
 import { run as runRpc } from './rpc.js'
+import { run as runStreams } from './streams.js'
 import { run as runSupervisor } from './supervisor.js'
 
 const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   rpc: runRpc,
+  streams: runStreams,
   fanout: runFanout,
   lifecycle: runLifecycle,
   supervisor: runSupervisor,

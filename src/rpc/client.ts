@@ -54,15 +54,17 @@ export class Client {
     let timeout = state.timeout
     let signal: AbortSignal | undefined
     let window: number | undefined
+    let windowBytes: number | undefined
     if (options !== undefined) {
       try {
         checkTimeout(options.timeout, 'timeout')
-        checkStreamWindow(options.window)
+        checkStreamWindow(options.window, options.windowBytes)
       } catch (error) {
         return Promise.reject(error)
       }
       if (options.timeout !== undefined) timeout = options.timeout
       window = options.window
+      windowBytes = options.windowBytes
       signal = options.signal
       if (signal?.aborted) return Promise.reject(new RpcAbortError(method, state.label, signal.reason))
     }
@@ -77,6 +79,7 @@ export class Client {
       const call = new PendingCall(id, method, resolve, reject, timeout, performance.now() + timeout)
       this.#pending.add(call)
       if (window !== undefined) call.window = window
+      if (windowBytes !== undefined) call.windowBytes = windowBytes
       if (signal !== undefined) {
         call.signal = signal
         call.onAbort = () => this.#abort(call)
@@ -138,8 +141,8 @@ export class Client {
       return
     }
     const stream = new StreamConsumer(call.method, call.window, {
-      grant: (items) => {
-        if (this.#pending.get(id) === call) this.#outbox.enqueue(['g', id, items], 16)
+      grant: (items, isFirst) => {
+        if (this.#pending.get(id) === call) this.#outbox.enqueue(isFirst ? ['g', id, items, call.windowBytes] : ['g', id, items], 16)
       },
       cancel: () => this.#cancelStream(call),
     })

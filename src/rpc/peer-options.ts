@@ -24,9 +24,15 @@ export interface RpcCallOptions {
   /**
    * For a call answered with a stream: how many items the producer may send ahead of what this
    * side has read (1 to 65 536). This side buffers at most that many items.
-   * @default 32
+   * @default 1024
    */
   window?: number
+  /**
+   * For a call answered with a stream: how many bytes of items (as the producer encodes them) may
+   * be on their way or unread at once; the producer may pass it by one item.
+   * @default 1_048_576 (1 MiB)
+   */
+  windowBytes?: number
 }
 
 /** What a handler sees as `this`: its call's context, then (through the prototype) the handlers object. */

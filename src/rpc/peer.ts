@@ -221,7 +221,7 @@ class Peer implements RpcPeer {
         this.#client.receiveItems(frame)
         return
       case 'g':
-        this.#server.credit(frame[1], frame[2])
+        this.#server.credit(frame[1], frame[2], frame[3])
         return
     }
   }

@@ -6,7 +6,7 @@
  */
 
 import type { StreamConsumer } from './stream-consumer.js'
-import { DEFAULT_STREAM_WINDOW } from './stream-frames.js'
+import { DEFAULT_STREAM_WINDOW, DEFAULT_STREAM_WINDOW_BYTES } from './stream-frames.js'
 
 // setTimeout's largest delay (about 24.8 days); longer deadlines re-arm when it fires.
 const MAX_TIMER_DELAY = 2 ** 31 - 1
@@ -20,8 +20,9 @@ export class PendingCall {
   readonly startedAt = Date.now()
   /** Set once the call is answered with a stream (stream-consumer.ts): what settles it ends that. */
   stream: StreamConsumer | undefined = undefined
-  /** The stream window this call asks for, should it be answered with a stream. */
+  /** The stream window this call asks for, should it be answered with a stream: items, bytes. */
   window = DEFAULT_STREAM_WINDOW
+  windowBytes = DEFAULT_STREAM_WINDOW_BYTES
 
   constructor(
     readonly id: number,

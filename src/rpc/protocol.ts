@@ -85,8 +85,13 @@ export type StreamOpenFrame = [type: 's', id: CallId]
  * only when an item needed one, the meta of each (`null` for none; see `Meta`).
  */
 export type StreamItemsFrame = [type: 'i', id: CallId, values: unknown[], metas?: Meta[]]
-/** The consumer of stream `id` grants `items` more items (a positive integer, see stream-frames.ts). */
-export type StreamCreditFrame = [type: 'g', id: CallId, items: number]
+/**
+ * The consumer of stream `id` grants `items` more items (a positive integer, see stream-frames.ts).
+ * The first credit of a stream sets the window, and `bytes` with it: the producer pauses while
+ * the items it sent and that were not credited back since encode to `bytes` or more. Each later
+ * credit of `items` credits back the oldest `items` items sent.
+ */
+export type StreamCreditFrame = [type: 'g', id: CallId, items: number, bytes?: number]
 
 export type Frame =
   | RequestFrame

@@ -121,9 +121,9 @@ export class Server {
     })
   }
 
-  /** The consumer of stream `id` grants it `items` more items. */
-  credit(id: CallId, items: number): void {
-    this.#streams.credit(id, items)
+  /** The consumer of stream `id` grants it `items` more items (the first credit: and its byte window). */
+  credit(id: CallId, items: number, bytes: number | undefined): void {
+    this.#streams.credit(id, items, bytes)
   }
 
   /** Answers a request refused on receipt (its arguments out of bounds) with why. */

@@ -1,8 +1,9 @@
 /**
  * The consuming end of a stream: what a call answered with a stream resolves to, and what
  * `for await` reads. It grants the producer credit as it is read: the whole window when reading
- * starts, then, each time half of it has been read, that many more, so the producer is never more
- * than `window` items ahead and this side never buffers more than `window` items.
+ * starts, then, each time half of it has been read or all that arrived is read, that many more, so
+ * the producer is never more than `window` items (and about `windowBytes` bytes, which the
+ * producer counts) ahead, and this side never buffers more than that.
  *
  * Its call stays pending in the client while it streams (pending.ts), so everything that settles a
  * call ends the stream too: its deadline, its AbortSignal and the peer's close (a worker's exit)
@@ -16,8 +17,8 @@ import { overCreditReason, undecodableItemReason } from './stream-messages.js'
 
 /** What a consumer asks of its client: send credit, and cancel the call. */
 export interface StreamLink {
-  /** Grants the producer `items` more items. */
-  grant(items: number): void
+  /** Grants the producer `items` more items; `isFirst` for the grant that sets the window. */
+  grant(items: number, isFirst: boolean): void
   /** Cancels the call: the producer stops and nothing more arrives. */
   cancel(): void
 }
@@ -66,12 +67,15 @@ export class StreamConsumer implements AsyncIterableIterator<unknown> {
       this.#isReading = true
       if (!this.#isFinished) {
         this.#credit = this.#window
-        this.#link.grant(this.#window)
+        this.#link.grant(this.#window, true)
       }
     }
     if (this.#head < this.#buffer.length) return Promise.resolve({ done: false, value: this.#take() })
     if (this.#error !== undefined) return Promise.reject(this.#takeError())
     if (this.#isFinished) return Promise.resolve(DONE)
+    // Everything received is read: credit it all back, so a producer paused by its byte window
+    // (which this side cannot measure as it does) always goes on.
+    this.#grantRead()
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }))
   }
 
@@ -147,12 +151,14 @@ export class StreamConsumer implements AsyncIterableIterator<unknown> {
 
   /** One more item read: grant credit back in batches of half the window. */
   #countRead(): void {
-    if (this.#isFinished) return
-    if (++this.#read * 2 >= this.#window) {
-      this.#credit += this.#read
-      this.#link.grant(this.#read)
-      this.#read = 0
-    }
+    if (++this.#read * 2 >= this.#window) this.#grantRead()
+  }
+
+  #grantRead(): void {
+    if (this.#isFinished || this.#read === 0) return
+    this.#credit += this.#read
+    this.#link.grant(this.#read, false)
+    this.#read = 0
   }
 
   #takeError(): unknown {

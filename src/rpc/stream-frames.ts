@@ -10,13 +10,22 @@ import { streamFrameReason } from './stream-messages.js'
 
 /**
  * How many items a stream's producer may send ahead of what its consumer has read, unless the call
- * says otherwise (`$with({ window })`). With items of up to `maxPayload` bytes (4 MiB by default),
- * the consumer buffers at most `window × maxPayload` bytes per stream; lower it for big items.
+ * says otherwise (`$with({ window })`): enough that small items travel in big batches.
  */
-export const DEFAULT_STREAM_WINDOW = 32
+export const DEFAULT_STREAM_WINDOW = 1024
+
+/**
+ * How many bytes of items (as the producer encodes them) may be on their way or unread, unless the
+ * call says otherwise (`$with({ windowBytes })`): 1 MiB, so big items are bounded by size rather
+ * than by count (16 items of 64 KiB). The producer may pass it by one item.
+ */
+export const DEFAULT_STREAM_WINDOW_BYTES = 1024 * 1024 // 1 MiB
 
 /** The largest window a call may ask for, and the largest credit a producer accepts in all. */
 export const MAX_STREAM_WINDOW = 65_536
+
+/** The largest byte window a call may ask for: 1 GiB. */
+export const MAX_STREAM_WINDOW_BYTES = 2 ** 30
 
 /** Checks the shape of an `s`, `i` or `g` frame; returns why it is malformed, or `undefined`. */
 export function checkStreamFrame(frame: unknown[]): string | undefined {
@@ -32,21 +41,32 @@ export function checkStreamFrame(frame: unknown[]): string | undefined {
       return undefined
     }
     case 'g': {
-      const items = frame[2]
-      return Number.isSafeInteger(items) && (items as number) > 0 && (items as number) <= MAX_STREAM_WINDOW
+      if (!isWholeNumberUpTo(frame[2], MAX_STREAM_WINDOW)) {
+        return streamFrameReason('g', `grants no whole number of items from 1 to ${MAX_STREAM_WINDOW}`)
+      }
+      return frame[3] === undefined || isWholeNumberUpTo(frame[3], MAX_STREAM_WINDOW_BYTES)
         ? undefined
-        : streamFrameReason('g', `grants no whole number of items from 1 to ${MAX_STREAM_WINDOW}`)
+        : streamFrameReason('g', `sets no byte window from 1 to ${MAX_STREAM_WINDOW_BYTES}`)
     }
     default:
       return undefined
   }
 }
 
-/** Checks a call's `window` option at the boundary. */
-export function checkStreamWindow(window: unknown): void {
-  if (window !== undefined && !(Number.isSafeInteger(window) && (window as number) > 0 && (window as number) <= MAX_STREAM_WINDOW)) {
+const isWholeNumberUpTo = (value: unknown, max: number): boolean =>
+  Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= max
+
+/** Checks a call's `window` and `windowBytes` options at the boundary. */
+export function checkStreamWindow(window: unknown, windowBytes: unknown): void {
+  if (window !== undefined && !isWholeNumberUpTo(window, MAX_STREAM_WINDOW)) {
     throw new RangeError(
       `Expected \`window\` to be a whole number of items from 1 to ${MAX_STREAM_WINDOW}, got \`${String(window)}\` (${typeof window})`,
+    )
+  }
+  if (windowBytes !== undefined && !isWholeNumberUpTo(windowBytes, MAX_STREAM_WINDOW_BYTES)) {
+    throw new RangeError(
+      `Expected \`windowBytes\` to be a whole number of bytes from 1 to ${MAX_STREAM_WINDOW_BYTES}, got ` +
+        `\`${String(windowBytes)}\` (${typeof windowBytes})`,
     )
   }
 }

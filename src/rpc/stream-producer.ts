@@ -1,8 +1,10 @@
 /**
  * The producing end of streams: a request whose handler returned an async iterable is answered
  * with an `s` frame, then its items as the consumer grants credit for them (protocol.ts). The
- * iterator is pulled only while there is credit, so a slow consumer pauses the producer's
- * generator instead of making either side buffer: at most `window` items are ever on their way.
+ * iterator is pulled only while there is credit, and while the items not credited back yet encode
+ * to less than the consumer's byte window, so a slow consumer pauses the producer's generator
+ * instead of making either side buffer: at most `window` items, and `windowBytes` bytes plus one
+ * item, are ever on their way or unread.
  *
  * Items pulled in one go are batched into one `i` frame (up to {@link MAX_BATCH_BYTES}), sent when
  * the batch is full, the credit spent, the iterable done, or at the latest when the event loop
@@ -61,9 +63,12 @@ export class StreamProducers {
     this.#outbox.enqueue(['s', id], 16)
   }
 
-  /** The consumer of stream `id` grants `items` more; a credit for no open stream is a late one, dropped. */
-  credit(id: CallId, items: number): void {
-    this.#streams.get(id)?.credit(items)
+  /**
+   * The consumer of stream `id` grants `items` more (the first credit also sets the byte window);
+   * a credit for no open stream is a late one, dropped.
+   */
+  credit(id: CallId, items: number, bytes: number | undefined): void {
+    this.#streams.get(id)?.credit(items, bytes)
   }
 
   /** Stops stream `id` (cancelled): its iterator's `return()` runs, nothing more is sent. */
@@ -91,6 +96,13 @@ class StreamProducer {
   readonly #onDone: () => void
   /** Items the consumer has granted and not yet been sent (or batched). */
   #credit = 0
+  #hasCredit = false
+  /** Bytes the items sent and not credited back may reach before pulling pauses. */
+  #windowBytes = Infinity
+  /** The encoded sizes of the items sent (or batched) and not credited back, oldest first from `#ackedAt`. */
+  #sizes: number[] = []
+  #ackedAt = 0
+  #unackedBytes = 0
   #isPulling = false
   #isStopped = false
   #values: unknown[] = []
@@ -107,8 +119,12 @@ class StreamProducer {
     this.#onDone = onDone
   }
 
-  credit(items: number): void {
+  credit(items: number, bytes: number | undefined): void {
     if (this.#isStopped) return
+    if (!this.#hasCredit) {
+      this.#hasCredit = true
+      if (bytes !== undefined) this.#windowBytes = bytes
+    } else this.#creditBack(items)
     // An honest consumer never has more than its window outstanding; a hostile one must not make
     // this side send without bound.
     if (this.#credit + items > MAX_STREAM_WINDOW) {
@@ -119,6 +135,20 @@ class StreamProducer {
     }
     this.#credit += items
     if (!this.#isPulling) void this.#pull()
+  }
+
+  /** The consumer read the oldest `items` items sent: their bytes no longer count. */
+  #creditBack(items: number): void {
+    const end = Math.min(this.#sizes.length, this.#ackedAt + items)
+    for (let at = this.#ackedAt; at < end; at++) this.#unackedBytes -= this.#sizes[at]!
+    this.#ackedAt = end
+    if (this.#ackedAt === this.#sizes.length) {
+      this.#sizes = []
+      this.#ackedAt = 0
+    } else if (this.#ackedAt >= 1024) {
+      this.#sizes = this.#sizes.slice(this.#ackedAt)
+      this.#ackedAt = 0
+    }
   }
 
   stop(): void {
@@ -132,7 +162,7 @@ class StreamProducer {
   async #pull(): Promise<void> {
     this.#isPulling = true
     try {
-      while (this.#credit > 0) {
+      while (this.#credit > 0 && this.#unackedBytes < this.#windowBytes) {
         const step = await this.#iterator.next()
         if (this.#isStopped) return
         if (step.done) {
@@ -147,6 +177,8 @@ class StreamProducer {
           return
         }
         this.#credit--
+        this.#sizes.push(encoded.size)
+        this.#unackedBytes += encoded.size
         this.#add(encoded)
       }
       this.#flush()

@@ -9,6 +9,7 @@ export interface CallOptions {
   signal?: AbortSignal
   /** For a call answered with a stream: its window (rpc/peer-options.ts). */
   window?: number
+  windowBytes?: number
 }
 
 /**
@@ -23,6 +24,7 @@ interface HeldCall {
   args: unknown[]
   signal: AbortSignal | undefined
   window: number | undefined
+  windowBytes: number | undefined
   wait: ArmedWait
   resolve(value: unknown): void
   reject(error: unknown): void
@@ -97,7 +99,7 @@ export class WorkerChannel {
     this.#state = 'accepting'
     for (const held of this.#held) {
       held.wait.release()
-      this.peer.call(held.method, held.args, { timeout: held.wait.timeLeft(), signal: held.signal, window: held.window }).then(held.resolve, held.reject)
+      this.peer.call(held.method, held.args, { timeout: held.wait.timeLeft(), signal: held.signal, window: held.window, windowBytes: held.windowBytes }).then(held.resolve, held.reject)
     }
     this.#held.clear()
     this.#onAccept()
@@ -134,7 +136,7 @@ export class WorkerChannel {
         this.#held.delete(held)
         reject(error)
       })
-      const held: HeldCall = { method, args, signal, window: options.window, wait, resolve, reject }
+      const held: HeldCall = { method, args, signal, window: options.window, windowBytes: options.windowBytes, wait, resolve, reject }
       this.#held.add(held)
     })
   }

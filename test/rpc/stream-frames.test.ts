@@ -35,6 +35,8 @@ const frames = suite('stream frames')
 frames('malformed stream frames are reported and dropped, each with why', () => {
   const { errors, feed } = createPeer()
   feed(['s', 'one'], ['i', 1, []], ['i', 1, 'x'], ['i', 1, [1, 2], [null]], ['g', 1, 0], ['g', 1, 1.5], ['g', 1, MAX_STREAM_WINDOW + 1], ['g', 1, '3'])
+  // A packet's first eight problems are reported one by one: the rest in another packet.
+  feed(['g', 1, 1, 0], ['g', 1, 1, 2 ** 31])
   assert.equal(
     errors.map((error) => error.message),
     [
@@ -46,6 +48,8 @@ frames('malformed stream frames are reported and dropped, each with why', () => 
       dropped('a stream frame ("g") grants no whole number of items from 1 to 65536'),
       dropped('a stream frame ("g") grants no whole number of items from 1 to 65536'),
       dropped('a stream frame ("g") grants no whole number of items from 1 to 65536'),
+      dropped('a stream frame ("g") sets no byte window from 1 to 1073741824'),
+      dropped('a stream frame ("g") sets no byte window from 1 to 1073741824'),
     ],
   )
 })
@@ -64,7 +68,7 @@ frames('a producer that sends more items than granted fails the stream with Prot
   const stream = (await call) as AsyncIterableIterator<unknown>
   const first = stream.next()
   await tick()
-  assert.equal(sent.slice(1), [['g', 1, 4]])
+  assert.equal(sent.slice(1), [['g', 1, 4, 1024 * 1024]], 'the first credit sets the window: 4 items, 1 MiB by default')
   feed(['i', 1, [1, 2, 3, 4, 5]])
   const reason = 'the stream of rows() sent 5 items where only 4 were granted'
   const error = await first.then(() => undefined, (thrown: unknown) => thrown as ProtocolError)
@@ -129,6 +133,29 @@ frames('a consumer granting more credit than any window ends the stream with Pro
   const reply = sent.find((frame) => frame[0] === 'x')!
   assert.is((reply[2] as { m: string }).m, dropped(reason))
   assert.is(finallies, 1)
+})
+
+frames('a producer pauses at the byte window the first credit set, and goes on as items are credited back', async () => {
+  let pulled = 0
+  const { feed, sent } = createPeer({
+    handlers: {
+      async *blobs() {
+        for (;;) {
+          pulled++
+          yield 'x'.repeat(998) // 1,000 bytes as JSON
+        }
+      },
+    },
+  })
+  const items = () => sent.filter((frame) => frame[0] === 'i').reduce((count, frame) => count + (frame[2] as unknown[]).length, 0)
+  feed(['q', 1, 'blobs', []], ['g', 1, 100, 3_000])
+  for (let turn = 0; turn < 5; turn++) await tick()
+  assert.is(items(), 3, 'three items reach 3,000 bytes: the producer pauses with 97 items of credit left')
+  assert.is(pulled, 3)
+  feed(['g', 1, 1])
+  for (let turn = 0; turn < 5; turn++) await tick()
+  assert.is(items(), 4, 'one item credited back: one more')
+  feed(['c', 1])
 })
 
 frames.run()

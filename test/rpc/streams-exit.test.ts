@@ -8,6 +8,7 @@ import { type SupervisedCluster, WorkerExitedError } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
 import { fixture } from '../helpers/processes.js'
 import { streamApi } from '../fixtures/stream-contract.js'
+import { DEFAULT_STREAM_WINDOW } from '../../src/rpc/stream-frames.js'
 
 const pool = createClusterPool()
 const exit = suite('rpc streams: worker exit')
@@ -39,7 +40,7 @@ exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once,
   assert.is(thrown!.signal, 'SIGKILL')
   assert.is(thrown!.pid, worker!.pid)
   assert.is(thrown!.workerId, worker!.workerId)
-  assert.ok(read >= 3 && read <= 3 + 32, `read ${read}: at most the window past the kill`)
+  assert.ok(read >= 3 && read <= 3 + DEFAULT_STREAM_WINDOW, `read ${read}: at most the window past the kill`)
 })
 
 exit('with a window of 1, the kill finds the consumer waiting or one item ahead; then the stream is done and nothing is pending', async () => {

@@ -12,6 +12,7 @@ import { RpcAbortError, RpcTimeoutError, type SupervisedCluster } from '../../sr
 import { createClusterPool } from '../helpers/cluster.js'
 import { fixture } from '../helpers/processes.js'
 import { QuotaError, streamApi } from '../fixtures/stream-contract.js'
+import { DEFAULT_STREAM_WINDOW } from '../../src/rpc/stream-frames.js'
 
 const pool = createClusterPool()
 let cluster: SupervisedCluster<typeof streamApi>
@@ -122,7 +123,7 @@ streams('break in the consumer stops the producer: its generator’s finally run
   let read = 0
   for await (const _ of cluster.any.endless()) if (++read === 5) break
   const after = await progressUntil((p) => p.finallies === start.finallies + 1, 'the generator’s finally to run')
-  assert.ok(after.pulled - start.pulled <= 5 + 32, `pulled ${after.pulled - start.pulled}: at most what was read plus the window`)
+  assert.ok(after.pulled - start.pulled <= 5 + DEFAULT_STREAM_WINDOW, `pulled ${after.pulled - start.pulled}: at most what was read plus the window`)
 })
 
 streams('an AbortSignal mid-stream rejects the iteration with RpcAbortError and stops the producer', async () => {

@@ -70,7 +70,7 @@ export class Client {
     }
     let encoded: Encoded
     try {
-      encoded = state.encode(args, 'arguments', method)
+      encoded = state.encode(args, 'arguments', method, this.#outbox.isSendingAtOnce)
     } catch (error) {
       return Promise.reject(error)
     }

@@ -42,7 +42,11 @@ export interface RpcCallContext {
 }
 
 export interface RpcPeerOptions {
-  /** Sends one message to the other side, e.g. `(message) => child.send(message)`. */
+  /**
+   * Sends one message to the other side, e.g. `(message) => child.send(message)`. It must
+   * serialize the message before it returns (`process.send` does): the payloads of a frame sent at
+   * once are not copied, and the caller may change its arguments right after the call.
+   */
   send(message: unknown): void
   /**
    * The methods this side serves: own function properties only (`__proto__`, `constructor`,

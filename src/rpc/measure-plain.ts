@@ -7,7 +7,6 @@
  * mutates its arguments after the call. A frame the outbox sends at once (the first of its tick:
  * every sequential call and reply) is serialized by the transport before the call returns, so it
  * needs no copy; skipping it saved a third of the encoding side of a 10 KB echo (bench/rpc.ts).
- * @internal
  */
 import { MAX_DEPTH } from './tagged-value.js'
 

@@ -5,7 +5,6 @@
  * the call failed or was answered with a plain value. The call itself is an ordinary request, made
  * at once, with its deadline and AbortSignal, routed, held and drained like any other; only the
  * other side knows, when its handler returns, that the answer is a stream.
- * @internal
  */
 import { StreamConsumer } from './stream-consumer.js'
 import { notAStreamMessage } from './stream-messages.js'

@@ -32,7 +32,6 @@ const DONE: IteratorResult<unknown> = Object.freeze({ done: true, value: undefin
 
 /**
  * A stream being received. Iterate it once; `return()` (a `break`) stops the producer.
- * @internal
  */
 export class StreamConsumer implements AsyncIterableIterator<unknown> {
   readonly #method: string

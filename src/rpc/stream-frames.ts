@@ -4,7 +4,6 @@
  * be a number, a credit a positive integer no larger than any window a consumer may ask for, and an
  * items frame a non-empty list with, when present, one meta per item. What the ids then name (no
  * such stream, more items than granted) is checked by the producer and consumer themselves.
- * @internal
  */
 import { streamFrameReason } from './stream-messages.js'
 

@@ -1,7 +1,6 @@
 /**
  * The messages of streams (a handler that returns an async iterable), as messages.ts has those of
  * calls. Each entry says when it happens; each names the call, the other party and the fix.
- * @internal
  */
 
 // A stream frame (`s`, `i`, `g`) of the wrong shape arrived. Reported on the receiver.

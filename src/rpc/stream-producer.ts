@@ -12,7 +12,6 @@
  * The request ends with its ordinary reply: `r` when done, `x` with what the iterator threw.
  * A cancel (the consumer's `break`, abort or deadline) or the peer's close calls the iterator's
  * `return()`, so a generator's `finally` runs.
- * @internal
  */
 import { ProtocolError } from './errors.js'
 import type { Encoded } from './codec.js'

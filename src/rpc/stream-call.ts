@@ -29,9 +29,13 @@ class CallIterator implements AsyncIterator<unknown> {
     this.#opening.catch(() => {})
   }
 
-  async next(): Promise<IteratorResult<unknown>> {
-    this.#stream ??= await this.#opening
-    return this.#stream.next()
+  next(): Promise<IteratorResult<unknown>> {
+    // Once open, straight to the stream: no async frame of our own per item.
+    if (this.#stream !== undefined) return this.#stream.next()
+    return this.#opening.then((stream) => {
+      this.#stream = stream
+      return stream.next()
+    })
   }
 
   async return(): Promise<IteratorResult<unknown>> {

@@ -11,10 +11,12 @@ import { run as runReload } from './reload.js'
 import { run as runLifecycle } from './lifecycle.js'
 import { run as runQueue } from './queue.js'
 import { run as runRpc } from './rpc.js'
+import { run as runStreams } from './streams.js'
 import { run as runSupervisor } from './supervisor.js'
 
 const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   rpc: runRpc,
+  streams: runStreams,
   fanout: runFanout,
   lifecycle: runLifecycle,
   supervisor: runSupervisor,

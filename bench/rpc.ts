@@ -1,6 +1,7 @@
 /**
  * Round trips between a parent and a forked child, in one run: raw `process.send` (json), raw with
- * `serialization: 'advanced'`, and xcluster RPC; each sequential (one call at a time) and
+ * `serialization: 'advanced'`, birpc over process.send (as is, and with superjson, the typed-RPC
+ * peer a user would pick), and xcluster RPC; each sequential (one call at a time) and
  * pipelined (64 and 1,024 in flight); each with three payloads (`add(a, b)`, a ~10 KB object, an
  * object of Dates and Maps; see fixtures/rpc-payloads.ts).
  *
@@ -10,6 +11,8 @@
  * follows the same one: a child that sat idle during the case before answers its first calls
  * slower, and a fixed order hands that cost to the same case every round.
  */
+import { createBirpc } from 'birpc'
+import superjson from 'superjson'
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import os from 'node:os'
@@ -19,6 +22,7 @@ import type { RpcPeer } from '../src/rpc/peer.js'
 import { fixturePath, format, isSelected, printTable, runInRounds, summarize, type RoundCase } from './fixtures/cluster-report.js'
 import { canReadProcessCpu, processCpuMicros } from './fixtures/process-cpu.js'
 import { payloads, type RpcClient } from './fixtures/rpc-payloads.js'
+import type { BirpcWorkerFunctions } from './fixtures/rpc-birpc-worker.js'
 
 interface Client extends RpcClient {
   name: string
@@ -29,6 +33,8 @@ interface Client extends RpcClient {
 
 const RAW_JSON = 'raw process.send (json)'
 const RAW_ADVANCED = 'raw process.send (advanced)'
+const BIRPC = 'birpc'
+const BIRPC_SUPERJSON = 'birpc + superjson'
 const XCLUSTER = 'xcluster rpc'
 
 async function startRaw(serialization: 'json' | 'advanced'): Promise<Client> {
@@ -53,6 +59,35 @@ async function startRaw(serialization: 'json' | 'advanced'): Promise<Client> {
     child,
     add: (a, b) => request({ a, b }),
     echo: (v) => request({ v }),
+  }
+}
+
+/** birpc over process.send; `withSuperjson` as birpc's README suggests for Dates, Maps and the like. */
+async function startBirpc(withSuperjson: boolean): Promise<Client> {
+  const child = fork(fixturePath('rpc-birpc-worker.ts'), {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BIRPC_SUPERJSON: withSuperjson ? '1' : '0' },
+  })
+  await once(child, 'spawn')
+  const rpc = createBirpc<BirpcWorkerFunctions>(
+    {},
+    {
+      post: (data) => child.send(data),
+      on: (fn) => child.on('message', fn),
+      ...(withSuperjson ? { serialize: (value) => superjson.stringify(value), deserialize: (text) => superjson.parse(text) } : {}),
+    },
+  )
+  // The child's listener is attached once its module has run: the first call that answers says so.
+  for (;;) {
+    const answered = await Promise.race([rpc.add(1, 2), new Promise((resolve) => setTimeout(resolve, 100))])
+    if (answered === 3) break
+  }
+  return {
+    name: withSuperjson ? BIRPC_SUPERJSON : BIRPC,
+    keepsTypes: withSuperjson,
+    child,
+    add: (a, b) => rpc.add(a, b),
+    echo: (value) => rpc.echo(value),
   }
 }
 
@@ -84,7 +119,7 @@ const MODES = [
 
 /** Runs the suite; `filters` keep the cases whose name contains one of them. */
 export async function run(filters: readonly string[] = []): Promise<void> {
-  const clients = [await startRaw('json'), await startRaw('advanced'), await startRpc()]
+  const clients = [await startRaw('json'), await startRaw('advanced'), await startBirpc(false), await startBirpc(true), await startRpc()]
   try {
     // Warm up every path (JIT, tsx) before measuring.
     for (const client of clients) for (const payload of payloads) for (let i = 0; i < 500; i++) await payload.call(client, i)
@@ -144,12 +179,14 @@ async function runCases(cases: readonly (RoundCase & { inFlight: number })[], ch
       `${format(summary.min * c.inFlight)}–${format(summary.max * c.inFlight)}`,
       ratio(RAW_JSON),
       ratio(RAW_ADVANCED),
+      ratio(BIRPC),
+      ratio(BIRPC_SUPERJSON),
     ]
   })
   printTable(
     `rpc: round trips, median of ${ROUNDS} rounds in rotated order — Node ${process.version}, ${process.platform}/${process.arch}, ` +
       `${os.cpus().length} CPUs, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`,
-    ['case', 'median', 'per call', 'min–max calls/s', 'vs raw json', 'vs raw advanced'],
+    ['case', 'median', 'per call', 'min–max calls/s', 'vs raw json', 'vs raw advanced', 'vs birpc', 'vs birpc + superjson'],
     rows,
   )
 }
@@ -197,7 +234,7 @@ async function runPaired(clients: readonly Client[]): Promise<void> {
   const baseline = (name: string) => median(clients.find((client) => client.name === name)!)
   printTable(
     `rpc: sequential add(a, b) latency in ${PAIRED_BLOCKS} alternating blocks of ${format(PAIRED_CALLS)} calls per client, median block`,
-    ['client', 'median latency', 'min–max block', 'latency vs raw json', 'latency vs raw advanced'],
+    ['client', 'median latency', 'min–max block', 'latency vs raw json', 'latency vs raw advanced', 'vs birpc', 'vs birpc + superjson'],
     clients.map((client) => {
       const summary = summarize(latencies.get(client)!)
       return [
@@ -206,6 +243,8 @@ async function runPaired(clients: readonly Client[]): Promise<void> {
         `${format(summary.min, 1)}–${format(summary.max, 1)} µs`,
         `${format(summary.median / baseline(RAW_JSON), 2)}x`,
         `${format(summary.median / baseline(RAW_ADVANCED), 2)}x`,
+        `${format(summary.median / baseline(BIRPC), 2)}x`,
+        `${format(summary.median / baseline(BIRPC_SUPERJSON), 2)}x`,
       ]
     }),
   )
@@ -239,7 +278,7 @@ async function runCpuPerCall(clients: readonly Client[]): Promise<void> {
   const baseline = (name: string) => perCall(clients.find((client) => client.name === name)!)
   printTable(
     `rpc: CPU per sequential add(a, b), parent + child (user + system; ${CPU_BLOCKS} alternating blocks of ${format(CPU_CALLS)} calls per client)`,
-    ['client', 'parent', 'child', 'both', 'vs raw json', 'vs raw advanced'],
+    ['client', 'parent', 'child', 'both', 'vs raw json', 'vs raw advanced', 'vs birpc', 'vs birpc + superjson'],
     clients.map((client) => {
       const total = totals.get(client)!
       return [
@@ -249,6 +288,8 @@ async function runCpuPerCall(clients: readonly Client[]): Promise<void> {
         `${format(perCall(client), 1)} µs`,
         `${format(perCall(client) / baseline(RAW_JSON), 2)}x`,
         `${format(perCall(client) / baseline(RAW_ADVANCED), 2)}x`,
+        `${format(perCall(client) / baseline(BIRPC), 2)}x`,
+        `${format(perCall(client) / baseline(BIRPC_SUPERJSON), 2)}x`,
       ]
     }),
   )

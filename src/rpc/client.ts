@@ -11,8 +11,11 @@ import { withValue, type Outbox } from './outbox.js'
 import { checkTimeout, type RpcCallOptions, type RpcPendingCallInfo } from './peer-options.js'
 import type { PeerState } from './peer-state.js'
 import { PendingCall, PendingCalls } from './pending.js'
-import { MAX_NAME_LENGTH, type CallId, type ErrorFrame, type Frame, type ResultFrame } from './protocol.js'
+import { MAX_NAME_LENGTH, type CallId, type ErrorFrame, type Frame, type ResultFrame, type StreamItemsFrame } from './protocol.js'
 import { deserializeError } from './serialize-error.js'
+import { StreamConsumer } from './stream-consumer.js'
+import { checkStreamWindow } from './stream-frames.js'
+import * as streamMessages from './stream-messages.js'
 
 export class Client {
   readonly #state: PeerState
@@ -50,21 +53,24 @@ export class Client {
     }
     let timeout = state.timeout
     let signal: AbortSignal | undefined
+    let window: number | undefined
+    let windowBytes: number | undefined
     if (options !== undefined) {
-      if (options.timeout !== undefined) {
-        try {
-          checkTimeout(options.timeout, 'timeout')
-        } catch (error) {
-          return Promise.reject(error)
-        }
-        timeout = options.timeout
+      try {
+        checkTimeout(options.timeout, 'timeout')
+        checkStreamWindow(options.window, options.windowBytes)
+      } catch (error) {
+        return Promise.reject(error)
       }
+      if (options.timeout !== undefined) timeout = options.timeout
+      window = options.window
+      windowBytes = options.windowBytes
       signal = options.signal
       if (signal?.aborted) return Promise.reject(new RpcAbortError(method, state.label, signal.reason))
     }
     let encoded: Encoded
     try {
-      encoded = state.encode(args, 'arguments', method)
+      encoded = state.encode(args, 'arguments', method, this.#outbox.isSendingAtOnce)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -72,6 +78,8 @@ export class Client {
     return new Promise((resolve, reject) => {
       const call = new PendingCall(id, method, resolve, reject, timeout, performance.now() + timeout)
       this.#pending.add(call)
+      if (window !== undefined) call.window = window
+      if (windowBytes !== undefined) call.windowBytes = windowBytes
       if (signal !== undefined) {
         call.signal = signal
         call.onAbort = () => this.#abort(call)
@@ -116,7 +124,57 @@ export class Client {
       return
     }
     if (frame[0] === 'r') call.resolve(value)
+    else if (call.stream !== undefined) call.stream.fail(deserializeError(value, this.#state.registry), true)
     else call.reject(deserializeError(value, this.#state.registry))
+    this.#onSettled()
+  }
+
+  /**
+   * Call `id` is answered with a stream: its promise resolves to the consumer, and from now on what
+   * settles the call (its reply, deadline, abort, the close) ends the stream instead.
+   */
+  openStream(id: CallId): void {
+    const call = this.#pending.get(id)
+    if (call === undefined) return
+    if (call.stream !== undefined) {
+      this.#state.reportMalformed(streamMessages.reopenedStreamReason(call.method))
+      return
+    }
+    const stream = new StreamConsumer(call.method, call.window, {
+      grant: (items, isFirst) => {
+        if (this.#pending.get(id) === call) this.#outbox.enqueue(isFirst ? ['g', id, items, call.windowBytes] : ['g', id, items], 16)
+      },
+      cancel: () => this.#cancelStream(call),
+    })
+    const resolve = call.resolve
+    call.stream = stream
+    call.resolve = () => stream.end()
+    call.reject = (error) => stream.fail(error)
+    resolve(stream)
+  }
+
+  /** Items of the stream answering call `id`; one that breaks the protocol fails the stream. */
+  receiveItems(frame: StreamItemsFrame): void {
+    const call = this.#pending.get(frame[1])
+    // No call: items still on their way when the stream was cancelled.
+    if (call === undefined) return
+    const reason =
+      call.stream === undefined ? streamMessages.itemsWithoutStreamReason(call.method) : call.stream.receive(frame[2], frame[3])
+    if (reason === undefined) return
+    this.#state.reportMalformed(reason)
+    this.fail(call.id, new ProtocolError(streamMessages.brokenStreamMessage(call.method, this.#state.label, reason)))
+  }
+
+  /** What items for call `id` are, for a message about them. */
+  describeItems(id: CallId): string {
+    return streamMessages.describeItems(this.#pending.get(id)?.method)
+  }
+
+  /** The consumer stopped reading (`break`): the call ends, and the producer is told to stop. */
+  #cancelStream(call: PendingCall): void {
+    if (this.#pending.take(call.id) === undefined) return
+    call.release()
+    if (!this.#state.closeError) this.#outbox.enqueue(['c', call.id], 16)
     this.#onSettled()
   }
 
@@ -126,11 +184,13 @@ export class Client {
     return call === undefined ? 'a reply to no pending call' : `the reply to ${call.method}()`
   }
 
-  /** Rejects call `id` with `error` (its reply arrived but was refused). */
+  /** Rejects call `id` with `error` (its reply or items arrived but were refused). */
   fail(id: CallId, error: Error): void {
     const call = this.#pending.take(id)
     if (call === undefined) return
     call.release()
+    // A stream that may still be producing must be told to stop.
+    if (call.stream !== undefined && !this.#state.closeError) this.#outbox.enqueue(['c', id], 16)
     call.reject(error)
     this.#onSettled()
   }
@@ -167,7 +227,9 @@ export class Client {
   #expire(call: PendingCall): void {
     call.release()
     if (!this.#state.closeError) this.#outbox.enqueue(['c', call.id], 16)
-    call.reject(new RpcTimeoutError(call.method, this.#state.label, call.timeout))
+    const error = new RpcTimeoutError(call.method, this.#state.label, call.timeout)
+    if (call.stream !== undefined) error.message = streamMessages.streamTimeoutMessage(call.method, this.#state.label, call.timeout)
+    call.reject(error)
     this.#onSettled()
   }
 }

@@ -9,6 +9,7 @@
 import { SuperJSON } from 'superjson'
 import { binaryTypeName, decodeBinary, encodeBinary } from './binary-value.js'
 import { classInstanceReason, refusedReason, unencodableReason } from './messages.js'
+import { measurePlain, NOT_PLAIN } from './measure-plain.js'
 import type { Meta } from './protocol.js'
 import { copyTagged, NEEDS_SUPERJSON, restoreTagged, type CopyState, type Tag } from './tagged-value.js'
 
@@ -143,11 +144,23 @@ function measure(json: unknown, meta: Meta | undefined): number {
 
 /**
  * Encodes `value` for a frame. `root` names it in error messages (`argument list`, `result`).
+ * `isSentAtOnce`: the frame is serialized before the caller gets control back, so plain JSON may
+ * travel as it is, uncopied (measure-plain.ts).
  * @throws UnencodableValue, OversizeValue
  */
-export function encodeValue(value: unknown, limit: number, root: string): Encoded {
+export function encodeValue(value: unknown, limit: number, root: string, isSentAtOnce = false): Encoded {
   // A handler that returns nothing: leaving the key out of the frame decodes as undefined.
   if (value === undefined) return { v: undefined, s: undefined, size: 0 }
+  if (isSentAtOnce) {
+    let size = measurePlain(value, 0)
+    if (size !== NOT_PLAIN) {
+      if (size * WORST_CASE_EXPANSION > limit) {
+        size = measure(value, undefined)
+        if (size > limit) throw new OversizeValue(size)
+      }
+      return { v: value, s: undefined, size }
+    }
+  }
   const state: CopyState = { size: 0, tag: undefined }
   const copy = copyTagged(value, 0, state)
   if (copy !== NEEDS_SUPERJSON) {

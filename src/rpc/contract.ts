@@ -95,8 +95,15 @@ export type MethodName<T> = {
 type Args<F> = F extends (...args: infer A) => any ? A : never
 type Result<F> = F extends (...args: any[]) => infer R ? Awaited<R> : never
 
-/** `T`'s methods as remote calls: same arguments, the result as a promise. */
-export type RemoteMethods<T> = { [K in MethodName<T>]: (...args: Args<T[K]>) => Promise<Result<T[K]>> }
+/**
+ * What calling a method that returns `R` gives the caller: for a stream (a method declared to
+ * return `AsyncIterable<T>`, served by e.g. an `async function*`), an `AsyncIterable<T>` to read
+ * with `for await`; otherwise a promise of the result.
+ */
+export type RemoteResult<R> = Awaited<R> extends AsyncIterable<infer T> ? AsyncIterable<T> : Promise<Awaited<R>>
+
+/** `T`'s methods as remote calls: same arguments, the result as a promise, or a stream (see `RemoteResult`). */
+export type RemoteMethods<T> = { [K in MethodName<T>]: (...args: Args<T[K]>) => RemoteResult<ReturnType<Extract<T[K], (...args: any[]) => any>>> }
 
 /** `T`'s methods as one-way notifications: same arguments, no result. */
 export type NotifyMethods<T> = { [K in MethodName<T>]: (...args: Args<T[K]>) => void }

@@ -33,6 +33,14 @@ export class Outbox {
     this.#onRefused = onRefused
   }
 
+  /**
+   * Whether the next frame enqueued is sent (and so serialized by the transport) at once, not
+   * held until the end of the tick: then its payload needs no copy.
+   */
+  get isSendingAtOnce(): boolean {
+    return !this.#isFlushScheduled
+  }
+
   /** Sends a frame now or at the end of the tick; `size` is its payload's encoded size in bytes. */
   enqueue(frame: Frame, size: number): void {
     if (!this.#isFlushScheduled) {

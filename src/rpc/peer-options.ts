@@ -21,6 +21,18 @@ export interface RpcCallOptions {
   timeout?: number
   /** Aborts the call: it rejects with `RpcAbortError` and the other side's handler sees its signal abort. */
   signal?: AbortSignal
+  /**
+   * For a call answered with a stream: how many items the producer may send ahead of what this
+   * side has read (1 to 65 536). This side buffers at most that many items.
+   * @default 1024
+   */
+  window?: number
+  /**
+   * For a call answered with a stream: how many bytes of items (as the producer encodes them) may
+   * be on their way or unread at once; the producer may pass it by one item.
+   * @default 1_048_576 (1 MiB)
+   */
+  windowBytes?: number
 }
 
 /** What a handler sees as `this`: its call's context, then (through the prototype) the handlers object. */
@@ -30,7 +42,11 @@ export interface RpcCallContext {
 }
 
 export interface RpcPeerOptions {
-  /** Sends one message to the other side, e.g. `(message) => child.send(message)`. */
+  /**
+   * Sends one message to the other side, e.g. `(message) => child.send(message)`. It must
+   * serialize the message before it returns (`process.send` does): the payloads of a frame sent at
+   * once are not copied, and the caller may change its arguments right after the call.
+   */
   send(message: unknown): void
   /**
    * The methods this side serves: own function properties only (`__proto__`, `constructor`,

@@ -179,7 +179,12 @@ class Peer implements RpcPeer {
     const size = measureFrame(frame, limit)
     if (size !== TOO_DEEP && size <= limit) return true
     const label = this.#state.label
-    const what = frame[0] === 'r' || frame[0] === 'x' ? this.#client.describeReply(frame[1]) : messages.describeReceived(frame)
+    const what =
+      frame[0] === 'r' || frame[0] === 'x'
+        ? this.#client.describeReply(frame[1])
+        : frame[0] === 'i'
+          ? this.#client.describeItems(frame[1])
+          : messages.describeReceived(frame)
     const error = new ProtocolError(
       size === TOO_DEEP
         ? messages.payloadTooDeepReceivedMessage(what, label, MAX_RECEIVED_DEPTH)
@@ -187,7 +192,7 @@ class Peer implements RpcPeer {
     )
     this.#state.reportProtocolError(error)
     if (frame[0] === 'q') this.#server.refuse(frame, error)
-    else if (frame[0] === 'r' || frame[0] === 'x') this.#client.fail(frame[1], error)
+    else if (frame[0] === 'r' || frame[0] === 'x' || frame[0] === 'i') this.#client.fail(frame[1], error)
     return false
   }
 
@@ -208,6 +213,15 @@ class Peer implements RpcPeer {
         return
       case 'e':
         handleEvent(this.#state, this.#onEvent, frame)
+        return
+      case 's':
+        this.#client.openStream(frame[1])
+        return
+      case 'i':
+        this.#client.receiveItems(frame)
+        return
+      case 'g':
+        this.#server.credit(frame[1], frame[2], frame[3])
         return
     }
   }

@@ -5,6 +5,9 @@
  * timer work at all. A pending call never keeps the process alive.
  */
 
+import type { StreamConsumer } from './stream-consumer.js'
+import { DEFAULT_STREAM_WINDOW, DEFAULT_STREAM_WINDOW_BYTES } from './stream-frames.js'
+
 // setTimeout's largest delay (about 24.8 days); longer deadlines re-arm when it fires.
 const MAX_TIMER_DELAY = 2 ** 31 - 1
 
@@ -15,12 +18,18 @@ export class PendingCall {
   onAbort: (() => void) | undefined = undefined
   /** `Date.now()` when the call was made. */
   readonly startedAt = Date.now()
+  /** Set once the call is answered with a stream (stream-consumer.ts): what settles it ends that. */
+  stream: StreamConsumer | undefined = undefined
+  /** The stream window this call asks for, should it be answered with a stream: items, bytes. */
+  window = DEFAULT_STREAM_WINDOW
+  windowBytes = DEFAULT_STREAM_WINDOW_BYTES
 
   constructor(
     readonly id: number,
     readonly method: string,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (error: unknown) => void,
+    // Replaced once the call is answered with a stream, so that its settling ends the stream.
+    public resolve: (value: unknown) => void,
+    public reject: (error: unknown) => void,
     /** In ms. `Infinity` for none. */
     readonly timeout: number,
     /** `performance.now()` time after which the call expires. */

@@ -13,6 +13,7 @@
  */
 import { describeUntrusted } from './describe-untrusted.js'
 import { nameTooLongReason, unknownFrameTypeReason } from './messages.js'
+import { checkStreamFrame } from './stream-frames.js'
 
 /**
  * The key that marks a message as ours; its value is the protocol version. A user's own
@@ -64,7 +65,44 @@ export type CancelFrame = [type: 'c', id: CallId]
 /** A typed event, delivered to `onEvent` on the other side. */
 export type EventFrame = [type: 'e', name: string, payload?: unknown, meta?: Meta]
 
-export type Frame = RequestFrame | NotifyFrame | ResultFrame | ErrorFrame | CancelFrame | EventFrame
+/*
+ * Streams (stream-producer.ts, stream-consumer.ts). A handler that returns an async iterable
+ * answers request `id` with a stream: `s` opens it, `i` frames carry its items, and the request's
+ * ordinary reply ends it: `r` when the iterable is done (its return value is dropped), `x` when it
+ * threw. The consumer grants credit with `g`, and its `c` stops the producer (its `finally` runs).
+ *
+ * ```
+ * worker → master   ["s", 7]                          request 7 is answered with a stream
+ * master → worker   ["g", 7, 32]                      you may send 32 items
+ * worker → master   ["i", 7, [{"n":1}, {"n":2}]]      two items
+ * worker → master   ["r", 7]                          the end
+ * ```
+ */
+/** Request `id` is answered with a stream: no item is sent before the consumer grants credit. */
+export type StreamOpenFrame = [type: 's', id: CallId]
+/**
+ * Items of the stream answering request `id`, in order: `values` one per item, JSON-safe; `metas`,
+ * only when an item needed one, the meta of each (`null` for none; see `Meta`).
+ */
+export type StreamItemsFrame = [type: 'i', id: CallId, values: unknown[], metas?: Meta[]]
+/**
+ * The consumer of stream `id` grants `items` more items (a positive integer, see stream-frames.ts).
+ * The first credit of a stream sets the window, and `bytes` with it: the producer pauses while
+ * the items it sent and that were not credited back since encode to `bytes` or more. Each later
+ * credit of `items` credits back the oldest `items` items sent.
+ */
+export type StreamCreditFrame = [type: 'g', id: CallId, items: number, bytes?: number]
+
+export type Frame =
+  | RequestFrame
+  | NotifyFrame
+  | ResultFrame
+  | ErrorFrame
+  | CancelFrame
+  | EventFrame
+  | StreamOpenFrame
+  | StreamItemsFrame
+  | StreamCreditFrame
 
 /** Wraps frames into a packet. */
 export function createPacket(frames: Frame[]): Packet {
@@ -114,6 +152,10 @@ export function checkFrame(frame: unknown): string | undefined {
     case 'x':
     case 'c':
       return typeof frame[1] === 'number' ? undefined : 'a reply or cancel lacks a numeric id'
+    case 's':
+    case 'i':
+    case 'g':
+      return checkStreamFrame(frame)
     default:
       return unknownFrameTypeReason(describeUntrusted(frame[0]))
   }

@@ -3,6 +3,7 @@
  * The master runtime reuses them for `cluster.worker(id).call`, `cluster.any` and `cluster.all`.
  */
 import type { CallOptions, CallProxy } from './contract.js'
+import { withStreamIteration } from './stream-call.js'
 
 /** What a call proxy calls for each method call. */
 export type Invoke = (method: string, args: unknown[], options: CallOptions | undefined) => Promise<unknown>
@@ -40,7 +41,8 @@ export function createCallProxy<Api extends object>(invoke: Invoke, options?: Ca
       if (key.startsWith('$')) return key === '$with' ? $with : undefined
       let method = methods.get(key)
       if (method === undefined) {
-        method = (...args: unknown[]) => invoke(key, args, options)
+        // A call's promise is also async iterable, for methods that answer with a stream.
+        method = (...args: unknown[]) => withStreamIteration(invoke(key, args, options), key)
         methods.set(key, method)
       }
       return method

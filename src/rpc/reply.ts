@@ -18,7 +18,7 @@ export function replyValue(state: PeerState, outbox: Outbox, id: CallId, method:
   if (state.closeError) return
   let encoded: Encoded
   try {
-    encoded = state.encode(value, 'result', method)
+    encoded = state.encode(value, 'result', method, outbox.isSendingAtOnce)
   } catch (error) {
     replyError(state, outbox, id, method, error)
     return

@@ -15,6 +15,7 @@ import { checkTimeout, DEFAULT_HOLD_TIMEOUT, type RpcPeerOptions } from './peer-
 import type { PeerState } from './peer-state.js'
 import type { CallId, RequestFrame } from './protocol.js'
 import { describeThrown, replyError, replyValue } from './reply.js'
+import { isAsyncIterable, StreamProducers } from './stream-producer.js'
 
 export class Server {
   readonly #state: PeerState
@@ -27,12 +28,15 @@ export class Server {
   /** `undefined` when not holding requests. */
   #held: HeldRequests | undefined
   readonly #holdTimeout: number
+  /** Requests answered with a stream; their contexts stay in `#running` until the stream ends. */
+  readonly #streams: StreamProducers
 
   constructor(state: PeerState, outbox: Outbox, table: HandlerTable, options: RpcPeerOptions, onSettled: () => void) {
     this.#state = state
     this.#outbox = outbox
     this.#table = table
     this.#onSettled = onSettled
+    this.#streams = new StreamProducers(state, outbox)
     checkTimeout(options.holdTimeout, 'holdTimeout')
     this.#holdTimeout = options.holdTimeout ?? DEFAULT_HOLD_TIMEOUT
     this.#held =
@@ -79,6 +83,11 @@ export class Server {
       return
     }
     if (!isThenable(result)) {
+      if (isAsyncIterable(result)) {
+        this.#running.set(id, context)
+        this.#openStream(id, method, result)
+        return
+      }
       replyValue(state, this.#outbox, id, method, result)
       return
     }
@@ -87,6 +96,10 @@ export class Server {
     Promise.resolve(result).then(
       (value) => {
         if (context[kCancelled]) return
+        if (isAsyncIterable(value)) {
+          this.#openStream(id, method, value)
+          return
+        }
         this.#running.delete(id)
         replyValue(this.#state, this.#outbox, id, method, value)
         this.#onSettled()
@@ -100,6 +113,19 @@ export class Server {
     )
   }
 
+  /** Answers request `id` with a stream; it stays running (drained, cancellable) until the stream ends. */
+  #openStream(id: CallId, method: string, iterable: AsyncIterable<unknown>): void {
+    this.#streams.open(id, method, iterable, () => {
+      this.#running.delete(id)
+      this.#onSettled()
+    })
+  }
+
+  /** The consumer of stream `id` grants it `items` more items (the first credit: and its byte window). */
+  credit(id: CallId, items: number, bytes: number | undefined): void {
+    this.#streams.credit(id, items, bytes)
+  }
+
   /** Answers a request refused on receipt (its arguments out of bounds) with why. */
   refuse(frame: RequestFrame, error: Error): void {
     replyError(this.#state, this.#outbox, frame[1], frame[2], error)
@@ -111,6 +137,7 @@ export class Server {
     if (context !== undefined) {
       this.#running.delete(id)
       context[kCancel](new RpcAbortError(context[kMethod], this.#state.label, undefined, 'callee'))
+      this.#streams.stop(id)
       this.#onSettled()
       return
     }
@@ -133,6 +160,7 @@ export class Server {
   close(error: Error): void {
     for (const context of this.#running.values()) context[kCancel](error)
     this.#running.clear()
+    this.#streams.stopAll()
     this.#held?.takeAll()
   }
 

@@ -7,6 +7,9 @@ import { type ArmedWait, armWait } from './wait.js'
 export interface CallOptions {
   timeout?: number
   signal?: AbortSignal
+  /** For a call answered with a stream: its window (rpc/peer-options.ts). */
+  window?: number
+  windowBytes?: number
 }
 
 /**
@@ -20,6 +23,8 @@ interface HeldCall {
   method: string
   args: unknown[]
   signal: AbortSignal | undefined
+  window: number | undefined
+  windowBytes: number | undefined
   wait: ArmedWait
   resolve(value: unknown): void
   reject(error: unknown): void
@@ -106,7 +111,7 @@ export class WorkerChannel {
     this.#state = 'accepting'
     for (const held of this.#held) {
       held.wait.release()
-      this.peer.call(held.method, held.args, { timeout: held.wait.timeLeft(), signal: held.signal }).then(held.resolve, held.reject)
+      this.peer.call(held.method, held.args, { timeout: held.wait.timeLeft(), signal: held.signal, window: held.window, windowBytes: held.windowBytes }).then(held.resolve, held.reject)
     }
     this.#held.clear()
     this.#onAccept()
@@ -150,7 +155,7 @@ export class WorkerChannel {
         this.#held.delete(held)
         reject(error)
       })
-      const held: HeldCall = { method, args, signal, wait, resolve, reject }
+      const held: HeldCall = { method, args, signal, window: options.window, windowBytes: options.windowBytes, wait, resolve, reject }
       this.#held.add(held)
     })
   }

@@ -56,13 +56,17 @@ const superjsonMeta = fc.record(
   { requiredKeys: [] },
 )
 const meta = fc.oneof(fc.constant(null), fc.record({ t: tag }), superjsonMeta, fc.jsonValue({ maxDepth: 2 }))
-const frameType = fc.oneof(fc.constantFrom('q', 'n', 'r', 'x', 'c', 'e'), fc.constantFrom('Q', '', 'qq', '__proto__'), fc.jsonValue({ maxDepth: 2 }))
+const frameType = fc.oneof(fc.constantFrom('q', 'n', 'r', 'x', 'c', 'e', 's', 'i', 'g'), fc.constantFrom('Q', '', 'qq', '__proto__'), fc.jsonValue({ maxDepth: 2 }))
 const frame = fc.oneof(
   fc.tuple(fc.constant('q'), id, name, fc.oneof(fc.array(value, { maxLength: 3 }), value), meta),
   fc.tuple(fc.constant('n'), name, fc.oneof(fc.array(value, { maxLength: 3 }), value), meta),
   fc.tuple(fc.constantFrom('r', 'x'), id, value, meta),
   fc.tuple(fc.constant('c'), id),
   fc.tuple(fc.constant('e'), name, value, meta),
+  // Streams: opened, items and credits for ids that may or may not name a call or a stream.
+  fc.tuple(fc.constant('s'), id),
+  fc.tuple(fc.constant('i'), id, fc.oneof(fc.array(value, { maxLength: 3 }), value), fc.oneof(fc.array(meta, { maxLength: 3 }), meta)),
+  fc.tuple(fc.constant('g'), id, fc.oneof(fc.integer({ min: -2, max: 70_000 }), value), fc.oneof(fc.nat(), value)),
   fc.array(fc.oneof(frameType, id, name, value), { maxLength: 6 }),
   fc.jsonValue({ maxDepth: 2 }),
 )

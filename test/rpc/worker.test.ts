@@ -1,4 +1,7 @@
 import { fork } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -87,9 +90,12 @@ worker('rejects pending calls to a master that vanished with MasterExitedError, 
 worker('in cluster workers too, pending calls to a master that was SIGKILLed reject with MasterExitedError before the worker exits', async () => {
   // node:cluster's own 'disconnect' listener exits a worker at once: 0 of 2 workers saw the
   // rejection before connect.ts took that exit over (issue 11).
+  const orphanLog = join(mkdtempSync(join(tmpdir(), 'xcluster-orphans-')), 'orphans.log')
+  writeFileSync(orphanLog, '')
   const master = fork(fixturePath('cluster-orphan-master.ts'), {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, ORPHAN_LOG: orphanLog },
   })
   const masterExit = new Promise((resolve) => master.on('exit', (code, signal) => resolve({ code, signal })))
   const lines: string[] = []
@@ -99,10 +105,11 @@ worker('in cluster workers too, pending calls to a master that was SIGKILLed rej
   const pids = hanging().map((line) => Number(line.split(' ')[1])).sort()
   master.kill('SIGKILL')
   assert.equal(await masterExit, { code: null, signal: 'SIGKILL' })
-  await waitFor(() => pids.every((pid) => lines.includes(`${pid} exit 0`)), 'both orphans to exit')
+  const orphanLines = () => readFileSync(orphanLog, 'utf8').split('\n')
+  await waitFor(() => pids.every((pid) => orphanLines().includes(`${pid} exit 0`)), 'both orphans to exit')
   for (const pid of pids) {
     assert.equal(
-      lines.filter((line) => line.startsWith(`${pid} `)),
+      orphanLines().filter((line) => line.startsWith(`${pid} `)),
       [
         `${pid} rejected MasterExitedError ERR_MASTER_EXITED: The master went away (the IPC channel closed) while this call to ` +
           'it was pending; this worker is now an orphan and exits.',

@@ -111,3 +111,38 @@ void masterHandlers
 // @ts-expect-error: the master's log takes a string
 const badMaster: MasterHandlers<typeof api> = { log: (line: number) => void line }
 void badMaster
+
+// --- Streams: a method declared to return AsyncIterable<T> is read with for await ---------------
+
+const streamingApi = defineContract<{
+  worker: { rows(query: string): AsyncIterable<{ id: number }>; count(): number }
+  master: { ticks(): AsyncIterable<number> }
+}>()
+declare const streamingWorker: WorkerApi<typeof streamingApi>
+declare const streamingMaster: MasterApi<typeof streamingApi>
+expectType<Equal<ReturnType<typeof streamingWorker.rows>, AsyncIterable<{ id: number }>>>(true)
+expectType<Equal<ReturnType<typeof streamingMaster.ticks>, AsyncIterable<number>>>(true)
+expectType<Equal<ReturnType<typeof streamingWorker.count>, Promise<number>>>(true)
+async function readRows(): Promise<void> {
+  for await (const row of streamingWorker.rows('q')) expectType<Equal<typeof row, { id: number }>>(true)
+  // @ts-expect-error: a plain method's result is a promise, not a stream
+  for await (const _ of streamingWorker.count()) void _
+}
+void readRows
+// Handlers: an async generator, or a promise of an async iterable; not a plain array.
+const streamingHandlers: WorkerHandlers<typeof streamingApi> = {
+  async *rows(query) {
+    yield { id: query.length }
+  },
+  count: () => 1,
+}
+void streamingHandlers
+const promisedStream: WorkerHandlers<typeof streamingApi>['rows'] = async function () {
+  return (async function* () {
+    yield { id: 1 }
+  })()
+}
+void promisedStream
+// @ts-expect-error: an array is not an async iterable
+const arrayStream: WorkerHandlers<typeof streamingApi>['rows'] = () => [{ id: 1 }]
+void arrayStream

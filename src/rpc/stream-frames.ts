@@ -1,0 +1,71 @@
+/**
+ * The stream frames' bounds and their check on receipt (the frames are in protocol.ts). Every id
+ * and credit comes from the other side, so each is checked before anything looks it up: an id must
+ * be a number, a credit a positive integer no larger than any window a consumer may ask for, and an
+ * items frame a non-empty list with, when present, one meta per item. What the ids then name (no
+ * such stream, more items than granted) is checked by the producer and consumer themselves.
+ */
+import { streamFrameReason } from './stream-messages.js'
+
+/**
+ * How many items a stream's producer may send ahead of what its consumer has read, unless the call
+ * says otherwise (`$with({ window })`): enough that small items travel in big batches.
+ */
+export const DEFAULT_STREAM_WINDOW = 1024
+
+/**
+ * How many bytes of items (as the producer encodes them) may be on their way or unread, unless the
+ * call says otherwise (`$with({ windowBytes })`): 1 MiB, so big items are bounded by size rather
+ * than by count (16 items of 64 KiB). The producer may pass it by one item.
+ */
+export const DEFAULT_STREAM_WINDOW_BYTES = 1024 * 1024 // 1 MiB
+
+/** The largest window a call may ask for, and the largest credit a producer accepts in all. */
+export const MAX_STREAM_WINDOW = 65_536
+
+/** The largest byte window a call may ask for: 1 GiB. */
+export const MAX_STREAM_WINDOW_BYTES = 2 ** 30
+
+/** Checks the shape of an `s`, `i` or `g` frame; returns why it is malformed, or `undefined`. */
+export function checkStreamFrame(frame: unknown[]): string | undefined {
+  if (typeof frame[1] !== 'number') return streamFrameReason(frame[0] as string, 'lacks a numeric stream id')
+  switch (frame[0]) {
+    case 'i': {
+      const values = frame[2]
+      if (!Array.isArray(values) || values.length === 0) return streamFrameReason('i', 'carries no list of items')
+      const metas = frame[3]
+      if (metas !== undefined && !(Array.isArray(metas) && metas.length === values.length)) {
+        return streamFrameReason('i', 'has a meta list that does not match its items')
+      }
+      return undefined
+    }
+    case 'g': {
+      if (!isWholeNumberUpTo(frame[2], MAX_STREAM_WINDOW)) {
+        return streamFrameReason('g', `grants no whole number of items from 1 to ${MAX_STREAM_WINDOW}`)
+      }
+      return frame[3] === undefined || isWholeNumberUpTo(frame[3], MAX_STREAM_WINDOW_BYTES)
+        ? undefined
+        : streamFrameReason('g', `sets no byte window from 1 to ${MAX_STREAM_WINDOW_BYTES}`)
+    }
+    default:
+      return undefined
+  }
+}
+
+const isWholeNumberUpTo = (value: unknown, max: number): boolean =>
+  Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= max
+
+/** Checks a call's `window` and `windowBytes` options at the boundary. */
+export function checkStreamWindow(window: unknown, windowBytes: unknown): void {
+  if (window !== undefined && !isWholeNumberUpTo(window, MAX_STREAM_WINDOW)) {
+    throw new RangeError(
+      `Expected \`window\` to be a whole number of items from 1 to ${MAX_STREAM_WINDOW}, got \`${String(window)}\` (${typeof window})`,
+    )
+  }
+  if (windowBytes !== undefined && !isWholeNumberUpTo(windowBytes, MAX_STREAM_WINDOW_BYTES)) {
+    throw new RangeError(
+      `Expected \`windowBytes\` to be a whole number of bytes from 1 to ${MAX_STREAM_WINDOW_BYTES}, got ` +
+        `\`${String(windowBytes)}\` (${typeof windowBytes})`,
+    )
+  }
+}

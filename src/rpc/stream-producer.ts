@@ -1,0 +1,257 @@
+/**
+ * The producing end of streams: a request whose handler returned an async iterable is answered
+ * with an `s` frame, then its items as the consumer grants credit for them (protocol.ts). The
+ * iterator is pulled only while there is credit, and while the items not credited back yet encode
+ * to less than the consumer's byte window, so a slow consumer pauses the producer's generator
+ * instead of making either side buffer: at most `window` items, and `windowBytes` bytes plus one
+ * item, are ever on their way or unread.
+ *
+ * Items pulled in one go are batched into one `i` frame (up to {@link MAX_BATCH_BYTES}), sent when
+ * the batch is full, the credit spent, the iterable done, or at the latest when the event loop
+ * turns (`setImmediate`), so a generator that waits between items still sends each one promptly.
+ * The request ends with its ordinary reply: `r` when done, `x` with what the iterator threw.
+ * A cancel (the consumer's `break`, abort or deadline) or the peer's close calls the iterator's
+ * `return()`, so a generator's `finally` runs.
+ */
+import { ProtocolError } from './errors.js'
+import type { Encoded } from './codec.js'
+import * as messages from './messages.js'
+import type { Outbox } from './outbox.js'
+import type { PeerState } from './peer-state.js'
+import type { CallId, Meta, StreamItemsFrame } from './protocol.js'
+import { replyError, replyValue } from './reply.js'
+import { MAX_STREAM_WINDOW } from './stream-frames.js'
+import { overGrantReason } from './stream-messages.js'
+
+/** An items frame is sent once its items pass this size (or `maxPayload`, when smaller). */
+export const MAX_BATCH_BYTES = 64 * 1024
+
+/** Whether a handler's result (or what its promise resolved to) is a stream to answer with. */
+export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function'
+
+/** The streams one peer is producing, by request id. */
+export class StreamProducers {
+  readonly #state: PeerState
+  readonly #outbox: Outbox
+  readonly #streams = new Map<CallId, StreamProducer>()
+
+  constructor(state: PeerState, outbox: Outbox) {
+    this.#state = state
+    this.#outbox = outbox
+  }
+
+  /**
+   * Answers request `id` with a stream of `iterable`'s items; `onDone` runs once it has ended on
+   * its own (done, or failed), not when stopped.
+   */
+  open(id: CallId, method: string, iterable: AsyncIterable<unknown>, onDone: () => void): void {
+    let iterator: AsyncIterator<unknown>
+    try {
+      iterator = iterable[Symbol.asyncIterator]()
+    } catch (error) {
+      replyError(this.#state, this.#outbox, id, method, error)
+      onDone()
+      return
+    }
+    const producer = new StreamProducer(this.#state, this.#outbox, id, method, iterator, () => {
+      this.#streams.delete(id)
+      onDone()
+    })
+    this.#streams.set(id, producer)
+    this.#outbox.enqueue(['s', id], 16)
+  }
+
+  /**
+   * The consumer of stream `id` grants `items` more (the first credit also sets the byte window);
+   * a credit for no open stream is a late one, dropped.
+   */
+  credit(id: CallId, items: number, bytes: number | undefined): void {
+    this.#streams.get(id)?.credit(items, bytes)
+  }
+
+  /** Stops stream `id` (cancelled): its iterator's `return()` runs, nothing more is sent. */
+  stop(id: CallId): void {
+    const producer = this.#streams.get(id)
+    if (producer === undefined) return
+    this.#streams.delete(id)
+    producer.stop()
+  }
+
+  /** Stops every stream (the peer closed). */
+  stopAll(): void {
+    const producers = [...this.#streams.values()]
+    this.#streams.clear()
+    for (const producer of producers) producer.stop()
+  }
+}
+
+class StreamProducer {
+  readonly #state: PeerState
+  readonly #outbox: Outbox
+  readonly #id: CallId
+  readonly #method: string
+  readonly #iterator: AsyncIterator<unknown>
+  readonly #onDone: () => void
+  /** Items the consumer has granted and not yet been sent (or batched). */
+  #credit = 0
+  #hasCredit = false
+  /** Bytes the items sent and not credited back may reach before pulling pauses. */
+  #windowBytes = Infinity
+  /** The encoded sizes of the items sent (or batched) and not credited back, oldest first from `#ackedAt`. */
+  #sizes: number[] = []
+  #ackedAt = 0
+  #unackedBytes = 0
+  #isPulling = false
+  #isStopped = false
+  #values: unknown[] = []
+  #metas: Meta[] | undefined = undefined
+  #batchBytes = 0
+  #flushTimer: NodeJS.Immediate | undefined = undefined
+
+  constructor(state: PeerState, outbox: Outbox, id: CallId, method: string, iterator: AsyncIterator<unknown>, onDone: () => void) {
+    this.#state = state
+    this.#outbox = outbox
+    this.#id = id
+    this.#method = method
+    this.#iterator = iterator
+    this.#onDone = onDone
+  }
+
+  credit(items: number, bytes: number | undefined): void {
+    if (this.#isStopped) return
+    if (!this.#hasCredit) {
+      this.#hasCredit = true
+      if (bytes !== undefined) this.#windowBytes = bytes
+    } else this.#creditBack(items)
+    // An honest consumer never has more than its window outstanding; a hostile one must not make
+    // this side send without bound.
+    if (this.#credit + items > MAX_STREAM_WINDOW) {
+      const reason = overGrantReason(this.#method, this.#credit + items, MAX_STREAM_WINDOW)
+      this.#state.reportMalformed(reason)
+      this.#fail(new ProtocolError(messages.malformedMessage(this.#state.label, reason)), true)
+      return
+    }
+    this.#credit += items
+    if (!this.#isPulling) void this.#pull()
+  }
+
+  /** The consumer read the oldest `items` items sent: their bytes no longer count. */
+  #creditBack(items: number): void {
+    const end = Math.min(this.#sizes.length, this.#ackedAt + items)
+    for (let at = this.#ackedAt; at < end; at++) this.#unackedBytes -= this.#sizes[at]!
+    this.#ackedAt = end
+    if (this.#ackedAt === this.#sizes.length) {
+      this.#sizes = []
+      this.#ackedAt = 0
+    } else if (this.#ackedAt >= 1024) {
+      this.#sizes = this.#sizes.slice(this.#ackedAt)
+      this.#ackedAt = 0
+    }
+  }
+
+  stop(): void {
+    if (this.#isStopped) return
+    this.#isStopped = true
+    this.#dropBatch()
+    this.#returnIterator()
+  }
+
+  /** Pulls items while there is credit; a rejection of the iterator ends the stream with it. */
+  async #pull(): Promise<void> {
+    this.#isPulling = true
+    try {
+      while (this.#credit > 0 && this.#unackedBytes < this.#windowBytes) {
+        const step = await this.#iterator.next()
+        if (this.#isStopped) return
+        if (step.done) {
+          this.#end()
+          return
+        }
+        let encoded: Encoded
+        try {
+          encoded = this.#state.encode(step.value, 'result', this.#method)
+        } catch (error) {
+          this.#fail(error, true)
+          return
+        }
+        this.#credit--
+        this.#sizes.push(encoded.size)
+        this.#unackedBytes += encoded.size
+        this.#add(encoded)
+      }
+      this.#flush()
+    } catch (error) {
+      if (!this.#isStopped) this.#fail(error, false)
+    } finally {
+      this.#isPulling = false
+    }
+  }
+
+  #add(encoded: Encoded): void {
+    const limit = Math.min(MAX_BATCH_BYTES, this.#state.maxPayload)
+    if (this.#values.length > 0 && this.#batchBytes + encoded.size > limit) this.#flush()
+    if (encoded.s !== undefined) {
+      this.#metas ??= this.#values.map(() => null)
+      this.#metas.push(encoded.s)
+    } else this.#metas?.push(null)
+    this.#values.push(encoded.v)
+    this.#batchBytes += encoded.size + 1
+    if (this.#batchBytes >= limit) this.#flush()
+    else this.#flushTimer ??= setImmediate(this.#onFlushTimer)
+  }
+
+  readonly #onFlushTimer = (): void => {
+    this.#flushTimer = undefined
+    if (!this.#isStopped) this.#flush()
+  }
+
+  #flush(): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer)
+    this.#flushTimer = undefined
+    if (this.#values.length === 0) return
+    const frame: StreamItemsFrame = this.#metas === undefined ? ['i', this.#id, this.#values] : ['i', this.#id, this.#values, this.#metas]
+    const size = this.#batchBytes
+    this.#dropBatch()
+    this.#outbox.enqueue(frame, size)
+  }
+
+  #dropBatch(): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer)
+    this.#flushTimer = undefined
+    this.#values = []
+    this.#metas = undefined
+    this.#batchBytes = 0
+  }
+
+  /** The iterable is done: the items batched go first, then the reply `r` that ends the stream. */
+  #end(): void {
+    this.#flush()
+    this.#isStopped = true
+    replyValue(this.#state, this.#outbox, this.#id, this.#method, undefined)
+    this.#onDone()
+  }
+
+  /**
+   * The stream fails with `error`: the items batched go first, then the reply `x`. `shouldReturn`:
+   * the iterator did not throw it, so `return()` it (its `finally` runs).
+   */
+  #fail(error: unknown, shouldReturn: boolean): void {
+    this.#flush()
+    this.#isStopped = true
+    if (shouldReturn) this.#returnIterator()
+    replyError(this.#state, this.#outbox, this.#id, this.#method, error)
+    this.#onDone()
+  }
+
+  #returnIterator(): void {
+    try {
+      // A generator paused in `yield` runs its `finally` now; one busy in an `await` runs it once
+      // that settles (generator semantics). What `return()` throws has nobody left to tell.
+      const returned = this.#iterator.return?.()
+      if (returned !== undefined) Promise.resolve(returned).catch(() => {})
+    } catch {
+      // As above.
+    }
+  }
+}

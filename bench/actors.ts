@@ -87,7 +87,8 @@ export async function run(filters: readonly string[]): Promise<void> {
     const refs = Array.from({ length: RESTORE_ACTORS }, (_, i) => cluster.actor('tally', `restore-${i}`))
     await Promise.all(refs.map((ref) => ref.sendAndWait({ type: 'TICK' })))
     const byWorker = new Map<number, number>()
-    for (const actor of cluster.actors()) if (actor.id.startsWith('restore-')) byWorker.set(actor.workerId!, (byWorker.get(actor.workerId!) ?? 0) + 1)
+    for (const actor of cluster.actors())
+      if (actor.id.startsWith('restore-')) byWorker.set(actor.workerId!, (byWorker.get(actor.workerId!) ?? 0) + 1)
     const [victimId, hosted] = [...byWorker].sort((a, b) => b[1] - a[1])[0]!
     const victim = cluster.workers().find((w) => w.workerId === victimId)!
     const start = performance.now()
@@ -111,15 +112,22 @@ export async function run(filters: readonly string[]): Promise<void> {
     }
     const sendCost = micro(() => local.send({ type: 'TICK' }))
     const persistCost = micro(() => tallyMachine.getPersistedSnapshot(local.getSnapshot()))
-    if (local.getSnapshot().context.count !== LOCAL * ROUNDS) throw new Error('Sanity check failed: the local actor did not count every TICK')
-    printTable('in-process costs (the worker side of one event and of one report)', ['case', 'µs'], [
-      ['xstate actor.send(TICK) of the tally machine', format(sendCost, 2)],
-      ['machine.getPersistedSnapshot() (one per actor per tick)', format(persistCost, 2)],
-    ])
+    if (local.getSnapshot().context.count !== LOCAL * ROUNDS)
+      throw new Error('Sanity check failed: the local actor did not count every TICK')
+    printTable(
+      'in-process costs (the worker side of one event and of one report)',
+      ['case', 'µs'],
+      [
+        ['xstate actor.send(TICK) of the tally machine', format(sendCost, 2)],
+        ['machine.getPersistedSnapshot() (one per actor per tick)', format(persistCost, 2)],
+      ],
+    )
 
-    printTable('restore after SIGKILL', ['case', 'actors on the killed worker', 'ms until all 1,000 answer'], [
-      ['SIGKILL → every actor acknowledged again', String(hosted), format(restoreMs, 1)],
-    ])
+    printTable(
+      'restore after SIGKILL',
+      ['case', 'actors on the killed worker', 'ms until all 1,000 answer'],
+      [['SIGKILL → every actor acknowledged again', String(hosted), format(restoreMs, 1)]],
+    )
   } finally {
     await cluster.stop()
   }

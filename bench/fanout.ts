@@ -98,10 +98,34 @@ export async function run(filters: readonly string[] = []): Promise<void> {
   const expectedHash = hashRounds(1, HASH_ROUNDS)
   const hashName = `hash (${HASH_ROUNDS} × 64 KiB SHA-256)`
   const cases = [
-    ...counts.map((n): Case => ({ name: `${hashName}: xcluster, ${plural(n, 'worker')}`, kind: 'xcluster', method: 'hash', workers: n, batch: HASH_BATCH })),
-    ...counts.map((n): Case => ({ name: `${hashName}: raw process.send, ${plural(n, 'child')}`, kind: 'raw', method: 'hash', workers: n, batch: HASH_BATCH })),
+    ...counts.map(
+      (n): Case => ({
+        name: `${hashName}: xcluster, ${plural(n, 'worker')}`,
+        kind: 'xcluster',
+        method: 'hash',
+        workers: n,
+        batch: HASH_BATCH,
+      }),
+    ),
+    ...counts.map(
+      (n): Case => ({
+        name: `${hashName}: raw process.send, ${plural(n, 'child')}`,
+        kind: 'raw',
+        method: 'hash',
+        workers: n,
+        batch: HASH_BATCH,
+      }),
+    ),
     { name: `${hashName}: in the master, no IPC`, kind: 'local', method: 'hash', workers: 1, batch: HASH_BATCH } satisfies Case,
-    ...counts.map((n): Case => ({ name: `add (trivial): xcluster, ${plural(n, 'worker')}`, kind: 'xcluster', method: 'add', workers: n, batch: ADD_BATCH })),
+    ...counts.map(
+      (n): Case => ({
+        name: `add (trivial): xcluster, ${plural(n, 'worker')}`,
+        kind: 'xcluster',
+        method: 'add',
+        workers: n,
+        batch: ADD_BATCH,
+      }),
+    ),
   ].filter((c) => isSelected(c.name, filters))
   if (cases.length === 0) return
 
@@ -109,7 +133,10 @@ export async function run(filters: readonly string[] = []): Promise<void> {
   const pools = new Map<number, RawPool>()
   try {
     for (const n of new Set(cases.filter((c) => c.kind === 'xcluster').map((c) => c.workers))) {
-      clusters.set(n, supervise({ worker: fixturePath('cluster-work.ts'), contract: workApi, count: n, execArgv: EXEC_ARGV, handleSignals: false }))
+      clusters.set(
+        n,
+        supervise({ worker: fixturePath('cluster-work.ts'), contract: workApi, count: n, execArgv: EXEC_ARGV, handleSignals: false }),
+      )
     }
     for (const n of new Set(cases.filter((c) => c.kind === 'raw').map((c) => c.workers))) pools.set(n, await startRawPool(n))
     await Promise.all([...clusters.values()].map((cluster) => cluster.onReady()))
@@ -154,7 +181,8 @@ export async function run(filters: readonly string[] = []): Promise<void> {
     for (const [n, cluster] of clusters) {
       const answered = await cluster.all.answered()
       const idle = answered.filter((r) => r.status !== 'fulfilled' || r.value === 0)
-      if (answered.length !== n || idle.length > 0) throw new Error(`Sanity check failed: in the ${n}-worker cluster, ${idle.length} of ${answered.length} workers answered no call`)
+      if (answered.length !== n || idle.length > 0)
+        throw new Error(`Sanity check failed: in the ${n}-worker cluster, ${idle.length} of ${answered.length} workers answered no call`)
     }
     for (const [n, pool] of pools) {
       if (pool.answered().some((count) => count === 0)) throw new Error(`Sanity check failed: a raw child of ${n} answered no call`)

@@ -39,7 +39,14 @@ async function generateLoad(port: number): Promise<LoadResult> {
     [AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(DURATION), `http://127.0.0.1:${port}/`],
     { timeout: (DURATION + 30) * 1000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
   )
-  const result = JSON.parse(stdout) as { '2xx': number; non2xx: number; errors: number; timeouts: number; duration: number; latency: { average: number } }
+  const result = JSON.parse(stdout) as {
+    '2xx': number
+    non2xx: number
+    errors: number
+    timeouts: number
+    duration: number
+    latency: { average: number }
+  }
   const ok = result['2xx']
   if (!(ok > 0) || result.non2xx !== 0 || result.errors !== 0 || result.timeouts !== 0) {
     throw new Error(`Sanity check failed: ${ok} 2xx, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
@@ -54,7 +61,10 @@ async function collectPids(port: number, requests: number): Promise<Set<number>>
     const body = await new Promise<string>((resolve, reject) => {
       get({ host: '127.0.0.1', port, path: '/pid', agent: false }, (response) => {
         let text = ''
-        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text))
+        response
+          .setEncoding('utf8')
+          .on('data', (chunk: string) => (text += chunk))
+          .on('end', () => resolve(text))
       }).on('error', reject)
     })
     pids.add(Number(body))
@@ -77,8 +87,14 @@ async function startBareHttp(port: number): Promise<Server> {
   try {
     // A plain process has no cluster 'listening' event: poll until it answers.
     const deadline = Date.now() + 30_000
-    while (!(await collectPids(port, 1).then(() => true, () => false))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`The bare node:http process did not serve port ${port} (exit code ${child.exitCode})`)
+    while (
+      !(await collectPids(port, 1).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`The bare node:http process did not serve port ${port} (exit code ${child.exitCode})`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   } catch (error) {
@@ -134,9 +150,26 @@ export async function run(filters: readonly string[] = []): Promise<void> {
   const max = Math.max(2, Math.min(cores, 4))
   const counts = Array.from({ length: max }, (_, i) => i + 1)
   const cases: Case[] = [
-    { name: 'node:http, 1 process (no cluster)', kind: 'node:http', workers: 1, start: (port: number) => startBareHttp(port) } satisfies Case,
-    ...counts.map((n): Case => ({ name: `xcluster, ${n} worker${n > 1 ? 's' : ''}`, kind: 'xcluster', workers: n, start: (port) => startXcluster(port, n) })),
-    { name: `node:cluster, ${max} workers (no xcluster)`, kind: 'node:cluster', workers: max, start: (port: number) => startBareCluster(port, max) } satisfies Case,
+    {
+      name: 'node:http, 1 process (no cluster)',
+      kind: 'node:http',
+      workers: 1,
+      start: (port: number) => startBareHttp(port),
+    } satisfies Case,
+    ...counts.map(
+      (n): Case => ({
+        name: `xcluster, ${n} worker${n > 1 ? 's' : ''}`,
+        kind: 'xcluster',
+        workers: n,
+        start: (port) => startXcluster(port, n),
+      }),
+    ),
+    {
+      name: `node:cluster, ${max} workers (no xcluster)`,
+      kind: 'node:cluster',
+      workers: max,
+      start: (port: number) => startBareCluster(port, max),
+    } satisfies Case,
   ].filter((c) => isSelected(c.name, filters))
   if (cases.length === 0) return
 

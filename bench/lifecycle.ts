@@ -15,7 +15,16 @@ import { once } from 'node:events'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { type SupervisedCluster, type SuperviseOptions, supervise, type TransitionEvent } from '../src/index.js'
-import { describeMachine, fixturePath, format, isSelected, printTable, type Summary, summarize, waitUntil } from './fixtures/cluster-report.js'
+import {
+  describeMachine,
+  fixturePath,
+  format,
+  isSelected,
+  printTable,
+  type Summary,
+  summarize,
+  waitUntil,
+} from './fixtures/cluster-report.js'
 
 const START_RUNS = 6
 const RESTART_RUNS = 5
@@ -50,7 +59,10 @@ function isAlive(pid: number): boolean {
 
 // ---  xcluster
 
-function startCluster(count: number, extra: Partial<SuperviseOptions> = {}): { cluster: SupervisedCluster; transitions: TransitionEvent[] } {
+function startCluster(
+  count: number,
+  extra: Partial<SuperviseOptions> = {},
+): { cluster: SupervisedCluster; transitions: TransitionEvent[] } {
   const transitions: TransitionEvent[] = []
   const started = supervise({ worker: WORKER_FILE, count, env: { PORT: '0' }, execArgv: EXEC_ARGV, handleSignals: false, ...extra })
   started.on('transition', (event) => transitions.push(event))
@@ -90,7 +102,8 @@ async function measureStartAndStop(pairs: Pair[], runs: number): Promise<void> {
         try {
           await started.onReady()
           const listening = transitions.find((t) => t.to === 'listening')
-          if (!listening || listening.pid === null) throw new Error('Sanity check failed: no listening transition with a pid after onReady()')
+          if (!listening || listening.pid === null)
+            throw new Error('Sanity check failed: no listening transition with a pid after onReady()')
           start.xcluster.push(listening.at - t0)
           const t1 = Date.now()
           await started.stop()
@@ -141,7 +154,9 @@ async function measureRestart(pairs: Pair[], runs: number): Promise<void> {
           if (!victim?.pid || victim.state !== 'listening') throw new Error('Sanity check failed: no listening xcluster worker to kill')
           const t0 = Date.now()
           process.kill(victim.pid, 'SIGKILL')
-          await waitUntil('the xcluster replacement', () => transitions.some((t) => t.to === 'listening' && t.incarnation === victim.incarnation + 1))
+          await waitUntil('the xcluster replacement', () =>
+            transitions.some((t) => t.to === 'listening' && t.incarnation === victim.incarnation + 1),
+          )
           const listening = transitions.find((t) => t.to === 'listening' && t.incarnation === victim.incarnation + 1)!
           if (listening.pid === victim.pid) throw new Error('Sanity check failed: the replacement has the killed pid')
           pair.xcluster.push(listening.at - t0)
@@ -192,10 +207,15 @@ async function measureReload(pairs: Pair[], runs: number): Promise<void> {
           pair.xcluster.push(Date.now() - t0)
           const after = supervised.workers()
           const generations = new Set(after.map((w) => w.generation))
-          if (after.length !== RELOAD_WORKERS || after.some((w) => w.state !== 'listening' || before.includes(w.pid)) || generations.size !== 1) {
+          if (
+            after.length !== RELOAD_WORKERS ||
+            after.some((w) => w.state !== 'listening' || before.includes(w.pid)) ||
+            generations.size !== 1
+          ) {
             throw new Error(`Sanity check failed: after reload ${JSON.stringify(after.map((w) => [w.pid, w.state, w.generation]))}`)
           }
-          if (before.some((pid) => pid !== null && isAlive(pid))) throw new Error('Sanity check failed: an old xcluster worker survived the reload')
+          if (before.some((pid) => pid !== null && isAlive(pid)))
+            throw new Error('Sanity check failed: an old xcluster worker survived the reload')
         }
       }
     }
@@ -213,7 +233,8 @@ function cells(summary: Summary): string[] {
 /** Runs the lifecycle timings; `filters` keep the measurements whose name contains one of them. */
 export async function run(filters: readonly string[] = []): Promise<void> {
   const pairs: Pair[] = []
-  if (isSelected('start: fork → listening', filters) || isSelected('stop: graceful stop', filters)) await measureStartAndStop(pairs, START_RUNS)
+  if (isSelected('start: fork → listening', filters) || isSelected('stop: graceful stop', filters))
+    await measureStartAndStop(pairs, START_RUNS)
   if (isSelected('restart: SIGKILL', filters)) await measureRestart(pairs, RESTART_RUNS)
   if (isSelected('reload: rolling', filters)) await measureReload(pairs, RELOAD_RUNS)
   if (pairs.length === 0) return

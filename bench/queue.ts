@@ -86,8 +86,11 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
   })
   // The workers create the table after they are ready: until then, no rows.
   const countRows = () =>
-    queue.rowStats().catch((error: { code?: string }) =>
-      error.code === 'ER_NO_SUCH_TABLE' ? { rows: 0, distinctIds: 0, rewritten: 0, redelivered: 0 } : Promise.reject(error))
+    queue
+      .rowStats()
+      .catch((error: { code?: string }) =>
+        error.code === 'ER_NO_SUCH_TABLE' ? { rows: 0, distinctIds: 0, rewritten: 0, redelivered: 0 } : Promise.reject(error),
+      )
   let produced = 0
   let producerError: unknown
   let isProducing = true
@@ -104,8 +107,18 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
     }
   }
   const result: PhaseResult = {
-    kind, rowsPerSecond: 0, produced: 0, lost: 0, duplicates: 0, kills: 0, emptyTicks: 0, ticks: 0,
-    crashRestarts: 0, startFailureRestarts: 0, killedYoung: 0, bootMedian: NaN,
+    kind,
+    rowsPerSecond: 0,
+    produced: 0,
+    lost: 0,
+    duplicates: 0,
+    kills: 0,
+    emptyTicks: 0,
+    ticks: 0,
+    crashRestarts: 0,
+    startFailureRestarts: 0,
+    killedYoung: 0,
+    bootMedian: NaN,
   }
   let killer: NodeJS.Timeout | undefined
   let deadLetters = 0
@@ -113,7 +126,9 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
   try {
     // The workers create the table: produce once they are ready.
     await app.cluster.onReady()
-    producing = produce().catch((error) => void (producerError = error))
+    producing = produce().catch((error) => {
+      producerError = error
+    })
     await sleep(WARM_UP)
     if (kind === 'storm') {
       killer = setInterval(() => {
@@ -139,7 +154,12 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
     await producing
     if (producerError) throw producerError
     if (failure) throw new Error(`Sanity check failed: the ${kind} cluster failed: ${failure.message}`)
-    await waitFor(`every one of the ${produced} jobs to have its row`, async () => (await countRows()).distinctIds >= produced, DRAIN_TIMEOUT, 200)
+    await waitFor(
+      `every one of the ${produced} jobs to have its row`,
+      async () => (await countRows()).distinctIds >= produced,
+      DRAIN_TIMEOUT,
+      200,
+    )
     rows = await countRows()
     deadLetters = (await queue.deadLetters()).length
   } finally {
@@ -156,7 +176,9 @@ async function runPhase(kind: 'calm' | 'storm', round: number): Promise<PhaseRes
   result.crashRestarts = restarts.filter((r) => r.kind === 'crash').length
   result.startFailureRestarts = restarts.filter((r) => r.kind === 'start-failure').length
   if (result.lost !== 0 || deadLetters > 0 || result.duplicates !== 0) {
-    throw new Error(`Sanity check failed: ${kind}: ${result.lost} lost, ${deadLetters} dead-lettered, ${result.duplicates} duplicate rows of ${produced}`)
+    throw new Error(
+      `Sanity check failed: ${kind}: ${result.lost} lost, ${deadLetters} dead-lettered, ${result.duplicates} duplicate rows of ${produced}`,
+    )
   }
   if (!(result.rowsPerSecond > 0) || (kind === 'storm' && result.kills === 0)) {
     throw new Error(`Sanity check failed: ${kind}: ${format(result.rowsPerSecond)} rows/s, ${result.kills} kills`)
@@ -188,15 +210,36 @@ export async function run(filters: readonly string[]): Promise<void> {
     ['case', 'rows/s (median)', 'range', 'vs no kills'],
     [
       ['no kills', format(calm.median), range(calm), '1.00x'],
-      [`SIGKILL a consuming worker every ${KILL_INTERVAL} ms`, format(storm.median), range(storm), `${format(storm.median / calm.median, 2)}x`],
+      [
+        `SIGKILL a consuming worker every ${KILL_INTERVAL} ms`,
+        format(storm.median),
+        range(storm),
+        `${format(storm.median / calm.median, 2)}x`,
+      ],
     ],
   )
   printTable(
     'each phase (lost = jobs produced − distinct rows stored, after the phase drained)',
-    ['phase', 'rows/s', 'produced', 'lost', 'kills', 'ticks without a consuming worker', 'restarts: crash / start failure', 'killed < 1 s after fork', 'fork → listening (median)'],
+    [
+      'phase',
+      'rows/s',
+      'produced',
+      'lost',
+      'kills',
+      'ticks without a consuming worker',
+      'restarts: crash / start failure',
+      'killed < 1 s after fork',
+      'fork → listening (median)',
+    ],
     results.map((r, i) => [
-      `${Math.floor(i / 2) + 1} ${r.kind}`, format(r.rowsPerSecond), format(r.produced), format(r.lost), format(r.kills),
-      r.kind === 'storm' ? `${format(r.emptyTicks)} of ${format(r.ticks)}` : '—', `${r.crashRestarts} / ${r.startFailureRestarts}`, format(r.killedYoung),
+      `${Math.floor(i / 2) + 1} ${r.kind}`,
+      format(r.rowsPerSecond),
+      format(r.produced),
+      format(r.lost),
+      format(r.kills),
+      r.kind === 'storm' ? `${format(r.emptyTicks)} of ${format(r.ticks)}` : '—',
+      `${r.crashRestarts} / ${r.startFailureRestarts}`,
+      format(r.killedYoung),
       Number.isNaN(r.bootMedian) ? '—' : `${format(r.bootMedian)} ms`,
     ]),
   )

@@ -58,7 +58,10 @@ async function measure(manager: Manager): Promise<Run> {
   const port = await findFreePort()
   await manager.start(port)
   await waitForServing(port)
-  const client = fork(fixturePath('keep-alive-client.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, PORT: String(port), CLIENTS: String(CLIENTS) } })
+  const client = fork(fixturePath('keep-alive-client.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, PORT: String(port), CLIENTS: String(CLIENTS) },
+  })
   await once(client, 'message') // warm: the load runs
   const started = performance.now()
   await manager.reload()
@@ -77,7 +80,10 @@ async function measure(manager: Manager): Promise<Run> {
 /** Poll until something answers on `port`. */
 async function waitForServing(port: number): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false)
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) return
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
@@ -181,7 +187,9 @@ export async function run(filters: readonly string[]): Promise<void> {
         format(r.counts.sent),
         format(r.counts.answered),
         format(r.lost),
-        Object.entries(r.counts.errorCodes).map(([code, n]) => `${code}×${n}`).join(' ') || '0',
+        Object.entries(r.counts.errorCodes)
+          .map(([code, n]) => `${code}×${n}`)
+          .join(' ') || '0',
         format(r.reloadMs),
         format(r.counts.versions.v2 ?? 0),
       ]),

@@ -109,8 +109,8 @@ async function startRpc(): Promise<Client> {
 
 // Sequential round trips on a 2-core VM swing by a third from one second to the next (the two
 // processes wake each other every call): more, shorter rounds give the median something to hold.
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5)
-const MAX_TIME = Number(process.env['BENCH_MAX_TIME'] ?? 0.6) // s per case per round
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? 0.6) // s per case per round
 const MODES = [
   { name: 'sequential', inFlight: 1 },
   { name: 'pipelined 64', inFlight: 64 },
@@ -185,7 +185,10 @@ async function runCases(cases: readonly (RoundCase & { inFlight: number })[], ch
   })
   printTable(
     `rpc: round trips, median of ${ROUNDS} rounds in rotated order — Node ${process.version}, ${process.platform}/${process.arch}, ` +
-      `${os.cpus().length} CPUs, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`,
+      `${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((load) => load.toFixed(1))
+        .join(' ')}`,
     ['case', 'median', 'per call', 'min–max calls/s', 'vs raw json', 'vs raw advanced', 'vs birpc', 'vs birpc + superjson'],
     rows,
   )

@@ -15,11 +15,11 @@ import { connectIpcPeer } from '../src/transport/ipc.js'
 import { createCallProxy } from '../src/rpc/proxy.js'
 import type { WorkerApi } from '../src/rpc/contract.js'
 import { fixturePath, format, isSelected, printTable, summarize } from './fixtures/cluster-report.js'
-import { smallItem, streamBenchApi } from './fixtures/stream-contract.js'
+import { smallItem, type streamBenchApi } from './fixtures/stream-contract.js'
 
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5)
-const ITEMS = Number(process.env['BENCH_STREAM_ITEMS'] ?? 100_000)
-const PACED_SECONDS = Number(process.env['BENCH_PACED_SECONDS'] ?? 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const ITEMS = Number(process.env.BENCH_STREAM_ITEMS ?? 100_000)
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 5)
 const PACED_RATE = 10_000_000 // bytes/s
 const PACED_ITEM = 64 * 1024
 const MiB = 1024 * 1024
@@ -90,7 +90,10 @@ async function runItems(call: ReturnType<typeof createCallProxy<Api>>): Promise<
   const baseline = median('pipelined calls, 64 in flight')
   printTable(
     `streams: 64-byte items, ${format(ITEMS)} per case per round, median of ${ROUNDS} alternated rounds — Node ${process.version}, ` +
-      `${process.platform}/${process.arch}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`,
+      `${process.platform}/${process.arch}, ${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((load) => load.toFixed(1))
+        .join(' ')}`,
     ['case', 'median', 'min–max items/s', 'vs pipelined 64', 'vs pipelined 1024'],
     cases.map((c) => {
       const summary = summarize(rates.get(c.name)!)

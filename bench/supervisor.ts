@@ -19,7 +19,16 @@ import { type AnyEventObject, createActor, createMachine, fromCallback } from 'x
 import type { ProcessCommand, ProcessEvent, ProcessInput, WorkerInput } from '../machines/types.js'
 import { workerMachine } from '../machines/worker/worker.js'
 import { WorkerTable } from '../src/supervisor/worker-table.js'
-import { describeMachine, fixturePath, format, isSelected, printTable, type RoundCase, runInRounds, summarize } from './fixtures/cluster-report.js'
+import {
+  describeMachine,
+  fixturePath,
+  format,
+  isSelected,
+  printTable,
+  type RoundCase,
+  runInRounds,
+  summarize,
+} from './fixtures/cluster-report.js'
 
 const MEMORY_COUNTS = [1, 8] as const
 const MEMORY_REPEATS = 3
@@ -47,7 +56,8 @@ async function measureMaster(kind: 'xcluster' | 'bare', counts: readonly number[
   )
   const line = stdout.trim().split('\n').at(-1) ?? ''
   const { samples } = JSON.parse(line) as { samples: MemorySample[] }
-  if (samples.length !== counts.length || samples.some((s) => !(s.heapUsed > 0))) throw new Error(`Sanity check failed: bad memory figures from cluster-memory.ts: ${line}`)
+  if (samples.length !== counts.length || samples.some((s) => !(s.heapUsed > 0)))
+    throw new Error(`Sanity check failed: bad memory figures from cluster-memory.ts: ${line}`)
   return samples
 }
 
@@ -76,12 +86,18 @@ async function measureMemory(): Promise<string[][]> {
     const x = summarize(estimates('xcluster', key)).median
     const b = summarize(estimates('bare', key)).median
     return [
-      key === 'heapUsed' ? `master heapUsed per worker (${many} vs ${few} workers, after GC)` : `master rss per worker (${many} vs ${few}; noise, see heapUsed)`,
+      key === 'heapUsed'
+        ? `master heapUsed per worker (${many} vs ${few} workers, after GC)`
+        : `master rss per worker (${many} vs ${few}; noise, see heapUsed)`,
       kib(x),
       kib(b),
       // RSS moves by pages the allocator keeps or returns, far more than a worker's share: no ratio.
       key === 'heapUsed' ? `${format(x / b, 2)}x` : '—',
-      `${estimates('xcluster', key).map((v) => format(v / 1024, 1)).join(', ')} | ${estimates('bare', key).map((v) => format(v / 1024, 1)).join(', ')}`,
+      `${estimates('xcluster', key)
+        .map((v) => format(v / 1024, 1))
+        .join(', ')} | ${estimates('bare', key)
+        .map((v) => format(v / 1024, 1))
+        .join(', ')}`,
     ]
   })
 }
@@ -137,7 +153,10 @@ function createTransitionCases(): { cases: TransitionCase[]; check(): void } {
   const table = new WorkerTable()
   const cycleWorker = (inspected: boolean) => () => {
     cycles++
-    const actor = createActor(benchWorkerMachine, inspected ? { input: WORKER_INPUT, inspect: (event) => void table.observe(event) } : { input: WORKER_INPUT })
+    const actor = createActor(
+      benchWorkerMachine,
+      inspected ? { input: WORKER_INPUT, inspect: (event) => void table.observe(event) } : { input: WORKER_INPUT },
+    )
     actor.start()
     actor.send({ type: 'stop', reason: 'bench' })
     if (actor.getSnapshot().status === 'done') exited++
@@ -199,7 +218,8 @@ function createTransitionCases(): { cases: TransitionCase[]; check(): void } {
       if (exited !== cycles) throw new Error(`Sanity check failed: ${exited} of ${cycles} worker cycles reached exited`)
       if (listened < cycles) throw new Error(`Sanity check failed: ${listened} listening notifications for ${cycles} cycles`)
       if (togglesRight !== toggles) throw new Error(`Sanity check failed: ${togglesRight} of ${toggles} toggles changed state`)
-      if (heartbeats > 0 && sample?.rss !== heartbeats) throw new Error(`Sanity check failed: last heartbeat sample ${sample?.rss}, expected ${heartbeats}`)
+      if (heartbeats > 0 && sample?.rss !== heartbeats)
+        throw new Error(`Sanity check failed: last heartbeat sample ${sample?.rss}, expected ${heartbeats}`)
     },
   }
 }

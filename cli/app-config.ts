@@ -47,22 +47,30 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
  * @throws CliError `ERR_CLI_CONFIG`
  */
 export function resolveApp(raw: unknown, source: string, key: string, baseDir: string): ResolvedApp {
-  const fail = (subKey: string, problem: string) => new CliError(configMessage(source, subKey ? `${key}${key ? '.' : ''}${subKey}` : key, problem), 'ERR_CLI_CONFIG')
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail('', `must be an object with at least \`script\`, got ${describe(raw)}`)
+  const fail = (subKey: string, problem: string) =>
+    new CliError(configMessage(source, subKey ? `${key}${key ? '.' : ''}${subKey}` : key, problem), 'ERR_CLI_CONFIG')
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw fail('', `must be an object with at least \`script\`, got ${describe(raw)}`)
   const app = raw as Record<string, unknown>
   for (const name of Object.keys(app)) {
     if (!(APP_KEYS as readonly string[]).includes(name)) throw fail(name, `is not a setting; expected one of: ${APP_KEYS.join(', ')}`)
   }
-  if (typeof app.script !== 'string' || app.script === '') throw fail('script', `must be the path of the server file, got ${describe(app.script)}`)
+  if (typeof app.script !== 'string' || app.script === '')
+    throw fail('script', `must be the path of the server file, got ${describe(app.script)}`)
   const script = isAbsolute(app.script) ? app.script : resolve(baseDir, app.script)
   const name = app.name ?? defaultAppName(script)
-  if (typeof name !== 'string' || !NAME.test(name)) throw fail('name', `must be letters, digits, '.', '_' or '-' (at most 64), got ${describe(name)}`)
+  if (typeof name !== 'string' || !NAME.test(name))
+    throw fail('name', `must be letters, digits, '.', '_' or '-' (at most 64), got ${describe(name)}`)
   const instances = resolveInstances(app.instances, fail)
   for (const list of ['args', 'nodeArgs'] as const) {
     const value = app[list]
-    if (value !== undefined && (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))) throw fail(list, `must be an array of strings, got ${describe(value)}`)
+    if (value !== undefined && (!Array.isArray(value) || value.some((item) => typeof item !== 'string')))
+      throw fail(list, `must be an array of strings, got ${describe(value)}`)
   }
-  if (app.env !== undefined && (app.env === null || typeof app.env !== 'object' || Object.values(app.env).some((v) => typeof v !== 'string'))) {
+  if (
+    app.env !== undefined &&
+    (app.env === null || typeof app.env !== 'object' || Object.values(app.env).some((v) => typeof v !== 'string'))
+  ) {
     throw fail('env', `must be an object of strings, got ${describe(app.env)}`)
   }
   const options: SuperviseOptions = {
@@ -83,7 +91,10 @@ export function resolveApp(raw: unknown, source: string, key: string, baseDir: s
     resolveOptions(options)
   } catch (error) {
     // supervise()'s own checks name the option (`restart.maxRestarts`); say which file and app too.
-    const message = (error as Error).message.replace(/`worker`/g, '`script`').replace(/`dashboard`/g, '`liveView`').replace(/`count`/g, '`instances`')
+    const message = (error as Error).message
+      .replace(/`worker`/g, '`script`')
+      .replace(/`dashboard`/g, '`liveView`')
+      .replace(/`count`/g, '`instances`')
     throw new CliError(`xcluster: ${source}${key ? ` (${key})` : ''}: ${message}`, 'ERR_CLI_CONFIG', { cause: error })
   }
   return { name, script, instances, options }
@@ -92,7 +103,8 @@ export function resolveApp(raw: unknown, source: string, key: string, baseDir: s
 function resolveInstances(value: unknown, fail: (key: string, problem: string) => Error): number {
   if (value === undefined || value === 'max') return availableParallelism()
   const count = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw fail('instances', `must be an integer from 1 and up, or "max", got ${describe(value)}`)
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1)
+    throw fail('instances', `must be an integer from 1 and up, or "max", got ${describe(value)}`)
   return count
 }
 

@@ -48,6 +48,13 @@ function pickMachine(module: Record<string, unknown>, path: string, name: string
     )
   }
   if (machines.length === 1) return module[machines[0]!] as AnyStateMachine
-  if (machines.length === 0) throw new CliError(`xcluster chart: ${path} exports no XState machine; export one (createMachine or setup().createMachine).`, 'ERR_CLI_USAGE')
-  throw new CliError(`xcluster chart: ${path} exports several machines (${machines.join(', ')}); choose one with --export.`, 'ERR_CLI_USAGE')
+  if (machines.length === 0)
+    throw new CliError(
+      `xcluster chart: ${path} exports no XState machine; export one (createMachine or setup().createMachine).`,
+      'ERR_CLI_USAGE',
+    )
+  throw new CliError(
+    `xcluster chart: ${path} exports several machines (${machines.join(', ')}); choose one with --export.`,
+    'ERR_CLI_USAGE',
+  )
 }

@@ -5,7 +5,14 @@ import { CliError, configMessage } from './errors.js'
 import { importUserModule } from './import-module.js'
 
 /** Looked for in the working directory, in this order, when `start` gets no script and no --config. */
-export const CONFIG_FILES = ['xcluster.config.ts', 'xcluster.config.mts', 'xcluster.config.js', 'xcluster.config.mjs', 'xcluster.config.cjs', 'xcluster.config.json'] as const
+export const CONFIG_FILES = [
+  'xcluster.config.ts',
+  'xcluster.config.mts',
+  'xcluster.config.js',
+  'xcluster.config.mjs',
+  'xcluster.config.cjs',
+  'xcluster.config.json',
+] as const
 
 /** The config file in `cwd`, if there is one. */
 export function findConfigFile(cwd: string): string | undefined {
@@ -33,7 +40,11 @@ export async function loadConfigFile(file: string, overrides: Partial<XclusterAp
   const resolved = apps.map((app, index) => resolveApp(applyOverrides(app, overrides), path, `apps[${index}]`, baseDir))
   const names = resolved.map((app) => app.name)
   const duplicate = names.find((name, index) => names.indexOf(name) !== index)
-  if (duplicate !== undefined) throw fail(`apps[${names.lastIndexOf(duplicate)}].name`, `repeats the name "${duplicate}"; each app needs its own (it names the control socket)`)
+  if (duplicate !== undefined)
+    throw fail(
+      `apps[${names.lastIndexOf(duplicate)}].name`,
+      `repeats the name "${duplicate}"; each app needs its own (it names the control socket)`,
+    )
   return resolved
 }
 
@@ -43,7 +54,8 @@ function applyOverrides(app: unknown, overrides: Partial<XclusterAppConfig>): un
   const merged: Record<string, unknown> = { ...(app as Record<string, unknown>) }
   for (const [key, value] of Object.entries(overrides)) {
     const current = merged[key]
-    const isSection = value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object'
+    const isSection =
+      value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object'
     merged[key] = isSection ? { ...(current as object), ...value } : value
   }
   const restart = (overrides.restart as { backoff?: object } | undefined)?.backoff
@@ -70,6 +82,7 @@ async function importConfig(path: string): Promise<unknown> {
   const value = module.default ?? module
   // A .ts file outside a "type": "module" package is compiled as CommonJS: its default export
   // then arrives wrapped once more.
-  const isWrapped = value !== null && typeof value === 'object' && 'default' in value && ('__esModule' in value || Object.keys(value).length === 1)
+  const isWrapped =
+    value !== null && typeof value === 'object' && 'default' in value && ('__esModule' in value || Object.keys(value).length === 1)
   return isWrapped ? (value as { default: unknown }).default : value
 }

@@ -23,7 +23,8 @@ async function send(command: string, target: Target, request: ControlRequest): P
     reply = await sendControl(path, request)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ECONNREFUSED') throw new CliError(noMasterMessage(command, name, path), 'ERR_CLI_NO_MASTER', { cause: error })
+    if (code === 'ENOENT' || code === 'ECONNREFUSED')
+      throw new CliError(noMasterMessage(command, name, path), 'ERR_CLI_NO_MASTER', { cause: error })
     throw error
   }
   if (!reply.ok) {
@@ -66,7 +67,10 @@ export async function stopApp(target: Target): Promise<void> {
   const path = socketPath(target.runDir, name)
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, STOP_POLL_INTERVAL))
-    const isGone = await sendControl(path, { command: 'status' }).then(() => false, () => true)
+    const isGone = await sendControl(path, { command: 'status' }).then(
+      () => false,
+      () => true,
+    )
     if (isGone) break
   }
   console.log(`xcluster stop: ${name} stopped`)

@@ -5,15 +5,10 @@
 import type { ClusterWorker } from '../src/index.js'
 
 /** What a command asks of the master. */
-export type ControlRequest =
-  | { command: 'status' }
-  | { command: 'reload'; env?: Record<string, string> }
-  | { command: 'stop' }
+export type ControlRequest = { command: 'status' } | { command: 'reload'; env?: Record<string, string> } | { command: 'stop' }
 
 /** The master's answer: `ok` with what the command returns, or the error it met. */
-export type ControlReply =
-  | { ok: true; status?: AppStatus }
-  | { ok: false; error: { name: string; code?: string; message: string } }
+export type ControlReply = { ok: true; status?: AppStatus } | { ok: false; error: { name: string; code?: string; message: string } }
 
 /** What `xcluster status` shows of one app. */
 export interface AppStatus {

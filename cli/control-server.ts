@@ -87,7 +87,10 @@ async function handle(line: string, app: ControlledApp): Promise<ControlReply> {
         queueMicrotask(() => void app.stop())
         return { ok: true }
       default:
-        return failure('ERR_CLI_CONTROL', `unknown command ${JSON.stringify(String((request as { command?: unknown })?.command)).slice(0, 80)}`)
+        return failure(
+          'ERR_CLI_CONTROL',
+          `unknown command ${JSON.stringify(String((request as { command?: unknown })?.command)).slice(0, 80)}`,
+        )
     }
   } catch (error) {
     const { name, message, code } = error as Error & { code?: string }

@@ -14,7 +14,11 @@ export function formatStatus(status: AppStatus, now = Date.now()): string {
     formatDuration(now - w.startedAt),
   ])
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)))
-  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd()
   const listening = status.workers.filter((w) => w.state === 'listening').length
   return [
     `${status.name}: ${status.script} (master pid ${status.pid}, up ${formatDuration(now - status.startedAt)}), ${listening}/${status.instances} workers listening`,

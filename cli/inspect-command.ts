@@ -11,9 +11,15 @@ export function addInspectCommand(program: Command): void {
   program
     .command('inspect')
     .description("offline inspector for any XState v5 program: point @statelyai/inspect's createWebSocketInspector at it")
-    .addOption(new Option('-p, --port <port>', 'TCP port of the page and the WebSocket (0: any free one)').default(DEFAULT_INSPECT_PORT).argParser(parsePort))
+    .addOption(
+      new Option('-p, --port <port>', 'TCP port of the page and the WebSocket (0: any free one)')
+        .default(DEFAULT_INSPECT_PORT)
+        .argParser(parsePort),
+    )
     .addOption(new Option('--host <host>', 'interface to listen on; anything but loopback needs --token').default('127.0.0.1'))
-    .addOption(new Option('--token <token>', 'secret the page and the inspected programs must present (default: none, which only loopback allows)'))
+    .addOption(
+      new Option('--token <token>', 'secret the page and the inspected programs must present (default: none, which only loopback allows)'),
+    )
     .action((flags: { port: number; host: string; token?: string }) => runInspector(flags))
 }
 
@@ -28,7 +34,11 @@ function parsePort(value: string): number {
 async function runInspector(flags: { port: number; host: string; token?: string }): Promise<void> {
   let server: Awaited<ReturnType<typeof createInspectorServer>>
   try {
-    server = await createInspectorServer({ port: flags.port, host: flags.host, ...(flags.token === undefined ? {} : { token: flags.token }) })
+    server = await createInspectorServer({
+      port: flags.port,
+      host: flags.host,
+      ...(flags.token === undefined ? {} : { token: flags.token }),
+    })
   } catch (error) {
     throw new CliError(`xcluster inspect: ${(error as Error).message}`, 'ERR_CLI_USAGE', { cause: error })
   }

@@ -35,7 +35,11 @@ export function createProgram(): Command {
     .description('rolling reload: each worker replaced by a new one, new listening before old drains')
     .addOption(nameOption())
     .addOption(runDirOption())
-    .addOption(new Option('-e, --env <KEY=VALUE>', 'environment variable of the new workers, over the current ones (repeatable)').argParser(collectEnv))
+    .addOption(
+      new Option('-e, --env <KEY=VALUE>', 'environment variable of the new workers, over the current ones (repeatable)').argParser(
+        collectEnv,
+      ),
+    )
     .action((flags: { name?: string; runDir: string; env?: Record<string, string> }) => reloadApp(flags, flags.env))
 
   program

@@ -27,8 +27,10 @@ export function ensureRunDir(runDir: string): string {
   const stat = statSync(dir)
   const uid = process.getuid?.()
   if (!stat.isDirectory()) throw new CliError(unsafeRunDirMessage(dir, 'is not a directory'), 'ERR_CLI_RUN_DIR')
-  if (uid !== undefined && stat.uid !== uid) throw new CliError(unsafeRunDirMessage(dir, `belongs to uid ${stat.uid}, not to you (uid ${uid})`), 'ERR_CLI_RUN_DIR')
-  if ((stat.mode & 0o077) !== 0) throw new CliError(unsafeRunDirMessage(dir, `has mode 0${(stat.mode & 0o777).toString(8)}`), 'ERR_CLI_RUN_DIR')
+  if (uid !== undefined && stat.uid !== uid)
+    throw new CliError(unsafeRunDirMessage(dir, `belongs to uid ${stat.uid}, not to you (uid ${uid})`), 'ERR_CLI_RUN_DIR')
+  if ((stat.mode & 0o077) !== 0)
+    throw new CliError(unsafeRunDirMessage(dir, `has mode 0${(stat.mode & 0o777).toString(8)}`), 'ERR_CLI_RUN_DIR')
   return dir
 }
 

@@ -24,7 +24,14 @@ export async function startApps(apps: ResolvedApp[], runDir: string): Promise<nu
       const path = socketPath(dir, app.name)
       let cluster: SupervisedCluster | undefined
       const controlled: ControlledApp = {
-        status: () => ({ name: app.name, pid: process.pid, script: app.script, instances: app.instances, startedAt, workers: cluster?.workers() ?? [] }),
+        status: () => ({
+          name: app.name,
+          pid: process.pid,
+          script: app.script,
+          instances: app.instances,
+          startedAt,
+          workers: cluster?.workers() ?? [],
+        }),
         reload: (env) => cluster!.reload(env ? { env } : undefined),
         stop: () => cluster!.stop('xcluster stop'),
       }
@@ -84,10 +91,16 @@ function describeApp(app: ResolvedApp, cluster: SupervisedCluster, path: string)
   cluster.on('exit', ({ slotId, pid, reason, expected }) => {
     if (!expected) console.error(`xcluster: ${app.name}: worker ${slotId} (pid ${pid}) exited: ${reason}`)
   })
-  cluster.on('restart', ({ slotId, delay, reason }) => console.log(`xcluster: ${app.name}: restarting ${slotId} in ${delay} ms (${reason})`))
+  cluster.on('restart', ({ slotId, delay, reason }) =>
+    console.log(`xcluster: ${app.name}: restarting ${slotId} in ${delay} ms (${reason})`),
+  )
   cluster.onReady().then(
     () => console.log(`xcluster: ${app.name}: ${workers(app.instances)} listening`),
     () => {},
   )
-  if (app.options.dashboard) cluster.dashboardUrl().then((url) => console.log(`xcluster: ${app.name}: live view at ${url}`), () => {})
+  if (app.options.dashboard)
+    cluster.dashboardUrl().then(
+      (url) => console.log(`xcluster: ${app.name}: live view at ${url}`),
+      () => {},
+    )
 }

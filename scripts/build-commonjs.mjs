@@ -35,7 +35,9 @@ writeFileSync(join(CJS, 'package.json'), `${JSON.stringify({ type: 'commonjs' },
 for (const folder of ['src', 'machines']) copyDeclarations(join(DIST, folder), join(CJS, folder))
 for (const [entry, target] of Object.entries(ENTRIES)) {
   const specifier = SPECIFIERS[entry]
-  writeFileSync(join(CJS, `${entry}.cjs`), `'use strict'
+  writeFileSync(
+    join(CJS, `${entry}.cjs`),
+    `'use strict'
 // require('${specifier}'): the ES module itself, through Node's require(esm) (see scripts/build-commonjs.mjs).
 try {
   module.exports = require('${target}')
@@ -52,5 +54,6 @@ try {
   }
   throw error
 }
-`)
+`,
+  )
 }

@@ -44,7 +44,9 @@ for (const order of orders) {
   const { value, context } = order.getSnapshot()
   console.log(`${order.id}: ${value} ${context.paid}`)
 }
-console.log(`order-2 restored on worker ${hostOf('order-2')} (not ${victim.workerId}) with its ${orders[1]!.getSnapshot().context.items.length} items`)
+console.log(
+  `order-2 restored on worker ${hostOf('order-2')} (not ${victim.workerId}) with its ${orders[1]!.getSnapshot().context.items.length} items`,
+)
 
 for (const order of orders) {
   const done = waitFor(order, (snapshot) => snapshot.status === 'done', { timeout: 10_000 })

@@ -24,16 +24,26 @@ console.log(`
 xcluster demo is running
   app:       http://127.0.0.1:${port}/
   live view: ${await cluster.dashboardUrl()}
-  workers:   ${cluster.workers().map((w) => w.pid).join(', ')}
+  workers:   ${cluster
+    .workers()
+    .map((w) => w.pid)
+    .join(', ')}
 Try: curl http://127.0.0.1:${port}/   or   kill -9 <a worker pid>   and watch it come back.
 Ctrl-C stops the cluster gracefully.
 `)
 
-const report = setInterval(async () => {
-  const results = await cluster.all.stats()
-  const line = results
-    .map((r) => (r.status === 'fulfilled' ? `${r.value.pid}: ${r.value.requests} req, ${r.value.rssMiB} MiB` : `worker ${r.workerId}: ${String(r.reason)}`))
-    .join(' | ')
-  console.log(`stats  ${line}`)
-}, Number(process.env.STATS_INTERVAL ?? 10_000))
+const report = setInterval(
+  async () => {
+    const results = await cluster.all.stats()
+    const line = results
+      .map((r) =>
+        r.status === 'fulfilled'
+          ? `${r.value.pid}: ${r.value.requests} req, ${r.value.rssMiB} MiB`
+          : `worker ${r.workerId}: ${String(r.reason)}`,
+      )
+      .join(' | ')
+    console.log(`stats  ${line}`)
+  },
+  Number(process.env.STATS_INTERVAL ?? 10_000),
+)
 report.unref()

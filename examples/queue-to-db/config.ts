@@ -118,7 +118,12 @@ function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min
 }
 
 function readIdList(raw: string | undefined): ReadonlySet<string> {
-  return new Set((raw ?? '').split(',').map(id => id.trim()).filter(Boolean))
+  return new Set(
+    (raw ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  )
 }
 
 /**
@@ -138,7 +143,9 @@ export function readQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConf
   const pruneIdleMs = readInteger(env, 'QUEUE_PRUNE_IDLE_MS', DEFAULT_PRUNE_IDLE_MS, 0)
   // Live workers report every pruneIdleMs / 4: shorter would be chatty for no gain.
   if (pruneIdleMs !== 0 && pruneIdleMs < MIN_PRUNE_IDLE_MS) {
-    throw new RangeError(`Expected \`QUEUE_PRUNE_IDLE_MS\` to be 0 (off) or an integer from ${MIN_PRUNE_IDLE_MS} and up, got \`${pruneIdleMs}\``)
+    throw new RangeError(
+      `Expected \`QUEUE_PRUNE_IDLE_MS\` to be 0 (off) or an integer from ${MIN_PRUNE_IDLE_MS} and up, got \`${pruneIdleMs}\``,
+    )
   }
   return {
     redisUrl: env.XCLUSTER_REDIS_URL || DEFAULT_REDIS_URL,

@@ -80,12 +80,20 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   let isStopping = false
   let loop: Promise<void> | null = null
   const ctx: ConsumerContext = {
-    config, consumer, redis, store, stats, leases, log,
+    config,
+    consumer,
+    redis,
+    store,
+    stats,
+    leases,
+    log,
     handleJob: options.handleJob ?? (() => {}),
     isStopping: () => isStopping,
   }
   // Tells the pruners this consumer lives, even while it holds nothing and its reads return nothing.
-  const reportAlive = () => { markAlive(redis, config, consumer).catch(error => noteError(stats, error)) }
+  const reportAlive = () => {
+    markAlive(redis, config, consumer).catch((error) => noteError(stats, error))
+  }
   let aliveTimer: NodeJS.Timeout | undefined
 
   async function consume(): Promise<void> {
@@ -119,7 +127,10 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
         if (isStopping) break
         const entries = await readNewEntries(blocking, config, consumer)
         for (const entry of entries) leases.held.add(entry.id)
-        await processBatch(ctx, entries.map(entry => ({ entry, deliveries: 1, crashes: 0 })))
+        await processBatch(
+          ctx,
+          entries.map((entry) => ({ entry, deliveries: 1, crashes: 0 })),
+        )
         leases.held.clear()
         delay = config.retryInitialMs
       } catch (error) {
@@ -161,7 +172,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     async recordCrash(error) {
       const running = leases.running
       if (running === null) return
-      const timeout = new Promise<void>(resolve => setTimeout(resolve, CRASH_RECORD_TIMEOUT_MS).unref())
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, CRASH_RECORD_TIMEOUT_MS).unref())
       await Promise.race([recordCrash(redis, config, running, describeError(error)).catch(() => {}), timeout])
     },
   }

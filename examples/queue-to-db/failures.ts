@@ -23,7 +23,8 @@ export type FailureKind =
   | 'job-failed'
 
 /** The error recorded when a worker died running a job without saying why. */
-export const SILENT_DEATH = 'its worker died while running it without recording an error (SIGKILL, out of memory, a crash in native code, or a hang)'
+export const SILENT_DEATH =
+  'its worker died while running it without recording an error (SIGKILL, out of memory, a crash in native code, or a hang)'
 
 /** Longest error text kept in a record: a stack trace, not a novel. */
 const MAX_ERROR_LENGTH = 2000
@@ -66,14 +67,22 @@ export function failureFields(id: string): string[] {
 
 /** Notes that the job of entry `id` crashed its worker (called by the dying worker). */
 export async function recordCrash(redis: Redis, config: QueueConfig, id: string, message: string): Promise<void> {
-  await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, message)
-    .hdel(config.crashKey, `${id}:running`, `${id}:kind`).exec()
+  await redis
+    .multi()
+    .hincrby(config.crashKey, id, 1)
+    .hset(config.crashKey, `${id}:error`, message)
+    .hdel(config.crashKey, `${id}:running`, `${id}:kind`)
+    .exec()
 }
 
 /** Blames the job of entry `id` for the silent death of the worker that left its running marker; resolves to its failure count. */
 export async function blameSilentDeath(redis: Redis, config: QueueConfig, id: string): Promise<number> {
-  const results = await redis.multi().hincrby(config.crashKey, id, 1).hset(config.crashKey, `${id}:error`, SILENT_DEATH)
-    .hdel(config.crashKey, `${id}:running`, `${id}:kind`).exec()
+  const results = await redis
+    .multi()
+    .hincrby(config.crashKey, id, 1)
+    .hset(config.crashKey, `${id}:error`, SILENT_DEATH)
+    .hdel(config.crashKey, `${id}:running`, `${id}:kind`)
+    .exec()
   return Number(results?.[0]?.[1] ?? 1)
 }
 
@@ -90,10 +99,17 @@ return failures`
  * Blames the job of entry `id` for a failure its worker survived (a timeout, an error); resolves
  * to its failure count, or 0 if `consumer` no longer owns the entry (nothing recorded).
  */
-export async function recordJobFailure(redis: Redis, config: QueueConfig, consumer: string, id: string,
-  kind: Exclude<FailureKind, 'crashed-worker'>, message: string): Promise<number> {
-  return Number(await redis.call('EVAL', RECORD_FAILURE_SCRIPT, 2, config.stream, config.crashKey,
-    config.group, consumer, id, kind, message))
+export async function recordJobFailure(
+  redis: Redis,
+  config: QueueConfig,
+  consumer: string,
+  id: string,
+  kind: Exclude<FailureKind, 'crashed-worker'>,
+  message: string,
+): Promise<number> {
+  return Number(
+    await redis.call('EVAL', RECORD_FAILURE_SCRIPT, 2, config.stream, config.crashKey, config.group, consumer, id, kind, message),
+  )
 }
 
 /** Leaves a marker while the job of entry `id` runs: if we die meanwhile, the next claimer blames the job. */

@@ -17,9 +17,7 @@ export interface Job {
 /** Why an entry was refused; the value of the dead-letter entry's `reason` field. */
 export type JobRejection = 'invalid-json' | 'wrong-shape'
 
-export type JobParseResult =
-  | { ok: true; job: Job }
-  | { ok: false; reason: JobRejection; detail: string }
+export type JobParseResult = { ok: true; job: Job } | { ok: false; reason: JobRejection; detail: string }
 
 /** The stream entry field that carries the job's JSON. */
 export const JOB_FIELD = 'job'
@@ -57,7 +55,7 @@ export function parseJob(bytes: Uint8Array): JobParseResult {
     return refuse('wrong-shape', `expected an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`)
   }
   // Own keys only: JSON.parse keeps "__proto__" as an own key, and it is refused here like any unknown key.
-  const unknown = Object.keys(value).filter(key => !KEYS.has(key))
+  const unknown = Object.keys(value).filter((key) => !KEYS.has(key))
   if (unknown.length > 0) return refuse('wrong-shape', `unknown field(s): ${unknown.join(', ')}`)
   const { id, name, amount } = value as Record<string, unknown>
   if (typeof id !== 'string' || !ID.test(id)) {

@@ -42,15 +42,18 @@ export function createLeases({ redis, config, consumer, stats, log }: LeasesOpti
   // An entry found taken over (we were stopped longer than minIdleMs) is dropped from our batch:
   // its new owner does it.
   const renew = () => {
-    const ids = [...leases.held].filter(id => hasDeadline || id !== leases.running)
-    renewLeases(redis, config, consumer, ids).then(lost => {
-      for (const id of lost) {
-        if (leases.held.delete(id)) {
-          stats.lostLeases++
-          log(`${id} was taken over by another consumer; skipping it`)
+    const ids = [...leases.held].filter((id) => hasDeadline || id !== leases.running)
+    renewLeases(redis, config, consumer, ids).then(
+      (lost) => {
+        for (const id of lost) {
+          if (leases.held.delete(id)) {
+            stats.lostLeases++
+            log(`${id} was taken over by another consumer; skipping it`)
+          }
         }
-      }
-    }, error => noteError(stats, error))
+      },
+      (error) => noteError(stats, error),
+    )
   }
   const timer = setInterval(renew, config.leaseMs)
   timer.unref()

@@ -22,8 +22,11 @@ import type { QueueStats } from './streams.js'
 import { RESTART_FLAGS, readRestartSettings } from './restart-settings.js'
 
 /** Options of {@link startQueueToDb}; the `supervise()` ones are passed through. */
-export interface QueueToDbOptions extends Pick<SuperviseOptions<typeof queueContract>,
-  'count' | 'restart' | 'health' | 'timeouts' | 'handleSignals' | 'execArgv' | 'silent'> {
+export interface QueueToDbOptions
+  extends Pick<
+    SuperviseOptions<typeof queueContract>,
+    'count' | 'restart' | 'health' | 'timeouts' | 'handleSignals' | 'execArgv' | 'silent'
+  > {
   /** Settings for the workers (`QUEUE_*`, `XCLUSTER_*_URL`), over the master's environment. */
   env?: Record<string, string>
   /** Receives the workers' log lines. @default console.log */
@@ -71,10 +74,7 @@ export function startQueueToDb(options: QueueToDbOptions = {}) {
   let last = { done: 0, at: Date.now() }
 
   async function readProgress(): Promise<QueueProgress> {
-    const [replies, queue] = await Promise.all([
-      cluster.all.progress(),
-      cluster.any.queueStats().catch(() => null),
-    ])
+    const [replies, queue] = await Promise.all([cluster.all.progress(), cluster.any.queueStats().catch(() => null)])
     const workers: ConsumerProgress[] = []
     for (const reply of replies) {
       if (reply.status !== 'fulfilled') continue
@@ -95,7 +95,7 @@ export function startQueueToDb(options: QueueToDbOptions = {}) {
 /** One line: `done 1200 (+640/s) · pending 37 · waiting 8800 · dead-lettered 3 · workers 4 · restarts 2`. */
 export function formatProgress(progress: QueueProgress, restarts: number): string {
   const q = progress.queue
-  const waitingForDb = progress.workers.filter(w => w.isWaitingForDb).length
+  const waitingForDb = progress.workers.filter((w) => w.isWaitingForDb).length
   return [
     `done ${progress.done} (+${progress.perSecond}/s)`,
     `pending ${q?.pending ?? '?'}`,
@@ -118,21 +118,26 @@ async function main(): Promise<void> {
   const restart = readRestartSettings(values)
   const { cluster, readProgress } = startQueueToDb({ count, ...(restart && { restart }) })
   let restarts = 0
-  cluster.on('restart', () => { restarts++ })
-  cluster.on('exit', e => console.log(`worker ${e.pid} exited (code ${e.exit.code}, signal ${e.exit.signal}): ${e.reason}`))
-  cluster.on('failed', error => console.error('supervisor failed:', error))
+  cluster.on('restart', () => {
+    restarts++
+  })
+  cluster.on('exit', (e) => console.log(`worker ${e.pid} exited (code ${e.exit.code}, signal ${e.exit.signal}): ${e.reason}`))
+  cluster.on('failed', (error) => console.error('supervisor failed:', error))
   await cluster.onReady()
   console.log(`queue-to-db: ${count} workers ready`)
   const timer = setInterval(() => {
-    readProgress().then(progress => {
-      console.log(formatProgress(progress, restarts))
-      const q = progress.queue
-      if (values['until-drained'] && q && q.pending === 0 && q.lag === 0) {
-        clearInterval(timer)
-        console.log('queue-to-db: drained, stopping')
-        cluster.stop().catch(error => console.error(error))
-      }
-    }, error => console.error('progress:', error))
+    readProgress().then(
+      (progress) => {
+        console.log(formatProgress(progress, restarts))
+        const q = progress.queue
+        if (values['until-drained'] && q && q.pending === 0 && q.lag === 0) {
+          clearInterval(timer)
+          console.log('queue-to-db: drained, stopping')
+          cluster.stop().catch((error) => console.error(error))
+        }
+      },
+      (error) => console.error('progress:', error),
+    )
   }, 1000)
   timer.unref()
   await cluster.onStopped().finally(() => clearInterval(timer))
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch(error => {
+  main().catch((error) => {
     console.error(error)
     process.exitCode = 1
   })

@@ -28,9 +28,11 @@ async function failJob(ctx: ConsumerContext, delivery: Delivery, job: Job, outco
   const error = outcome.error instanceof JobTimeoutError ? `${outcome.error.name}: ${outcome.error.message}` : describeError(outcome.error)
   const failures = await recordJobFailure(ctx.redis, ctx.config, ctx.consumer, entry.id, outcome.kind, error)
   const what = outcome.kind === 'timed-out' ? `ran past its ${ctx.config.jobTimeoutMs} ms deadline` : 'failed'
-  ctx.log(failures > 0
-    ? `job ${job.id} (${entry.id}) ${what} (failure ${failures} of ${ctx.config.maxCrashes}): ${String((outcome.error as Error)?.message ?? outcome.error)}`
-    : `job ${job.id} (${entry.id}) ${what}, but another consumer had taken it over: not blamed`)
+  ctx.log(
+    failures > 0
+      ? `job ${job.id} (${entry.id}) ${what} (failure ${failures} of ${ctx.config.maxCrashes}): ${String((outcome.error as Error)?.message ?? outcome.error)}`
+      : `job ${job.id} (${entry.id}) ${what}, but another consumer had taken it over: not blamed`,
+  )
 }
 
 /** Processes `batch`, whose entries are in `ctx.leases.held`; those not started when we stop stay pending. */
@@ -73,8 +75,8 @@ export async function processBatch(ctx: ConsumerContext, batch: Delivery[]): Pro
   if (rows.length === 0) return
   const committed = await saveRows(ctx, rows)
   if (!committed) return
-  const ids = committed.map(row => row.delivery.entry.id)
-  const crashed = committed.filter(row => row.delivery.crashes > 0).map(row => row.delivery.entry.id)
+  const ids = committed.map((row) => row.delivery.entry.id)
+  const crashed = committed.filter((row) => row.delivery.crashes > 0).map((row) => row.delivery.entry.id)
   // Only now, after the commit: a crash before this line leaves the entries pending.
   const acked = await ackEntries(redis, config, ids, crashed)
   ctx.stats.alreadyAcked += ids.length - acked

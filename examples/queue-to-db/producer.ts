@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch(error => {
+  main().catch((error) => {
     console.error(error)
     process.exitCode = 1
   })

@@ -37,8 +37,21 @@ export interface ConsumerProgress {
 /** All counters at zero. */
 export function createProgress(consumer: string): ConsumerProgress {
   return {
-    consumer, pid: process.pid, done: 0, rewritten: 0, deadLettered: 0, reclaimed: 0, alreadyAcked: 0, lostLeases: 0,
-    timedOut: 0, failedJobs: 0, prunedConsumers: 0, dbRetries: 0, isWaitingForDb: false, held: 0, lastError: null,
+    consumer,
+    pid: process.pid,
+    done: 0,
+    rewritten: 0,
+    deadLettered: 0,
+    reclaimed: 0,
+    alreadyAcked: 0,
+    lostLeases: 0,
+    timedOut: 0,
+    failedJobs: 0,
+    prunedConsumers: 0,
+    dbRetries: 0,
+    isWaitingForDb: false,
+    held: 0,
+    lastError: null,
   }
 }
 

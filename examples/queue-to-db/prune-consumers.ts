@@ -70,7 +70,6 @@ export async function forgetAlive(redis: Redis, config: QueueConfig, consumer: s
  */
 export async function pruneIdleConsumers(redis: Redis, config: QueueConfig, self: string): Promise<string[]> {
   if (config.pruneIdleMs === 0) return []
-  const removed = await redis.call('EVAL', PRUNE_SCRIPT, 2, config.stream, config.aliveKey,
-    config.group, config.pruneIdleMs, self)
+  const removed = await redis.call('EVAL', PRUNE_SCRIPT, 2, config.stream, config.aliveKey, config.group, config.pruneIdleMs, self)
   return Array.isArray(removed) ? removed.map(String) : []
 }

@@ -15,7 +15,11 @@ import type { StreamEntry } from './streams.js'
 /** Sorts claimed entries: each is dead-lettered here or returned for processing. */
 async function judgeClaimed(ctx: ConsumerContext, entries: StreamEntry[]): Promise<Delivery[]> {
   const { config, redis } = ctx
-  const info = await readDeliveryInfo(redis, config, entries.map(entry => entry.id))
+  const info = await readDeliveryInfo(
+    redis,
+    config,
+    entries.map((entry) => entry.id),
+  )
   const batch: Delivery[] = []
   for (const entry of entries) {
     let { crashes, lastError, lastFailure } = info.get(entry.id)!
@@ -60,5 +64,6 @@ export async function reclaimStale(ctx: ConsumerContext): Promise<void> {
   // After the claims: a dead consumer whose last entries were just taken over can go now.
   const removed = await pruneIdleConsumers(ctx.redis, ctx.config, ctx.consumer)
   ctx.stats.prunedConsumers += removed.length
-  for (const name of removed) ctx.log(`removed consumer ${name} from the group: no pending entries, idle and silent for ${ctx.config.pruneIdleMs} ms`)
+  for (const name of removed)
+    ctx.log(`removed consumer ${name} from the group: no pending entries, idle and silent for ${ctx.config.pruneIdleMs} ms`)
 }

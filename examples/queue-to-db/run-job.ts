@@ -13,9 +13,7 @@ import type { Job } from './job.js'
 export type JobHandler = (job: Job, signal: AbortSignal) => unknown
 
 /** How a job ended: done, or failed by its deadline or an error of its handler. */
-export type JobOutcome =
-  | { ok: true }
-  | { ok: false; kind: 'timed-out' | 'job-failed'; error: unknown }
+export type JobOutcome = { ok: true } | { ok: false; kind: 'timed-out' | 'job-failed'; error: unknown }
 
 /**
  * The reason of a job's AbortSignal when its deadline passes. Code `ERR_JOB_TIMEOUT`.
@@ -58,10 +56,13 @@ export async function runJob(handle: JobHandler, job: Job, timeoutMs: number): P
   }
   // Settles for good: a handler that rejects after its deadline (as one that honours its signal
   // does) must not become an unhandled rejection.
-  const finished = running.then((): JobOutcome => ({ ok: true }), (error: unknown): JobOutcome => ({ ok: false, kind: 'job-failed', error }))
+  const finished = running.then(
+    (): JobOutcome => ({ ok: true }),
+    (error: unknown): JobOutcome => ({ ok: false, kind: 'job-failed', error }),
+  )
   if (timeoutMs === 0) return finished
   let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<JobOutcome>(resolve => {
+  const expired = new Promise<JobOutcome>((resolve) => {
     timer = setTimeout(() => {
       const error = new JobTimeoutError(job.id, timeoutMs)
       controller.abort(error)

@@ -65,8 +65,19 @@ export async function ensureGroup(redis: Redis, config: QueueConfig): Promise<vo
 
 /** Blocks up to `blockMs` for entries never delivered to anyone. Use a dedicated connection. */
 export async function readNewEntries(blocking: Redis, config: QueueConfig, consumer: string): Promise<StreamEntry[]> {
-  const reply = await blocking.callBuffer('XREADGROUP', 'GROUP', config.group, consumer,
-    'COUNT', config.batchSize, 'BLOCK', config.blockMs, 'STREAMS', config.stream, '>')
+  const reply = await blocking.callBuffer(
+    'XREADGROUP',
+    'GROUP',
+    config.group,
+    consumer,
+    'COUNT',
+    config.batchSize,
+    'BLOCK',
+    config.blockMs,
+    'STREAMS',
+    config.stream,
+    '>',
+  )
   if (!Array.isArray(reply) || reply.length === 0) return []
   const [first] = reply as unknown[][]
   return parseEntries(first?.[1])
@@ -76,9 +87,22 @@ export async function readNewEntries(blocking: Redis, config: QueueConfig, consu
  * Takes up to `batchSize` entries idle for `minIdleMs` in any consumer's pending list (their
  * delivery count goes up by one), scanning from `cursor`.
  */
-export async function claimStaleEntries(redis: Redis, config: QueueConfig, consumer: string, cursor: string): Promise<{ cursor: string; entries: StreamEntry[] }> {
-  const reply = await redis.callBuffer('XAUTOCLAIM', config.stream, config.group, consumer,
-    config.minIdleMs, cursor, 'COUNT', config.batchSize) as unknown[]
+export async function claimStaleEntries(
+  redis: Redis,
+  config: QueueConfig,
+  consumer: string,
+  cursor: string,
+): Promise<{ cursor: string; entries: StreamEntry[] }> {
+  const reply = (await redis.callBuffer(
+    'XAUTOCLAIM',
+    config.stream,
+    config.group,
+    consumer,
+    config.minIdleMs,
+    cursor,
+    'COUNT',
+    config.batchSize,
+  )) as unknown[]
   const next = Buffer.isBuffer(reply[0]) ? reply[0].toString('latin1') : '0-0'
   return { cursor: next, entries: parseEntries(reply[1]) }
 }
@@ -130,8 +154,11 @@ export async function readDeliveryInfo(redis: Redis, config: QueueConfig, ids: s
 export async function ackEntries(redis: Redis, config: QueueConfig, ids: string[], crashed: string[] = []): Promise<number> {
   if (ids.length === 0) return 0
   if (crashed.length === 0) return Number(await redis.call('XACK', config.stream, config.group, ...ids))
-  const [[, acked]] = await redis.multi().call('XACK', config.stream, config.group, ...ids)
-    .hdel(config.crashKey, ...crashed.flatMap(failureFields)).exec() as [[unknown, unknown]]
+  const [[, acked]] = (await redis
+    .multi()
+    .call('XACK', config.stream, config.group, ...ids)
+    .hdel(config.crashKey, ...crashed.flatMap(failureFields))
+    .exec()) as [[unknown, unknown]]
   return Number(acked)
 }
 
@@ -147,8 +174,9 @@ return acked`
 
 /** Moves entry `id` to the dead-letter stream with `fields`; resolves to 0 if it was no longer pending. */
 export async function deadLetterEntry(redis: Redis, config: QueueConfig, id: string, fields: (string | Buffer)[]): Promise<number> {
-  return Number(await redis.call('EVAL', DEAD_LETTER_SCRIPT, 3, config.stream, config.deadLetterStream,
-    config.crashKey, config.group, id, ...fields))
+  return Number(
+    await redis.call('EVAL', DEAD_LETTER_SCRIPT, 3, config.stream, config.deadLetterStream, config.crashKey, config.group, id, ...fields),
+  )
 }
 
 // Resets the idle time of the entries this consumer still owns (XCLAIM … JUSTID does not count a
@@ -187,7 +215,7 @@ export async function readQueueStats(redis: Redis, config: QueueConfig): Promise
     redis.call('XLEN', config.stream),
     redis.call('XLEN', config.deadLetterStream),
   ])
-  const group = groups.find(flat => readField(flat, 'name') === config.group) ?? []
+  const group = groups.find((flat) => readField(flat, 'name') === config.group) ?? []
   const lag = readField(group, 'lag')
   return {
     length: Number(length),

@@ -41,7 +41,7 @@ const consumer = createJobConsumer({
   consumer: consumerName,
   store: createJobStore({ url: config.mysqlUrl, table: config.table, connectionLimit: config.dbConnections }),
   handleJob,
-  log: line => master.notify.log(`[${consumerName}] ${line}`),
+  log: (line) => master.notify.log(`[${consumerName}] ${line}`),
   // Ready once the group exists: a worker is listening when it can consume.
   onReady: () => ready(),
 })
@@ -51,19 +51,22 @@ const master = serve(queueContract, {
   queueStats: () => consumer.queueStats(),
 })
 
-let stopping: Promise<void> | undefined
+let _stopping: Promise<void> | undefined
 function stop(): void {
   // The job in progress finishes (or stays pending); the rest of the batch stays pending.
-  stopping ??= consumer.stop().then(() => process.exit(0), () => process.exit(1))
+  _stopping ??= consumer.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  )
 }
 process.on('disconnect', stop)
 process.on('SIGTERM', stop)
 // Blame the job in progress, then die as Node would have: the supervisor restarts us.
-process.on('uncaughtException', error => {
+process.on('uncaughtException', (error) => {
   console.error(error)
   consumer.recordCrash(error).finally(() => process.exit(1))
 })
-consumer.run().catch(error => {
+consumer.run().catch((error) => {
   // Redis refused to create the group: let the supervisor restart us with its backoff.
   console.error(error)
   process.exit(1)

@@ -25,7 +25,9 @@ function get(agent: Agent): Promise<string> {
     request({ host: '127.0.0.1', port, agent }, (response) => {
       let body = ''
       response.on('data', (chunk) => (body += chunk))
-      response.on('end', () => (response.statusCode === 200 ? resolve(body.split(' ')[0]!) : reject(new Error(`status ${response.statusCode}`))))
+      response.on('end', () =>
+        response.statusCode === 200 ? resolve(body.split(' ')[0]!) : reject(new Error(`status ${response.statusCode}`)),
+      )
     })
       .on('error', reject)
       .end()

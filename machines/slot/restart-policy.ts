@@ -41,7 +41,7 @@ export const DEFAULT_HEALTH_LIMITS: HealthLimits = { maxMissedHeartbeats: 3 }
  * computeBackoff(3, { initial: 100, max: 30_000, factor: 2, resetAfter: 60_000 }) // → 800
  */
 export function computeBackoff(attempt: number, backoff: BackoffOptions): number {
-  const delay = backoff.initial * Math.pow(backoff.factor, Math.max(0, attempt))
+  const delay = backoff.initial * backoff.factor ** Math.max(0, attempt)
   return Math.max(0, Math.min(backoff.max, Number.isFinite(delay) ? delay : backoff.max))
 }
 

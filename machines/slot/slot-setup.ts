@@ -166,12 +166,12 @@ export const slotSetup = setup({
     recordStop: assign(({ event }) => (event.type === 'stop' ? { reason: `stop requested: ${event.reason}` } : {})),
     recordListening: assign(({ context }) => ({ reason: `${context.serving} listening` })),
     recordPendingReplace: assign(({ event }) =>
-      event.type === 'replace' || event.type === 'rollback' ? { pendingReplace: { generation: event.generation, reason: event.reason } } : {},
+      event.type === 'replace' || event.type === 'rollback'
+        ? { pendingReplace: { generation: event.generation, reason: event.reason } }
+        : {},
     ),
     recordMemoryReplace: assign(({ context, event }) =>
-      event.type === 'worker.unhealthy'
-        ? { pendingReplace: { generation: context.generation, reason: `memory: ${event.detail}` } }
-        : {},
+      event.type === 'worker.unhealthy' ? { pendingReplace: { generation: context.generation, reason: `memory: ${event.detail}` } } : {},
     ),
     /** A slot whose worker ended holds no worker to replace: its next start runs the new generation. */
     settlePendingReplace: assign(({ context }) =>
@@ -199,7 +199,9 @@ export const slotSetup = setup({
       const restarted = shouldRestart(args.context.policy.type, end.exit, end.expected)
       return {
         restartKind: kind,
-        reason: restarted ? `${end.reason}: ${decision}; ${describeExitKind(life, args.context.policy.minUptime)}` : `${end.reason}: ${decision}`,
+        reason: restarted
+          ? `${end.reason}: ${decision}; ${describeExitKind(life, args.context.policy.minUptime)}`
+          : `${end.reason}: ${decision}`,
       }
     }),
     recordCrashRestart: assign(({ context }) => ({
@@ -219,41 +221,53 @@ export const slotSetup = setup({
       reason: `stable for ${context.policy.backoff.resetAfter}ms: backoff reset`,
     })),
     notifyExit: sendParent((args): SlotParentEvent => ({ type: 'slot.notify', event: { type: 'worker.exit', ...endOf(args) } })),
-    notifyRestart: sendParent(({ context }): SlotParentEvent => ({
-      type: 'slot.notify',
-      event: {
-        type: 'worker.restart',
+    notifyRestart: sendParent(
+      ({ context }): SlotParentEvent => ({
+        type: 'slot.notify',
+        event: {
+          type: 'worker.restart',
+          slotId: context.slotId,
+          kind: context.restartKind,
+          attempt: context.attempt,
+          delay: context.backoffDelay,
+          reason: context.reason,
+        },
+      }),
+    ),
+    notifyReplace: sendParent(
+      ({ context }): SlotParentEvent => ({
+        type: 'slot.notify',
+        event: { type: 'worker.replace', slotId: context.slotId, reason: context.reason },
+      }),
+    ),
+    requestRestart: sendParent(
+      ({ context }): SlotParentEvent => ({
+        type: 'slot.restartRequest',
         slotId: context.slotId,
         kind: context.restartKind,
-        attempt: context.attempt,
-        delay: context.backoffDelay,
+        exit: context.lastExit?.exit ?? { code: null, signal: null },
+        reason: context.lastExit?.reason ?? 'exit',
+      }),
+    ),
+    chargeRestart: sendParent(
+      ({ context }): SlotParentEvent => ({
+        type: 'slot.restartCharged',
+        slotId: context.slotId,
+        exit: { code: null, signal: null },
         reason: context.reason,
-      },
-    })),
-    notifyReplace: sendParent(({ context }): SlotParentEvent => ({
-      type: 'slot.notify',
-      event: { type: 'worker.replace', slotId: context.slotId, reason: context.reason },
-    })),
-    requestRestart: sendParent(({ context }): SlotParentEvent => ({
-      type: 'slot.restartRequest',
-      slotId: context.slotId,
-      kind: context.restartKind,
-      exit: context.lastExit?.exit ?? { code: null, signal: null },
-      reason: context.lastExit?.reason ?? 'exit',
-    })),
-    chargeRestart: sendParent(({ context }): SlotParentEvent => ({
-      type: 'slot.restartCharged',
-      slotId: context.slotId,
-      exit: { code: null, signal: null },
-      reason: context.reason,
-    })),
-    reportReplaced: sendParent(({ context }): SlotParentEvent => ({ type: 'slot.replaced', slotId: context.slotId, generation: context.generation })),
-    reportReplaceFailed: sendParent((args): SlotParentEvent => ({
-      type: 'slot.replaceFailed',
-      slotId: args.context.slotId,
-      generation: args.context.candidateGeneration,
-      reason: endOf(args).reason,
-      servingGeneration: args.context.generation,
-    })),
+      }),
+    ),
+    reportReplaced: sendParent(
+      ({ context }): SlotParentEvent => ({ type: 'slot.replaced', slotId: context.slotId, generation: context.generation }),
+    ),
+    reportReplaceFailed: sendParent(
+      (args): SlotParentEvent => ({
+        type: 'slot.replaceFailed',
+        slotId: args.context.slotId,
+        generation: args.context.candidateGeneration,
+        reason: endOf(args).reason,
+        servingGeneration: args.context.generation,
+      }),
+    ),
   },
 })

@@ -24,10 +24,22 @@ import { UPTIME_EVENT } from './slot-events.js'
 import { slotSetup } from './slot-setup.js'
 
 const END_IN_RUNNING = [
-  { guard: 'isCandidateEnd', target: '#slot.running.listening', actions: ['killOrphanedProcess', 'notifyExit', 'reportReplaceFailed', 'dropWorker'] },
-  { guard: 'isServingEndWithCandidate', target: '#slot.running.starting', actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'promoteCandidate'] },
+  {
+    guard: 'isCandidateEnd',
+    target: '#slot.running.listening',
+    actions: ['killOrphanedProcess', 'notifyExit', 'reportReplaceFailed', 'dropWorker'],
+  },
+  {
+    guard: 'isServingEndWithCandidate',
+    target: '#slot.running.starting',
+    actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker', 'promoteCandidate'],
+  },
   // The decision reads whether the worker was up before `dropWorker` forgets it.
-  { guard: 'isServingEndToRestart', target: '#slot.restartPending', actions: ['killOrphanedProcess', 'notifyExit', 'recordRestartDecision', 'dropWorker'] },
+  {
+    guard: 'isServingEndToRestart',
+    target: '#slot.restartPending',
+    actions: ['killOrphanedProcess', 'notifyExit', 'recordRestartDecision', 'dropWorker'],
+  },
   { guard: 'isServingEnd', target: '#slot.idle', actions: ['killOrphanedProcess', 'notifyExit', 'recordRestartDecision', 'dropWorker'] },
 ] as const
 /** A slot with no worker running takes the generation for its next start, and says so. */
@@ -36,7 +48,11 @@ const ACCEPT_GENERATION = { actions: ['acceptGeneration', 'reportReplaced'] } as
 const SETTLE_REPLACE = { guard: 'hasPendingReplace', actions: ['settlePendingReplace', 'reportReplaced'] } as const
 const END_ANYWHERE = { actions: ['killOrphanedProcess', 'notifyExit', 'dropWorker'] } as const
 const HUNG = [
-  { guard: 'isHungServingWithCandidate', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'chargeRestart', 'promoteCandidate'] },
+  {
+    guard: 'isHungServingWithCandidate',
+    target: '#slot.running.starting',
+    actions: ['killServing', 'notifyReplace', 'chargeRestart', 'promoteCandidate'],
+  },
   { guard: 'isHungServing', target: '#slot.running.starting', actions: ['killServing', 'notifyReplace', 'chargeRestart', 'spawnServing'] },
 ] as const
 

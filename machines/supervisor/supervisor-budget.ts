@@ -1,23 +1,3 @@
-/**
- * The restart budgets, as pure functions of the supervisor's context and event:
- * `supervisor-setup.ts` binds them to the named guard and actions of the supervisor machine
- * (`hasBudget`, `grantRestart`, `expireRestart`, `expireCrash`, `recordFailure`).
- *
- * There are two, each one for all slots, each a sliding window:
- * - the crash-loop budget: at most `policy.maxRestarts` start failures (a worker that never
- *   listened, or exited within `minUptime` of its fork) within `policy.period` ms. A worker that
- *   fails at boot every time spends it in a few backoffs and fails the supervisor. A slot that
- *   killed a hung worker has already replaced it and only reports the restart
- *   (`slot.restartCharged`), charged here all the same, so a worker that hangs every time spends
- *   the budget instead of looping forever;
- * - the crash limit: at most `policy.maxCrashes` crashes of serving workers within
- *   `policy.crashPeriod` ms; `Infinity` (no limit) counts nothing.
- * A slot asks before each restart (`slot.restartRequest`, with its `kind`) and waits for
- * `restart.granted`. Each restart counted raises {@link BUDGET_EXPIRE_EVENT} (or
- * {@link CRASH_EXPIRE_EVENT}) one window later, which takes it out of the window. A restart its
- * budget cannot pay for fails the supervisor.
- */
-import { BUDGET_EXPIRE_EVENT, CRASH_EXPIRE_EVENT } from './supervisor-context.js'
 import type { SupervisorArgs, SupervisorContext, SupervisorEvent } from './supervisor-context.js'
 import type { RestartKind } from '../types.js'
 
@@ -57,7 +37,10 @@ export function recordRestart({ context, event }: { context: SupervisorContext; 
       return { reason: `restart of ${event.slotId} granted at once: crash of a serving worker (restart.maxCrashes: no limit)` }
     }
     const crashes = context.crashes + 1
-    return { crashes, reason: `restart of ${event.slotId} granted at once: crash of a serving worker (${crashes} of ${maxCrashes} in ${crashPeriod}ms)` }
+    return {
+      crashes,
+      reason: `restart of ${event.slotId} granted at once: crash of a serving worker (${crashes} of ${maxCrashes} in ${crashPeriod}ms)`,
+    }
   }
   const restarts = context.restarts + 1
   const verb = event.type === 'slot.restartRequest' ? 'granted after a start failure' : 'charged (hung worker replaced)'

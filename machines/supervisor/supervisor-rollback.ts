@@ -58,7 +58,11 @@ export function recordRollbackAnswer({ context, event }: SupervisorArgs): Partia
   const slotGenerations = { ...context.slotGenerations, [event.slotId]: generation }
   // A replacement of the very generation the slot already runs may fail: the slot is back all the same.
   if (event.type === 'slot.replaced' || generation === context.stableGeneration) {
-    return { reloadInFlight, slotGenerations, reason: `${event.slotId} back on generation ${generation} (${left} slot${left === 1 ? '' : 's'} left)` }
+    return {
+      reloadInFlight,
+      slotGenerations,
+      reason: `${event.slotId} back on generation ${generation} (${left} slot${left === 1 ? '' : 's'} left)`,
+    }
   }
   const stuck = { slotId: event.slotId, generation, reason: event.reason }
   return {
@@ -82,7 +86,8 @@ function describeRollback(context: SupervisorContext, rollback: RollbackProgress
   if (rolledBack.length > 0) reason += `; rolled back ${rolledBack.join(', ')} to generation ${context.stableGeneration}`
   if (rollback.stuck.length > 0) {
     const stuck = rollback.stuck.map(
-      (s) => `${s.slotId} stays on generation ${s.generation} (its generation ${context.stableGeneration} worker failed to start: ${s.reason})`,
+      (s) =>
+        `${s.slotId} stays on generation ${s.generation} (its generation ${context.stableGeneration} worker failed to start: ${s.reason})`,
     )
     reason += `; rollback incomplete: ${stuck.join('; ')}`
   }

@@ -7,7 +7,16 @@ import { assign, emit, enqueueActions, setup } from 'xstate'
 import type { AnyActorRef } from 'xstate'
 import { slotMachine } from '../slot/slot.js'
 import type { SlotCommand } from '../slot/slot-events.js'
-import { expireCrash, expireRestart, hasBudget, isCrashLimited, isRestartEvent, kindOf, recordFailure, recordRestart } from './supervisor-budget.js'
+import {
+  expireCrash,
+  expireRestart,
+  hasBudget,
+  isCrashLimited,
+  isRestartEvent,
+  kindOf,
+  recordFailure,
+  recordRestart,
+} from './supervisor-budget.js'
 import {
   beginReload,
   createReloadDoneEvent,

@@ -64,9 +64,7 @@ export const workerSetup = setup({
   },
   guards: {
     isOverMemoryLimit: ({ context, event }) =>
-      event.type === 'process.heartbeat' &&
-      !context.reported.memory &&
-      describeOverMemory(event.sample, context.health) !== null,
+      event.type === 'process.heartbeat' && !context.reported.memory && describeOverMemory(event.sample, context.health) !== null,
     isHeartbeatLimitReached: ({ context }) =>
       !context.reported.hung && isHeartbeatLimitReached(context.missedHeartbeats + 1, context.health),
   },
@@ -114,9 +112,7 @@ export const workerSetup = setup({
       return { reason, cause: context.cause ?? reason }
     }),
     recordReason: assign((_, params: { reason: string }) => ({ reason: params.reason })),
-    recordHeartbeat: assign(({ event }) =>
-      event.type === 'process.heartbeat' ? { missedHeartbeats: 0, lastSample: event.sample } : {},
-    ),
+    recordHeartbeat: assign(({ event }) => (event.type === 'process.heartbeat' ? { missedHeartbeats: 0, lastSample: event.sample } : {})),
     recordMemoryUnhealthy: assign(({ context, event }) => {
       if (event.type !== 'process.heartbeat') return {}
       const detail = describeOverMemory(event.sample, context.health) ?? ''
@@ -145,19 +141,23 @@ export const workerSetup = setup({
     }),
     sendSigterm: sendTo('process', { type: 'signal', signal: 'SIGTERM' } satisfies ProcessCommand),
     sendSigkill: sendTo('process', { type: 'signal', signal: 'SIGKILL' } satisfies ProcessCommand),
-    notifyListening: sendParent(({ context }): WorkerParentEvent => ({
-      type: 'worker.listening',
-      slotId: context.slotId,
-      incarnation: context.incarnation,
-      pid: context.pid,
-      workerId: context.workerId,
-    })),
-    notifyUnhealthy: sendParent(({ context }): WorkerParentEvent => ({
-      type: 'worker.unhealthy',
-      slotId: context.slotId,
-      incarnation: context.incarnation,
-      reason: context.unhealthy?.reason ?? 'hung',
-      detail: context.unhealthy?.detail ?? '',
-    })),
+    notifyListening: sendParent(
+      ({ context }): WorkerParentEvent => ({
+        type: 'worker.listening',
+        slotId: context.slotId,
+        incarnation: context.incarnation,
+        pid: context.pid,
+        workerId: context.workerId,
+      }),
+    ),
+    notifyUnhealthy: sendParent(
+      ({ context }): WorkerParentEvent => ({
+        type: 'worker.unhealthy',
+        slotId: context.slotId,
+        incarnation: context.incarnation,
+        reason: context.unhealthy?.reason ?? 'hung',
+        detail: context.unhealthy?.detail ?? '',
+      }),
+    ),
   },
 })

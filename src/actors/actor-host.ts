@@ -74,7 +74,8 @@ export class ActorHost {
     const key = keyOf(kind, id)
     this.#remove(this.#hosted.get(key))
     const machine = Object.hasOwn(this.#machines, kind) ? this.#machines[kind] : undefined
-    if (machine === undefined) return this.#reportFailure(kind, id, seq, new Error(`this worker does not host kind ${JSON.stringify(kind)}`))
+    if (machine === undefined)
+      return this.#reportFailure(kind, id, seq, new Error(`this worker does not host kind ${JSON.stringify(kind)}`))
     let actor: AnyActor
     try {
       // `id` makes `self.id` in the machine's actions the actor's id: a natural idempotency key.
@@ -82,7 +83,17 @@ export class ActorHost {
     } catch (error) {
       return this.#reportFailure(kind, id, seq, error)
     }
-    const hosted: Hosted = { kind, id, machine, actor, subscription: undefined as never, seq, last: undefined, lastSeq: seq, isHosted: true }
+    const hosted: Hosted = {
+      kind,
+      id,
+      machine,
+      actor,
+      subscription: undefined as never,
+      seq,
+      last: undefined,
+      lastSeq: seq,
+      isHosted: true,
+    }
     this.#hosted.set(key, hosted)
     // Transitions of the actor's own (delayed transitions, invoked promises) carry no new event
     // number; they are reported with the last one, and the store keeps the later snapshot.
@@ -163,7 +174,8 @@ export class ActorHost {
       // (oversize: a clear error naming it; unencodable, say a function in the context: the EncodeError).
       const [kind, id, seq] = report
       this.#remove(this.#hosted.get(keyOf(kind, id)))
-      const failure = error instanceof PayloadTooLargeError ? new ActorSnapshotTooLargeError({ kind, id, size: error.size, limit: error.limit }) : error
+      const failure =
+        error instanceof PayloadTooLargeError ? new ActorSnapshotTooLargeError({ kind, id, size: error.size, limit: error.limit }) : error
       this.#reportFailure(kind, id, seq, failure)
     }
   }

@@ -33,7 +33,7 @@ export interface XclusterActorsOptions {
   restart?: { maxRestarts?: number; period?: number }
 }
 
-/** @internal */
+/** `supervise({ actors })` once checked, with its defaults (the cluster's actor layer is built from it). */
 export interface ResolvedActorsOptions {
   store: XclusterActorStore
   holdTimeout: number
@@ -46,7 +46,12 @@ export function resolveActorsOptions(options: unknown): ResolvedActorsOptions {
     throw new TypeError(`Expected \`actors\` to be an object ({ store, holdTimeout, restart }), got ${describeValue(options)}`)
   }
   const { store, holdTimeout, restart } = (options ?? {}) as XclusterActorsOptions
-  if (store !== undefined && (typeof store !== 'object' || store === null || ['load', 'save', 'delete'].some((name) => typeof (store as unknown as Record<string, unknown>)[name] !== 'function'))) {
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' ||
+      store === null ||
+      ['load', 'save', 'delete'].some((name) => typeof (store as unknown as Record<string, unknown>)[name] !== 'function'))
+  ) {
     throw new TypeError(`Expected \`actors.store\` to be an actor store with load(), save() and delete(), got ${describeValue(store)}`)
   }
   const budget = mergeSection('actors.restart', { maxRestarts: 3, period: 60_000 }, restart)

@@ -23,7 +23,7 @@ import * as messages from './messages.js'
 // XState's interop key: Symbol.observable where it exists (not in Node), else '@@observable'.
 const OBSERVABLE: symbol = (Symbol as { observable?: symbol }).observable ?? ('@@observable' as unknown as symbol)
 
-/** What a ref needs from the master's actor layer. @internal */
+/** What a ref needs from the master's actor layer (a type only: the declarations of that layer name it). */
 export interface ActorRefCore {
   send(kind: string, id: string, event: EventObject, input: unknown): void
   start(kind: string, id: string, input: unknown): void
@@ -70,7 +70,12 @@ export function checkEvent(kind: string, id: string, event: unknown): asserts ev
 }
 
 /** @internal */
-export function createActorRef<M extends AnyStateMachine>(core: ActorRefCore, kind: string, id: string, input: unknown): XclusterActorRef<M> {
+export function createActorRef<M extends AnyStateMachine>(
+  core: ActorRefCore,
+  kind: string,
+  id: string,
+  input: unknown,
+): XclusterActorRef<M> {
   const subscribe = (
     nextOrObserver: Observer<AnyMachineSnapshot> | ((snapshot: AnyMachineSnapshot) => void),
     error?: (error: unknown) => void,

@@ -13,7 +13,14 @@ import { ActorPersistence, STORE_RETRY_DELAY } from './actor-persistence.js'
 import { type ActorOp, ActorOutbox } from './actor-outbox.js'
 import type { ActorReport } from './actor-host.js'
 import type { ActorErrorEvent, ActorInfo } from './contract-actors.js'
-import { ActorEncodeError, ActorFailedError, ActorStoppedError, ActorStoreFailedError, ActorTimeoutError, ActorUnavailableError } from './errors.js'
+import {
+  ActorEncodeError,
+  ActorFailedError,
+  ActorStoppedError,
+  ActorStoreFailedError,
+  ActorTimeoutError,
+  ActorUnavailableError,
+} from './errors.js'
 import * as messages from './messages.js'
 import { placeActor } from './placement.js'
 import type { InspectionRelay } from './inspection-relay.js'
@@ -111,7 +118,9 @@ export class ActorRouter {
     // The events already queued for it must reach it before the hand-back request.
     worker.outbox.flush()
     try {
-      reports = (await worker.link.call(messages.PASSIVATE, [entries.map((e) => [e.kind, e.id])], { timeout: this.#settings.timeout })) as ActorReport[]
+      reports = (await worker.link.call(messages.PASSIVATE, [entries.map((e) => [e.kind, e.id])], {
+        timeout: this.#settings.timeout,
+      })) as ActorReport[]
     } catch {
       return
     }
@@ -314,7 +323,13 @@ export class ActorRouter {
         this.#place(entry)
       },
       (error) => {
-        this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error: new ActorStoreFailedError({ kind: entry.kind, id: entry.id, operation: 'load' }, { cause: error }), isRestarting: false })
+        this.#settings.onError({
+          kind: entry.kind,
+          id: entry.id,
+          workerId: null,
+          error: new ActorStoreFailedError({ kind: entry.kind, id: entry.id, operation: 'load' }, { cause: error }),
+          isRestarting: false,
+        })
         setTimeout(() => this.#load(entry), STORE_RETRY_DELAY).unref()
       },
     )
@@ -363,7 +378,8 @@ export class ActorRouter {
       this.#unplace(entry)
       entry.drop(() => true, error)
     }
-    if (op[0] === 's' || !item?.waiter) this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error, isRestarting: false })
+    if (op[0] === 's' || !item?.waiter)
+      this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error, isRestarting: false })
   }
 
   #unplace(entry: ActorEntry): void {
@@ -412,7 +428,9 @@ export class ActorRouter {
   }
 
   #whenStored(entries: ActorEntry[]): Promise<void> {
-    return this.#persistence.when(() => this.#closedReason !== undefined || entries.every((entry) => entry.isStored || entry.phase === 'stopped'))
+    return this.#persistence.when(
+      () => this.#closedReason !== undefined || entries.every((entry) => entry.isStored || entry.phase === 'stopped'),
+    )
   }
 }
 

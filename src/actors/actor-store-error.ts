@@ -65,6 +65,7 @@ const MAX_QUOTED = 80
 /** `"order"/"order-42"`: the actor as messages show it, kind and id quoted and bounded. @internal */
 export function describeActor(kind: string, id: string): string {
   const quote = (text: string) =>
-    JSON.stringify(text.length > MAX_QUOTED ? text.slice(0, MAX_QUOTED) : text) + (text.length > MAX_QUOTED ? `… (${text.length} characters)` : '')
+    JSON.stringify(text.length > MAX_QUOTED ? text.slice(0, MAX_QUOTED) : text) +
+    (text.length > MAX_QUOTED ? `… (${text.length} characters)` : '')
   return `${quote(kind)}/${quote(id)}`
 }

@@ -34,7 +34,8 @@ export class ClusterActors implements ActorRefCore {
   constructor(settings: ClusterActorsSettings) {
     this.#machines = settings.machines as Readonly<Record<string, AnyStateMachine>>
     this.#mirror = new SnapshotMirror(this.#machines)
-    this.#relay = settings.inspect && new InspectionRelay(settings.inspect, (kind, persisted) => this.#mirror.resolve(kind, persisted, undefined))
+    this.#relay =
+      settings.inspect && new InspectionRelay(settings.inspect, (kind, persisted) => this.#mirror.resolve(kind, persisted, undefined))
     this.#router = new ActorRouter({
       machines: this.#machines,
       store: settings.options.store,
@@ -53,7 +54,6 @@ export class ClusterActors implements ActorRefCore {
     checkActorTarget(api, this.#machines, kind, id)
     return createActorRef(this, kind as string, id as string, options?.input)
   }
-
 
   send(kind: string, id: string, event: EventObject, input: unknown): void {
     this.#router.send(kind, id, event, input)

@@ -87,7 +87,13 @@ export class InspectionRelay {
     if (standIn.snapshot.status === 'done') return
     const stopped = { ...standIn.snapshot, status: 'stopped' } as AnyMachineSnapshot
     standIn.snapshot = stopped
-    this.#observe({ type: '@xstate.snapshot', actorRef: standIn.ref, rootId: rootOf(standIn.ref), snapshot: stopped, event: { type: 'xstate.stop' } } as InspectionEvent)
+    this.#observe({
+      type: '@xstate.snapshot',
+      actorRef: standIn.ref,
+      rootId: rootOf(standIn.ref),
+      snapshot: stopped,
+      event: { type: 'xstate.stop' },
+    } as InspectionEvent)
   }
 }
 

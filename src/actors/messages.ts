@@ -70,4 +70,6 @@ export const encodeRefusedMessage = (kind: string, id: string, what: string, rea
 // The store failed to load, save or delete an actor's record; a load or save is retried.
 export const storeFailedMessage = (kind: string, id: string, operation: 'load' | 'save' | 'delete', reason: string): string =>
   `${describe(kind, id)}: the actor store's ${operation}() failed (${reason}); ` +
-  (operation === 'delete' ? 'the record may outlive the finished actor.' : 'retrying every 100 ms. Acknowledged sends wait until it is stored.')
+  (operation === 'delete'
+    ? 'the record may outlive the finished actor.'
+    : 'retrying every 100 ms. Acknowledged sends wait until it is stored.')

@@ -40,7 +40,14 @@ export function redactUrl(url: string): string {
  * refused), or the client gave up (down, unreachable, timed out). A timed-out save may still have
  * been applied; a save is idempotent, so retrying it is safe.
  */
-export function describeFailure(operation: ActorStoreOperation, kind: string, id: string, where: string, error: unknown, lastConnectError: string | undefined): ActorStoreError {
+export function describeFailure(
+  operation: ActorStoreOperation,
+  kind: string,
+  id: string,
+  where: string,
+  error: unknown,
+  lastConnectError: string | undefined,
+): ActorStoreError {
   const actor = describeActor(kind, id)
   const message = error instanceof Error ? error.message : String(error)
   if (error instanceof Error && error.name === 'ReplyError') {

@@ -36,7 +36,14 @@ export function encodeRecord(record: XclusterActorRecord, maxValueBytes: number)
 }
 
 /** The record from a hash's fields; an ActorStoreError naming the actor and key when they are not ours. */
-export function decodeRecord(key: string, kind: string, id: string, seq: unknown, data: unknown, maxValueBytes: number): XclusterActorRecord {
+export function decodeRecord(
+  key: string,
+  kind: string,
+  id: string,
+  seq: unknown,
+  data: unknown,
+  maxValueBytes: number,
+): XclusterActorRecord {
   const corrupt = (why: string, cause?: unknown) =>
     new ActorStoreError(
       `The Redis actor store cannot load actor ${describeActor(kind, id)}: the hash at key ${JSON.stringify(key)} ${why}; ` +

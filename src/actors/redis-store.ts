@@ -93,7 +93,11 @@ export function createRedisActorStore(options: XclusterRedisActorStoreOptions): 
 
   const client = async (operation: ActorStoreOperation, kind: string, id: string): Promise<XclusterRedisClient> => {
     if (isClosed) {
-      throw new ActorStoreError(`The Redis actor store was closed; it cannot ${operation} actor ${describeActor(kind, id)}.`, 'ERR_ACTOR_STORE_CLOSED', { kind, id, operation })
+      throw new ActorStoreError(
+        `The Redis actor store was closed; it cannot ${operation} actor ${describeActor(kind, id)}.`,
+        'ERR_ACTOR_STORE_CLOSED',
+        { kind, id, operation },
+      )
     }
     if (typeof redis !== 'string') return redis
     ownClient ??= connect(redis)
@@ -109,7 +113,12 @@ export function createRedisActorStore(options: XclusterRedisActorStoreOptions): 
       )
     }
   }
-  const run = async <T>(operation: ActorStoreOperation, kind: string, id: string, command: (client: XclusterRedisClient) => Promise<T>): Promise<T> => {
+  const run = async <T>(
+    operation: ActorStoreOperation,
+    kind: string,
+    id: string,
+    command: (client: XclusterRedisClient) => Promise<T>,
+  ): Promise<T> => {
     const target = await client(operation, kind, id)
     try {
       return await command(target)

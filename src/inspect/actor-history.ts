@@ -79,7 +79,11 @@ export function isCrash(exit: { exitCode: number | null; exitSignal: string | nu
 /** Builds the crash record from what the history holds. */
 export function recordCrash(history: ActorHistory, crash: Omit<CrashRecord, 'lastHeartbeat' | 'lastEvents'>): void {
   const heartbeat = [...history.events].reverse().find((e) => e.type === 'process.heartbeat')
-  history.crash = { ...crash, lastHeartbeat: heartbeat ? heartbeat.summary : null, lastEvents: history.events.slice(-8).map((e) => ({ ...e })) }
+  history.crash = {
+    ...crash,
+    lastHeartbeat: heartbeat ? heartbeat.summary : null,
+    lastEvents: history.events.slice(-8).map((e) => ({ ...e })),
+  }
 }
 
 /** `{ pid: 123, signal: "SIGKILL" }`: own keys but `type`, primitives shown, the rest abridged. */

@@ -87,7 +87,15 @@ export function buildChartModel(machine: AnyStateMachine): ChartModel {
 
   const rootInternal = collect(root, ANY_STATE)
   if (raw.some((t) => t.source === ANY_STATE) || rootInternal.length > 0) {
-    states.unshift({ path: ANY_STATE, label: 'any state', parent: null, isCompound: false, isFinal: false, isInitial: false, internal: rootInternal })
+    states.unshift({
+      path: ANY_STATE,
+      label: 'any state',
+      parent: null,
+      isCompound: false,
+      isFinal: false,
+      isInitial: false,
+      internal: rootInternal,
+    })
   }
   return { machineId: machine.id, states, transitions: groupTransitions(raw) }
 }

@@ -58,7 +58,9 @@ export function createChartRegistry(onChart: (chart: DrawnChart) => void): Chart
           svg: renderStatechartSvg(layout, { chartId: key }),
           width: layout.width,
           height: layout.height,
-          nodes: layout.nodes.filter((n) => n.kind === 'state').map((n) => ({ path: n.path, x: n.x, y: n.y, width: n.width, height: n.height, isCompound: n.isCompound })),
+          nodes: layout.nodes
+            .filter((n) => n.kind === 'state')
+            .map((n) => ({ path: n.path, x: n.x, y: n.y, width: n.width, height: n.height, isCompound: n.isCompound })),
           edges: layout.edges.map((e) => ({ id: e.id, sources: e.sources, target: e.target })),
         }
         drawn.set(key, chart)
@@ -72,7 +74,8 @@ export function createChartRegistry(onChart: (chart: DrawnChart) => void): Chart
   return {
     keyOfMachine(logic) {
       const machine = logic as { config?: unknown; root?: unknown; id?: unknown } | null
-      if (!machine || typeof machine !== 'object' || machine.root === undefined || !machine.config || typeof machine.config !== 'object') return null
+      if (!machine || typeof machine !== 'object' || machine.root === undefined || !machine.config || typeof machine.config !== 'object')
+        return null
       const known = byConfig.get(machine.config)
       if (known !== undefined) return known
       if (count >= MAX_CHARTS) return null

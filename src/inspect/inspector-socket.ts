@@ -41,7 +41,9 @@ export function attachInspectorSocket(
   const sockets = new Set<WebSocket>()
 
   function refuse(socket: Duplex, status: number, message: string): void {
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${message}\n`)
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${message}\n`,
+    )
   }
 
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {

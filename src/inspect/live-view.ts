@@ -177,7 +177,13 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
     const stats = readStats()
     stream.open(
       res,
-      { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive', ...SECURITY_HEADERS },
+      {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Accel-Buffering': 'no',
+        Connection: 'keep-alive',
+        ...SECURITY_HEADERS,
+      },
       () => ({ now: Date.now(), ...table.read(), stats, charts: charts.list() }),
     )
     if (!statsTimer && options.getStats) {
@@ -231,7 +237,8 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
   }
 
   const server = createServer(handle)
-  if (options.acceptInspectors) socket = attachInspectorSocket(server, { guard, allowedHostNames, onEvent: (event) => table.observeRemote(event) })
+  if (options.acceptInspectors)
+    socket = attachInspectorSocket(server, { guard, allowedHostNames, onEvent: (event) => table.observeRemote(event) })
   try {
     await listen(server, port, host)
   } catch (error) {
@@ -294,15 +301,20 @@ export function assertLiveViewOptions(options: XclusterLiveViewOptions): void {
   const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS
   if (typeof host !== 'string' || host.trim() === '') throw new TypeError(describeBadHost(host))
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new TypeError(describeBadPort(port))
-  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) throw new TypeError(describeBadToken(options.token))
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === ''))
+    throw new TypeError(describeBadToken(options.token))
   if (!Number.isInteger(maxClients) || maxClients < 1) throw new TypeError(describeBadMaxClients(maxClients))
   const stallTimeout = options.stallTimeout ?? DEFAULT_STALL_TIMEOUT
   if (!Number.isInteger(stallTimeout) || stallTimeout < 1) throw new TypeError(describeBadStallTimeout(stallTimeout))
-  if (options.allowedHosts !== undefined && (!Array.isArray(options.allowedHosts) || !options.allowedHosts.every((h) => typeof h === 'string'))) {
+  if (
+    options.allowedHosts !== undefined &&
+    (!Array.isArray(options.allowedHosts) || !options.allowedHosts.every((h) => typeof h === 'string'))
+  ) {
     throw new TypeError(describeBadAllowedHosts(options.allowedHosts))
   }
   const machine = options.workerMachine as unknown as { id?: unknown; root?: unknown } | undefined
-  if (machine !== undefined && (!machine || typeof machine.id !== 'string' || machine.root === undefined)) throw new TypeError(describeBadMachine(options.workerMachine))
+  if (machine !== undefined && (!machine || typeof machine.id !== 'string' || machine.root === undefined))
+    throw new TypeError(describeBadMachine(options.workerMachine))
   assertSafeBinding(host, options.token)
 }
 

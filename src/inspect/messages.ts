@@ -38,7 +38,8 @@ export function describeBadAllowedHosts(value: unknown): string {
 }
 
 /** A request's Host header names a host this view does not serve (DNS rebinding, or a proxy not listed in `allowedHosts`). */
-export const FOREIGN_HOST = 'Forbidden: this live view does not answer to that Host header. Open it by its own address, or add the name to `allowedHosts`.'
+export const FOREIGN_HOST =
+  'Forbidden: this live view does not answer to that Host header. Open it by its own address, or add the name to `allowedHosts`.'
 
 /** A request lacks the token, or carries a wrong one. */
 export const BAD_TOKEN = 'Unauthorized: this live view needs its token (?token=… or an `Authorization: Bearer …` header).'

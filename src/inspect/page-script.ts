@@ -47,9 +47,9 @@ export const PAGE_SCRIPT = `
   }
   /** xstate.after.backoff.slot.backoff → after backoff; xstate.done.actor.worker-1 → done: worker-1. */
   function shortEvent(type) {
-    const after = /^xstate\.after\.([^.]+)\./.exec(type);
+    const after = /^xstate.after.([^.]+)./.exec(type);
     if (after) return 'after ' + after[1];
-    const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type);
+    const done = /^xstate.(done|error).actor.(.+)$/.exec(type);
     return done ? done[1] + ': ' + done[2] : type;
   }
   function exitText(e) {

@@ -69,7 +69,9 @@ export function parseConfig(definition: string): Record<string, unknown> | null 
     const config = JSON.parse(definition, dropPrototypeKeys) as unknown
     if (config === null || typeof config !== 'object' || Array.isArray(config)) return null
     const keys = Object.keys(config)
-    return keys.some((k) => k === 'states' || k === 'initial' || k === 'on' || k === 'context' || k === 'type') ? (config as Record<string, unknown>) : null
+    return keys.some((k) => k === 'states' || k === 'initial' || k === 'on' || k === 'context' || k === 'type')
+      ? (config as Record<string, unknown>)
+      : null
   } catch {
     return null
   }

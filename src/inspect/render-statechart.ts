@@ -38,7 +38,8 @@ export async function renderStatechart(machine: AnyStateMachine, options: Xclust
 
 /** The model as Mermaid: composite states nest, a shared transition goes through a `<<join>>`. */
 export function renderMermaid(model: ChartModel): string {
-  const idOf = (path: string): string => (path === ANY_STATE ? 'any_state' : `s_${path.replace(/[^A-Za-z0-9]/g, (c) => (c === '.' ? '__' : `_${c.charCodeAt(0)}_`))}`)
+  const idOf = (path: string): string =>
+    path === ANY_STATE ? 'any_state' : `s_${path.replace(/[^A-Za-z0-9]/g, (c) => (c === '.' ? '__' : `_${c.charCodeAt(0)}_`))}`
   const lines = ['stateDiagram-v2']
   const children = new Map<string | null, typeof model.states>()
   for (const state of model.states) children.set(state.parent, [...(children.get(state.parent) ?? []), state])

@@ -67,7 +67,10 @@ export function parseHostHeader(header: string | undefined): string | null {
 export type GuardVerdict = { isAllowed: true } | { isAllowed: false; status: number; message: string }
 
 /** Checks the Host header, then the token when one is set. */
-export function createRequestGuard(options: { allowedHostNames: ReadonlySet<string>; token?: string | undefined }): (request: IncomingMessage, check?: { needsToken: boolean }) => GuardVerdict {
+export function createRequestGuard(options: {
+  allowedHostNames: ReadonlySet<string>
+  token?: string | undefined
+}): (request: IncomingMessage, check?: { needsToken: boolean }) => GuardVerdict {
   const { allowedHostNames } = options
   const expected = options.token === undefined ? undefined : digest(options.token)
   return (request, check = { needsToken: true }) => {

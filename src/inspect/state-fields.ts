@@ -31,7 +31,9 @@ export function toStatePaths(value: unknown): string[] {
   return paths
 }
 
-type SanitizedFields = Partial<Pick<ActorRow, (typeof NUMBER_FIELDS)[number] | (typeof STRING_FIELDS)[number] | 'exitCode' | 'exitSignal' | 'expected'>>
+type SanitizedFields = Partial<
+  Pick<ActorRow, (typeof NUMBER_FIELDS)[number] | (typeof STRING_FIELDS)[number] | 'exitCode' | 'exitSignal' | 'expected'>
+>
 
 /** Copies only the known fields, with the expected types, out of a machine's context. */
 export function sanitizeContext(context: unknown): SanitizedFields {

@@ -158,7 +158,15 @@ export function createStateTable(options: StateTableOptions): StateTable {
     if (machineId === null) return undefined
     const parentId = readParentId(ref)
     const chart = options.chartOfMachine?.((ref as { logic?: unknown }).logic) ?? null
-    return { sessionId: ref.sessionId, parentId, isRoot: parentId === null || ref.sessionId === rootId, isLocal: true, actorId: truncate(String(ref.id)), machineId, chart }
+    return {
+      sessionId: ref.sessionId,
+      parentId,
+      isRoot: parentId === null || ref.sessionId === rootId,
+      isLocal: true,
+      actorId: truncate(String(ref.id)),
+      machineId,
+      chart,
+    }
   }
 
   function register(who: ActorIdentity | undefined): ActorRow | undefined {
@@ -247,10 +255,18 @@ export function createStateTable(options: StateTableOptions): StateTable {
       const history = histories.get(row.sessionId)
       if (history) {
         const previous = history.transitions[history.transitions.length - 1]
-        if (entry.isCrash && previous && previous.event === 'process.disconnect' && entry.at - previous.at <= DISCONNECT_BEFORE_EXIT) entry.crashedFrom = previous.from
+        if (entry.isCrash && previous && previous.event === 'process.disconnect' && entry.at - previous.at <= DISCONNECT_BEFORE_EXIT)
+          entry.crashedFrom = previous.from
         recordTransition(history, entry)
         if (entry.isCrash) {
-          recordCrash(history, { at: entry.at, exitCode: row.exitCode, exitSignal: row.exitSignal, reason: row.reason, lastStates: entry.crashedFrom ?? from, uptimeMs: entry.at - row.startedAt })
+          recordCrash(history, {
+            at: entry.at,
+            exitCode: row.exitCode,
+            exitSignal: row.exitSignal,
+            reason: row.reason,
+            lastStates: entry.crashedFrom ?? from,
+            uptimeMs: entry.at - row.startedAt,
+          })
         }
       }
       log.push(entry)

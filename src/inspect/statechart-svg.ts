@@ -35,17 +35,25 @@ svg.statechart .state.final > rect.inner { fill: none; }
 export function renderStatechartSvg(layout: StatechartLayout, options: { standalone?: boolean; chartId?: string } = {}): string {
   const marker = `arrow-${escapeXml((options.chartId ?? layout.machineId).replace(/[^A-Za-z0-9_-]/g, '_'))}`
   const out: string[] = []
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="statechart" data-machine="${escapeXml(layout.machineId)}" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" role="img" aria-label="${escapeXml(`${layout.machineId} statechart`)}">`)
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="statechart" data-machine="${escapeXml(layout.machineId)}" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" role="img" aria-label="${escapeXml(`${layout.machineId} statechart`)}">`,
+  )
   if (options.standalone) out.push(`<style>${STATECHART_STYLE}</style>`)
-  out.push(`<defs><marker id="${marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>`)
+  out.push(
+    `<defs><marker id="${marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>`,
+  )
   // Compound boxes first (underneath), outermost first; then arrows; then simple boxes and labels on top.
   const compounds = layout.nodes.filter((n) => n.kind === 'state' && n.isCompound).sort((a, b) => depth(a.path) - depth(b.path))
   for (const node of compounds) {
-    out.push(`<g class="state compound" data-state="${escapeXml(node.path)}"><rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="10"/></g>`)
+    out.push(
+      `<g class="state compound" data-state="${escapeXml(node.path)}"><rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="10"/></g>`,
+    )
   }
   for (const edge of layout.edges) {
     const isStart = edge.id.startsWith('start:')
-    out.push(`<g class="edge${isStart ? ' initial' : ''}" data-edge="${escapeXml(edge.id)}" data-sources="${escapeXml(edge.sources.join(' '))}" data-target="${escapeXml(edge.target)}">`)
+    out.push(
+      `<g class="edge${isStart ? ' initial' : ''}" data-edge="${escapeXml(edge.id)}" data-sources="${escapeXml(edge.sources.join(' '))}" data-target="${escapeXml(edge.target)}">`,
+    )
     edge.paths.forEach((points, i) => {
       // Only the last piece (the trunk) ends at the target: it alone gets the arrowhead.
       const arrow = i === edge.paths.length - 1 ? ` marker-end="url(#${marker})"` : ''
@@ -55,7 +63,9 @@ export function renderStatechartSvg(layout: StatechartLayout, options: { standal
       const { x, y, width, height } = edge.label
       out.push(`<rect class="label" x="${x}" y="${y}" width="${width}" height="${height}" rx="3"/>`)
       edge.labels.forEach((line, i) => {
-        out.push(`<text class="edge-label" x="${round(x + width / 2)}" y="${round(y + 12 + i * LINE_HEIGHT)}" text-anchor="middle">${escapeXml(line)}</text>`)
+        out.push(
+          `<text class="edge-label" x="${round(x + width / 2)}" y="${round(y + 12 + i * LINE_HEIGHT)}" text-anchor="middle">${escapeXml(line)}</text>`,
+        )
       })
     }
     out.push('</g>')
@@ -71,18 +81,27 @@ export function renderStatechartSvg(layout: StatechartLayout, options: { standal
   }
   for (const node of layout.nodes) {
     if (node.kind === 'start') {
-      out.push(`<circle class="start" data-start="${escapeXml(node.path)}" cx="${round(node.x + node.width / 2)}" cy="${round(node.y + node.height / 2)}" r="${node.width / 2}"/>`)
+      out.push(
+        `<circle class="start" data-start="${escapeXml(node.path)}" cx="${round(node.x + node.width / 2)}" cy="${round(node.y + node.height / 2)}" r="${node.width / 2}"/>`,
+      )
       continue
     }
     if (node.kind === 'junction') {
-      out.push(`<circle class="junction" cx="${round(node.x + node.width / 2)}" cy="${round(node.y + node.height / 2)}" r="${node.width / 2}"/>`)
+      out.push(
+        `<circle class="junction" cx="${round(node.x + node.width / 2)}" cy="${round(node.y + node.height / 2)}" r="${node.width / 2}"/>`,
+      )
       continue
     }
     if (node.isCompound) continue
     const classes = ['state', node.kind === 'any' ? 'any' : '', node.isFinal ? 'final' : ''].filter(Boolean).join(' ')
     const centre = round(node.x + node.width / 2)
-    out.push(`<g class="${classes}" data-state="${escapeXml(node.path)}"><rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="8"/>`)
-    if (node.isFinal) out.push(`<rect class="inner" x="${node.x + 3}" y="${node.y + 3}" width="${round(node.width - 6)}" height="${round(node.height - 6)}" rx="6"/>`)
+    out.push(
+      `<g class="${classes}" data-state="${escapeXml(node.path)}"><rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="8"/>`,
+    )
+    if (node.isFinal)
+      out.push(
+        `<rect class="inner" x="${node.x + 3}" y="${node.y + 3}" width="${round(node.width - 6)}" height="${round(node.height - 6)}" rx="6"/>`,
+      )
     out.push(`<text class="name" x="${centre}" y="${node.y + 19}" text-anchor="middle">${escapeXml(node.label)}</text>`)
     wrap(node.internal.join(', '), INTERNAL_LINE_CHARS).forEach((line, i) => {
       out.push(`<text class="internal" x="${centre}" y="${node.y + 34 + i * LINE_HEIGHT}" text-anchor="middle">${escapeXml(line)}</text>`)

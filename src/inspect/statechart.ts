@@ -101,7 +101,10 @@ let elk: Elk | undefined
  */
 function loadElk(): Elk {
   if (elk) return elk
-  const thread = new Worker(ELK_THREAD, { eval: true, workerData: { elkPath: createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js') } })
+  const thread = new Worker(ELK_THREAD, {
+    eval: true,
+    workerData: { elkPath: createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js') },
+  })
   const pending = new Map<number, { resolve: (graph: ElkNode) => void; reject: (error: Error) => void }>()
   let nextId = 0
   thread.unref()
@@ -180,11 +183,33 @@ export async function layoutStatechart(machine: AnyStateMachine | ChartModel): P
     }
     elkNodes.set(state.path, node)
     containerOf(state.parent).children!.push(node)
-    meta.set(state.path, { path: state.path, kind, label: state.label, x: 0, y: 0, width: 0, height: 0, isCompound: state.isCompound, isFinal: state.isFinal, internal: state.internal })
+    meta.set(state.path, {
+      path: state.path,
+      kind,
+      label: state.label,
+      x: 0,
+      y: 0,
+      width: 0,
+      height: 0,
+      isCompound: state.isCompound,
+      isFinal: state.isFinal,
+      internal: state.internal,
+    })
     if (state.isInitial) {
       const start = `#start:${state.parent ?? ''}`
       containerOf(state.parent).children!.unshift({ id: start, width: START_SIZE, height: START_SIZE })
-      meta.set(start, { path: start, kind: 'start', label: '', x: 0, y: 0, width: START_SIZE, height: START_SIZE, isCompound: false, isFinal: false, internal: [] })
+      meta.set(start, {
+        path: start,
+        kind: 'start',
+        label: '',
+        x: 0,
+        y: 0,
+        width: START_SIZE,
+        height: START_SIZE,
+        isCompound: false,
+        isFinal: false,
+        internal: [],
+      })
       edges.push({ id: `start:${state.path}`, sources: [start], targets: [state.path] })
     }
   }
@@ -204,8 +229,19 @@ export async function layoutStatechart(machine: AnyStateMachine | ChartModel): P
       // was also 12% wider, 823 vs 725 px).
       const parent = byPath.get(t.target)?.parent ?? null
       containerOf(parent).children!.push({ id: junction, width: JUNCTION_SIZE, height: JUNCTION_SIZE })
-      meta.set(junction, { path: junction, kind: 'junction', label: '', x: 0, y: 0, width: JUNCTION_SIZE, height: JUNCTION_SIZE, isCompound: false, isFinal: false, internal: [] })
-      t.sources.forEach((source, j) => edges.push({ id: `${id}:stub${j}`, sources: [source], targets: [junction] }))
+      meta.set(junction, {
+        path: junction,
+        kind: 'junction',
+        label: '',
+        x: 0,
+        y: 0,
+        width: JUNCTION_SIZE,
+        height: JUNCTION_SIZE,
+        isCompound: false,
+        isFinal: false,
+        internal: [],
+      })
+      for (const [j, source] of t.sources.entries()) edges.push({ id: `${id}:stub${j}`, sources: [source], targets: [junction] })
       edges.push({ id, sources: [junction], targets: [t.target], labels })
     }
     drawn.push({ id, sources: t.sources, target: t.target, labels: lines, paths: [], label: null })
@@ -218,7 +254,14 @@ export async function layoutStatechart(machine: AnyStateMachine | ChartModel): P
   const visit = (node: ElkNode): void => {
     for (const child of node.children ?? []) {
       const m = meta.get(child.id)
-      if (m) nodes.push({ ...m, x: round(child.x ?? 0), y: round(child.y ?? 0), width: round(child.width ?? 0), height: round(child.height ?? 0) })
+      if (m)
+        nodes.push({
+          ...m,
+          x: round(child.x ?? 0),
+          y: round(child.y ?? 0),
+          width: round(child.width ?? 0),
+          height: round(child.height ?? 0),
+        })
       visit(child)
     }
   }
@@ -237,7 +280,8 @@ export async function layoutStatechart(machine: AnyStateMachine | ChartModel): P
     const stubs = edge.sources.length > 1 ? edge.sources.map((_, j) => laidOut.get(`${edge.id}:stub${j}`)) : []
     edge.paths = [...stubs.flatMap(pathsOf), ...pathsOf(trunk)]
     const label = trunk?.labels?.[0]
-    if (label) edge.label = { x: round(label.x ?? 0), y: round(label.y ?? 0), width: round(label.width ?? 0), height: round(label.height ?? 0) }
+    if (label)
+      edge.label = { x: round(label.x ?? 0), y: round(label.y ?? 0), width: round(label.width ?? 0), height: round(label.height ?? 0) }
   }
   const startEdges = [...laidOut.values()].filter((e) => e.id.startsWith('start:'))
   for (const edge of startEdges) {

@@ -44,7 +44,6 @@ export function encodeBinary(value: ArrayBufferView | ArrayBuffer, name: string)
   return [name, bytes.toString('base64')]
 }
 
-
 /**
  * Rebuilds what {@link encodeBinary} produced. Input is untrusted: `fail` is called with what is
  * wrong with it (and must throw).

@@ -47,7 +47,8 @@ export class Client {
     if (typeof method !== 'string') {
       return Promise.reject(new TypeError(`Expected the method name to be a string, got \`${String(method)}\``))
     }
-    if (method.length > MAX_NAME_LENGTH) return Promise.reject(new RangeError(messages.nameTooLongMessage('method', method.length, MAX_NAME_LENGTH)))
+    if (method.length > MAX_NAME_LENGTH)
+      return Promise.reject(new RangeError(messages.nameTooLongMessage('method', method.length, MAX_NAME_LENGTH)))
     if (!Array.isArray(args)) {
       return Promise.reject(new TypeError(`Expected the arguments of ${method}() to be an array, got \`${String(args)}\``))
     }

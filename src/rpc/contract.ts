@@ -75,7 +75,11 @@ export function defineContract<T extends ContractShape>(...args: ContractOptions
     throw new TypeError('Expected `errors` to be an array of error classes, e.g. `{ errors: [QuotaError] }`')
   }
   const actors = options.actors ?? {}
-  if (typeof actors !== 'object' || actors === null || Object.values(actors).some((machine) => typeof machine !== 'object' || machine === null)) {
+  if (
+    typeof actors !== 'object' ||
+    actors === null ||
+    Object.values(actors).some((machine) => typeof machine !== 'object' || machine === null)
+  ) {
     throw new TypeError('Expected `actors` to be an object of XState machines, e.g. `{ actors: { order: orderMachine } }`')
   }
   return Object.freeze({ errors: Object.freeze([...errors]), actors: Object.freeze({ ...actors }) })
@@ -103,15 +107,15 @@ type Result<F> = F extends (...args: any[]) => infer R ? Awaited<R> : never
 export type RemoteResult<R> = Awaited<R> extends AsyncIterable<infer T> ? AsyncIterable<T> : Promise<Awaited<R>>
 
 /** `T`'s methods as remote calls: same arguments, the result as a promise, or a stream (see `RemoteResult`). */
-export type RemoteMethods<T> = { [K in MethodName<T>]: (...args: Args<T[K]>) => RemoteResult<ReturnType<Extract<T[K], (...args: any[]) => any>>> }
+export type RemoteMethods<T> = {
+  [K in MethodName<T>]: (...args: Args<T[K]>) => RemoteResult<ReturnType<Extract<T[K], (...args: any[]) => any>>>
+}
 
 /** `T`'s methods as one-way notifications: same arguments, no result. */
 export type NotifyMethods<T> = { [K in MethodName<T>]: (...args: Args<T[K]>) => void }
 
 /** One worker's outcome in `cluster.all`. */
-export type Settled<T> =
-  | { workerId: number; status: 'fulfilled'; value: T }
-  | { workerId: number; status: 'rejected'; reason: unknown }
+export type Settled<T> = { workerId: number; status: 'fulfilled'; value: T } | { workerId: number; status: 'rejected'; reason: unknown }
 
 /** `T`'s methods called on every worker: settles with each worker's result or error. */
 export type SettledMethods<T> = { [K in MethodName<T>]: (...args: Args<T[K]>) => Promise<Settled<Result<T[K]>>[]> }

@@ -120,7 +120,6 @@ export const closedMessage = (peer: string): string =>
 
 // --- What a peer refuses on receipt (peer data is quoted with describeUntrusted, never whole) ---
 
-
 // Why a frame was dropped: its type (its first slot) is none of ours.
 export const unknownFrameTypeReason = (shown: string): string => `unknown frame type ${shown}`
 

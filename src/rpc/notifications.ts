@@ -38,11 +38,7 @@ export function handleNotification(state: PeerState, table: HandlerTable, frame:
 }
 
 /** Hands an event to the `onEvent` listener. */
-export function handleEvent(
-  state: PeerState,
-  onEvent: ((name: string, payload: unknown) => void) | undefined,
-  frame: EventFrame,
-): void {
+export function handleEvent(state: PeerState, onEvent: ((name: string, payload: unknown) => void) | undefined, frame: EventFrame): void {
   let payload: unknown
   try {
     payload = decodeValue(frame[2], frame[3])

@@ -160,17 +160,13 @@ export type PeerSettings = Pick<RpcPeerOptions, 'timeout' | 'maxPayload' | 'erro
 /** @internal */
 export function checkMaxPayload(maxPayload: unknown): void {
   if (maxPayload !== undefined && !(Number.isSafeInteger(maxPayload) && (maxPayload as number) > 0)) {
-    throw new RangeError(
-      `Expected \`maxPayload\` to be a positive integer (bytes), got \`${String(maxPayload)}\` (${typeof maxPayload})`,
-    )
+    throw new RangeError(`Expected \`maxPayload\` to be a positive integer (bytes), got \`${String(maxPayload)}\` (${typeof maxPayload})`)
   }
 }
 
 /** @internal */
 export function checkTimeout(timeout: unknown, name: string): void {
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
-    throw new RangeError(
-      `Expected \`${name}\` to be a number of ms above 0 (or Infinity), got \`${String(timeout)}\` (${typeof timeout})`,
-    )
+    throw new RangeError(`Expected \`${name}\` to be a number of ms above 0 (or Infinity), got \`${String(timeout)}\` (${typeof timeout})`)
   }
 }

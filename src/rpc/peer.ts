@@ -132,7 +132,7 @@ class Peer implements RpcPeer {
         state.reportVersionMismatch(describeUntrusted(version), PROTOCOL_VERSION)
         return true
       }
-      const frames = (message as Record<string, unknown>)['f']
+      const frames = (message as Record<string, unknown>).f
       if (!Array.isArray(frames)) {
         state.reportMalformed('the packet has no frame list')
         return true

@@ -42,10 +42,7 @@ export function replyError(state: PeerState, outbox: Outbox, id: CallId, method:
     encoded = encodeError(state, method, error)
   } catch (failure) {
     // Plain data that quotes nothing and has no stack: small whatever went wrong, and JSON-safe as is.
-    const detail =
-      failure instanceof OversizeValue
-        ? messages.errorTooLargeReason(failure.size, state.maxPayload)
-        : describeThrown(failure)
+    const detail = failure instanceof OversizeValue ? messages.errorTooLargeReason(failure.size, state.maxPayload) : describeThrown(failure)
     const data: SerializedError = { n: 'RemoteError', k: 'RemoteError', m: messages.unsendableErrorMessage(detail) }
     encoded = { v: data, s: undefined, size: data.m.length + 64 }
   }

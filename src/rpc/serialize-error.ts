@@ -28,15 +28,7 @@ export interface SerializedError {
 const MAX_CAUSE_DEPTH = 8
 const SKIPPED_FIELDS = new Set(['name', 'message', 'stack', 'cause', '__proto__'])
 
-const BUILT_IN_ERRORS: readonly ErrorClass[] = [
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-]
+const BUILT_IN_ERRORS: readonly ErrorClass[] = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]
 
 /**
  * Builds the class lookup of one peer: built-ins, the RPC errors, then `custom` (the layers above

@@ -85,7 +85,8 @@ function copyObject(value: object, depth: number, state: CopyState): unknown {
       copy[key] = item
       state.size += key.length + 4
       if (state.tag !== undefined) {
-        ;(tags ??= {})[key] = state.tag
+        tags ??= {}
+        tags[key] = state.tag
         state.size += key.length + 4
       }
     }
@@ -140,7 +141,8 @@ function copyArray(value: readonly unknown[], depth: number, state: CopyState): 
     if (item === NEEDS_SUPERJSON) return NEEDS_SUPERJSON
     copy[index] = item
     if (state.tag !== undefined) {
-      ;(tags ??= ['A']).push(index, state.tag)
+      tags ??= ['A']
+      tags.push(index, state.tag)
       state.size += 12
     }
   }

@@ -111,7 +111,14 @@ export class WorkerChannel {
     this.#state = 'accepting'
     for (const held of this.#held) {
       held.wait.release()
-      this.peer.call(held.method, held.args, { timeout: held.wait.timeLeft(), signal: held.signal, window: held.window, windowBytes: held.windowBytes }).then(held.resolve, held.reject)
+      this.peer
+        .call(held.method, held.args, {
+          timeout: held.wait.timeLeft(),
+          signal: held.signal,
+          window: held.window,
+          windowBytes: held.windowBytes,
+        })
+        .then(held.resolve, held.reject)
     }
     this.#held.clear()
     this.#onAccept()

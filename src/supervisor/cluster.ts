@@ -74,7 +74,10 @@ export class ClusterCore {
       const liveViewOptions = {
         ...options.dashboard,
         workerMachine,
-        getStats: () => this.workers().flatMap((w) => (w.workerId === null ? [] : [{ workerId: w.workerId, inFlight: w.inFlight, restarts: w.restarts }])),
+        getStats: () =>
+          this.workers().flatMap((w) =>
+            w.workerId === null ? [] : [{ workerId: w.workerId, inFlight: w.inFlight, restarts: w.restarts }],
+          ),
       }
       // Refuse bad options (a public bind without a token…) now, not in a promise nobody awaits.
       assertLiveViewOptions(liveViewOptions)
@@ -162,7 +165,10 @@ export class ClusterCore {
   }
 
   dashboardUrl(): Promise<string> {
-    if (!this.#liveView) return Promise.reject(new TypeError('cluster.dashboardUrl(): the live view is off; pass `dashboard: true` (or { port, host, token }) to supervise()'))
+    if (!this.#liveView)
+      return Promise.reject(
+        new TypeError('cluster.dashboardUrl(): the live view is off; pass `dashboard: true` (or { port, host, token }) to supervise()'),
+      )
     return this.#liveView.then((view) => view.url)
   }
 
@@ -176,7 +182,11 @@ export class ClusterCore {
 
   channel(workerId: number): WorkerChannel {
     const channel = this.router.get(workerId)
-    if (!channel) throw new WorkerNotFoundError(workerId, [...this.router.channels()].map((c) => c.workerId))
+    if (!channel)
+      throw new WorkerNotFoundError(
+        workerId,
+        [...this.router.channels()].map((c) => c.workerId),
+      )
     return channel
   }
 
@@ -366,4 +376,3 @@ export class ClusterCore {
     }
   }
 }
-

@@ -31,7 +31,10 @@ export class CrashRecorder {
   /** Called as the channel closes, before its pending calls are rejected. */
   noteCallsInFlight(workerId: number, calls: ReadonlyArray<{ method: string; startedAt: number }>): void {
     const now = Date.now()
-    this.#callsInFlight.set(workerId, calls.map((call) => ({ method: call.method, ageMs: now - call.startedAt })))
+    this.#callsInFlight.set(
+      workerId,
+      calls.map((call) => ({ method: call.method, ageMs: now - call.startedAt })),
+    )
   }
 
   /** Called as the process exits, before the machine hears of it; `lines` settle once its stderr ended. */

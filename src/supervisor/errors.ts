@@ -26,11 +26,7 @@ export class WorkerExitedError extends XclusterError {
   signal: string | null
 
   constructor(details: WorkerExitDetails, options?: XclusterErrorOptions) {
-    super(
-      messages.workerExitedMessage(details.workerId, details.pid, details.exitCode, details.signal),
-      'ERR_WORKER_EXITED',
-      options,
-    )
+    super(messages.workerExitedMessage(details.workerId, details.pid, details.exitCode, details.signal), 'ERR_WORKER_EXITED', options)
     this.workerId = details.workerId
     this.pid = details.pid
     this.exitCode = details.exitCode

@@ -53,5 +53,12 @@ export function startHeartbeat(channel: WorkerChannel, interval: number, report:
 export function isHealthSample(reply: unknown): reply is HealthSample {
   if (typeof reply !== 'object' || reply === null) return false
   const { rss, heapUsed } = reply as Record<string, unknown>
-  return typeof rss === 'number' && rss >= 0 && Number.isFinite(rss) && typeof heapUsed === 'number' && heapUsed >= 0 && Number.isFinite(heapUsed)
+  return (
+    typeof rss === 'number' &&
+    rss >= 0 &&
+    Number.isFinite(rss) &&
+    typeof heapUsed === 'number' &&
+    heapUsed >= 0 &&
+    Number.isFinite(heapUsed)
+  )
 }

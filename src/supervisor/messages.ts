@@ -5,8 +5,7 @@ import type { ExitInfo } from '../../machines/types.js'
 
 const formatMethod = (method: string): string => `${method}()`
 
-const describeExit = ({ code, signal }: ExitInfo): string =>
-  signal ? `signal ${signal}` : code === null ? 'no exit seen' : `code ${code}`
+const describeExit = ({ code, signal }: ExitInfo): string => (signal ? `signal ${signal}` : code === null ? 'no exit seen' : `code ${code}`)
 
 // A start failure exits; a hung worker replaced (charged to the same budget) has no exit to show.
 const describeStartEnd = (exit: ExitInfo): string =>
@@ -66,12 +65,13 @@ function describeStuckSlots(generations: Record<string, number>, expected: numbe
   for (const [slotId, generation] of Object.entries(generations)) {
     if (generation !== expected) byGeneration.set(generation, [...(byGeneration.get(generation) ?? []), slotId])
   }
-  return [...byGeneration].map(([generation, slots]) => `${slots.join(', ')} ${slots.length === 1 ? 'stays' : 'stay'} on generation ${generation}`)
+  return [...byGeneration].map(
+    ([generation, slots]) => `${slots.join(', ')} ${slots.length === 1 ? 'stays' : 'stay'} on generation ${generation}`,
+  )
 }
 
 // A call or wait on a cluster that has been stopped.
-export const stoppedMessage = (reason: string): string =>
-  `The cluster is stopped (${reason}); supervise() again to start a new one.`
+export const stoppedMessage = (reason: string): string => `The cluster is stopped (${reason}); supervise() again to start a new one.`
 
 // cluster.worker(id) named no live worker.
 export const workerNotFoundMessage = (workerId: number, known: number[]): string =>
@@ -101,7 +101,7 @@ export const noWorkerMessage = (method: string | undefined, ended?: string): str
   if (ended !== undefined) return `${call} found no worker able to take it: the cluster has ended. ${ended}`
   return (
     `${call} found no worker able to take it (none is started, or all are draining); ` +
-    'await `cluster.onReady()` first, or check why workers keep exiting (the \'exit\' events).'
+    "await `cluster.onReady()` first, or check why workers keep exiting (the 'exit' events)."
   )
 }
 

@@ -32,6 +32,8 @@ export class OutputTail {
       .split(/\r?\n/)
       .filter((line) => line.trim() !== '')
       .slice(-STDERR_LINES_KEPT)
-      .map((line) => (line.length > STDERR_LINE_MAX ? `${line.slice(0, STDERR_LINE_MAX)}… (${line.length - STDERR_LINE_MAX} more characters)` : line))
+      .map((line) =>
+        line.length > STDERR_LINE_MAX ? `${line.slice(0, STDERR_LINE_MAX)}… (${line.length - STDERR_LINE_MAX} more characters)` : line,
+      )
   }
 }

@@ -84,7 +84,11 @@ export function createProcessLogic(host: ProcessHost) {
       host.releaseChannel(channel, new WorkerExitedError({ workerId: worker.id, pid, exitCode: code, signal }))
       // The last lines may still be in the pipe: the machine hears of the exit now, the crash
       // record and the error get the lines once the pipe has ended.
-      host.recordStderr(input, worker.id, waitForEnd(childStderr, STDERR_DRAIN_TIMEOUT).then(() => stderr.lines()))
+      host.recordStderr(
+        input,
+        worker.id,
+        waitForEnd(childStderr, STDERR_DRAIN_TIMEOUT).then(() => stderr.lines()),
+      )
       report({ type: 'process.exit', code, signal })
     })
     report({ type: 'process.fork', pid, workerId: worker.id })

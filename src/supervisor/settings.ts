@@ -106,15 +106,21 @@ export function resolveRestart(value: unknown): RestartOptions {
   const restart = mergeSection('restart', DEFAULT_RESTART, value === undefined ? undefined : { ...rest, backoff: DEFAULT_RESTART.backoff })
   restart.backoff = mergeSection('restart.backoff', DEFAULT_RESTART.backoff, backoff)
   if (!RESTART_TYPES.includes(restart.type)) {
-    throw new TypeError(`Expected \`restart.type\` to be one of ${RESTART_TYPES.map((t) => `'${t}'`).join(', ')}, got ${describeValue(restart.type)}`)
+    throw new TypeError(
+      `Expected \`restart.type\` to be one of ${RESTART_TYPES.map((t) => `'${t}'`).join(', ')}, got ${describeValue(restart.type)}`,
+    )
   }
   checkInteger('restart.maxRestarts', restart.maxRestarts, 0)
   checkDuration('restart.period', restart.period)
   if (typeof restart.minUptime !== 'number' || !Number.isFinite(restart.minUptime) || restart.minUptime < 0) {
-    throw new TypeError(`Expected \`restart.minUptime\` to be a number of milliseconds from 0 and up, got ${describeValue(restart.minUptime)}`)
+    throw new TypeError(
+      `Expected \`restart.minUptime\` to be a number of milliseconds from 0 and up, got ${describeValue(restart.minUptime)}`,
+    )
   }
   if (restart.maxCrashes !== Infinity && !(Number.isInteger(restart.maxCrashes) && restart.maxCrashes >= 0)) {
-    throw new TypeError(`Expected \`restart.maxCrashes\` to be an integer from 0 and up, or Infinity, got ${describeValue(restart.maxCrashes)}`)
+    throw new TypeError(
+      `Expected \`restart.maxCrashes\` to be an integer from 0 and up, or Infinity, got ${describeValue(restart.maxCrashes)}`,
+    )
   }
   checkDuration('restart.crashPeriod', restart.crashPeriod)
   checkDuration('restart.backoff.initial', restart.backoff.initial)
@@ -142,7 +148,13 @@ export function resolveHealth(value: unknown): HealthOptions {
 }
 
 /** The fork settings of generation 0, from the user's options. */
-export function resolveForkSettings(options: { worker: unknown; args?: unknown; execArgv?: unknown; env?: unknown; silent?: unknown }): ForkSettings {
+export function resolveForkSettings(options: {
+  worker: unknown
+  args?: unknown
+  execArgv?: unknown
+  env?: unknown
+  silent?: unknown
+}): ForkSettings {
   const exec = resolveWorkerFile(options.worker)
   const args = checkStringArray('args', options.args ?? [])
   const execArgv = checkStringArray('execArgv', options.execArgv ?? process.execArgv)

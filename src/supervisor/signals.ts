@@ -17,7 +17,11 @@ export function handleSignals(cluster: Stoppable): void {
     if (isStopping) process.exit(130)
     isStopping = true
     cluster.stop(`${signal} received by the master`).then(
-      () => cluster.onStopped().then(() => process.exit(0), () => process.exit(1)),
+      () =>
+        cluster.onStopped().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        ),
       () => process.exit(1),
     )
   }

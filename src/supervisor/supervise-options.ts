@@ -18,7 +18,6 @@ import {
 } from './settings.js'
 
 /** Any contract, whatever its shape. */
-// biome-ignore lint: the shape is only a type parameter
 export type AnyContract = Contract<any>
 
 /** An XState inspection observer, as `createActor(machine, { inspect })` takes it. */
@@ -153,5 +152,9 @@ function resolveDashboard(dashboard: unknown): DashboardOptions | undefined {
   if (dashboard === null || typeof dashboard !== 'object') {
     throw new TypeError(`Expected \`dashboard\` to be true or { port, host, token }, got ${describeValue(dashboard)}`)
   }
-  return mergeSection('dashboard', { port: undefined, host: undefined, token: undefined, maxClients: undefined, stallTimeout: undefined }, dashboard) as DashboardOptions
+  return mergeSection(
+    'dashboard',
+    { port: undefined, host: undefined, token: undefined, maxClients: undefined, stallTimeout: undefined },
+    dashboard,
+  ) as DashboardOptions
 }

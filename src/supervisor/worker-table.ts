@@ -117,7 +117,9 @@ export class WorkerTable {
   }
 
   list(): WorkerInfo[] {
-    return [...this.#rows.values()].sort((a, b) => a.slotId.localeCompare(b.slotId, 'en', { numeric: true }) || a.incarnation - b.incarnation)
+    return [...this.#rows.values()].sort(
+      (a, b) => a.slotId.localeCompare(b.slotId, 'en', { numeric: true }) || a.incarnation - b.incarnation,
+    )
   }
 
   countIn(state: string): number {

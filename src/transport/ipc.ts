@@ -31,7 +31,8 @@ export interface IpcPeer {
  */
 export function connectIpcPeer(endpoint: IpcEndpoint, options: Omit<RpcPeerOptions, 'send'> = {}): IpcPeer {
   const send = endpoint.send
-  if (typeof send !== 'function') throw new TypeError('Expected an IPC endpoint with a send() method (a forked child, a cluster worker, or process in one)')
+  if (typeof send !== 'function')
+    throw new TypeError('Expected an IPC endpoint with a send() method (a forked child, a cluster worker, or process in one)')
   // A failed send (channel closed) would otherwise be emitted as an 'error' event; the peer is
   // closed by whoever watches the other side's exit, which settles the calls.
   const ignoreSendError = (): void => {}

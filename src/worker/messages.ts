@@ -4,8 +4,7 @@
 
 // The worker's channel to the master closed while it had calls pending on the master.
 export const masterExitedMessage = (): string =>
-  'The master went away (the IPC channel closed) while this call to it was pending; this worker is now an ' +
-  'orphan and exits.'
+  'The master went away (the IPC channel closed) while this call to it was pending; this worker is now an ' + 'orphan and exits.'
 
 // serve() or ready() was called in a process that has no IPC channel (not forked).
 export const noIpcChannelMessage = (api: string): string =>

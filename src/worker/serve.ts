@@ -89,7 +89,11 @@ export interface MasterLink<C extends Contract<any>> {
    * A ref to any actor of the cluster, routed through the master: `send()` and `sendAndWait()`.
    * @throws ActorKindError when the contract declares no such kind.
    */
-  actor<K extends ActorKind<C>>(kind: K, id: string, options?: ActorRefOptions<ActorInput<C, K>>): XclusterRemoteActorRef<ActorMachine<C, K>>
+  actor<K extends ActorKind<C>>(
+    kind: K,
+    id: string,
+    options?: ActorRefOptions<ActorInput<C, K>>,
+  ): XclusterRemoteActorRef<ActorMachine<C, K>>
   /** Calls sent to the master and not settled. */
   readonly inFlight: number
   /** Resolves when nothing is in flight in either direction. */
@@ -142,7 +146,8 @@ function hostActors(current: WorkerSide, contract: Contract<any>, actors: object
   if (actors === undefined) return
   if (typeof actors !== 'object' || actors === null) throw new TypeError(messages.badActorsMessage(actors))
   for (const [kind, machine] of Object.entries(actors)) {
-    if (!Object.hasOwn(contract.actors ?? {}, kind)) throw new TypeError(messages.unknownActorKindMessage(kind, Object.keys(contract.actors ?? {})))
+    if (!Object.hasOwn(contract.actors ?? {}, kind))
+      throw new TypeError(messages.unknownActorKindMessage(kind, Object.keys(contract.actors ?? {})))
     if (typeof machine !== 'object' || machine === null || typeof (machine as AnyStateMachine).getPersistedSnapshot !== 'function') {
       throw new TypeError(messages.badActorMachineMessage(kind))
     }
@@ -162,13 +167,15 @@ function hostActors(current: WorkerSide, contract: Contract<any>, actors: object
 
 function createMasterLink<C extends Contract<any>>(current: WorkerSide, contract: Contract<any>, timeout: number): MasterLink<C> {
   const { peer } = current
-  const actorLink = { notify: (method: string, args: unknown[]) => peer.notify(method, args), call: (method: string, args: unknown[], options: { timeout?: number }) => peer.call(method, args, options), timeout }
+  const actorLink = {
+    notify: (method: string, args: unknown[]) => peer.notify(method, args),
+    call: (method: string, args: unknown[], options: { timeout?: number }) => peer.call(method, args, options),
+    timeout,
+  }
   return {
     actor: ((kind: string, id: string, options?: { input?: unknown }) =>
       createRemoteActorRef(actorLink, contract.actors ?? {}, kind, id, options?.input)) as MasterLink<C>['actor'],
-    call: createCallProxy<MasterApi<C>>((method, args, callOptions: CallOptions | undefined) =>
-      peer.call(method, args, callOptions),
-    ),
+    call: createCallProxy<MasterApi<C>>((method, args, callOptions: CallOptions | undefined) => peer.call(method, args, callOptions)),
     notify: createNotifyProxy<NotifyMethods<ContractShapeOf<C>['master']>>((method, args) => peer.notify(method, args)),
     emit: (event, payload) => peer.emit(event, payload),
     ready: () => sendReady(current),

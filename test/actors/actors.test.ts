@@ -39,10 +39,16 @@ actors('applies events to one actor in the order sent, and sendAndWait resolves 
   const snapshot = counter.getSnapshot()
   assert.ok(snapshot.matches('counting'))
   assert.is(snapshot.context.count, 500)
-  assert.equal(snapshot.context.seen, Array.from({ length: 500 }, (_, i) => i + 1))
+  assert.equal(
+    snapshot.context.seen,
+    Array.from({ length: 500 }, (_, i) => i + 1),
+  )
   assert.is(snapshot.context.label, 'first')
   const [info] = cluster.actors()
-  assert.equal({ ...info, workerId: typeof info!.workerId }, { kind: 'counter', id: 'c-1', workerId: 'number', status: 'active', value: 'counting', seq: 500 })
+  assert.equal(
+    { ...info, workerId: typeof info!.workerId },
+    { kind: 'counter', id: 'c-1', workerId: 'number', status: 'active', value: 'counting', seq: 500 },
+  )
 })
 
 actors('places each id on one worker, deterministically, and only on workers that host the kind', async () => {
@@ -104,30 +110,37 @@ actors('a cluster whose contract declares no actors says so at the call site', a
     () => cluster.actor('order', 'o-1'),
     (error: Error) =>
       error instanceof ActorKindError &&
-      error.message === 'cluster.actor(): this cluster has no actors; pass a contract made with defineContract({ actors: { kind: machine } }) as supervise({ contract })',
+      error.message ===
+        'cluster.actor(): this cluster has no actors; pass a contract made with defineContract({ actors: { kind: machine } }) as supervise({ contract })',
   )
 })
 
-actors('holds events while no worker hosts the kind: sendAndWait rejects at its deadline, and the hold deadline drops them with actor-error', async () => {
-  const cluster = start({ count: 1, env: { NO_ACTORS_SLOTS: 'slot-0' }, holdTimeout: 300 })
-  const errors: ActorErrorEvent[] = []
-  cluster.on('actor-error', (event) => errors.push(event))
-  await cluster.onReady()
-  const counter = cluster.actor('counter', 'held-1')
-  const timeout = await rejectionOf(counter.sendAndWait({ type: 'INC', n: 1 }, { timeout: 100 }))
-  assert.instance(timeout, ActorTimeoutError)
-  assert.is(
-    timeout.message,
-    'actor counter/"held-1".sendAndWait("INC") timed out after 100 ms: no listening worker hosts kind "counter" yet. The event stays queued and is still applied in order; pass a longer { timeout } to wait for it.',
-  )
-  counter.send({ type: 'INC', n: 2 })
-  await new Promise((resolve) => setTimeout(resolve, 500))
-  assert.equal(errors.map((e) => [e.kind, e.id, e.error.name, e.isRestarting]), [['counter', 'held-1', 'ActorUnavailableError', false]])
-  assert.is(
-    errors[0]!.error.message,
-    'actor counter/"held-1": no listening worker hosted kind "counter" for 300 ms, so its held events were dropped. Start workers with serve(api, handlers, { actors: { counter } }) or raise actors.holdTimeout.',
-  )
-})
+actors(
+  'holds events while no worker hosts the kind: sendAndWait rejects at its deadline, and the hold deadline drops them with actor-error',
+  async () => {
+    const cluster = start({ count: 1, env: { NO_ACTORS_SLOTS: 'slot-0' }, holdTimeout: 300 })
+    const errors: ActorErrorEvent[] = []
+    cluster.on('actor-error', (event) => errors.push(event))
+    await cluster.onReady()
+    const counter = cluster.actor('counter', 'held-1')
+    const timeout = await rejectionOf(counter.sendAndWait({ type: 'INC', n: 1 }, { timeout: 100 }))
+    assert.instance(timeout, ActorTimeoutError)
+    assert.is(
+      timeout.message,
+      'actor counter/"held-1".sendAndWait("INC") timed out after 100 ms: no listening worker hosts kind "counter" yet. The event stays queued and is still applied in order; pass a longer { timeout } to wait for it.',
+    )
+    counter.send({ type: 'INC', n: 2 })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.equal(
+      errors.map((e) => [e.kind, e.id, e.error.name, e.isRestarting]),
+      [['counter', 'held-1', 'ActorUnavailableError', false]],
+    )
+    assert.is(
+      errors[0]!.error.message,
+      'actor counter/"held-1": no listening worker hosted kind "counter" for 300 ms, so its held events were dropped. Start workers with serve(api, handlers, { actors: { counter } }) or raise actors.holdTimeout.',
+    )
+  },
+)
 
 actors('an actor sends to another actor, on another worker, through the master', async () => {
   const cluster = start({ count: 2 })
@@ -152,8 +165,16 @@ actors('ref.start() spawns the actor with its input before any event', async () 
   // Until the worker reports it, getSnapshot() is the initial state for the ref's input; the
   // persisted snapshot is the worker's report.
   await waitFor(() => counter.getPersistedSnapshot() !== undefined, 'the spawned actor reports its first snapshot')
-  assert.equal((counter.getPersistedSnapshot() as unknown as { context: unknown }).context, { count: 0, seen: [], blob: '', label: 'spawned' })
-  assert.equal(cluster.actors().map((a) => [a.id, a.status, a.seq]), [['early', 'active', 0]])
+  assert.equal((counter.getPersistedSnapshot() as unknown as { context: unknown }).context, {
+    count: 0,
+    seen: [],
+    blob: '',
+    label: 'spawned',
+  })
+  assert.equal(
+    cluster.actors().map((a) => [a.id, a.status, a.seq]),
+    [['early', 'active', 0]],
+  )
 })
 
 actors('a worker addresses an actor through the master, in order', async () => {
@@ -161,7 +182,10 @@ actors('a worker addresses an actor through the master, in order', async () => {
   await cluster.onReady()
   await cluster.any.relay('from-worker', 200)
   const snapshot = cluster.actor('counter', 'from-worker').getSnapshot()
-  assert.equal(snapshot.context.seen, Array.from({ length: 200 }, (_, i) => i + 1))
+  assert.equal(
+    snapshot.context.seen,
+    Array.from({ length: 200 }, (_, i) => i + 1),
+  )
 })
 
 actors.run()

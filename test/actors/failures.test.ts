@@ -40,26 +40,32 @@ failures.after.each(async () => {
   for (const pid of pids) if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGKILL')
 })
 
-failures('a machine that throws is reported with its stack, the event skipped, and the actor restarted from its last good snapshot', async () => {
-  const { cluster, errors } = start()
-  await cluster.onReady()
-  const workerId = cluster.workers()[0]!.workerId
-  const counter = cluster.actor('counter', 'f-1')
-  counter.send({ type: 'INC', n: 1 })
-  const error = await rejectionOf(counter.sendAndWait({ type: 'FAIL', message: 'boom' }))
-  assert.instance(error, ActorFailedError)
-  assert.is(error.code, 'ERR_ACTOR_FAILED')
-  assert.is(
-    error.message,
-    `actor counter/"f-1" failed in worker ${workerId} applying event #2: Error: boom. That event is skipped; the actor restarts from its last good snapshot while its restart budget (actors.restart) lasts.`,
-  )
-  assert.is(error.cause.message, 'boom')
-  assert.match(error.cause.stack, /actor-machines\.ts/)
-  await counter.sendAndWait({ type: 'INC', n: 3 })
-  assert.equal(counter.getSnapshot().context.seen, [1, 3])
-  assert.equal(errors.map((e) => [e.kind, e.id, e.workerId, e.error.name, e.isRestarting]), [['counter', 'f-1', workerId, 'ActorFailedError', true]])
-  assert.is(errors[0]!.error, error)
-})
+failures(
+  'a machine that throws is reported with its stack, the event skipped, and the actor restarted from its last good snapshot',
+  async () => {
+    const { cluster, errors } = start()
+    await cluster.onReady()
+    const workerId = cluster.workers()[0]!.workerId
+    const counter = cluster.actor('counter', 'f-1')
+    counter.send({ type: 'INC', n: 1 })
+    const error = await rejectionOf(counter.sendAndWait({ type: 'FAIL', message: 'boom' }))
+    assert.instance(error, ActorFailedError)
+    assert.is(error.code, 'ERR_ACTOR_FAILED')
+    assert.is(
+      error.message,
+      `actor counter/"f-1" failed in worker ${workerId} applying event #2: Error: boom. That event is skipped; the actor restarts from its last good snapshot while its restart budget (actors.restart) lasts.`,
+    )
+    assert.is(error.cause.message, 'boom')
+    assert.match(error.cause.stack, /actor-machines\.ts/)
+    await counter.sendAndWait({ type: 'INC', n: 3 })
+    assert.equal(counter.getSnapshot().context.seen, [1, 3])
+    assert.equal(
+      errors.map((e) => [e.kind, e.id, e.workerId, e.error.name, e.isRestarting]),
+      [['counter', 'f-1', workerId, 'ActorFailedError', true]],
+    )
+    assert.is(errors[0]!.error, error)
+  },
+)
 
 failures('past its own restart budget the actor is stopped and refuses later events', async () => {
   const { cluster, errors } = start({ maxRestarts: 1 })
@@ -74,8 +80,18 @@ failures('past its own restart budget the actor is stopped and refuses later eve
     later.message,
     'actor counter/"f-2" is stopped: it failed 2 times within 60000 ms, which spends its restart budget (actors.restart.maxRestarts in actors.restart.period). Fix the machine (see the actor-error events) and restart the cluster.',
   )
-  assert.equal(errors.map((e) => [e.error.name, e.isRestarting]), [['ActorFailedError', true], ['ActorFailedError', false], ['ActorStoppedError', false]])
-  assert.equal(cluster.actors().map((a) => [a.id, a.status]), [['f-2', 'stopped']])
+  assert.equal(
+    errors.map((e) => [e.error.name, e.isRestarting]),
+    [
+      ['ActorFailedError', true],
+      ['ActorFailedError', false],
+      ['ActorStoppedError', false],
+    ],
+  )
+  assert.equal(
+    cluster.actors().map((a) => [a.id, a.status]),
+    [['f-2', 'stopped']],
+  )
 })
 
 failures('an oversize snapshot is a clear error naming the actor; the event is skipped', async () => {
@@ -92,7 +108,10 @@ failures('an oversize snapshot is a clear error naming the actor; the event is s
   )
   await counter.sendAndWait({ type: 'INC', n: 3 })
   assert.equal(counter.getSnapshot().context, { count: 2, seen: [1, 3], blob: '', label: '' })
-  assert.equal(errors.map((e) => e.error.name), ['ActorFailedError'])
+  assert.equal(
+    errors.map((e) => e.error.name),
+    ['ActorFailedError'],
+  )
 })
 
 failures('a snapshot that cannot be encoded (a function in the context) fails the event, not the worker', async () => {
@@ -106,8 +125,15 @@ failures('a snapshot that cannot be encoded (a function in the context) fails th
   assert.is(error.cause.code, 'ERR_ENCODE')
   await counter.sendAndWait({ type: 'INC', n: 3 })
   assert.equal(counter.getSnapshot().context.seen, [1, 3])
-  assert.equal(errors.map((e) => e.error.name), ['ActorFailedError'])
-  assert.equal(cluster.workers().map((w) => w.pid), [worker!.pid], 'the same worker, still running')
+  assert.equal(
+    errors.map((e) => e.error.name),
+    ['ActorFailedError'],
+  )
+  assert.equal(
+    cluster.workers().map((w) => w.pid),
+    [worker!.pid],
+    'the same worker, still running',
+  )
 })
 
 failures('a final state removes the actor; a later send starts a new one', async () => {
@@ -156,7 +182,10 @@ failures('a store that fails a save is reported with actor-error and retried; th
   await cluster.onReady()
   await cluster.actor('counter', 'flaky').sendAndWait({ type: 'INC', n: 1 })
   assert.equal((await memory.load('counter', 'flaky'))?.seq, 1)
-  assert.equal(errors.map((e) => [e.error.name, e.workerId, e.isRestarting]), [['ActorStoreFailedError', null, false]])
+  assert.equal(
+    errors.map((e) => [e.error.name, e.workerId, e.isRestarting]),
+    [['ActorStoreFailedError', null, false]],
+  )
   assert.is(
     errors[0]!.error.message,
     'actor counter/"flaky": the actor store\'s save() failed (disk full); retrying every 100 ms. Acknowledged sends wait until it is stored.',
@@ -181,7 +210,10 @@ failures('an event that cannot be encoded fails alone, with an error naming the 
   const error = await rejectionOf(counter.sendAndWait({ type: 'INC', n: (() => 2) as unknown as number }))
   assert.instance(error, ActorEncodeError)
   assert.is(error.code, 'ERR_ACTOR_ENCODE')
-  assert.match(error.message, /^actor counter\/"enc": event #2 \("INC"\) could not be sent to its worker and was dropped: Call \$actor\.batch\(\) to worker \d+ \(pid \d+\) was not sent: /)
+  assert.match(
+    error.message,
+    /^actor counter\/"enc": event #2 \("INC"\) could not be sent to its worker and was dropped: Call \$actor\.batch\(\) to worker \d+ \(pid \d+\) was not sent: /,
+  )
   assert.is(error.cause.code, 'ERR_ENCODE')
   await counter.sendAndWait({ type: 'INC', n: 3 })
   assert.equal(counter.getSnapshot().context.seen, [1, 3])

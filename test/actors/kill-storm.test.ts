@@ -27,57 +27,74 @@ storm.after.each(async () => {
 
 const expected = Array.from({ length: EVENTS }, (_, i) => i + 1)
 
-storm(`${ACTORS} actors × ${EVENTS} INC while a random worker is SIGKILLed every ${KILL_EVERY} ms: every count exact, in order`, async () => {
-  const cluster = supervise({
-    worker: fixture('actor-worker.ts'),
-    contract: actorApi,
-    handleSignals: false,
-    count: 3,
-    timeouts: { drain: 5_000, disconnect: 500, terminate: 500 },
-    restart: { maxRestarts: 10_000, period: 60_000, backoff: { initial: 10, max: 50 } },
-  })
-  clusters.push(cluster)
-  const exits: WorkerExitEvent[] = []
-  cluster.on('exit', (event) => exits.push(event))
-  await cluster.onReady()
-  let kills = 0
-  const killer = setInterval(() => {
-    if (kills >= MAX_KILLS) return clearInterval(killer)
-    const live = cluster.workers().filter((w) => w.state === 'listening' && w.pid !== null)
-    const victim = live[Math.floor(Math.random() * live.length)]
-    if (!victim) return
-    process.kill(victim.pid!, 'SIGKILL')
-    kills++
-  }, KILL_EVERY)
-  const refs = Array.from({ length: ACTORS }, (_, i) => cluster.actor('counter', `storm-${i}`))
-  const acks: Promise<void>[] = []
-  try {
-    for (let n = 1; n <= EVENTS; n++) {
-      for (const ref of refs) {
-        if (n === EVENTS) acks.push(ref.sendAndWait({ type: 'INC', n }, { timeout: 120_000 }))
-        else ref.send({ type: 'INC', n })
+storm(
+  `${ACTORS} actors × ${EVENTS} INC while a random worker is SIGKILLed every ${KILL_EVERY} ms: every count exact, in order`,
+  async () => {
+    const cluster = supervise({
+      worker: fixture('actor-worker.ts'),
+      contract: actorApi,
+      handleSignals: false,
+      count: 3,
+      timeouts: { drain: 5_000, disconnect: 500, terminate: 500 },
+      restart: { maxRestarts: 10_000, period: 60_000, backoff: { initial: 10, max: 50 } },
+    })
+    clusters.push(cluster)
+    const exits: WorkerExitEvent[] = []
+    cluster.on('exit', (event) => exits.push(event))
+    await cluster.onReady()
+    let kills = 0
+    const killer = setInterval(() => {
+      if (kills >= MAX_KILLS) return clearInterval(killer)
+      const live = cluster.workers().filter((w) => w.state === 'listening' && w.pid !== null)
+      const victim = live[Math.floor(Math.random() * live.length)]
+      if (!victim) return
+      process.kill(victim.pid!, 'SIGKILL')
+      kills++
+    }, KILL_EVERY)
+    const refs = Array.from({ length: ACTORS }, (_, i) => cluster.actor('counter', `storm-${i}`))
+    const acks: Promise<void>[] = []
+    try {
+      for (let n = 1; n <= EVENTS; n++) {
+        for (const ref of refs) {
+          if (n === EVENTS) acks.push(ref.sendAndWait({ type: 'INC', n }, { timeout: 120_000 }))
+          else ref.send({ type: 'INC', n })
+        }
+        // Let the killer and the IPC run between waves, as a real producer's I/O would.
+        await new Promise((resolve) => setImmediate(resolve))
       }
-      // Let the killer and the IPC run between waves, as a real producer's I/O would.
-      await new Promise((resolve) => setImmediate(resolve))
+      await Promise.all(acks)
+    } catch (error) {
+      const byStatus: Record<string, number> = {}
+      for (const actor of cluster.actors()) byStatus[actor.status] = (byStatus[actor.status] ?? 0) + 1
+      console.log(
+        'actors by status',
+        byStatus,
+        'workers',
+        cluster.workers().map((w) => [w.slotId, w.state]),
+        'kills',
+        kills,
+      )
+      throw error
+    } finally {
+      clearInterval(killer)
     }
-    await Promise.all(acks)
-  } catch (error) {
-    const byStatus: Record<string, number> = {}
-    for (const actor of cluster.actors()) byStatus[actor.status] = (byStatus[actor.status] ?? 0) + 1
-    console.log('actors by status', byStatus, 'workers', cluster.workers().map((w) => [w.slotId, w.state]), 'kills', kills)
-    throw error
-  } finally {
-    clearInterval(killer)
-  }
-  const wrong = refs.filter((ref) => {
-    const { count, seen } = ref.getSnapshot().context
-    return count !== EVENTS || seen.length !== EVENTS || seen.some((n, i) => n !== expected[i])
-  })
-  assert.equal(wrong.map((ref) => ref.id), [], 'actors whose events were lost, repeated or reordered')
-  assert.ok(kills > 0, 'the storm killed no worker')
-  const killed = exits.filter((e) => e.exit.signal === 'SIGKILL').length
-  assert.ok(killed > 0 && exits.every((e) => e.exit.signal === 'SIGKILL'), `every exit was one of our SIGKILLs: ${JSON.stringify(exits.map((e) => e.exit))}`)
-  console.log(`  ${ACTORS} actors × ${EVENTS} events; ${kills} SIGKILLs sent, ${killed} workers died`)
-})
+    const wrong = refs.filter((ref) => {
+      const { count, seen } = ref.getSnapshot().context
+      return count !== EVENTS || seen.length !== EVENTS || seen.some((n, i) => n !== expected[i])
+    })
+    assert.equal(
+      wrong.map((ref) => ref.id),
+      [],
+      'actors whose events were lost, repeated or reordered',
+    )
+    assert.ok(kills > 0, 'the storm killed no worker')
+    const killed = exits.filter((e) => e.exit.signal === 'SIGKILL').length
+    assert.ok(
+      killed > 0 && exits.every((e) => e.exit.signal === 'SIGKILL'),
+      `every exit was one of our SIGKILLs: ${JSON.stringify(exits.map((e) => e.exit))}`,
+    )
+    console.log(`  ${ACTORS} actors × ${EVENTS} events; ${kills} SIGKILLs sent, ${killed} workers died`)
+  },
+)
 
 storm.run()

@@ -28,7 +28,10 @@ async function killAndResume(env: Record<string, string>): Promise<void> {
   const acked = Array.from({ length: ACTORS }, () => 0)
   for (const [, i, n] of first.stdout.matchAll(/^ack (\d+) (\d+)$/gm)) acked[Number(i)] = Math.max(acked[Number(i)]!, Number(n))
   const sentRounds = Math.max(...[...first.stdout.matchAll(/^sent (\d+)$/gm)].map((m) => Number(m[1])))
-  assert.ok(acked.some((n) => n > 0), 'some events were acknowledged before the kill')
+  assert.ok(
+    acked.some((n) => n > 0),
+    'some events were acknowledged before the kill',
+  )
 
   const second = await startProgram('test/fixtures/actor-master.ts', { env: { ...env, PHASE: 'resume' } })
   const [code, signal] = await second.exited

@@ -4,7 +4,13 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createMemoryActorStore, type SupervisedCluster, supervise, type WorkerExitEvent, type XclusterActorStore } from '../../src/index.js'
+import {
+  createMemoryActorStore,
+  type SupervisedCluster,
+  supervise,
+  type WorkerExitEvent,
+  type XclusterActorStore,
+} from '../../src/index.js'
 import { actorApi } from '../fixtures/actor-machines.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 
@@ -55,10 +61,21 @@ moves('a rolling reload of 4 workers under load moves every actor to the new gen
     const { seen } = ref.getSnapshot().context
     return seen.length !== EVENTS || seen.some((n, i) => n !== expected[i])
   })
-  assert.equal(wrong.map((ref) => ref.id), [])
-  const newWorkers = new Set(cluster.workers().filter((w) => w.generation === 1).map((w) => w.workerId))
+  assert.equal(
+    wrong.map((ref) => ref.id),
+    [],
+  )
+  const newWorkers = new Set(
+    cluster
+      .workers()
+      .filter((w) => w.generation === 1)
+      .map((w) => w.workerId),
+  )
   assert.is(newWorkers.size, 4)
-  assert.ok(cluster.actors().every((a) => newWorkers.has(a.workerId!)), 'every actor lives on a worker of the new generation')
+  assert.ok(
+    cluster.actors().every((a) => newWorkers.has(a.workerId!)),
+    'every actor lives on a worker of the new generation',
+  )
 })
 
 moves('a graceful stop persists every actor with the last event sent to it; a new cluster on the same store resumes them', async () => {
@@ -70,7 +87,10 @@ moves('a graceful stop persists every actor with the last event sent to it; a ne
   for (let n = 1; n <= 20; n++) for (const id of ids) first.actor('counter', id).send({ type: 'INC', n })
   await first.stop()
   const records = await Promise.all(ids.map((id) => store.load('counter', id)))
-  assert.equal(records.map((r) => r?.seq), ids.map(() => 20))
+  assert.equal(
+    records.map((r) => r?.seq),
+    ids.map(() => 20),
+  )
   assert.ok(records.every((r) => (r!.snapshot as { context: { count: number } }).context.count === 20))
 
   const second = start(2, store)
@@ -118,7 +138,10 @@ moves('a worker over its memory limit is replaced gracefully: its actors move to
     const { seen } = ref.getSnapshot().context
     return seen.length !== EVENTS || seen.some((n, i) => n !== expected[i])
   })
-  assert.equal(wrong.map((ref) => ref.id), [])
+  assert.equal(
+    wrong.map((ref) => ref.id),
+    [],
+  )
   await waitFor(() => exits.some((e) => e.pid === hogPid), 'the hog has exited', 20_000)
   const exit = exits.find((e) => e.pid === hogPid)!
   assert.match(exit.reason, /replaced by/, JSON.stringify(exit))

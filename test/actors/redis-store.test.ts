@@ -24,7 +24,10 @@ const hint = 'start the test servers with `source scripts/services.sh; start_ser
 const REDIS: TestRequirement = canConnect(REDIS_URL)
   ? { missing: null, enable: '' }
   : isInstalled('redis-server')
-    ? { missing: `needs Redis; Redis at ${REDIS_URL} is not running`, enable: '`npm test` (it starts it), or `source scripts/services.sh; start_services` before running one file' }
+    ? {
+        missing: `needs Redis; Redis at ${REDIS_URL} is not running`,
+        enable: '`npm test` (it starts it), or `source scripts/services.sh; start_services` before running one file',
+      }
     : { missing: 'needs Redis (not installed)', enable: installCommand() }
 
 // Lazy: where the suite is skipped it never connects.
@@ -122,9 +125,9 @@ store('keeps the highest seq whatever the interleaving of saves over three conne
         const id = `actor-${run++}`
         // The scheduler releases the saves in an order of its choosing; each then races on the wire.
         const written = saves.map(([seq, connection]) =>
-          scheduler.schedule(Promise.resolve(), `save ${seq} on ${connection}`).then(() =>
-            connections[connection]!.save({ kind: 'k', id, seq, snapshot: { seq, at: new Date(seq) } }),
-          ),
+          scheduler
+            .schedule(Promise.resolve(), `save ${seq} on ${connection}`)
+            .then(() => connections[connection]!.save({ kind: 'k', id, seq, snapshot: { seq, at: new Date(seq) } })),
         )
         await scheduler.waitAll()
         await Promise.all(written)
@@ -181,7 +184,10 @@ store('names the actor when its record is too large, its key too long or a value
   )
   const longKey = await rejectionOf(actors.load('order', 'i'.repeat(MAX_KEY_BYTES)))
   assert.is(longKey.code, 'ERR_ACTOR_STORE_TOO_LARGE')
-  assert.match(longKey.message, /^The Redis actor store cannot load actor "order"\/"i{80}"… \(1024 characters\): its key is \d+ bytes, over the 1024-byte limit; use shorter actor ids \(a hash of a long one\)\.$/)
+  assert.match(
+    longKey.message,
+    /^The Redis actor store cannot load actor "order"\/"i{80}"… \(1024 characters\): its key is \d+ bytes, over the 1024-byte limit; use shorter actor ids \(a hash of a long one\)\.$/,
+  )
   class Cart {
     #items: string[] = ['a']
     get size() {

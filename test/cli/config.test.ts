@@ -25,27 +25,42 @@ function writeConfig(file: string, content: string): { dir: string; path: string
 }
 
 config('an unknown key is refused with the file and the key named', async () => {
-  const { dir, path } = writeConfig('xcluster.config.json', JSON.stringify({ apps: [{ script: join(FIXTURES, 'server.cjs'), instnces: 2 }] }))
+  const { dir, path } = writeConfig(
+    'xcluster.config.json',
+    JSON.stringify({ apps: [{ script: join(FIXTURES, 'server.cjs'), instnces: 2 }] }),
+  )
   const result = await runCli(['start', '--run-dir', dir], { cwd: dir })
   assert.equal(
     [result.code, result.stderr],
-    [1, `xcluster: ${path}: \`apps[0].instnces\` is not a setting; expected one of: script, name, instances, args, nodeArgs, env, restart, timeouts, health, reload, liveView\n`],
+    [
+      1,
+      `xcluster: ${path}: \`apps[0].instnces\` is not a setting; expected one of: script, name, instances, args, nodeArgs, env, restart, timeouts, health, reload, liveView\n`,
+    ],
   )
 })
 
 config('a bad value in a supervise() section names the file, the app and the option', async () => {
   const { dir, path } = writeConfig('app.json', JSON.stringify({ script: join(FIXTURES, 'server.cjs'), restart: { maxRestarts: 'ten' } }))
   const result = await runCli(['start', '--config', path, '--run-dir', dir])
-  assert.equal([result.code, result.stderr], [1, `xcluster: ${path}: Expected \`restart.maxRestarts\` to be an integer from 0 and up, got \`"ten"\` (string)\n`])
+  assert.equal(
+    [result.code, result.stderr],
+    [1, `xcluster: ${path}: Expected \`restart.maxRestarts\` to be an integer from 0 and up, got \`"ten"\` (string)\n`],
+  )
 })
 
 config('a missing script and a bad instances value are named too', async () => {
   const missing = writeConfig('xcluster.config.json', JSON.stringify({ apps: [{ script: './nowhere.js' }] }))
   const result = await runCli(['start', '--run-dir', missing.dir], { cwd: missing.dir })
-  assert.equal([result.code, result.stderr], [1, `xcluster: ${missing.path} (apps[0]): The \`script\` file does not exist: ${join(missing.dir, 'nowhere.js')}\n`])
+  assert.equal(
+    [result.code, result.stderr],
+    [1, `xcluster: ${missing.path} (apps[0]): The \`script\` file does not exist: ${join(missing.dir, 'nowhere.js')}\n`],
+  )
   const bad = writeConfig('xcluster.config.json', JSON.stringify({ script: join(FIXTURES, 'server.cjs'), instances: 0 }))
   const second = await runCli(['start', '--run-dir', bad.dir], { cwd: bad.dir })
-  assert.equal([second.code, second.stderr], [1, `xcluster: ${bad.path}: \`instances\` must be an integer from 1 and up, or "max", got 0 (number)\n`])
+  assert.equal(
+    [second.code, second.stderr],
+    [1, `xcluster: ${bad.path}: \`instances\` must be an integer from 1 and up, or "max", got 0 (number)\n`],
+  )
 })
 
 config('a TypeScript config with two apps starts both in one master, each behind its own socket', async () => {
@@ -78,7 +93,17 @@ config('flags given on the command line override the config file; --name picks a
   const port = await findFreePort()
   const { dir, path } = writeConfig(
     'xcluster.config.json',
-    JSON.stringify({ apps: [{ script: join(FIXTURES, 'server.cjs'), name: 'web', instances: 2, env: { PORT: String(port), VERSION: 'c1' }, restart: { maxRestarts: 3 } }] }),
+    JSON.stringify({
+      apps: [
+        {
+          script: join(FIXTURES, 'server.cjs'),
+          name: 'web',
+          instances: 2,
+          env: { PORT: String(port), VERSION: 'c1' },
+          restart: { maxRestarts: 3 },
+        },
+      ],
+    }),
   )
   const unknown = await runCli(['start', '--name', 'api', '--run-dir', dir], { cwd: dir })
   assert.equal([unknown.code, unknown.stderr], [1, `xcluster start: ${path} has no app named "api"; its apps are web\n`])

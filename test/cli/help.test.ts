@@ -39,10 +39,13 @@ help('the real bin prints the start options with their defaults', async () => {
   }
 })
 
-help('an unknown command or a bad flag value exits 1 with commander\'s message', async () => {
+help("an unknown command or a bad flag value exits 1 with commander's message", async () => {
   const bad = await runCli(['start', 'server.js', '-i', 'lots'])
   assert.is(bad.code, 1)
-  assert.match(bad.stderr, /^error: option '-i, --instances <n\|max>' argument 'lots' is invalid\. expected an integer from 1 and up, got "lots"\n/)
+  assert.match(
+    bad.stderr,
+    /^error: option '-i, --instances <n\|max>' argument 'lots' is invalid\. expected an integer from 1 and up, got "lots"\n/,
+  )
 })
 
 help.run()

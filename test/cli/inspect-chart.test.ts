@@ -33,7 +33,8 @@ chart('writes the worker machine as a standalone SVG with every state, and as Me
   assert.is(svg.code, 0, svg.stderr)
   const text = readFileSync(out, 'utf8')
   assert.ok(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg'), text.slice(0, 80))
-  for (const state of ['forking', 'online', 'listening', 'disconnecting', 'exited']) assert.ok(text.includes(`>${state}<`), `the SVG names ${state}`)
+  for (const state of ['forking', 'online', 'listening', 'disconnecting', 'exited'])
+    assert.ok(text.includes(`>${state}<`), `the SVG names ${state}`)
   const mermaid = await runCli(['chart', WORKER_MACHINE, '--format', 'mermaid'])
   assert.is(mermaid.code, 0, mermaid.stderr)
   assert.ok(mermaid.stdout.startsWith('stateDiagram-v2\n'), mermaid.stdout.slice(0, 40))
@@ -46,10 +47,16 @@ chart('a file without a machine, a wrong --export and several machines each exit
   writeFileSync(none, 'export const notAMachine = { root: 1 }\n')
   const noMachine = await runCli(['chart', none])
   assert.is(noMachine.code, 1)
-  assert.is(noMachine.stderr.trim(), `xcluster chart: ${none} exports no XState machine; export one (createMachine or setup().createMachine).`)
+  assert.is(
+    noMachine.stderr.trim(),
+    `xcluster chart: ${none} exports no XState machine; export one (createMachine or setup().createMachine).`,
+  )
 
   const two = join(dir, 'two.mjs')
-  writeFileSync(two, "import { createMachine } from 'xstate'\nexport const a = createMachine({ id: 'a' })\nexport const b = createMachine({ id: 'b' })\n")
+  writeFileSync(
+    two,
+    "import { createMachine } from 'xstate'\nexport const a = createMachine({ id: 'a' })\nexport const b = createMachine({ id: 'b' })\n",
+  )
   const several = await runCli(['chart', two])
   assert.is(several.code, 1)
   assert.is(several.stderr.trim(), `xcluster chart: ${two} exports several machines (a, b); choose one with --export.`)
@@ -88,12 +95,21 @@ inspect('a plain XState program with createWebSocketInspector shows up live, and
   await cli.onOutput(/createWebSocketInspector\(\{ url: '(ws:\/\/[^']+)' \}\)/)
   const inspectorUrl = /url: '(ws:\/\/[^']+)'/.exec(cli.stdout)![1]!
   const pageUrl = /open (http:\/\/\S+)/.exec(cli.stdout)![1]!
-  const app = spawn(process.execPath, ['--import', 'tsx', PLAIN_APP], { env: { ...process.env, INSPECTOR_URL: inspectorUrl }, stdio: ['pipe', 'pipe', 'inherit'] })
+  const app = spawn(process.execPath, ['--import', 'tsx', PLAIN_APP], {
+    env: { ...process.env, INSPECTOR_URL: inspectorUrl },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
   const readState = async () =>
     (await fetch(new URL('state.json', pageUrl)).then((r) => r.json())) as { actors: Array<{ machineId: string; states: string[] }> }
-  await eventually(async () => (await readState()).actors.some((a) => a.machineId === 'light' && a.states.includes('green')), 'the light, green')
+  await eventually(
+    async () => (await readState()).actors.some((a) => a.machineId === 'light' && a.states.includes('green')),
+    'the light, green',
+  )
   app.stdin.write('next\n')
-  await eventually(async () => (await readState()).actors.some((a) => a.machineId === 'light' && a.states.includes('yellow')), 'the light, yellow')
+  await eventually(
+    async () => (await readState()).actors.some((a) => a.machineId === 'light' && a.states.includes('yellow')),
+    'the light, yellow',
+  )
   app.stdin.end('quit\n')
   const [appCode] = await new Promise<[number | null]>((resolve) => app.on('exit', (code) => resolve([code])))
   assert.is(appCode, 0)

@@ -44,7 +44,10 @@ for (const file of ['server.cjs', 'server.mjs']) {
     const status = await runCli(['status', '--run-dir', runDir])
     assert.is(status.code, 0, status.stderr)
     const lines = status.stdout.trimEnd().split('\n')
-    assert.match(lines[0]!, new RegExp(`^server: ${join(FIXTURES, file)} \\(master pid ${master.child.pid}, up \\d+s\\), 2/2 workers listening$`))
+    assert.match(
+      lines[0]!,
+      new RegExp(`^server: ${join(FIXTURES, file)} \\(master pid ${master.child.pid}, up \\d+s\\), 2/2 workers listening$`),
+    )
     assert.match(lines[1]!, /^slot\s+worker\s+pid\s+state\s+gen\s+restarts\s+in flight\s+uptime$/)
     const oldPids = pidsOf(status.stdout)
     assert.is(oldPids.length, 2)
@@ -56,13 +59,19 @@ for (const file of ['server.cjs', 'server.mjs']) {
     const after = await runCli(['status', '--run-dir', runDir])
     const newPids = pidsOf(after.stdout)
     assert.is(newPids.length, 2)
-    assert.ok(newPids.every((pid) => !oldPids.includes(pid)), 'both workers were replaced')
+    assert.ok(
+      newPids.every((pid) => !oldPids.includes(pid)),
+      'both workers were replaced',
+    )
     assert.match(after.stdout, /^slot-0\s+\d+\s+\d+\s+listening\s+1\s/m)
 
     const stop = await runCli(['stop', '--run-dir', runDir])
     assert.equal([stop.code, stop.stdout], [0, 'xcluster stop: server is stopping\nxcluster stop: server stopped\n'])
     assert.equal(await master.exited, { code: 0, signal: null })
-    assert.ok(newPids.every((pid) => !isAlive(pid)), 'every worker exited with the master')
+    assert.ok(
+      newPids.every((pid) => !isAlive(pid)),
+      'every worker exited with the master',
+    )
     assert.not.ok(existsSync(join(runDir, 'server.sock')), 'the master removed its socket')
   })
 }
@@ -112,7 +121,11 @@ cli('status, reload and stop exit 1 with a clear message when no master runs', a
     const result = await runCli([command, '--run-dir', runDir.path, '--name', 'api'])
     assert.equal(
       [result.code, result.stdout, result.stderr],
-      [1, '', `xcluster ${command}: no master runs app "api" (nothing listens on ${join(runDir.path, 'api.sock')}); start one with \`xcluster start\`, or pass the --name and --run-dir it was started with.\n`],
+      [
+        1,
+        '',
+        `xcluster ${command}: no master runs app "api" (nothing listens on ${join(runDir.path, 'api.sock')}); start one with \`xcluster start\`, or pass the --name and --run-dir it was started with.\n`,
+      ],
     )
   }
 })
@@ -126,7 +139,9 @@ cli('SIGTERM to the master under 50 keep-alive clients: every request sent befor
   master.child.kill('SIGTERM')
   assert.equal(await master.exited, { code: 0, signal: null })
   const result = await load.stop()
-  console.log(`  SIGTERM under load: ${result.sent} sent, ${result.answered} answered, ${result.failed} failed after the signal ${JSON.stringify(result.errorCodes)}`)
+  console.log(
+    `  SIGTERM under load: ${result.sent} sent, ${result.answered} answered, ${result.failed} failed after the signal ${JSON.stringify(result.errorCodes)}`,
+  )
   assert.is(result.failedBeforeMark, 0, result.errors.join('; '))
   assert.is(result.non2xx, 0)
   assert.match(master.stdout, /xcluster: SIGTERM received, stopping server\nxcluster: server stopped\n$/)
@@ -138,7 +153,10 @@ cli('a reload whose new version cannot start is rolled back; reload exits 1 with
   const { runDir } = await startApp([server, '-i', '2', '--backoff-initial', '10'], { PORT: String(port), VERSION: 'v1' })
   const reload = await runCli(['reload', '--run-dir', runDir, '--env', 'BROKEN=1'])
   assert.is(reload.code, 1)
-  assert.match(reload.stderr, /^xcluster reload: cluster\.reload\(\) failed and was rolled back: reload to generation 1 failed: slot-0: new worker failed to start: .*Every slot runs generation 0; fix the new version and reload again\. \(ERR_RELOAD_FAILED\)\n$/)
+  assert.match(
+    reload.stderr,
+    /^xcluster reload: cluster\.reload\(\) failed and was rolled back: reload to generation 1 failed: slot-0: new worker failed to start: .*Every slot runs generation 0; fix the new version and reload again\. \(ERR_RELOAD_FAILED\)\n$/,
+  )
   assert.match(await get(port), /^v1 \d+\n$/)
 })
 
@@ -149,7 +167,10 @@ cli('a server that keeps crashing spends the restart budget: the master exits 1 
   const master = spawnCli(['start', crashing, '-i', '1', '--max-restarts', '1', '--backoff-initial', '10', '--run-dir', runDir.path])
   started.push(master)
   assert.equal(await master.exited, { code: 1, signal: null })
-  assert.match(master.stderr, /^xcluster: exit-at-boot failed: The cluster failed: worker slot-0 failed to start \(code 1\) after 1 restarts within 60000 ms, which spends the crash-loop budget/m)
+  assert.match(
+    master.stderr,
+    /^xcluster: exit-at-boot failed: The cluster failed: worker slot-0 failed to start \(code 1\) after 1 restarts within 60000 ms, which spends the crash-loop budget/m,
+  )
   assert.not.ok(existsSync(join(runDir.path, 'exit-at-boot.sock')), 'the master removed its socket')
 })
 

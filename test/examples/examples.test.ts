@@ -11,7 +11,10 @@ examples('hello-http: two workers share a port and answer hello world', async ()
   assert.equal([run.code, run.signal], [0, null], run.stderr)
   for (const slot of ['slot-0', 'slot-1']) {
     assert.match(run.stdout, new RegExp(`worker ${slot} pid=\\d+ online -> listening \\(listening on 127\\.0\\.0\\.1:${port}\\)`))
-    assert.match(run.stdout, new RegExp(`worker ${slot} pid=\\d+ disconnecting\\.closing -> exited \\(stop requested: stop\\(\\) called; exited with code 0\\)`))
+    assert.match(
+      run.stdout,
+      new RegExp(`worker ${slot} pid=\\d+ disconnecting\\.closing -> exited \\(stop requested: stop\\(\\) called; exited with code 0\\)`),
+    )
   }
   assert.match(run.stdout, `listening on http://127.0.0.1:${port} with 2 workers`)
   assert.match(run.stdout, /GET \/ -> 200 hello world from pid \d+/)
@@ -39,8 +42,14 @@ examples('calculator: 10,000 calls spread over 4 workers with any()', async () =
   assert.match(run.stdout, '10000 calls answered, sum 99990000 (correct)')
   const answered = [...run.stdout.matchAll(/worker \d+ answered (\d+)/g)].map((m) => Number(m[1]))
   assert.is(answered.length, 4)
-  assert.is(answered.reduce((a, b) => a + b, 0), 10_000)
-  assert.ok(answered.every((n) => n > 0), `every worker took calls: ${answered}`)
+  assert.is(
+    answered.reduce((a, b) => a + b, 0),
+    10_000,
+  )
+  assert.ok(
+    answered.every((n) => n > 0),
+    `every worker took calls: ${answered}`,
+  )
   assert.match(run.stdout, /\d+ calls\/s over 4 workers/)
 })
 

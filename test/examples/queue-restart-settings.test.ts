@@ -17,14 +17,23 @@ settings('flags win over variables; backoff goes one level down; Infinity is a c
 })
 
 settings('a bad value is refused, naming the flag or the variable', () => {
-  assert.throws(() => readRestartSettings({ 'max-restarts': 'ten' }, {}), (error: Error) =>
-    error instanceof RangeError && error.message === 'Expected `--max-restarts` to be an integer from 0 and up, got `ten`')
-  assert.throws(() => readRestartSettings({}, { QUEUE_RESTART_PERIOD_MS: '0' }), (error: Error) =>
-    error.message === 'Expected `QUEUE_RESTART_PERIOD_MS` to be an integer from 1 and up, got `0`')
-  assert.throws(() => readRestartSettings({}, { QUEUE_RESTART_MIN_UPTIME_MS: 'Infinity' }), (error: Error) =>
-    error.message === 'Expected `QUEUE_RESTART_MIN_UPTIME_MS` to be an integer from 0 and up, got `Infinity`')
-  assert.throws(() => readRestartSettings({ 'max-crashes': '-1' }, {}), (error: Error) =>
-    error.message === 'Expected `--max-crashes` to be an integer from 0 and up, or Infinity, got `-1`')
+  assert.throws(
+    () => readRestartSettings({ 'max-restarts': 'ten' }, {}),
+    (error: Error) =>
+      error instanceof RangeError && error.message === 'Expected `--max-restarts` to be an integer from 0 and up, got `ten`',
+  )
+  assert.throws(
+    () => readRestartSettings({}, { QUEUE_RESTART_PERIOD_MS: '0' }),
+    (error: Error) => error.message === 'Expected `QUEUE_RESTART_PERIOD_MS` to be an integer from 1 and up, got `0`',
+  )
+  assert.throws(
+    () => readRestartSettings({}, { QUEUE_RESTART_MIN_UPTIME_MS: 'Infinity' }),
+    (error: Error) => error.message === 'Expected `QUEUE_RESTART_MIN_UPTIME_MS` to be an integer from 0 and up, got `Infinity`',
+  )
+  assert.throws(
+    () => readRestartSettings({ 'max-crashes': '-1' }, {}),
+    (error: Error) => error.message === 'Expected `--max-crashes` to be an integer from 0 and up, or Infinity, got `-1`',
+  )
 })
 
 settings.run()

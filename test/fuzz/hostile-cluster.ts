@@ -41,7 +41,11 @@ export async function startHostilePair(pool: ClusterPool, options: Pick<Supervis
 let lastAck = 0
 
 /** Has the attacker send one hostile message, and resolves once the master has handled it. */
-export function sendHostile(cluster: SupervisedCluster<typeof hostileApi>, workerId: number, order: { relay: unknown } | { build: HostileSpec }) {
+export function sendHostile(
+  cluster: SupervisedCluster<typeof hostileApi>,
+  workerId: number,
+  order: { relay: unknown } | { build: HostileSpec },
+) {
   // An ack no generated message can forge by chance: the hostile message may be `{ relayed: 1 }`.
   const ack = `ack ${++lastAck} ${process.pid}`
   return new Promise<void>((resolve) => {
@@ -55,7 +59,11 @@ export function sendHostile(cluster: SupervisedCluster<typeof hostileApi>, worke
 }
 
 /** Both workers still answer, and the attacker was not restarted. */
-export async function assertStillServing(cluster: SupervisedCluster<typeof hostileApi>, attacker: { workerId: number }, bystander: { workerId: number }) {
+export async function assertStillServing(
+  cluster: SupervisedCluster<typeof hostileApi>,
+  attacker: { workerId: number },
+  bystander: { workerId: number },
+) {
   assert.is(await cluster.worker(bystander.workerId).call.add(2, 3), 5)
   assert.is(await cluster.worker(attacker.workerId).call.add(20, 22), 42)
 }

@@ -44,7 +44,9 @@ hostile('a protocol version nested 10,000 deep is reported, not stringified', as
   await sendHostile(cluster, attacker.workerId, { build: { kind: 'deep-version', depth: 10_000 } })
   assert.equal(
     protocolErrors.map(({ error }) => error.message),
-    [`Dropped an xcluster message from ${label(attacker)}: it speaks protocol version an array (1 item) where 1 was expected${VERSION_HINT}`],
+    [
+      `Dropped an xcluster message from ${label(attacker)}: it speaks protocol version an array (1 item) where 1 was expected${VERSION_HINT}`,
+    ],
   )
   await assertStillServing(cluster, attacker, bystander)
 })
@@ -110,10 +112,19 @@ hostile('with health.maxRss, a heartbeat answered with null is a protocol error,
       `({ rss, heapUsed } in bytes)${HINT}`,
   )
   assert.equal(log.exits, [], 'no worker machine failed')
-  assert.equal(cluster.workers().map((w) => w.state), ['listening', 'listening'])
+  assert.equal(
+    cluster.workers().map((w) => w.state),
+    ['listening', 'listening'],
+  )
   await cluster.stop()
   assert.equal(cluster.workers(), [])
-  assert.equal(log.exits.map((exit) => [exit.workerId !== null, exit.pid !== null, exit.expected]), [[true, true, true], [true, true, true]])
+  assert.equal(
+    log.exits.map((exit) => [exit.workerId !== null, exit.pid !== null, exit.expected]),
+    [
+      [true, true, true],
+      [true, true, true],
+    ],
+  )
 })
 
 hostile.run()
@@ -151,11 +162,17 @@ table('a worker machine that throws leaves no row behind: its row ends as exited
       if (transition) transitions.push(`${transition.from} → ${transition.to}: ${transition.reason}`)
     },
   }).start()
-  assert.equal(rows.list().map((row) => row.state), ['listening'])
+  assert.equal(
+    rows.list().map((row) => row.state),
+    ['listening'],
+  )
   pool.processes[0]!.send({ type: 'process.heartbeat', sample: { rss: 10, heapUsed: 1 } })
   assert.equal(rows.list(), [])
   assert.is(transitions.at(-1)?.startsWith('listening → exited: worker machine failed: '), true)
-  assert.equal(rows.takeFailed().map((row) => [row.workerId !== null, row.pid !== null, row.state]), [[true, true, 'exited']])
+  assert.equal(
+    rows.takeFailed().map((row) => [row.workerId !== null, row.pid !== null, row.state]),
+    [[true, true, 'exited']],
+  )
   actor.stop()
 })
 

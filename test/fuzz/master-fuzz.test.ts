@@ -24,7 +24,19 @@ fuzz.after.each(async () => {
 // Every message of ours quotes at most a 256-character name (6 bytes per character once JSON-escaped).
 const MAX_REPORT_CHARS = 2_048
 
-const protoKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '$heartbeat', '$attach', '$ready', 'echo', 'add')
+const protoKey = fc.constantFrom(
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '$heartbeat',
+  '$attach',
+  '$ready',
+  'echo',
+  'add',
+)
 const name = fc.oneof(protoKey, fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', minLength: 250, maxLength: 300 }))
 const id = fc.oneof(fc.nat(20), fc.integer(), fc.double(), fc.string({ maxLength: 3 }), fc.constant(null))
 const value = fc.oneof(
@@ -43,7 +55,9 @@ const { tag } = fc.letrec((tie) => ({
   ),
 }))
 // superjson metas, with prototype paths and made-up type names among them.
-const path = fc.array(fc.oneof(protoKey, fc.string({ maxLength: 3 }), fc.nat(3).map(String)), { maxLength: 4 }).map((parts) => parts.join('.'))
+const path = fc
+  .array(fc.oneof(protoKey, fc.string({ maxLength: 3 }), fc.nat(3).map(String)), { maxLength: 4 })
+  .map((parts) => parts.join('.'))
 const superjsonMeta = fc.record(
   {
     values: fc.oneof(
@@ -56,7 +70,11 @@ const superjsonMeta = fc.record(
   { requiredKeys: [] },
 )
 const meta = fc.oneof(fc.constant(null), fc.record({ t: tag }), superjsonMeta, fc.jsonValue({ maxDepth: 2 }))
-const frameType = fc.oneof(fc.constantFrom('q', 'n', 'r', 'x', 'c', 'e', 's', 'i', 'g'), fc.constantFrom('Q', '', 'qq', '__proto__'), fc.jsonValue({ maxDepth: 2 }))
+const frameType = fc.oneof(
+  fc.constantFrom('q', 'n', 'r', 'x', 'c', 'e', 's', 'i', 'g'),
+  fc.constantFrom('Q', '', 'qq', '__proto__'),
+  fc.jsonValue({ maxDepth: 2 }),
+)
 const frame = fc.oneof(
   fc.tuple(fc.constant('q'), id, name, fc.oneof(fc.array(value, { maxLength: 3 }), value), meta),
   fc.tuple(fc.constant('n'), name, fc.oneof(fc.array(value, { maxLength: 3 }), value), meta),
@@ -79,12 +97,18 @@ interface HostileCase {
 
 const hostileCase: fc.Arbitrary<HostileCase> = fc.oneof(
   // A packet of frames, any mix of good and bad.
-  { weight: 6, arbitrary: fc.array(frame, { maxLength: 5 }).map((f) => ({ order: { relay: { __xcluster: 1, f } }, isReportedOnce: false })) },
+  {
+    weight: 6,
+    arbitrary: fc.array(frame, { maxLength: 5 }).map((f) => ({ order: { relay: { __xcluster: 1, f } }, isReportedOnce: false })),
+  },
   // Another version: one report, whatever the frames.
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.jsonValue({ maxDepth: 3 }).filter((version) => version !== 1), fc.jsonValue({ maxDepth: 2 }))
+      .tuple(
+        fc.jsonValue({ maxDepth: 3 }).filter((version) => version !== 1),
+        fc.jsonValue({ maxDepth: 2 }),
+      )
       .map(([version, f]) => ({ order: { relay: { __xcluster: version, f } }, isReportedOnce: true })),
   },
   // No frame list: one report.
@@ -96,13 +120,22 @@ const hostileCase: fc.Arbitrary<HostileCase> = fc.oneof(
       .map((f) => ({ order: { relay: { __xcluster: 1, f } }, isReportedOnce: true })),
   },
   // Not ours at all (the user's own messages): passed on, never reported.
-  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).filter((m) => m !== null).map((relay) => ({ order: { relay }, isReportedOnce: false })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .jsonValue({ maxDepth: 3 })
+      .filter((m) => m !== null)
+      .map((relay) => ({ order: { relay }, isReportedOnce: false })),
+  },
   // Built in the worker: nested past any stack, or past maxPayload. One report each.
   {
     weight: 1,
     arbitrary: fc
       .oneof(
-        fc.record({ kind: fc.constantFrom('deep-version', 'deep-frame-type', 'deep-arguments'), depth: fc.integer({ min: 2_001, max: 10_000 }) }),
+        fc.record({
+          kind: fc.constantFrom('deep-version', 'deep-frame-type', 'deep-arguments'),
+          depth: fc.integer({ min: 2_001, max: 10_000 }),
+        }),
         fc.record({ kind: fc.constantFrom('long-method', 'huge-version'), length: fc.integer({ min: 257, max: 100_000 }) }),
         fc.record({ kind: fc.constant('huge-event'), length: fc.integer({ min: 4 * 1024 * 1024, max: 4 * 1024 * 1024 + 4_096 }) }),
       )
@@ -147,7 +180,11 @@ fuzz('no packet, frame or value a worker sends takes the master down or stops it
   assert.is(runs, 200)
   assert.ok(protocolErrors.length >= 20, `only ${protocolErrors.length} protocol errors in 200 hostile messages`)
   for (const warning of warnings) assert.ok(warning.message.length <= MAX_REPORT_CHARS, `a warning of ${warning.message.length} characters`)
-  assert.equal([Object.prototype, Array.prototype, Function.prototype].map((p) => Object.getOwnPropertyNames(p).sort()), prototypes, 'no prototype was polluted')
+  assert.equal(
+    [Object.prototype, Array.prototype, Function.prototype].map((p) => Object.getOwnPropertyNames(p).sort()),
+    prototypes,
+    'no prototype was polluted',
+  )
   assert.equal(log.exits, [], 'neither worker was restarted')
   await assertStillServing(cluster, attacker, bystander)
 })

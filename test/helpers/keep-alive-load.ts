@@ -32,10 +32,20 @@ export interface KeepAliveLoadResult {
  * what the server lost.
  */
 export function startKeepAliveLoad(port: number, options: { clients?: number; path?: string } = {}) {
-  const result: KeepAliveLoadResult = { sent: 0, answered: 0, non2xx: 0, failed: 0, failedBeforeMark: 0, errors: [], errorCodes: {}, connections: 0, versions: new Map() }
+  const result: KeepAliveLoadResult = {
+    sent: 0,
+    answered: 0,
+    non2xx: 0,
+    failed: 0,
+    failedBeforeMark: 0,
+    errors: [],
+    errorCodes: {},
+    connections: 0,
+    versions: new Map(),
+  }
   let isStopped = false
   let markedAt = Number.POSITIVE_INFINITY
-  let onStopped = () => {}
+  const onStopped = () => {}
   const agents: Agent[] = []
   const sendOne = (agent: Agent): Promise<void> =>
     new Promise((resolve) => {

@@ -39,7 +39,10 @@ export interface WatchedProgram {
  * Start `node --import tsx <file>` and collect its output. `detached` gives it a process group of
  * its own, as a shell's foreground job has, so that a test can signal the whole group.
  */
-export async function startProgram(file: string, options: { env?: Record<string, string>; detached?: boolean } = {}): Promise<WatchedProgram> {
+export async function startProgram(
+  file: string,
+  options: { env?: Record<string, string>; detached?: boolean } = {},
+): Promise<WatchedProgram> {
   const { spawn } = await import('node:child_process')
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     cwd: new URL('../../', import.meta.url).pathname,

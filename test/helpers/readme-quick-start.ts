@@ -30,11 +30,17 @@ export function readQuickStart(): QuickStart {
   const blocks = [...section.matchAll(FENCE)].map(([, language, body]) => ({ language: language ?? '', body: body ?? '' }))
 
   const commands = (body: string) =>
-    body.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line.length > 0)
+    body
+      .split('\n')
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter((line) => line.length > 0)
   const shell = blocks.filter((block) => block.language === 'sh').map((block) => commands(block.body))
   const setup = shell.find((lines) => lines.includes('npm init -y'))
   const run = shell.find((lines) => lines.length === 1 && /\bmaster\.ts$/.test(lines[0]!))?.[0]
-  const output = blocks.find((block) => block.language === 'text')?.body.trimEnd().split('\n')
+  const output = blocks
+    .find((block) => block.language === 'text')
+    ?.body.trimEnd()
+    .split('\n')
   const files = new Map<string, string>()
   for (const block of blocks) {
     const header = FILE_HEADER.exec(block.body)

@@ -12,7 +12,10 @@ export interface ExampleRun {
 const ROOT = new URL('../../', import.meta.url).pathname
 
 /** Run `examples/<path>` under tsx as a user would, with a deadline of `limit` ms. */
-export function runExample(path: string, options: { args?: string[]; env?: Record<string, string>; limit?: number } = {}): Promise<ExampleRun> {
+export function runExample(
+  path: string,
+  options: { args?: string[]; env?: Record<string, string>; limit?: number } = {},
+): Promise<ExampleRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

@@ -44,7 +44,10 @@ socket.once('error', () => process.exit(1))`
  */
 export function canConnect(url: string, limit = 1_000): boolean {
   const { hostname, port } = new URL(url)
-  const probe = spawnSync(process.execPath, ['-e', CONNECT_PROBE, hostname, port, String(limit)], { stdio: 'ignore', timeout: limit + 5_000 })
+  const probe = spawnSync(process.execPath, ['-e', CONNECT_PROBE, hostname, port, String(limit)], {
+    stdio: 'ignore',
+    timeout: limit + 5_000,
+  })
   return probe.status === 0
 }
 
@@ -58,7 +61,9 @@ export function whenAvailable<T>(test: Test<T>, requirement: TestRequirement): T
   const skipped: string[] = []
   test.before(() => {
     const names = skipped.map((name) => `\n    - ${name}`).join('')
-    process.stdout.write(`\n  SKIPPED ${skipped.length} test${skipped.length === 1 ? '' : 's'}: ${missing}; enable with ${enable}${names}\n`)
+    process.stdout.write(
+      `\n  SKIPPED ${skipped.length} test${skipped.length === 1 ? '' : 's'}: ${missing}; enable with ${enable}${names}\n`,
+    )
   })
   const register = (name: string) => {
     skipped.push(name)

@@ -10,11 +10,9 @@ const combine = suite('combineInspectors')
 combine('feeds every event to observer functions and observer objects alike', () => {
   const seenByFunction: string[] = []
   const seenByObject: string[] = []
-  const inspect = combineInspectors(
-    (e) => seenByFunction.push(e.type),
-    undefined,
-    { next: (e: InspectionEvent) => seenByObject.push(e.type) },
-  )
+  const inspect = combineInspectors((e) => seenByFunction.push(e.type), undefined, {
+    next: (e: InspectionEvent) => seenByObject.push(e.type),
+  })
   const actor = createActor(toySupervisorMachine, { input: { count: 3 }, inspect }).start()
   actor.stop()
   assert.ok(seenByFunction.length > 0)
@@ -44,7 +42,12 @@ combine('an observer that throws is skipped with one warning; the others and the
     assert.ok(seen.length > 10)
     // Warnings are emitted on the next tick.
     await new Promise((resolve) => setImmediate(resolve))
-    assert.equal(warnings, [{ message: 'An XState inspection observer threw and was skipped for this event: inspector is broken', code: 'XCLUSTER_INSPECTOR_THREW' }])
+    assert.equal(warnings, [
+      {
+        message: 'An XState inspection observer threw and was skipped for this event: inspector is broken',
+        code: 'XCLUSTER_INSPECTOR_THREW',
+      },
+    ])
   } finally {
     process.off('warning', onWarning)
   }

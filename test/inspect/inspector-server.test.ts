@@ -52,48 +52,53 @@ browser.after(async (context) => {
 })
 browser.after.each(cleanUp)
 
-browser('a plain XState program using createWebSocketInspector appears with its live state and chart', async ({ browser: chromium, error }) => {
-  if (error) throw error
-  if (!chromium) return
-  const server = await start()
-  assert.match(server.inspectorUrl, /^ws:\/\/127\.0\.0\.1:\d+\/$/)
-  const program = await startProgram(fixture('inspect-plain-app.ts'), { env: { INSPECTOR_URL: server.inspectorUrl } })
-  programs.push(program)
-  await waitFor(() => program.stdout.includes('ready'), 'the program started')
+browser(
+  'a plain XState program using createWebSocketInspector appears with its live state and chart',
+  async ({ browser: chromium, error }) => {
+    if (error) throw error
+    if (!chromium) return
+    const server = await start()
+    assert.match(server.inspectorUrl, /^ws:\/\/127\.0\.0\.1:\d+\/$/)
+    const program = await startProgram(fixture('inspect-plain-app.ts'), { env: { INSPECTOR_URL: server.inspectorUrl } })
+    programs.push(program)
+    await waitFor(() => program.stdout.includes('ready'), 'the program started')
 
-  const page = await chromium.newPage({ viewport: { width: 1400, height: 1000 } })
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`))
-  try {
-    await page.goto(server.url)
-    await waitForCount(page, '#actors tbody tr[data-state="green"]', 1, WAIT)
-    assert.is(await page.locator('#actors tbody tr td').nth(1).textContent(), 'light')
-    await page.waitForSelector('svg[data-machine="light"] [data-badge="green"]', { timeout: WAIT })
-    // Its chart: every state drawn once.
-    const drawn = await page.locator('svg[data-machine="light"] g.state:not(.any)').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-state')))
-    assert.equal(drawn.sort(), ['green', 'red', 'red.stop', 'red.walk', 'yellow'])
+    const page = await chromium.newPage({ viewport: { width: 1400, height: 1000 } })
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`))
+    try {
+      await page.goto(server.url)
+      await waitForCount(page, '#actors tbody tr[data-state="green"]', 1, WAIT)
+      assert.is(await page.locator('#actors tbody tr td').nth(1).textContent(), 'light')
+      await page.waitForSelector('svg[data-machine="light"] [data-badge="green"]', { timeout: WAIT })
+      // Its chart: every state drawn once.
+      const drawn = await page
+        .locator('svg[data-machine="light"] g.state:not(.any)')
+        .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-state')))
+      assert.equal(drawn.sort(), ['green', 'red', 'red.stop', 'red.walk', 'yellow'])
 
-    program.child.stdin.write('next\n')
-    await waitForCount(page, '#actors tbody tr[data-state="yellow"]', 1, WAIT)
-    program.child.stdin.write('next\n')
-    await waitForCount(page, '#actors tbody tr[data-state="red.stop"]', 1, WAIT)
-    await page.waitForSelector('svg[data-machine="light"] [data-badge="red.stop"]', { timeout: WAIT })
-    assert.is(await page.locator('svg[data-machine="light"] g.state.compound.active[data-state="red"]').count(), 1)
-    // The arrow just taken is marked.
-    assert.is(await page.locator('svg[data-machine="light"] g.edge.last').getAttribute('data-target'), 'red')
+      program.child.stdin.write('next\n')
+      await waitForCount(page, '#actors tbody tr[data-state="yellow"]', 1, WAIT)
+      program.child.stdin.write('next\n')
+      await waitForCount(page, '#actors tbody tr[data-state="red.stop"]', 1, WAIT)
+      await page.waitForSelector('svg[data-machine="light"] [data-badge="red.stop"]', { timeout: WAIT })
+      assert.is(await page.locator('svg[data-machine="light"] g.state.compound.active[data-state="red"]').count(), 1)
+      // The arrow just taken is marked.
+      assert.is(await page.locator('svg[data-machine="light"] g.edge.last').getAttribute('data-target'), 'red')
 
-    // Its history: the events with their payload.
-    await page.locator('#actors tbody tr').first().click()
-    await page.waitForSelector('#history-panel:not([hidden]) .history-events', { timeout: WAIT })
-    assert.match(String(await page.locator('.history-events').textContent()), '{ by: "stdin" }')
-    program.child.stdin.end('quit\n')
-    assert.equal(await program.exited, [0, null])
-    assert.equal(problems, [])
-  } finally {
-    await page.close()
-  }
-})
+      // Its history: the events with their payload.
+      await page.locator('#actors tbody tr').first().click()
+      await page.waitForSelector('#history-panel:not([hidden]) .history-events', { timeout: WAIT })
+      assert.match(String(await page.locator('.history-events').textContent()), '{ by: "stdin" }')
+      program.child.stdin.end('quit\n')
+      assert.equal(await program.exited, [0, null])
+      assert.equal(problems, [])
+    } finally {
+      await page.close()
+    }
+  },
+)
 
 // ---
 
@@ -130,13 +135,20 @@ gate('ignores malformed and prototype-polluting messages, and keeps serving', as
   await new Promise((resolve) => ws.once('open', resolve))
   ws.send('not json')
   ws.send(JSON.stringify({ type: '@xstate.actor' }))
-  ws.send('{"type":"@xstate.actor","sessionId":"x:1","definition":"{\\"id\\":\\"evil\\",\\"states\\":{\\"a\\":{}},\\"__proto__\\":{\\"polluted\\":true}}","snapshot":{"value":"a","status":"active"}}')
+  ws.send(
+    '{"type":"@xstate.actor","sessionId":"x:1","definition":"{\\"id\\":\\"evil\\",\\"states\\":{\\"a\\":{}},\\"__proto__\\":{\\"polluted\\":true}}","snapshot":{"value":"a","status":"active"}}',
+  )
   ws.send(Buffer.from([1, 2, 3]))
   await new Promise((resolve) => setTimeout(resolve, 100))
   ws.close()
   assert.is(({} as { polluted?: boolean }).polluted, undefined)
-  const state = await fetch(`${server.url}state.json`).then((r) => r.json() as Promise<{ actors: Array<{ machineId: string; states: string[] }> }>)
-  assert.equal(state.actors.map((a) => [a.machineId, a.states]), [['evil', ['a']]])
+  const state = await fetch(`${server.url}state.json`).then(
+    (r) => r.json() as Promise<{ actors: Array<{ machineId: string; states: string[] }> }>,
+  )
+  assert.equal(
+    state.actors.map((a) => [a.machineId, a.states]),
+    [['evil', ['a']]],
+  )
 })
 
 browser.run()

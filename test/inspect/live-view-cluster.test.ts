@@ -23,7 +23,14 @@ const clusters: SupervisedCluster[] = []
 const pids = new Set<number>()
 
 function start(options: Partial<Parameters<typeof supervise>[0]> = {}): SupervisedCluster {
-  const cluster = supervise({ worker: fixture('http-hello.ts'), count: 3, handleSignals: false, timeouts: FAST_TIMEOUTS, execArgv: TSX, ...options })
+  const cluster = supervise({
+    worker: fixture('http-hello.ts'),
+    count: 3,
+    handleSignals: false,
+    timeouts: FAST_TIMEOUTS,
+    execArgv: TSX,
+    ...options,
+  })
   cluster.on('transition', (event) => event.pid !== null && pids.add(event.pid))
   clusters.push(cluster)
   return cluster
@@ -58,71 +65,90 @@ function listStatePaths(machine: AnyStateMachine): string[] {
   return paths.sort()
 }
 
-cluster('at 1400 and 900 px: every machine drawn cleanly, badges right after a SIGKILL, the crash record in the killed worker\'s history', async ({ browser, error }) => {
-  if (error) throw error
-  if (!browser) return
-  const c = start({ dashboard: true })
-  await c.onReady()
-  const url = await c.dashboardUrl()
-  const victim = c.workers()[0]!
-  process.kill(victim.pid!, 'SIGKILL')
-  await waitFor(() => c.workers().filter((w) => w.state === 'listening' && w.workerId !== victim.workerId).length === 3, 'a replacement worker listening')
-  const live = c.workers().sort((a, b) => a.slotId.localeCompare(b.slotId)).map((w) => `#${w.workerId}`)
-  const expected = new Map([supervisorMachine, slotMachine, workerMachine].map((m) => [m.id, listStatePaths(m as AnyStateMachine)]))
+cluster(
+  "at 1400 and 900 px: every machine drawn cleanly, badges right after a SIGKILL, the crash record in the killed worker's history",
+  async ({ browser, error }) => {
+    if (error) throw error
+    if (!browser) return
+    const c = start({ dashboard: true })
+    await c.onReady()
+    const url = await c.dashboardUrl()
+    const victim = c.workers()[0]!
+    process.kill(victim.pid!, 'SIGKILL')
+    await waitFor(
+      () => c.workers().filter((w) => w.state === 'listening' && w.workerId !== victim.workerId).length === 3,
+      'a replacement worker listening',
+    )
+    const live = c
+      .workers()
+      .sort((a, b) => a.slotId.localeCompare(b.slotId))
+      .map((w) => `#${w.workerId}`)
+    const expected = new Map([supervisorMachine, slotMachine, workerMachine].map((m) => [m.id, listStatePaths(m as AnyStateMachine)]))
 
-  for (const width of [1400, 900]) {
-    const page = await browser.newPage({ viewport: { width, height: 1000 } })
-    const problems: string[] = []
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`))
-    try {
-      await page.goto(url)
-      await waitForCount(page, '#workers tbody tr.running[data-state="listening"]', 3, WAIT)
-      await waitForCount(page, 'svg.statechart', 3, WAIT)
-      // Badges: live workers on `listening`, the killed one on `exited`; slots and supervisor on theirs.
-      assert.is(await page.locator('svg[data-machine="worker"] [data-badge="listening"]').textContent(), live.join(' '))
-      assert.is(await page.locator('svg[data-machine="worker"] [data-badge="exited"]').textContent(), `#${victim.workerId}`)
-      assert.is(await page.locator('svg[data-machine="slot"] [data-badge="running.listening"]').textContent(), 'slot-0 slot-1 slot-2')
-      assert.is(await page.locator('svg[data-machine="supervisor"] [data-badge="running"]').textContent(), 'supervisor')
-      // Opened after the fact, the worker chart still shows the last arrow taken: the replacement's start.
-      assert.is(await page.locator('svg[data-machine="worker"] g.edge.last').getAttribute('data-target'), 'listening')
-      // The killed worker's history holds its crash record.
-      await page.locator(`#workers tbody tr.ended[data-worker-id="${victim.workerId}"]`).click()
-      await page.waitForSelector('#crash-record', { timeout: WAIT })
-      const crash = String(await page.locator('#crash-record').textContent())
-      assert.match(crash, 'killed by SIGKILL')
-      assert.match(crash, /in statelistening/)
-      assert.match(String(await page.locator('#history-name').textContent()), `worker #${victim.workerId} (pid ${victim.pid})`)
-      // The slot lines and the log name workers as the table does.
-      assert.not.match(String(await page.locator('#slots').textContent()), /worker-\d/)
-      assert.not.match(String(await page.locator('#log').textContent()), 'worker ?')
-      assert.match(String(await page.locator('#supervisor-summary').textContent()), '3 of 3 workers listening')
+    for (const width of [1400, 900]) {
+      const page = await browser.newPage({ viewport: { width, height: 1000 } })
+      const problems: string[] = []
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+      page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`))
+      try {
+        await page.goto(url)
+        await waitForCount(page, '#workers tbody tr.running[data-state="listening"]', 3, WAIT)
+        await waitForCount(page, 'svg.statechart', 3, WAIT)
+        // Badges: live workers on `listening`, the killed one on `exited`; slots and supervisor on theirs.
+        assert.is(await page.locator('svg[data-machine="worker"] [data-badge="listening"]').textContent(), live.join(' '))
+        assert.is(await page.locator('svg[data-machine="worker"] [data-badge="exited"]').textContent(), `#${victim.workerId}`)
+        assert.is(await page.locator('svg[data-machine="slot"] [data-badge="running.listening"]').textContent(), 'slot-0 slot-1 slot-2')
+        assert.is(await page.locator('svg[data-machine="supervisor"] [data-badge="running"]').textContent(), 'supervisor')
+        // Opened after the fact, the worker chart still shows the last arrow taken: the replacement's start.
+        assert.is(await page.locator('svg[data-machine="worker"] g.edge.last').getAttribute('data-target'), 'listening')
+        // The killed worker's history holds its crash record.
+        await page.locator(`#workers tbody tr.ended[data-worker-id="${victim.workerId}"]`).click()
+        await page.waitForSelector('#crash-record', { timeout: WAIT })
+        const crash = String(await page.locator('#crash-record').textContent())
+        assert.match(crash, 'killed by SIGKILL')
+        assert.match(crash, /in statelistening/)
+        assert.match(String(await page.locator('#history-name').textContent()), `worker #${victim.workerId} (pid ${victim.pid})`)
+        // The slot lines and the log name workers as the table does.
+        assert.not.match(String(await page.locator('#slots').textContent()), /worker-\d/)
+        assert.not.match(String(await page.locator('#log').textContent()), 'worker ?')
+        assert.match(String(await page.locator('#supervisor-summary').textContent()), '3 of 3 workers listening')
 
-      const geometry = await measurePage(page)
-      if (process.env.XCLUSTER_TEST_VERBOSE) console.log(width, JSON.stringify(geometry.charts.map((c) => ({ id: c.machineId, states: c.states.length, scale: c.scale }))), geometry.logTop, geometry.overflowX)
-      assert.is(geometry.overflowX, 0, `${width}px: nothing overflows the page`)
-      assert.equal(geometry.clippedPanels, [], `${width}px: no panel is wider than its content box`)
-      if (width === 1400) assert.ok(geometry.logTop > 0 && geometry.logTop < geometry.viewportHeight - 40, `the log is above the fold (first row at ${geometry.logTop}px)`)
-      assert.equal(geometry.charts.map((chart) => chart.machineId).sort(), ['slot', 'supervisor', 'worker'])
-      for (const chart of geometry.charts) {
-        const where = `${width}px ${chart.machineId}`
-        assert.equal([...chart.states].sort(), expected.get(chart.machineId), `${where}: every state drawn once`)
-        assert.equal(chart.crossings, [], `${where}: no edge crosses a box it does not connect`)
-        assert.equal(chart.overlaps, [], `${where}: no two labels overlap`)
-        assert.equal(chart.duplicates, [], `${where}: no edge label twice`)
-        assert.ok(chart.scale >= 0.85, `${where}: drawn at ${chart.scale.toFixed(2)} of its size (text stays readable)`)
-        assert.is(chart.isClipped, false, `${where}: fits its panel`)
+        const geometry = await measurePage(page)
+        if (process.env.XCLUSTER_TEST_VERBOSE)
+          console.log(
+            width,
+            JSON.stringify(geometry.charts.map((c) => ({ id: c.machineId, states: c.states.length, scale: c.scale }))),
+            geometry.logTop,
+            geometry.overflowX,
+          )
+        assert.is(geometry.overflowX, 0, `${width}px: nothing overflows the page`)
+        assert.equal(geometry.clippedPanels, [], `${width}px: no panel is wider than its content box`)
+        if (width === 1400)
+          assert.ok(
+            geometry.logTop > 0 && geometry.logTop < geometry.viewportHeight - 40,
+            `the log is above the fold (first row at ${geometry.logTop}px)`,
+          )
+        assert.equal(geometry.charts.map((chart) => chart.machineId).sort(), ['slot', 'supervisor', 'worker'])
+        for (const chart of geometry.charts) {
+          const where = `${width}px ${chart.machineId}`
+          assert.equal([...chart.states].sort(), expected.get(chart.machineId), `${where}: every state drawn once`)
+          assert.equal(chart.crossings, [], `${where}: no edge crosses a box it does not connect`)
+          assert.equal(chart.overlaps, [], `${where}: no two labels overlap`)
+          assert.equal(chart.duplicates, [], `${where}: no edge label twice`)
+          assert.ok(chart.scale >= 0.85, `${where}: drawn at ${chart.scale.toFixed(2)} of its size (text stays readable)`)
+          assert.is(chart.isClipped, false, `${where}: fits its panel`)
+        }
+        assert.equal(problems, [])
+        const screenshot = artifactPath(`live-view-${width}.png`)
+        await page.screenshot({ path: screenshot, fullPage: true })
+        // UPDATE_SCREENSHOT=1 refreshes the README's copies.
+        if (process.env.UPDATE_SCREENSHOT) copyFileSync(screenshot, new URL(`../../docs/live-view-${width}.png`, import.meta.url))
+      } finally {
+        await page.close()
       }
-      assert.equal(problems, [])
-      const screenshot = artifactPath(`live-view-${width}.png`)
-      await page.screenshot({ path: screenshot, fullPage: true })
-      // UPDATE_SCREENSHOT=1 refreshes the README's copies.
-      if (process.env.UPDATE_SCREENSHOT) copyFileSync(screenshot, new URL(`../../docs/live-view-${width}.png`, import.meta.url))
-    } finally {
-      await page.close()
     }
-  }
-})
+  },
+)
 
 cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacement, without reloading', async ({ browser, error }) => {
   if (error) throw error
@@ -144,26 +170,34 @@ cluster('shows 3 listening workers, then a SIGKILLed one exited and its replacem
     await page.evaluate('window.isSamePage = true')
     await waitForCount(page, '#workers tbody tr.running[data-state="listening"]', 3, WAIT)
     const before = c.workers()
-    assert.equal(before.map((w) => w.state), ['listening', 'listening', 'listening'])
+    assert.equal(
+      before.map((w) => w.state),
+      ['listening', 'listening', 'listening'],
+    )
     for (const w of before) {
       const row = page.locator(`#workers tbody tr[data-worker-id="${w.workerId}"]`)
       assert.is(await row.locator('td').nth(1).textContent(), String(w.pid))
     }
-    assert.is(await page.locator('svg[data-machine="worker"] [data-badge="listening"]').textContent(), before.map((w) => `#${w.workerId}`).join(' '))
+    assert.is(
+      await page.locator('svg[data-machine="worker"] [data-badge="listening"]').textContent(),
+      before.map((w) => `#${w.workerId}`).join(' '),
+    )
 
     const victim = before[1]!
     process.kill(victim.pid!, 'SIGKILL')
     await page.waitForSelector(`#workers tbody tr.ended[data-worker-id="${victim.workerId}"][data-state="exited"]`, { timeout: WAIT })
     await waitFor(() => c.workers().filter((w) => w.state === 'listening').length === 3, 'a replacement worker listening')
     const replacement = c.workers().find((w) => !before.some((b) => b.workerId === w.workerId))!
-    await page.waitForSelector(`#workers tbody tr.running[data-worker-id="${replacement.workerId}"][data-state="listening"]`, { timeout: WAIT })
+    await page.waitForSelector(`#workers tbody tr.running[data-worker-id="${replacement.workerId}"][data-state="listening"]`, {
+      timeout: WAIT,
+    })
     await waitForCount(page, '#workers tbody tr.running[data-state="listening"]', 3, WAIT)
 
     assert.is(await page.evaluate('window.isSamePage'), true, 'the page was not reloaded')
     assert.is(replacement.slotId, victim.slotId)
     const exitReason = await page.locator(`#workers tbody tr[data-worker-id="${victim.workerId}"] td.reason`).textContent()
     assert.match(String(exitReason), 'SIGKILL')
-    assert.is(await page.locator('#log tbody tr', { hasText: 'SIGKILL' }).count() > 0, true)
+    assert.is((await page.locator('#log tbody tr', { hasText: 'SIGKILL' }).count()) > 0, true)
     assert.is(await page.locator('#supervisor-state').textContent(), 'running')
     // The killed worker's exit, as the runtime saw it.
     const exit = exits.find((e) => e.pid === victim.pid)

@@ -49,7 +49,11 @@ interface SseMessage {
 }
 
 /** Reads an event stream until `isDone` says so (or 5 s pass), then closes it. */
-function readEvents(url: string, isDone: (messages: SseMessage[]) => boolean, onOpen?: (stop: () => void) => void): Promise<{ status: number; messages: SseMessage[] }> {
+function readEvents(
+  url: string,
+  isDone: (messages: SseMessage[]) => boolean,
+  onOpen?: (stop: () => void) => void,
+): Promise<{ status: number; messages: SseMessage[] }> {
   const target = new URL(url)
   return new Promise((resolve, reject) => {
     const messages: SseMessage[] = []
@@ -65,8 +69,7 @@ function readEvents(url: string, isDone: (messages: SseMessage[]) => boolean, on
       res.on('end', finish)
       res.on('data', (chunk: string) => {
         buffer += chunk
-        let end: number
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, end)
           buffer = buffer.slice(end + 2)
           const event = /^event: (.*)$/m.exec(block)?.[1]
@@ -147,7 +150,10 @@ server('rejects bad options with a TypeError naming the option', async () => {
     [{ token: '' }, 'Expected `token` to be a non-empty string, got `` (string).'],
     [{ host: '' }, "Expected `host` to be a non-empty string such as '127.0.0.1', got `` (string)."],
     [{ maxClients: 0 }, 'Expected `maxClients` to be an integer from 1 and up, got `0` (number).'],
-    [{ workerMachine: {} }, 'Expected `workerMachine` to be an XState machine (from setup().createMachine()), got `[object Object]` (object).'],
+    [
+      { workerMachine: {} },
+      'Expected `workerMachine` to be an XState machine (from setup().createMachine()), got `[object Object]` (object).',
+    ],
   ]
   for (const [options, message] of cases) {
     try {
@@ -176,7 +182,10 @@ server('refuses a foreign Host header with 403 (DNS rebinding)', async () => {
   for (const host of ['rebind.evil.example', `rebind.evil.example:${new URL(view.url).port}`, '127.0.0.1.evil.example']) {
     const reply = await get(view.url, { host })
     assert.is(reply.status, 403, String(host))
-    assert.is(reply.body, 'Forbidden: this live view does not answer to that Host header. Open it by its own address, or add the name to `allowedHosts`.\n')
+    assert.is(
+      reply.body,
+      'Forbidden: this live view does not answer to that Host header. Open it by its own address, or add the name to `allowedHosts`.\n',
+    )
   }
   // Node's own HTTP server already refuses an HTTP/1.1 request without Host (400).
   assert.is((await get(view.url, { host: null })).status, 400)
@@ -246,10 +255,18 @@ stream('a late client first gets the whole table, then each transition as it hap
   const [init, ...rest] = result.messages
   assert.is(init?.event, 'init')
   assert.equal(
-    init?.data.actors.filter((a: { kind: string }) => a.kind === 'worker').map((a: { slotId: string; states: string[] }) => [a.slotId, a.states]),
-    [['s0', ['forking']], ['s1', ['forking']], ['s2', ['forking']]],
+    init?.data.actors
+      .filter((a: { kind: string }) => a.kind === 'worker')
+      .map((a: { slotId: string; states: string[] }) => [a.slotId, a.states]),
+    [
+      ['s0', ['forking']],
+      ['s1', ['forking']],
+      ['s2', ['forking']],
+    ],
   )
-  const transitions = rest.filter((m) => m.event === 'transition' && m.data.kind === 'worker').map((m) => [m.data.from, m.data.to, m.data.reason])
+  const transitions = rest
+    .filter((m) => m.event === 'transition' && m.data.kind === 'worker')
+    .map((m) => [m.data.from, m.data.to, m.data.reason])
   assert.equal(transitions, [
     [['forking'], ['online'], 'process online'],
     [['online'], ['listening'], 'a server is listening'],
@@ -286,23 +303,33 @@ stream('statistics are pushed when they change', async () => {
 stream('refuses clients beyond maxClients with 503', async () => {
   const view = await startView({ maxClients: 1 })
   let second: Reply | undefined
-  await readEvents(`${view.url}events`, () => false, (stop) => {
-    void get(`${view.url}events`).then((reply) => {
-      second = reply
-      stop()
-    })
-  })
+  await readEvents(
+    `${view.url}events`,
+    () => false,
+    (stop) => {
+      void get(`${view.url}events`).then((reply) => {
+        second = reply
+        stop()
+      })
+    },
+  )
   assert.is(second?.status, 503)
-  assert.is(second?.body, 'Service Unavailable: 1 live view client is connected already (the most allowed); close a tab, or raise the limit with supervise({ dashboard: { maxClients } }) or createLiveView({ maxClients }).\n')
+  assert.is(
+    second?.body,
+    'Service Unavailable: 1 live view client is connected already (the most allowed); close a tab, or raise the limit with supervise({ dashboard: { maxClients } }) or createLiveView({ maxClients }).\n',
+  )
 })
 
 stream('drops a client that stops reading once its buffer stays full, even when nothing more is sent', async () => {
   const view = await startView({ maxClients: 1, stallTimeout: 100 })
-  const talker = createActor(setup({ types: { events: {} as { type: 'say'; text: string } } }).createMachine({
-    id: 'talker',
-    context: { reason: '' },
-    on: { say: { actions: assign(({ event }) => ({ reason: event.text })) } },
-  }), { inspect: view.observer }).start()
+  const talker = createActor(
+    setup({ types: { events: {} as { type: 'say'; text: string } } }).createMachine({
+      id: 'talker',
+      context: { reason: '' },
+      on: { say: { actions: assign(({ event }) => ({ reason: event.text })) } },
+    }),
+    { inspect: view.observer },
+  ).start()
   actors.push(talker)
   const target = new URL(view.url)
   const stalled = connect({ host: target.hostname, port: Number(target.port) })
@@ -311,7 +338,8 @@ stream('drops a client that stops reading once its buffer stays full, even when 
   stalled.write(`GET /events HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`)
   // It never reads: once the kernel's buffers are full, what is sent waits in the server.
   stalled.pause()
-  const probe = (): Promise<number> => get(`${view.url}state.json`).then(() => readEvents(`${view.url}events`, (m) => m.length > 0).then((r) => r.status))
+  const probe = (): Promise<number> =>
+    get(`${view.url}state.json`).then(() => readEvents(`${view.url}events`, (m) => m.length > 0).then((r) => r.status))
   let status = 503
   let batches = 0
   // Batches of ~200 KB, each followed by a quiet spell: well below the 1 MiB that would drop
@@ -344,18 +372,24 @@ stream('history.json gives one actor its events, transitions and a crash record'
   const state = JSON.parse((await get(`${view.url}state.json`)).body)
   const worker = state.actors.find((a: { kind: string; workerId: number | null }) => a.kind === 'worker' && a.workerId === 2)
   const history = JSON.parse((await get(`${view.url}history.json?session=${encodeURIComponent(worker.sessionId)}`)).body)
-  assert.equal(history.events.map((e: { type: string; summary: string }) => [e.type, e.summary]), [
-    ['xstate.init', '{ input: {…} }'],
-    ['process.fork', '{ pid: 6002, workerId: 2 }'],
-    ['process.online', ''],
-    ['process.exit', '{ code: null, signal: "SIGKILL" }'],
-  ])
-  assert.equal(history.transitions.map((t: { from: string[]; to: string[] }) => [t.from, t.to]), [
-    [[], ['forking']],
-    [['forking'], ['forking']],
-    [['forking'], ['online']],
-    [['online'], ['exited']],
-  ])
+  assert.equal(
+    history.events.map((e: { type: string; summary: string }) => [e.type, e.summary]),
+    [
+      ['xstate.init', '{ input: {…} }'],
+      ['process.fork', '{ pid: 6002, workerId: 2 }'],
+      ['process.online', ''],
+      ['process.exit', '{ code: null, signal: "SIGKILL" }'],
+    ],
+  )
+  assert.equal(
+    history.transitions.map((t: { from: string[]; to: string[] }) => [t.from, t.to]),
+    [
+      [[], ['forking']],
+      [['forking'], ['forking']],
+      [['forking'], ['online']],
+      [['online'], ['exited']],
+    ],
+  )
   assert.equal([history.crash.exitSignal, history.crash.lastStates, history.crash.reason], ['SIGKILL', ['online'], 'exited with SIGKILL'])
   const unknown = await get(`${view.url}history.json?session=nope`)
   assert.equal([unknown.status, unknown.body], [200, 'null'])
@@ -364,12 +398,19 @@ stream('history.json gives one actor its events, transitions and a crash record'
 stream('close() ends open streams and stops the server', async () => {
   const view = await startView()
   let closed: Promise<void> | undefined
-  const result = await readEvents(`${view.url}events`, () => false, () => {
-    closed = view.close()
-  })
+  const result = await readEvents(
+    `${view.url}events`,
+    () => false,
+    () => {
+      closed = view.close()
+    },
+  )
   await closed
   // The init message, and perhaps the worker chart as soon as it is drawn: nothing after close.
-  assert.equal(result.messages.filter((m) => m.event !== 'chart').map((m) => m.event), ['init'])
+  assert.equal(
+    result.messages.filter((m) => m.event !== 'chart').map((m) => m.event),
+    ['init'],
+  )
   await get(view.url).then(
     () => assert.unreachable('the server should be closed'),
     (error: NodeJS.ErrnoException) => assert.is(error.code, 'ECONNREFUSED'),

@@ -23,7 +23,10 @@ interface Context {
   requests: string[]
 }
 
-const page = whenAvailable(suite<Context>('live view page in Chromium', { browser: null, launchError: null, problems: [], requests: [] }), CHROMIUM)
+const page = whenAvailable(
+  suite<Context>('live view page in Chromium', { browser: null, launchError: null, problems: [], requests: [] }),
+  CHROMIUM,
+)
 
 page.before(async (context) => {
   const slot = await launchChromium('live view page in Chromium')
@@ -71,43 +74,52 @@ function countRows(p: Page, state: string): Promise<number> {
   return p.locator(`#workers tbody tr[data-state="${state}"]`).count()
 }
 
-page('shows three listening workers, then an exit and its replacement, without reloading', async ({ browser, view, actor, page: p, problems }) => {
-  if (!browser || !view || !actor || !p) throw new Error('no page: before.each opened none')
-  bringUp(actor, 's0', 1)
-  bringUp(actor, 's1', 2)
-  await p.goto(view.url)
-  // Browser-side code is passed as strings: this file is type-checked without the DOM library.
-  await p.evaluate('window.isSamePage = true')
-  await waitForCount(p, '#workers tbody tr[data-state="listening"]', 2, WAIT)
-  bringUp(actor, 's2', 3)
-  await waitForCount(p, '#workers tbody tr[data-state="listening"]', 3, WAIT)
-  assert.is(await p.locator('#connection').textContent(), 'live')
-  assert.is(await p.locator('#supervisor-state').textContent(), 'running')
+page(
+  'shows three listening workers, then an exit and its replacement, without reloading',
+  async ({ browser, view, actor, page: p, problems }) => {
+    if (!browser || !view || !actor || !p) throw new Error('no page: before.each opened none')
+    bringUp(actor, 's0', 1)
+    bringUp(actor, 's1', 2)
+    await p.goto(view.url)
+    // Browser-side code is passed as strings: this file is type-checked without the DOM library.
+    await p.evaluate('window.isSamePage = true')
+    await waitForCount(p, '#workers tbody tr[data-state="listening"]', 2, WAIT)
+    bringUp(actor, 's2', 3)
+    await waitForCount(p, '#workers tbody tr[data-state="listening"]', 3, WAIT)
+    assert.is(await p.locator('#connection').textContent(), 'live')
+    assert.is(await p.locator('#supervisor-state').textContent(), 'running')
 
-  actor.system.get('s1')!.send({ type: 'process.exit', code: null, signal: 'SIGKILL' })
-  await p.waitForSelector('#workers tbody tr[data-worker-id="2"][data-state="exited"]', { timeout: WAIT })
-  await waitForCount(p, '#workers tbody tr[data-state="forking"]', 1, WAIT)
-  actor.system.get('s1')!.send({ type: 'process.fork', pid: 5004, workerId: 4 })
-  await p.waitForSelector('#workers tbody tr[data-worker-id="4"][data-state="forking"]', { timeout: WAIT })
+    actor.system.get('s1')!.send({ type: 'process.exit', code: null, signal: 'SIGKILL' })
+    await p.waitForSelector('#workers tbody tr[data-worker-id="2"][data-state="exited"]', { timeout: WAIT })
+    await waitForCount(p, '#workers tbody tr[data-state="forking"]', 1, WAIT)
+    actor.system.get('s1')!.send({ type: 'process.fork', pid: 5004, workerId: 4 })
+    await p.waitForSelector('#workers tbody tr[data-worker-id="4"][data-state="forking"]', { timeout: WAIT })
 
-  assert.is(await p.evaluate('window.isSamePage'), true, 'the page was not reloaded')
-  assert.is(await countRows(p, 'listening'), 2)
-  const exited = p.locator('#workers tbody tr[data-worker-id="2"]')
-  assert.is(await exited.getAttribute('class'), 'ended')
-  assert.is(await exited.locator('td.reason').textContent(), 'exited with SIGKILL')
-  const replacement = p.locator('#workers tbody tr[data-worker-id="4"]')
-  assert.equal(await replacement.locator('td').allTextContents().then((cells) => [cells[0], cells[1], cells[2], cells[3], cells[6], cells[7]]), ['#4', '5004', 's1', '2', '1', '4'])
+    assert.is(await p.evaluate('window.isSamePage'), true, 'the page was not reloaded')
+    assert.is(await countRows(p, 'listening'), 2)
+    const exited = p.locator('#workers tbody tr[data-worker-id="2"]')
+    assert.is(await exited.getAttribute('class'), 'ended')
+    assert.is(await exited.locator('td.reason').textContent(), 'exited with SIGKILL')
+    const replacement = p.locator('#workers tbody tr[data-worker-id="4"]')
+    assert.equal(
+      await replacement
+        .locator('td')
+        .allTextContents()
+        .then((cells) => [cells[0], cells[1], cells[2], cells[3], cells[6], cells[7]]),
+      ['#4', '5004', 's1', '2', '1', '4'],
+    )
 
-  // The chart highlights the states in use and badges them with worker ids.
-  assert.is(await p.locator('svg[data-machine="worker"] [data-badge="listening"]').textContent(), '#1 #3')
-  assert.is(await p.locator('svg[data-machine="worker"] [data-badge="forking"]').textContent(), '#4')
-  assert.is(await p.locator('svg[data-machine="worker"] [data-badge="exited"]').textContent(), '#2')
-  assert.is(await p.locator('svg[data-machine="worker"] g.state.active').count(), 3)
-  // The log shows the exit with its reason, newest first.
-  const exitLine = p.locator('#log tbody tr', { hasText: 'exited with SIGKILL' })
-  assert.is(await exitLine.locator('td').nth(1).textContent(), 'worker #2 (pid 5002)')
-  assert.equal(problems, [])
-})
+    // The chart highlights the states in use and badges them with worker ids.
+    assert.is(await p.locator('svg[data-machine="worker"] [data-badge="listening"]').textContent(), '#1 #3')
+    assert.is(await p.locator('svg[data-machine="worker"] [data-badge="forking"]').textContent(), '#4')
+    assert.is(await p.locator('svg[data-machine="worker"] [data-badge="exited"]').textContent(), '#2')
+    assert.is(await p.locator('svg[data-machine="worker"] g.state.active').count(), 3)
+    // The log shows the exit with its reason, newest first.
+    const exitLine = p.locator('#log tbody tr', { hasText: 'exited with SIGKILL' })
+    assert.is(await exitLine.locator('td').nth(1).textContent(), 'worker #2 (pid 5002)')
+    assert.equal(problems, [])
+  },
+)
 
 page('needs nothing but its own origin: no CDN, works offline', async ({ browser, view, actor, page: p, problems, requests }) => {
   if (!browser || !view || !actor || !p) throw new Error('no page: before.each opened none')
@@ -116,7 +128,10 @@ page('needs nothing but its own origin: no CDN, works offline', async ({ browser
   await p.waitForSelector('#workers tbody tr[data-state="listening"]', { timeout: WAIT })
   const origin = new URL(view.url).origin
   assert.ok(requests.length >= 2, 'the page and its event stream')
-  assert.equal(requests.filter((url) => !url.startsWith(`${origin}/`)), [])
+  assert.equal(
+    requests.filter((url) => !url.startsWith(`${origin}/`)),
+    [],
+  )
   assert.equal(problems, [])
 })
 

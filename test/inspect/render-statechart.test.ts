@@ -42,16 +42,28 @@ exportChart('writes Mermaid: nested states, start and final markers, one line pe
 
 exportChart('groups a transition several states share through one Mermaid <<join>>', async () => {
   const text = await renderStatechart(workerMachine, { format: 'mermaid' })
-  assert.match(text, 'state join_0 <<join>>\n  s_forking --> join_0\n  s_online --> join_0\n  join_0 --> s_listening : process.listening, process.ready\n')
+  assert.match(
+    text,
+    'state join_0 <<join>>\n  s_forking --> join_0\n  s_online --> join_0\n  join_0 --> s_listening : process.listening, process.ready\n',
+  )
   // One line per label: no label twice.
-  const labels = text.split('\n').filter((l) => l.includes(' --> ') && l.includes(' : ')).map((l) => l.slice(l.indexOf(' : ')))
-  assert.equal(labels.filter((l, i) => labels.indexOf(l) !== i && !/^ : (process\.error|stop)/.test(l)), [])
+  const labels = text
+    .split('\n')
+    .filter((l) => l.includes(' --> ') && l.includes(' : '))
+    .map((l) => l.slice(l.indexOf(' : ')))
+  assert.equal(
+    labels.filter((l, i) => labels.indexOf(l) !== i && !/^ : (process\.error|stop)/.test(l)),
+    [],
+  )
 })
 
 exportChart('writes a standalone SVG of each xcluster machine with every state drawn once', async () => {
   for (const machine of [supervisorMachine, slotMachine, workerMachine] as AnyStateMachine[]) {
     const svg = await renderStatechart(machine)
-    assert.ok(svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" class="statechart"'), machine.id)
+    assert.ok(
+      svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" class="statechart"'),
+      machine.id,
+    )
     assert.match(svg, '<style>')
     const paths: string[] = []
     const visit = (node: AnyStateMachine['root']): void => {
@@ -66,7 +78,10 @@ exportChart('writes a standalone SVG of each xcluster machine with every state d
 exportChart('rejects what is not a machine, and an unknown format, with a TypeError', async () => {
   const notMachine = await rejectionOf(renderStatechart({} as AnyStateMachine))
   assert.instance(notMachine, TypeError)
-  assert.is(notMachine.message, 'renderStatechart() expects an XState machine (from setup().createMachine()), got `[object Object]` (object).')
+  assert.is(
+    notMachine.message,
+    'renderStatechart() expects an XState machine (from setup().createMachine()), got `[object Object]` (object).',
+  )
   const badFormat = await rejectionOf(renderStatechart(toyWorkerMachine, { format: 'png' as 'svg' }))
   assert.instance(badFormat, TypeError)
   assert.is(badFormat.message, "Expected `format` to be 'svg' or 'mermaid', got `png` (string).")

@@ -1,13 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  assertSafeBinding,
-  createRequestGuard,
-  isLoopbackHost,
-  listAllowedHostNames,
-  parseHostHeader,
-} from '../../src/inspect/security.js'
+import { assertSafeBinding, createRequestGuard, isLoopbackHost, listAllowedHostNames, parseHostHeader } from '../../src/inspect/security.js'
 
 /** Only the fields the guard reads; a request object is all it needs, no socket involved. */
 function fakeRequest(headers: Record<string, string>, url = '/'): IncomingMessage {
@@ -73,7 +67,7 @@ hosts('a loopback bind answers to loopback names only, plus the allowed hosts', 
   assert.not.ok(names.has('evil.example'))
 })
 
-hosts('a wildcard bind also answers to this machine\'s own addresses', () => {
+hosts("a wildcard bind also answers to this machine's own addresses", () => {
   const names = listAllowedHostNames('0.0.0.0')
   assert.ok(names.has('127.0.0.1'))
   assert.not.ok(names.has('evil.example'))
@@ -89,7 +83,8 @@ guard('a foreign Host header gets 403 before the token is looked at', () => {
   assert.equal(verdict, {
     isAllowed: false,
     status: 403,
-    message: 'Forbidden: this live view does not answer to that Host header. Open it by its own address, or add the name to `allowedHosts`.',
+    message:
+      'Forbidden: this live view does not answer to that Host header. Open it by its own address, or add the name to `allowedHosts`.',
   })
 })
 

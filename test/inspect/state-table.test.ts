@@ -37,14 +37,27 @@ table('holds the current state of the supervisor, each slot and each worker', ()
   bringUp('s2')
   const { actors } = t.read()
   const workers = actors.filter((a) => a.kind === 'worker')
-  assert.equal(workers.map((w) => [w.workerId, w.pid, w.slotId, w.states, w.status, w.reason]), [
-    [1, 1001, 's0', ['listening'], 'active', 'a server is listening'],
-    [2, 1002, 's1', ['listening'], 'active', 'a server is listening'],
-    [3, 1003, 's2', ['listening'], 'active', 'a server is listening'],
-  ])
+  assert.equal(
+    workers.map((w) => [w.workerId, w.pid, w.slotId, w.states, w.status, w.reason]),
+    [
+      [1, 1001, 's0', ['listening'], 'active', 'a server is listening'],
+      [2, 1002, 's1', ['listening'], 'active', 'a server is listening'],
+      [3, 1003, 's2', ['listening'], 'active', 'a server is listening'],
+    ],
+  )
   const supervisor = actors.filter((a) => a.kind === 'supervisor')
-  assert.equal(supervisor.map((s) => [s.machineId, s.states, s.parentId]), [['supervisor', ['running'], null]])
-  assert.equal(actors.filter((a) => a.kind === 'actor').map((a) => [a.machineId, a.slotId]), [['slot', 's0'], ['slot', 's1'], ['slot', 's2']])
+  assert.equal(
+    supervisor.map((s) => [s.machineId, s.states, s.parentId]),
+    [['supervisor', ['running'], null]],
+  )
+  assert.equal(
+    actors.filter((a) => a.kind === 'actor').map((a) => [a.machineId, a.slotId]),
+    [
+      ['slot', 's0'],
+      ['slot', 's1'],
+      ['slot', 's2'],
+    ],
+  )
   actor.stop()
 })
 
@@ -65,15 +78,21 @@ table('logs each transition with its states, event and reason, in order', () => 
   bringUp('s0')
   slot('s0').send({ type: 'stop' })
   const log = t.read().log.filter((e) => e.kind === 'worker' && e.slotId === 's0')
-  assert.equal(log.map((e) => [e.from, e.to, e.event, e.reason]), [
-    [[], ['forking'], 'xstate.init', 'forking'],
-    [['forking'], ['forking'], 'process.fork', 'forked pid 1001'],
-    [['forking'], ['online'], 'process.online', 'process online'],
-    [['online'], ['listening'], 'process.listening', 'a server is listening'],
-    [['listening'], ['disconnecting.draining'], 'stop', 'stop requested'],
-  ])
+  assert.equal(
+    log.map((e) => [e.from, e.to, e.event, e.reason]),
+    [
+      [[], ['forking'], 'xstate.init', 'forking'],
+      [['forking'], ['forking'], 'process.fork', 'forked pid 1001'],
+      [['forking'], ['online'], 'process.online', 'process online'],
+      [['online'], ['listening'], 'process.listening', 'a server is listening'],
+      [['listening'], ['disconnecting.draining'], 'stop', 'stop requested'],
+    ],
+  )
   const seqs = t.read().log.map((e) => e.seq)
-  assert.equal(seqs, [...seqs].sort((a, b) => a - b))
+  assert.equal(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+  )
   actor.stop()
 })
 
@@ -82,12 +101,15 @@ table('a worker that exits stays as ended while its slot starts the next incarna
   bringUp('s0')
   slot('s0').send({ type: 'process.exit', code: null, signal: 'SIGKILL' })
   const workers = t.read().actors.filter((a) => a.kind === 'worker')
-  assert.equal(workers.map((w) => [w.slotId, w.incarnation, w.states, w.status, w.endedAt !== null, w.reason]), [
-    ['s0', 1, ['exited'], 'done', true, 'exited with SIGKILL'],
-    ['s1', 1, ['forking'], 'active', false, 'forking'],
-    ['s2', 1, ['forking'], 'active', false, 'forking'],
-    ['s0', 2, ['forking'], 'active', false, 'forking'],
-  ])
+  assert.equal(
+    workers.map((w) => [w.slotId, w.incarnation, w.states, w.status, w.endedAt !== null, w.reason]),
+    [
+      ['s0', 1, ['exited'], 'done', true, 'exited with SIGKILL'],
+      ['s1', 1, ['forking'], 'active', false, 'forking'],
+      ['s2', 1, ['forking'], 'active', false, 'forking'],
+      ['s0', 2, ['forking'], 'active', false, 'forking'],
+    ],
+  )
   actor.stop()
 })
 
@@ -98,7 +120,10 @@ table('keeps only the newest ended workers and says which rows it removed', () =
     slot('s0').send({ type: 'process.exit', code: 1, signal: null })
   }
   const ended = t.read().actors.filter((a) => a.kind === 'worker' && a.endedAt !== null)
-  assert.equal(ended.map((w) => w.incarnation), [3, 4])
+  assert.equal(
+    ended.map((w) => w.incarnation),
+    [3, 4],
+  )
   assert.is(changes.filter((c) => c.type === 'remove').length, 2)
   actor.stop()
 })
@@ -129,7 +154,10 @@ table('a stopped cluster leaves the supervisor stopped and removes the slots', (
   bringUp('s0')
   actor.stop()
   const { actors } = t.read()
-  assert.equal(actors.filter((a) => a.kind === 'supervisor').map((a) => a.status), ['stopped'])
+  assert.equal(
+    actors.filter((a) => a.kind === 'supervisor').map((a) => a.status),
+    ['stopped'],
+  )
   assert.is(actors.filter((a) => a.kind === 'actor').length, 0)
 })
 
@@ -145,7 +173,16 @@ table('a malformed inspection event is ignored without throwing', () => {
 const sanitize = suite('context sanitising')
 
 sanitize('only known fields with the expected types leave the context', () => {
-  const fields = sanitizeContext({ pid: 12, workerId: '3', slotId: 's0', reason: 'ok', secret: 'hunter2', incarnation: Number.NaN, restarts: 2, env: { TOKEN: 'x' } })
+  const fields = sanitizeContext({
+    pid: 12,
+    workerId: '3',
+    slotId: 's0',
+    reason: 'ok',
+    secret: 'hunter2',
+    incarnation: Number.NaN,
+    restarts: 2,
+    env: { TOKEN: 'x' },
+  })
   assert.equal(fields, { pid: 12, restarts: 2, slotId: 's0', reason: 'ok' })
 })
 

@@ -30,7 +30,12 @@ const chart = suite('statechart')
 
 chart('draws every state of the toy worker machine once, nested states inside their parent', async () => {
   const layout = await layoutStatechart(toyWorkerMachine)
-  assert.equal(states(layout).map((n) => n.path).sort(), listStatePaths(toyWorkerMachine))
+  assert.equal(
+    states(layout)
+      .map((n) => n.path)
+      .sort(),
+    listStatePaths(toyWorkerMachine),
+  )
   const parent = states(layout).find((n) => n.path === 'disconnecting')!
   assert.ok(parent.isCompound)
   for (const path of ['disconnecting.draining', 'disconnecting.closing']) {
@@ -57,7 +62,8 @@ chart('draws transitions with readable labels, to a compound state itself, and a
     assert.ok(edge.paths.length >= 1 && edge.paths.every((p) => p.length >= 2), `${edge.id} has a route`)
     // Orthogonal: every segment is horizontal or vertical.
     for (const points of edge.paths) {
-      for (let i = 1; i < points.length; i++) assert.ok(points[i]!.x === points[i - 1]!.x || points[i]!.y === points[i - 1]!.y, `${edge.id} segment ${i} is orthogonal`)
+      for (let i = 1; i < points.length; i++)
+        assert.ok(points[i]!.x === points[i - 1]!.x || points[i]!.y === points[i - 1]!.y, `${edge.id} segment ${i} is orthogonal`)
     }
   }
 })
@@ -76,17 +82,28 @@ chart('merges parallel transitions and groups the ones several states share (mac
   assert.ok(lines.includes('#any -> exited: process.exit, error: process'))
   // No label twice: a shared transition is one arrow.
   const labels = model.transitions.map((t) => t.labels.join('\n'))
-  assert.equal(labels.filter((l, i) => labels.indexOf(l) !== i && model.transitions[i]!.target === model.transitions[labels.indexOf(l)]!.target), [])
+  assert.equal(
+    labels.filter((l, i) => labels.indexOf(l) !== i && model.transitions[i]!.target === model.transitions[labels.indexOf(l)]!.target),
+    [],
+  )
 })
 
 chart('draws every state of the supervisor, slot and worker machines, with eventless transitions', async () => {
   for (const machine of [supervisorMachine, slotMachine, workerMachine] as AnyStateMachine[]) {
     const layout = await layoutStatechart(machine)
-    assert.equal(states(layout).map((n) => n.path).sort(), listStatePaths(machine), `${machine.id}: every state once`)
+    assert.equal(
+      states(layout)
+        .map((n) => n.path)
+        .sort(),
+      listStatePaths(machine),
+      `${machine.id}: every state once`,
+    )
     assert.ok(layout.width > 0 && layout.height > 0)
   }
   const supervisor = buildChartModel(supervisorMachine as AnyStateMachine)
-  assert.ok(supervisor.transitions.some((t) => t.sources.includes('stopping') && t.target === 'stopped' && t.labels[0] === 'always [hasNoSlots]'))
+  assert.ok(
+    supervisor.transitions.some((t) => t.sources.includes('stopping') && t.target === 'stopped' && t.labels[0] === 'always [hasNoSlots]'),
+  )
 })
 
 chart('the SVG marks each state with data-state and escapes every label', async () => {

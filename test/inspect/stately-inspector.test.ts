@@ -14,7 +14,14 @@ const clusters: SupervisedCluster[] = []
 const pids = new Set<number>()
 
 function start(options: Partial<Parameters<typeof supervise>[0]>): SupervisedCluster {
-  const cluster = supervise({ worker: fixture('http-hello.ts'), count: 3, handleSignals: false, timeouts: FAST_TIMEOUTS, execArgv: TSX, ...options })
+  const cluster = supervise({
+    worker: fixture('http-hello.ts'),
+    count: 3,
+    handleSignals: false,
+    timeouts: FAST_TIMEOUTS,
+    execArgv: TSX,
+    ...options,
+  })
   cluster.on('transition', (event) => event.pid !== null && pids.add(event.pid))
   clusters.push(cluster)
   return cluster
@@ -37,9 +44,13 @@ stately('@statelyai/inspect receives the supervisor and each worker through insp
   await cluster.onReady()
   // The inspector converts events when idle (a timer in Node), so they arrive a little later.
   const isWorkerListening = (e: StatelyInspectionEvent): boolean =>
-    e.type === '@xstate.snapshot' && (e.snapshot as { value?: unknown; context?: { incarnation?: unknown } }).value === 'listening' &&
+    e.type === '@xstate.snapshot' &&
+    (e.snapshot as { value?: unknown; context?: { incarnation?: unknown } }).value === 'listening' &&
     (e.snapshot as { context?: { incarnation?: unknown } }).context?.incarnation !== undefined
-  await waitFor(() => new Set(received.filter(isWorkerListening).map((e) => e.sessionId)).size === 3, '3 workers listening in the inspector')
+  await waitFor(
+    () => new Set(received.filter(isWorkerListening).map((e) => e.sessionId)).size === 3,
+    '3 workers listening in the inspector',
+  )
   inspector.stop()
   const actors = received.filter((e) => e.type === '@xstate.actor')
   const definitionId = (e: StatelyInspectionEvent): unknown =>
@@ -78,16 +89,26 @@ stately('user actors inside workers reach the inspector as @xstate.actor/@xstate
   await waitFor(() => received.some(isCounted), 'the actor counted 2 in the inspector')
   inspector.stop()
   const created = received.filter((e) => e.type === '@xstate.actor')
-  const actor = created.find((e) => e.type === '@xstate.actor' && e.definition && (JSON.parse(e.definition) as { id?: unknown }).id === 'counter')
+  const actor = created.find(
+    (e) => e.type === '@xstate.actor' && e.definition && (JSON.parse(e.definition) as { id?: unknown }).id === 'counter',
+  )
   assert.ok(actor, 'an @xstate.actor for the counter, with its machine definition')
   const host = cluster.actors()[0]!.workerId
   const parent = created.find((e) => e.sessionId === actor!.parentId)
-  assert.ok(parent && (JSON.parse((parent as { definition: string }).definition) as { id?: unknown }).id === 'worker', 'its parent is a worker machine')
+  assert.ok(
+    parent && (JSON.parse((parent as { definition: string }).definition) as { id?: unknown }).id === 'worker',
+    'its parent is a worker machine',
+  )
   const parentSnapshots = received.filter((e) => e.type === '@xstate.snapshot' && e.sessionId === parent!.sessionId)
-  assert.ok(parentSnapshots.some((e) => ((e as { snapshot?: { context?: { workerId?: unknown } } }).snapshot)?.context?.workerId === host), 'the worker that hosts it')
+  assert.ok(
+    parentSnapshots.some((e) => (e as { snapshot?: { context?: { workerId?: unknown } } }).snapshot?.context?.workerId === host),
+    'the worker that hosts it',
+  )
   const supervisor = created.find((e) => e.type === '@xstate.actor' && (JSON.parse(e.definition!) as { id?: unknown }).id === 'supervisor')
   assert.is(actor!.rootId, supervisor!.sessionId, 'one tree: the supervisor is its root')
-  const events = received.filter((e) => e.type === '@xstate.snapshot' && e.sessionId === actor!.sessionId).map((e) => (e as { event: { type: string } }).event.type)
+  const events = received
+    .filter((e) => e.type === '@xstate.snapshot' && e.sessionId === actor!.sessionId)
+    .map((e) => (e as { event: { type: string } }).event.type)
   assert.ok(events.includes('INC'), `its snapshots carry the event applied: ${events}`)
 })
 

@@ -35,10 +35,20 @@ const USER_ENV = Object.fromEntries(
 /** Runs `command` in `cwd`, SIGKILLed after `limit` ms. */
 function run(command: string, args: string[], cwd: string, limit = 120_000): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: USER_ENV, timeout: limit, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const failure = error as (Error & { code?: number | string; signal?: string }) | null
-      resolve({ code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0, signal: failure?.signal ?? null, stdout, stderr })
-    })
+    execFile(
+      command,
+      args,
+      { cwd, env: USER_ENV, timeout: limit, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: string }) | null
+        resolve({
+          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        })
+      },
+    )
   })
 }
 
@@ -74,9 +84,18 @@ test('npm pack builds dist/ itself and ships the ES module and CommonJS entry po
   assert.ok(name, `npm pack left no tarball in ${root}`)
   tarball = join(root, name)
   const files = (await succeed('tar', ['-tzf', tarball], root)).stdout.split('\n')
-  for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/worker.js', 'dist/src/worker.d.ts',
-    'dist/src/supervisor/worker-preload.js', 'dist/cjs/index.cjs', 'dist/cjs/worker.cjs', 'dist/cjs/package.json',
-    'dist/cjs/src/index.d.ts', 'dist/cjs/src/worker.d.ts']) {
+  for (const file of [
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+    'dist/src/worker.js',
+    'dist/src/worker.d.ts',
+    'dist/src/supervisor/worker-preload.js',
+    'dist/cjs/index.cjs',
+    'dist/cjs/worker.cjs',
+    'dist/cjs/package.json',
+    'dist/cjs/src/index.d.ts',
+    'dist/cjs/src/worker.d.ts',
+  ]) {
     assert.ok(files.includes(`package/${file}`), `the tarball has no ${file}`)
   }
 })
@@ -94,8 +113,15 @@ test("the README's Quick start, set up as the README says in a fresh project, pr
   assert.equal([result.code, result.signal], [0, null], `${quickStart.run}:\n${result.stdout}\n${result.stderr}`)
   const lines = result.stdout.trimEnd().split('\n')
   assert.equal(normalizeOutput(lines), normalizeOutput(quickStart.output), result.stdout)
-  const greeted = lines.map((line) => /^worker \d+: pid \d+ greeted (\d+)$/.exec(line)?.[1]).filter(Boolean).map(Number)
-  assert.is(greeted.reduce((sum, n) => sum + n, 0), 3, result.stdout)
+  const greeted = lines
+    .map((line) => /^worker \d+: pid \d+ greeted (\d+)$/.exec(line)?.[1])
+    .filter(Boolean)
+    .map(Number)
+  assert.is(
+    greeted.reduce((sum, n) => sum + n, 0),
+    3,
+    result.stdout,
+  )
   assert.ok(lines.includes('tickets handed out: 2'), result.stdout)
 })
 
@@ -108,7 +134,9 @@ test('the Quick start type-checks with skipLibCheck: false under nodenext, node1
     bundler: { ...readme.compilerOptions, module: 'esnext', moduleResolution: 'bundler' },
   }
   // Declarations that were `any` would accept this misuse, and the expect-error would fail.
-  writeFileSync(join(app, 'misuse.ts'), `import { supervise } from 'xcluster'
+  writeFileSync(
+    join(app, 'misuse.ts'),
+    `import { supervise } from 'xcluster'
 import { api } from './contract.js'
 
 export async function misuse(): Promise<string> {
@@ -117,9 +145,13 @@ export async function misuse(): Promise<string> {
   await cluster.any.greet(42)
   return cluster.any.greet('Ada')
 }
-`)
+`,
+  )
   for (const [variant, compilerOptions] of Object.entries(variants)) {
-    writeFileSync(join(app, `tsconfig.${variant}.json`), JSON.stringify({ compilerOptions: { ...compilerOptions, skipLibCheck: false }, include: ['*.ts'] }))
+    writeFileSync(
+      join(app, `tsconfig.${variant}.json`),
+      JSON.stringify({ compilerOptions: { ...compilerOptions, skipLibCheck: false }, include: ['*.ts'] }),
+    )
     for (const tsc of [join(app, 'node_modules/.bin/tsc'), REPO_TSC]) {
       const result = await run(tsc, ['-p', `tsconfig.${variant}.json`], app)
       assert.equal([result.code, result.stdout], [0, ''], `${tsc} -p tsconfig.${variant}.json:\n${result.stdout}${result.stderr}`)
@@ -127,7 +159,7 @@ export async function misuse(): Promise<string> {
   }
 })
 
-test("a CommonJS project require()s xcluster and xcluster/worker, and type-checks under module node16", async () => {
+test('a CommonJS project require()s xcluster and xcluster/worker, and type-checks under module node16', async () => {
   assert.ok(tarball, 'no tarball: the npm pack test failed')
   mkdirSync(cjsApp)
   await succeed('npm', ['init', '-y'], cjsApp)
@@ -138,10 +170,21 @@ test("a CommonJS project require()s xcluster and xcluster/worker, and type-check
   assert.is(result.stdout, 'one class either way: true\n1 + 2 = 3\n')
 
   writeFileSync(join(cjsApp, 'check.ts'), CJS_CHECK_TS)
-  writeFileSync(join(cjsApp, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
-    files: ['check.ts'],
-  }))
+  writeFileSync(
+    join(cjsApp, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'node16',
+        moduleResolution: 'node16',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+      },
+      files: ['check.ts'],
+    }),
+  )
   for (const tsc of [join(cjsApp, 'node_modules/.bin/tsc'), REPO_TSC]) {
     const check = await run(tsc, ['-p', '.'], cjsApp)
     assert.equal([check.code, check.stdout], [0, ''], `${tsc} in the CommonJS project:\n${check.stdout}${check.stderr}`)

@@ -13,7 +13,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const tags = suite('@internal tags')
 
 tags('no shipped source file carries @internal in its header comment', () => {
-  const files = execFileSync('git', ['ls-files', 'src/*.ts', 'machines/*.ts', 'cli/*.ts'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean)
+  const files = execFileSync('git', ['ls-files', 'src/*.ts', 'machines/*.ts', 'cli/*.ts'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
   assert.ok(files.length > 50, `found the sources (${files.length})`)
   const tagged = files.filter((file) => {
     const text = readFileSync(ROOT + file, 'utf8')

@@ -210,7 +210,10 @@ codec('sends only the bytes a view sees, not the rest of its pooled buffer, and 
 })
 
 codec('carries binary values on the slow path too (inside a cycle)', () => {
-  const value: { samples: Float64Array; blob: Buffer; self?: unknown } = { samples: new Float64Array([Number.NaN, -0]), blob: Buffer.from([1]) }
+  const value: { samples: Float64Array; blob: Buffer; self?: unknown } = {
+    samples: new Float64Array([Number.NaN, -0]),
+    blob: Buffer.from([1]),
+  }
   value.self = value
   const back = roundTrip(value) as typeof value
   assert.is(back.self, back)
@@ -229,7 +232,10 @@ codec('refuses binary tags that do not fit their value', () => {
     ['AAAA', /^a binary value that is not a \[type, base64\] pair$/],
   ]
   for (const [json, message] of cases) assert.throws(() => decodeValue(json, { t: 'B' }), message)
-  assert.throws(() => decodeValue(1, { t: 'X' }), /^unknown tag "X"; the sender may run a newer xcluster than this side: run the same version on both sides$/)
+  assert.throws(
+    () => decodeValue(1, { t: 'X' }),
+    /^unknown tag "X"; the sender may run a newer xcluster than this side: run the same version on both sides$/,
+  )
 })
 
 codec('refuses an instance of a class it cannot carry, naming the path and the class (a #private-only one arrived as {})', () => {

@@ -33,7 +33,21 @@ plain('anything the copy tags or refuses is not plain, and takes the copying pat
   class Point {
     x = 1
   }
-  for (const value of [undefined, NaN, Infinity, -0, 1n, new Date(0), new Map(), new Set(), /x/, new Point(), [1, undefined], { f() {} }, JSON.parse('{"__proto__": 1}')]) {
+  for (const value of [
+    undefined,
+    NaN,
+    Infinity,
+    -0,
+    1n,
+    new Date(0),
+    new Map(),
+    new Set(),
+    /x/,
+    new Point(),
+    [1, undefined],
+    { f() {} },
+    JSON.parse('{"__proto__": 1}'),
+  ]) {
     assert.is(measurePlain({ a: [value] }, 0), NOT_PLAIN, String(value))
   }
   const date = { at: new Date(5) }

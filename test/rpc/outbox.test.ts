@@ -30,7 +30,13 @@ outbox('sends the first frame of a tick at once and the rest of the tick as one 
   await endOfTick()
   assert.equal(packets, [
     { __xcluster: 1, f: [['n', 'a', []]] },
-    { __xcluster: 1, f: [['n', 'b', []], ['c', 7]] },
+    {
+      __xcluster: 1,
+      f: [
+        ['n', 'b', []],
+        ['c', 7],
+      ],
+    },
   ])
   outbox.enqueue(['n', 'next tick', []], 2)
   assert.is(packets.length, 3)
@@ -43,10 +49,16 @@ outbox('sends the queued frames before the end of the tick once they pass MAX_PA
   outbox.enqueue(['n', 'almost', []], MAX_PACKET_BYTES / 2 - 1)
   assert.is(packets.length, 1)
   outbox.enqueue(['n', 'full', []], 1)
-  assert.equal(packets.map((packet) => packet.f.map((frame) => frame[1])), [['first'], ['half', 'almost', 'full']])
+  assert.equal(
+    packets.map((packet) => packet.f.map((frame) => frame[1])),
+    [['first'], ['half', 'almost', 'full']],
+  )
   outbox.enqueue(['n', 'after', []], 1)
   await endOfTick()
-  assert.equal(packets.map((packet) => packet.f.map((frame) => frame[1])), [['first'], ['half', 'almost', 'full'], ['after']])
+  assert.equal(
+    packets.map((packet) => packet.f.map((frame) => frame[1])),
+    [['first'], ['half', 'almost', 'full'], ['after']],
+  )
 })
 
 outbox('hands the frames of a packet the transport refused to onRefused, with what it threw', async () => {

@@ -72,7 +72,10 @@ rpc("leaves the user's own process.send messages to their own listeners, untouch
   await worker.peer.call('sendOwnMessage', [{ cmd: 'hello', n: 1 }])
   assert.equal(await worker.peer.call('ownMessages', []), [{ mine: [1, { deep: 'yes' }] }])
   await waitFor(() => received.some((message) => (message as { cmd?: string }).cmd === 'hello'), 'the user message')
-  assert.equal(received.filter((message) => !('__xcluster' in (message as object))), [{ cmd: 'hello', n: 1 }])
+  assert.equal(
+    received.filter((message) => !('__xcluster' in (message as object))),
+    [{ cmd: 'hello', n: 1 }],
+  )
   assert.is(worker.peer.receive({ cmd: 'hello', n: 1 }), false)
   worker.child.off('message', listener)
 })
@@ -168,15 +171,11 @@ rpc('lets payloads with __proto__ keys pollute nothing on either side', async ()
   const hostileArgs = '[{"__proto__":{"polluted":"yes"},"a":1}]'
   // Raw packets, as a hostile peer would send them (our encoder refuses __proto__ keys).
   worker.child.send(JSON.parse(`{"__xcluster":1,"f":[["n","echo",${hostileArgs}]]}`))
-  worker.child.send(
-    JSON.parse('{"__xcluster":1,"f":[["n","echo",[1],{"values":{"__proto__.polluted":["Date"]}}]]}'),
-  )
+  worker.child.send(JSON.parse('{"__xcluster":1,"f":[["n","echo",[1],{"values":{"__proto__.polluted":["Date"]}}]]}'))
   assert.is(await worker.peer.call('isPolluted', []), false)
   worker.peer.receive(JSON.parse(`{"__xcluster":1,"f":[["n","log",${hostileArgs}]]}`))
-  worker.peer.receive(
-    JSON.parse('{"__xcluster":1,"f":[["e","x",{},{"values":{"__proto__.polluted":["Date"]}}]]}'),
-  )
-  assert.is(({} as Record<string, unknown>)['polluted'], undefined)
+  worker.peer.receive(JSON.parse('{"__xcluster":1,"f":[["e","x",{},{"values":{"__proto__.polluted":["Date"]}}]]}'))
+  assert.is(({} as Record<string, unknown>).polluted, undefined)
   const error = await rejectionOf(worker.peer.call('echo', [JSON.parse('{"__proto__":{"polluted":"yes"}}')]))
   assert.instance(error, EncodeError)
   assert.is(error.code, 'ERR_ENCODE')
@@ -205,7 +204,7 @@ rpc('refuses a 10 MB payload on the sending side with PayloadTooLargeError, and 
   assert.instance(tooBig, PayloadTooLargeError)
   assert.is(
     tooBig.message,
-    'The reply to bigResult() was not sent: the handler\'s result encodes to 5242882 bytes, over the 4194304-byte ' +
+    "The reply to bigResult() was not sent: the handler's result encodes to 5242882 bytes, over the 4194304-byte " +
       'limit; return less per call or raise `maxPayload` on the side that serves it.',
   )
   assert.is(await worker.peer.call('add', [2, 2]), 4)
@@ -298,10 +297,13 @@ exits('rejects all 100 calls in flight with the WorkerExitedError when the worke
   const calls = Array.from({ length: 100 }, (_, index) => rejectionOf(started.peer.call(index % 2 ? 'never' : 'wait', [60_000])))
   assert.is(started.peer.inFlight, 100)
   const listed = started.peer.pendingCalls()
-  assert.equal(listed.slice(0, 2).map(({ id, method, timeout }) => ({ id, method, timeout })), [
-    { id: 1, method: 'wait', timeout: 30_000 },
-    { id: 2, method: 'never', timeout: 30_000 },
-  ])
+  assert.equal(
+    listed.slice(0, 2).map(({ id, method, timeout }) => ({ id, method, timeout })),
+    [
+      { id: 1, method: 'wait', timeout: 30_000 },
+      { id: 2, method: 'never', timeout: 30_000 },
+    ],
+  )
   assert.ok(listed.every((call) => call.startedAt <= Date.now()))
   await new Promise((resolve) => setImmediate(resolve))
   started.child.kill('SIGKILL')
@@ -320,7 +322,10 @@ exits('rejects all 100 calls in flight with the WorkerExitedError when the worke
   )
   assert.is(started.peer.inFlight, 0)
   assert.is(await rejectionOf(started.peer.call('add', [1, 2])), first)
-  assert.throws(() => started.peer.notify('add', [1, 2]), (error: unknown) => error === first)
+  assert.throws(
+    () => started.peer.notify('add', [1, 2]),
+    (error: unknown) => error === first,
+  )
   await started.peer.onIdle()
 })
 
@@ -370,12 +375,20 @@ function createPair(a: Partial<RpcPeerOptions> = {}, b: Partial<RpcPeerOptions> 
 }
 
 local('rejects bad options at the boundary with TypeError or RangeError', async () => {
-  assert.throws(() => createRpcPeer({} as RpcPeerOptions), (error: unknown) =>
-    error instanceof TypeError && error.message === 'Expected `send` to be a function, got `undefined` (undefined)')
-  assert.throws(() => createRpcPeer({ send() {}, timeout: -1 }), (error: unknown) =>
-    error instanceof RangeError && error.message === 'Expected `timeout` to be a number of ms above 0 (or Infinity), got `-1` (number)')
-  assert.throws(() => createRpcPeer({ send() {}, maxPayload: 1.5 }), (error: unknown) =>
-    error instanceof RangeError && error.message === 'Expected `maxPayload` to be a positive integer (bytes), got `1.5` (number)')
+  assert.throws(
+    () => createRpcPeer({} as RpcPeerOptions),
+    (error: unknown) => error instanceof TypeError && error.message === 'Expected `send` to be a function, got `undefined` (undefined)',
+  )
+  assert.throws(
+    () => createRpcPeer({ send() {}, timeout: -1 }),
+    (error: unknown) =>
+      error instanceof RangeError && error.message === 'Expected `timeout` to be a number of ms above 0 (or Infinity), got `-1` (number)',
+  )
+  assert.throws(
+    () => createRpcPeer({ send() {}, maxPayload: 1.5 }),
+    (error: unknown) =>
+      error instanceof RangeError && error.message === 'Expected `maxPayload` to be a positive integer (bytes), got `1.5` (number)',
+  )
   const { left } = createPair()
   const error = await rejectionOf(left.call('x', [], { timeout: 0 }))
   assert.instance(error, RangeError)
@@ -385,8 +398,14 @@ local('rejects bad options at the boundary with TypeError or RangeError', async 
 local('sends the first call of a tick at once and coalesces the rest of the tick into one packet', async () => {
   const { left, packets } = createPair({}, { handlers: { add: (a: number, b: number) => a + b } })
   const sums = await Promise.all(Array.from({ length: 100 }, (_, index) => left.call('add', [index, 1])))
-  assert.equal(sums, Array.from({ length: 100 }, (_, index) => index + 1))
-  assert.equal(packets.map((packet) => packet.f.length), [1, 99])
+  assert.equal(
+    sums,
+    Array.from({ length: 100 }, (_, index) => index + 1),
+  )
+  assert.equal(
+    packets.map((packet) => packet.f.length),
+    [1, 99],
+  )
 })
 
 local('onIdle waits for handlers still running on the serving side', async () => {
@@ -406,7 +425,11 @@ local('onIdle waits for handlers still running on the serving side', async () =>
 
 local('fails the calls of a packet the transport refused, with its error', async () => {
   const refusal = new Error('channel closed')
-  const peer = createRpcPeer({ send: () => { throw refusal } })
+  const peer = createRpcPeer({
+    send: () => {
+      throw refusal
+    },
+  })
   const errors = await Promise.all([rejectionOf(peer.call('a', [])), rejectionOf(peer.call('b', []))])
   assert.equal(errors, [refusal, refusal])
   assert.is(peer.inFlight, 0)
@@ -415,14 +438,22 @@ local('fails the calls of a packet the transport refused, with its error', async
 local('close() aborts running handlers with the close error and refuses later calls', async () => {
   let seenReason: unknown
   let isRunning = false
-  const { left, right } = createPair({}, {
-    handlers: {
-      wait(this: { signal: AbortSignal }) {
-        isRunning = true
-        return new Promise<void>((resolve) => this.signal.addEventListener('abort', () => { seenReason = this.signal.reason; resolve() }))
+  const { left, right } = createPair(
+    {},
+    {
+      handlers: {
+        wait(this: { signal: AbortSignal }) {
+          isRunning = true
+          return new Promise<void>((resolve) =>
+            this.signal.addEventListener('abort', () => {
+              seenReason = this.signal.reason
+              resolve()
+            }),
+          )
+        },
       },
     },
-  })
+  )
   const pending = rejectionOf(left.call('wait', [], { timeout: 50 }))
   await waitFor(() => isRunning, 'the handler to start')
   const closed = new Error('shutting down')

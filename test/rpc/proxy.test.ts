@@ -22,10 +22,10 @@ proxies('turns a method call into invoke(method, args, options)', async () => {
 
 proxies('is never thenable and exposes no $-names but $with', async () => {
   const call = createCallProxy<Api>(async () => 1) as unknown as Record<string, unknown>
-  assert.is(call['then'], undefined)
-  assert.is(call['$close'], undefined)
+  assert.is(call.then, undefined)
+  assert.is(call.$close, undefined)
   assert.is(await Promise.resolve(call), call)
-  assert.is(typeof call['$with'], 'function')
+  assert.is(typeof call.$with, 'function')
 })
 
 proxies('$with binds per-call options, merged over the current ones', async () => {
@@ -42,7 +42,7 @@ proxies('a notify proxy turns a method call into notify(method, args)', () => {
   const notify = createNotifyProxy<{ log(line: string): void }>((method, args) => void seen.push([method, args]))
   notify.log('x')
   assert.equal(seen, [['log', ['x']]])
-  assert.is((notify as unknown as Record<string, unknown>)['then'], undefined)
+  assert.is((notify as unknown as Record<string, unknown>).then, undefined)
 })
 
 proxies.run()

@@ -78,18 +78,28 @@ bounds('the sender refuses a method or event name over 256 characters, before an
   const error = await rejectionOf(left.call('m'.repeat(257), []))
   assert.instance(error, RangeError)
   assert.is(error.message, message('method'))
-  assert.throws(() => left.notify('m'.repeat(257), []), (thrown: Error) => thrown instanceof RangeError && thrown.message === message('method'))
-  assert.throws(() => left.emit('e'.repeat(257), 1), (thrown: Error) => thrown instanceof RangeError && thrown.message === message('event'))
+  assert.throws(
+    () => left.notify('m'.repeat(257), []),
+    (thrown: Error) => thrown instanceof RangeError && thrown.message === message('method'),
+  )
+  assert.throws(
+    () => left.emit('e'.repeat(257), 1),
+    (thrown: Error) => thrown instanceof RangeError && thrown.message === message('event'),
+  )
 })
 
 bounds('a request over the receiver’s maxPayload is answered with why, and reported', async () => {
   const { left, rightErrors } = createPair({}, { maxPayload: 1_000, handlers: { echo: (value: unknown) => value } })
-  const expected = 'Refused the arguments of echo() from A: it encodes to at least 2004 bytes, over this side\'s 1000-byte limit ' +
+  const expected =
+    "Refused the arguments of echo() from A: it encodes to at least 2004 bytes, over this side's 1000-byte limit " +
     '(`maxPayload`); send less per message, or raise `maxPayload` on both sides.'
   const error = await rejectionOf(left.call('echo', ['x'.repeat(2_000)]))
   assert.instance(error, ProtocolError)
   assert.is(error.message, expected)
-  assert.equal(rightErrors.map((e) => e.message), [expected])
+  assert.equal(
+    rightErrors.map((e) => e.message),
+    [expected],
+  )
   assert.is(await left.call('echo', ['fits']), 'fits')
 })
 
@@ -103,7 +113,7 @@ bounds('a reply over the caller’s maxPayload rejects the call; an event over i
   assert.instance(error, ProtocolError)
   assert.is(
     error.message,
-    'Refused the reply to big() from B: it encodes to at least 5002 bytes, over this side\'s 1000-byte limit ' +
+    "Refused the reply to big() from B: it encodes to at least 5002 bytes, over this side's 1000-byte limit " +
       '(`maxPayload`); send less per message, or raise `maxPayload` on both sides.',
   )
   right.emit('news', 'x'.repeat(5_000))
@@ -118,21 +128,27 @@ bounds('a packet of twenty bad frames gives eight reports and a count, and its g
   const { right, rightErrors } = createPair({}, { handlers: { log: () => {} } })
   const frames = [...Array.from({ length: 20 }, (_, index) => ['zz', index]), ['n', 'log', []]]
   right.receive({ __xcluster: 1, f: frames })
-  assert.equal(rightErrors.map((e) => e.message), [
-    ...Array.from({ length: 8 }, () => `Dropped a malformed xcluster message from A: unknown frame type "zz"${HINT}`),
-    `Dropped a malformed xcluster message from A: 12 more malformed frames in the same packet${HINT}`,
-  ])
+  assert.equal(
+    rightErrors.map((e) => e.message),
+    [
+      ...Array.from({ length: 8 }, () => `Dropped a malformed xcluster message from A: unknown frame type "zz"${HINT}`),
+      `Dropped a malformed xcluster message from A: 12 more malformed frames in the same packet${HINT}`,
+    ],
+  )
 })
 
 bounds('an error too large to send even bare still answers the call, with a message that quotes nothing', async () => {
-  const { left } = createPair({}, {
-    maxPayload: 300,
-    handlers: {
-      fail: () => {
-        throw new Error('e'.repeat(1_000))
+  const { left } = createPair(
+    {},
+    {
+      maxPayload: 300,
+      handlers: {
+        fail: () => {
+          throw new Error('e'.repeat(1_000))
+        },
       },
     },
-  })
+  )
   const error = await rejectionOf(left.call('fail', []))
   assert.instance(error, RemoteError)
   assert.match(

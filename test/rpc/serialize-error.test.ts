@@ -48,7 +48,7 @@ errors('survives hostile data: no prototype swap, no pollution', () => {
   const hostile = JSON.parse('{"n":"Error","k":"Error","m":"x","p":{"__proto__":{"polluted":1},"constructor":1}}')
   const rebuilt = deserializeError(hostile, createErrorRegistry())
   assert.is(Object.getPrototypeOf(rebuilt), Error.prototype)
-  assert.is(({} as Record<string, unknown>)['polluted'], undefined)
+  assert.is(({} as Record<string, unknown>).polluted, undefined)
   const garbage = deserializeError(42, createErrorRegistry()) as RemoteError
   assert.instance(garbage, RemoteError)
   assert.is(garbage.message, '')

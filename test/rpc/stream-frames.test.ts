@@ -34,7 +34,16 @@ const frames = suite('stream frames')
 
 frames('malformed stream frames are reported and dropped, each with why', () => {
   const { errors, feed } = createPeer()
-  feed(['s', 'one'], ['i', 1, []], ['i', 1, 'x'], ['i', 1, [1, 2], [null]], ['g', 1, 0], ['g', 1, 1.5], ['g', 1, MAX_STREAM_WINDOW + 1], ['g', 1, '3'])
+  feed(
+    ['s', 'one'],
+    ['i', 1, []],
+    ['i', 1, 'x'],
+    ['i', 1, [1, 2], [null]],
+    ['g', 1, 0],
+    ['g', 1, 1.5],
+    ['g', 1, MAX_STREAM_WINDOW + 1],
+    ['g', 1, '3'],
+  )
   // A packet's first eight problems are reported one by one: the rest in another packet.
   feed(['g', 1, 1, 0], ['g', 1, 1, 2 ** 31])
   assert.equal(
@@ -71,14 +80,20 @@ frames('a producer that sends more items than granted fails the stream with Prot
   assert.equal(sent.slice(1), [['g', 1, 4, 1024 * 1024]], 'the first credit sets the window: 4 items, 1 MiB by default')
   feed(['i', 1, [1, 2, 3, 4, 5]])
   const reason = 'the stream of rows() sent 5 items where only 4 were granted'
-  const error = await first.then(() => undefined, (thrown: unknown) => thrown as ProtocolError)
+  const error = await first.then(
+    () => undefined,
+    (thrown: unknown) => thrown as ProtocolError,
+  )
   assert.instance(error, ProtocolError)
   assert.is(
     error!.message,
     `The stream of rows() from B broke the protocol (${reason}) and was stopped; this is a bug or a version mismatch on ` +
       'that side (both sides must run the same xcluster).',
   )
-  assert.equal(errors.map((e) => e.message), [dropped(reason)])
+  assert.equal(
+    errors.map((e) => e.message),
+    [dropped(reason)],
+  )
   await tick()
   assert.equal(sent.at(-1), ['c', 1])
   assert.is(peer.inFlight, 0)
@@ -88,9 +103,15 @@ frames('items for a call not answered with a stream fail that call with Protocol
   const { peer, errors, feed } = createPeer()
   const call = peer.call('add', [1, 2])
   feed(['i', 1, [3]])
-  const error = await call.then(() => undefined, (thrown: unknown) => thrown as ProtocolError)
+  const error = await call.then(
+    () => undefined,
+    (thrown: unknown) => thrown as ProtocolError,
+  )
   assert.instance(error, ProtocolError)
-  assert.equal(errors.map((e) => e.message), [dropped('items arrived for add(), which was not answered with a stream')])
+  assert.equal(
+    errors.map((e) => e.message),
+    [dropped('items arrived for add(), which was not answered with a stream')],
+  )
 })
 
 frames('items over maxPayload are refused: the stream fails and the producer is cancelled', async () => {
@@ -100,12 +121,18 @@ frames('items over maxPayload are refused: the stream fails and the producer is 
   const stream = (await call) as AsyncIterableIterator<unknown>
   const first = stream.next()
   feed(['i', 1, ['x'.repeat(2000)]])
-  const error = await first.then(() => undefined, (thrown: unknown) => thrown as ProtocolError)
+  const error = await first.then(
+    () => undefined,
+    (thrown: unknown) => thrown as ProtocolError,
+  )
   const message =
     "Refused the items of the stream of rows() from B: it encodes to at least 2004 bytes, over this side's 1024-byte limit " +
     '(`maxPayload`); send less per message, or raise `maxPayload` on both sides.'
   assert.is(error!.message, message)
-  assert.equal(errors.map((e) => e.message), [message])
+  assert.equal(
+    errors.map((e) => e.message),
+    [message],
+  )
   await tick()
   assert.equal(sent.at(-1), ['c', 1])
 })
@@ -129,7 +156,10 @@ frames('a consumer granting more credit than any window ends the stream with Pro
   const reason = 'the consumer of the stream of rows() granted 65537 items of credit in all, over the most any window allows (65536)'
   await tick()
   await tick()
-  assert.equal(errors.map((e) => e.message), [dropped(reason)])
+  assert.equal(
+    errors.map((e) => e.message),
+    [dropped(reason)],
+  )
   const reply = sent.find((frame) => frame[0] === 'x')!
   assert.is((reply[2] as { m: string }).m, dropped(reason))
   assert.is(finallies, 1)

@@ -18,7 +18,12 @@ exit.after.each(async () => {
 })
 
 exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once, with no deadline to wait for', async () => {
-  const cluster: SupervisedCluster<typeof streamApi> = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi, restart: { backoff: { initial: 10 } } }).cluster
+  const cluster: SupervisedCluster<typeof streamApi> = pool.start({
+    worker: fixture('stream-worker.ts'),
+    count: 1,
+    contract: streamApi,
+    restart: { backoff: { initial: 10 } },
+  }).cluster
   await cluster.onReady()
   const [worker] = cluster.workers()
   let read = 0
@@ -43,28 +48,42 @@ exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once,
   assert.ok(read >= 3 && read <= 3 + DEFAULT_STREAM_WINDOW, `read ${read}: at most the window past the kill`)
 })
 
-exit('with a window of 1, the kill finds the consumer waiting or one item ahead; then the stream is done and nothing is pending', async () => {
-  const cluster: SupervisedCluster<typeof streamApi> = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi, restart: { backoff: { initial: 10 } } }).cluster
-  await cluster.onReady()
-  const [worker] = cluster.workers()
-  const iterator = cluster.any.$with({ timeout: Infinity, window: 1 }).endless()[Symbol.asyncIterator]()
-  await iterator.next()
-  await iterator.next()
-  process.kill(worker!.pid!, 'SIGKILL')
-  let afterKill = 0
-  const thrown = await (async () => {
-    try {
-      while (!(await iterator.next()).done) afterKill++
-      return undefined
-    } catch (error) {
-      return error as WorkerExitedError
-    }
-  })()
-  assert.instance(thrown, WorkerExitedError)
-  assert.is(thrown!.signal, 'SIGKILL')
-  assert.ok(afterKill <= 1, `read ${afterKill} items after the kill: the window is 1`)
-  assert.equal(await iterator.next(), { done: true, value: undefined })
-  assert.equal(cluster.workers().map((w) => w.inFlight).filter((n) => n > 0), [])
-})
+exit(
+  'with a window of 1, the kill finds the consumer waiting or one item ahead; then the stream is done and nothing is pending',
+  async () => {
+    const cluster: SupervisedCluster<typeof streamApi> = pool.start({
+      worker: fixture('stream-worker.ts'),
+      count: 1,
+      contract: streamApi,
+      restart: { backoff: { initial: 10 } },
+    }).cluster
+    await cluster.onReady()
+    const [worker] = cluster.workers()
+    const iterator = cluster.any.$with({ timeout: Infinity, window: 1 }).endless()[Symbol.asyncIterator]()
+    await iterator.next()
+    await iterator.next()
+    process.kill(worker!.pid!, 'SIGKILL')
+    let afterKill = 0
+    const thrown = await (async () => {
+      try {
+        while (!(await iterator.next()).done) afterKill++
+        return undefined
+      } catch (error) {
+        return error as WorkerExitedError
+      }
+    })()
+    assert.instance(thrown, WorkerExitedError)
+    assert.is(thrown!.signal, 'SIGKILL')
+    assert.ok(afterKill <= 1, `read ${afterKill} items after the kill: the window is 1`)
+    assert.equal(await iterator.next(), { done: true, value: undefined })
+    assert.equal(
+      cluster
+        .workers()
+        .map((w) => w.inFlight)
+        .filter((n) => n > 0),
+      [],
+    )
+  },
+)
 
 exit.run()

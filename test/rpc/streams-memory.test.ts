@@ -23,7 +23,11 @@ memory.after.each(async () => {
 })
 
 memory('a 1 GiB stream read slowly keeps the producer’s memory bounded', async () => {
-  const cluster: SupervisedCluster<typeof streamApi> = pool.start({ worker: fixture('stream-worker.ts'), count: 1, contract: streamApi }).cluster
+  const cluster: SupervisedCluster<typeof streamApi> = pool.start({
+    worker: fixture('stream-worker.ts'),
+    count: 1,
+    contract: streamApi,
+  }).cluster
   await cluster.onReady()
   // Warm the worker's code paths first, so the baseline is not its cold start.
   for await (const _ of cluster.any.blobs(64, ITEM_BYTES)) void _

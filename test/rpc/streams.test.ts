@@ -59,7 +59,10 @@ async function progressUntil(condition: (progress: { pulled: number; finallies: 
 streams('a handler that returns an async generator streams its items, in order, through any and worker(id)', async () => {
   const items: number[] = []
   for await (const item of cluster.any.count(1_000)) items.push(item)
-  assert.equal(items, Array.from({ length: 1_000 }, (_, index) => index))
+  assert.equal(
+    items,
+    Array.from({ length: 1_000 }, (_, index) => index),
+  )
   const [worker] = cluster.workers()
   const again: number[] = []
   for await (const item of cluster.worker(worker!.workerId!).call.count(3)) again.push(item)
@@ -76,7 +79,10 @@ streams('items keep their types (Dates) and a stream can be awaited first, then 
     read.push(item)
     if (read.length === 3) break
   }
-  assert.equal(read, [0, 1, 2].map((n) => ({ n, at: new Date(n) })))
+  assert.equal(
+    read,
+    [0, 1, 2].map((n) => ({ n, at: new Date(n) })),
+  )
   assert.ok(read[2]!.at instanceof Date)
 })
 
@@ -123,7 +129,10 @@ streams('break in the consumer stops the producer: its generator’s finally run
   let read = 0
   for await (const _ of cluster.any.endless()) if (++read === 5) break
   const after = await progressUntil((p) => p.finallies === start.finallies + 1, 'the generator’s finally to run')
-  assert.ok(after.pulled - start.pulled <= 5 + DEFAULT_STREAM_WINDOW, `pulled ${after.pulled - start.pulled}: at most what was read plus the window`)
+  assert.ok(
+    after.pulled - start.pulled <= 5 + DEFAULT_STREAM_WINDOW,
+    `pulled ${after.pulled - start.pulled}: at most what was read plus the window`,
+  )
 })
 
 streams('an AbortSignal mid-stream rejects the iteration with RpcAbortError and stops the producer', async () => {
@@ -152,7 +161,8 @@ streams('the deadline covers the whole stream: past it the iteration rejects wit
   const thrown = await (async () => {
     try {
       // A slow consumer: each item waits 50 ms, so 300 ms pass long before the stream could end.
-      for await (const _ of cluster.any.$with({ timeout: 300, window: 2 }).endless()) await new Promise((resolve) => setTimeout(resolve, 50))
+      for await (const _ of cluster.any.$with({ timeout: 300, window: 2 }).endless())
+        await new Promise((resolve) => setTimeout(resolve, 50))
       return undefined
     } catch (error) {
       return error as RpcTimeoutError

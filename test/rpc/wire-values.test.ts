@@ -61,7 +61,10 @@ for (const serialization of ['json', 'advanced'] as const) {
     const error = await rejectionOf(worker.peer.call('secret', []))
     assert.instance(error, EncodeError)
     assert.is(error.code, 'ERR_ENCODE')
-    assert.is(error.message, `The reply to secret() was not sent: result.kept is an instance of class Secret${FIX}; handlers must return plain data.`)
+    assert.is(
+      error.message,
+      `The reply to secret() was not sent: result.kept is an instance of class Secret${FIX}; handlers must return plain data.`,
+    )
     assert.is(
       await worker.peer.call('sendSecretToMaster', []),
       `EncodeError ERR_ENCODE: Call take() to the master was not sent: arguments[0] is an instance of class Secret${FIX}; pass plain data ` +

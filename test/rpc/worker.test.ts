@@ -13,9 +13,11 @@ import { isAlive } from '../helpers/processes.js'
 const worker = suite('xcluster/worker')
 
 let startedAt = 0
-worker.before.each(() => void (startedAt = performance.now()))
+worker.before.each(() => {
+  startedAt = performance.now()
+})
 worker.after.each(async () => {
-  if (process.env['RPC_TIMING']) console.log(Math.round(performance.now() - startedAt))
+  if (process.env.RPC_TIMING) console.log(Math.round(performance.now() - startedAt))
   await killAll()
 })
 
@@ -87,38 +89,43 @@ worker('rejects pending calls to a master that vanished with MasterExitedError, 
   }, 'the orphan process to be gone')
 })
 
-worker('in cluster workers too, pending calls to a master that was SIGKILLed reject with MasterExitedError before the worker exits', async () => {
-  // node:cluster's own 'disconnect' listener exits a worker at once: 0 of 2 workers saw the
-  // rejection before connect.ts took that exit over (issue 11).
-  const orphanLog = join(mkdtempSync(join(tmpdir(), 'xcluster-orphans-')), 'orphans.log')
-  writeFileSync(orphanLog, '')
-  const master = fork(fixturePath('cluster-orphan-master.ts'), {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, ORPHAN_LOG: orphanLog },
-  })
-  const masterExit = new Promise((resolve) => master.on('exit', (code, signal) => resolve({ code, signal })))
-  const lines: string[] = []
-  createInterface({ input: master.stdout! }).on('line', (line) => lines.push(line))
-  const hanging = () => lines.filter((line) => line.startsWith('hanging '))
-  await waitFor(() => hanging().length === 2, 'both workers to call the master', 1200)
-  const pids = hanging().map((line) => Number(line.split(' ')[1])).sort()
-  master.kill('SIGKILL')
-  assert.equal(await masterExit, { code: null, signal: 'SIGKILL' })
-  const orphanLines = () => readFileSync(orphanLog, 'utf8').split('\n')
-  await waitFor(() => pids.every((pid) => orphanLines().includes(`${pid} exit 0`)), 'both orphans to exit')
-  for (const pid of pids) {
-    assert.equal(
-      orphanLines().filter((line) => line.startsWith(`${pid} `)),
-      [
-        `${pid} rejected MasterExitedError ERR_MASTER_EXITED: The master went away (the IPC channel closed) while this call to ` +
-          'it was pending; this worker is now an orphan and exits.',
-        `${pid} exit 0`,
-      ],
-    )
-  }
-  await waitFor(() => pids.every((pid) => !isAlive(pid)), 'the orphan processes to be gone')
-})
+worker(
+  'in cluster workers too, pending calls to a master that was SIGKILLed reject with MasterExitedError before the worker exits',
+  async () => {
+    // node:cluster's own 'disconnect' listener exits a worker at once: 0 of 2 workers saw the
+    // rejection before connect.ts took that exit over (issue 11).
+    const orphanLog = join(mkdtempSync(join(tmpdir(), 'xcluster-orphans-')), 'orphans.log')
+    writeFileSync(orphanLog, '')
+    const master = fork(fixturePath('cluster-orphan-master.ts'), {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      env: { ...process.env, ORPHAN_LOG: orphanLog },
+    })
+    const masterExit = new Promise((resolve) => master.on('exit', (code, signal) => resolve({ code, signal })))
+    const lines: string[] = []
+    createInterface({ input: master.stdout! }).on('line', (line) => lines.push(line))
+    const hanging = () => lines.filter((line) => line.startsWith('hanging '))
+    await waitFor(() => hanging().length === 2, 'both workers to call the master', 1200)
+    const pids = hanging()
+      .map((line) => Number(line.split(' ')[1]))
+      .sort()
+    master.kill('SIGKILL')
+    assert.equal(await masterExit, { code: null, signal: 'SIGKILL' })
+    const orphanLines = () => readFileSync(orphanLog, 'utf8').split('\n')
+    await waitFor(() => pids.every((pid) => orphanLines().includes(`${pid} exit 0`)), 'both orphans to exit')
+    for (const pid of pids) {
+      assert.equal(
+        orphanLines().filter((line) => line.startsWith(`${pid} `)),
+        [
+          `${pid} rejected MasterExitedError ERR_MASTER_EXITED: The master went away (the IPC channel closed) while this call to ` +
+            'it was pending; this worker is now an orphan and exits.',
+          `${pid} exit 0`,
+        ],
+      )
+    }
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), 'the orphan processes to be gone')
+  },
+)
 
 worker('ready() outside a forked process throws ERR_NO_IPC_CHANNEL', () => {
   if (process.send !== undefined) return // this runner has an IPC channel: nothing to check here

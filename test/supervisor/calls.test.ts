@@ -1,6 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ClusterStoppedError, NoWorkerError, type SupervisedCluster, supervise, WorkerDrainingError, WorkerExitedError, WorkerNotFoundError } from '../../src/index.js'
+import {
+  ClusterStoppedError,
+  NoWorkerError,
+  type SupervisedCluster,
+  supervise,
+  WorkerDrainingError,
+  WorkerExitedError,
+  WorkerNotFoundError,
+} from '../../src/index.js'
 import { clusterApi } from '../fixtures/cluster-contract.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 
@@ -33,27 +41,42 @@ calls('holds calls made while workers start and sends them once a worker is read
   const result = cluster.any.add(2, 3)
   assert.is(cluster.workers().length, 0, 'nothing forked yet: supervise() starts in a microtask')
   assert.is(await result, 5)
-  assert.equal(cluster.workers().map((w) => w.state), ['listening'])
+  assert.equal(
+    cluster.workers().map((w) => w.state),
+    ['listening'],
+  )
 })
 
 calls('spreads any() over the workers, least busy first', async () => {
   const cluster = start({ count: 2 })
   await cluster.onReady()
   const pids = new Set((await Promise.all(Array.from({ length: 20 }, () => cluster.any.whoami()))).map((w) => w.pid))
-  assert.equal([...pids].sort(), cluster.workers().map((w) => w.pid).sort())
+  assert.equal(
+    [...pids].sort(),
+    cluster
+      .workers()
+      .map((w) => w.pid)
+      .sort(),
+  )
 })
 
 calls('all() settles with every worker result, and worker(id) calls one worker', async () => {
   const cluster = start({ count: 2 })
   await cluster.onReady()
   const settled = await cluster.all.whoami()
-  assert.equal(settled.map((s) => s.status), ['fulfilled', 'fulfilled'])
+  assert.equal(
+    settled.map((s) => s.status),
+    ['fulfilled', 'fulfilled'],
+  )
   const [first] = cluster.workers()
   const me = await cluster.worker(first!.workerId!).call.whoami()
   assert.equal(me, { pid: first!.pid, slot: first!.slotId })
   assert.throws(
     () => cluster.worker(9999),
-    (error: Error) => error instanceof WorkerNotFoundError && error.code === 'ERR_WORKER_NOT_FOUND' && /cluster\.worker\(9999\): no live worker/.test(error.message),
+    (error: Error) =>
+      error instanceof WorkerNotFoundError &&
+      error.code === 'ERR_WORKER_NOT_FOUND' &&
+      /cluster\.worker\(9999\): no live worker/.test(error.message),
   )
 })
 
@@ -91,7 +114,12 @@ calls('rejects all 100 calls in flight with WorkerExitedError when the worker is
   const cluster = start({ count: 1 })
   await cluster.onReady()
   const [worker] = cluster.workers()
-  const pending = Array.from({ length: 100 }, () => cluster.worker(worker!.workerId!).call.sleep(60_000).catch((error: unknown) => error))
+  const pending = Array.from({ length: 100 }, () =>
+    cluster
+      .worker(worker!.workerId!)
+      .call.sleep(60_000)
+      .catch((error: unknown) => error),
+  )
   const exits: Array<{ signal: string | null; callsInFlight: number }> = []
   cluster.on('exit', (event) => exits.push({ signal: event.exit.signal, callsInFlight: event.crash?.callsInFlight.length ?? -1 }))
   await waitFor(() => cluster.workers()[0]!.inFlight === 100, '100 calls in flight')
@@ -99,7 +127,10 @@ calls('rejects all 100 calls in flight with WorkerExitedError when the worker is
   const errors = await Promise.all(pending)
   assert.ok(errors.every((error) => error instanceof WorkerExitedError))
   const [first] = errors as WorkerExitedError[]
-  assert.equal([first!.code, first!.workerId, first!.pid, first!.exitCode, first!.signal], ['ERR_WORKER_EXITED', worker!.workerId, worker!.pid, null, 'SIGKILL'])
+  assert.equal(
+    [first!.code, first!.workerId, first!.pid, first!.exitCode, first!.signal],
+    ['ERR_WORKER_EXITED', worker!.workerId, worker!.pid, null, 'SIGKILL'],
+  )
   await waitFor(() => exits.length === 1, 'the exit event')
   assert.equal(exits, [{ signal: 'SIGKILL', callsInFlight: 100 }])
 })

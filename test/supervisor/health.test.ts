@@ -42,7 +42,10 @@ health('a worker that hangs every time spends the restart budget: the cluster fa
   })
   const failure = await rejectionOf(cluster.onStopped(), 'the cluster must fail')
   assert.instance(failure, SupervisorFailedError)
-  assert.match((failure as Error).message, /restart budget spent: slot-0 replaced a hung worker \(hung: 2 heartbeats missed in a row \(limit 2\)\) after 2 restarts within 60000ms/)
+  assert.match(
+    (failure as Error).message,
+    /restart budget spent: slot-0 replaced a hung worker \(hung: 2 heartbeats missed in a row \(limit 2\)\) after 2 restarts within 60000ms/,
+  )
   // R+1 workers killed as hung; the replacement of the last one is forked in the same step in
   // which the budget runs out, and stopped with the cluster.
   assert.is(log.exits.filter((exit) => /^kill requested: hung/.test(exit.reason)).length, 3)
@@ -96,7 +99,10 @@ health('a worker that does not load the xcluster worker side is never taken for 
   await new Promise((resolve) => setTimeout(resolve, 600))
   assert.equal(replaced, [])
   assert.equal(log.exits, [])
-  assert.equal(cluster.workers().map((w) => w.state), ['listening'])
+  assert.equal(
+    cluster.workers().map((w) => w.state),
+    ['listening'],
+  )
 })
 
 health.run()

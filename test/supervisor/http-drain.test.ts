@@ -36,7 +36,15 @@ drain('a rolling reload of 4 workers under 50 keep-alive connections loses no re
   assert.equal([...result.versions.keys()].sort(), ['v1', 'v2'])
   // Every old worker left on its own after its drain: no SIGTERM or SIGKILL was needed.
   const oldExits = log.exits.filter((exit) => exit.generation === 0)
-  assert.equal(oldExits.map(({ exit }) => [exit.code, exit.signal]), [[0, null], [0, null], [0, null], [0, null]])
+  assert.equal(
+    oldExits.map(({ exit }) => [exit.code, exit.signal]),
+    [
+      [0, null],
+      [0, null],
+      [0, null],
+      [0, null],
+    ],
+  )
 })
 
 drain('a graceful stop under 50 keep-alive connections answers every request sent before it', async () => {
@@ -48,10 +56,20 @@ drain('a graceful stop under 50 keep-alive connections answers every request sen
   load.mark()
   await cluster.stop()
   const result = await load.stop()
-  console.log(`  stop: ${result.sent} sent, ${result.answered} answered, ${result.failed} failed (${result.failedBeforeMark} sent before the stop), ${JSON.stringify(result.errorCodes)}`)
+  console.log(
+    `  stop: ${result.sent} sent, ${result.answered} answered, ${result.failed} failed (${result.failedBeforeMark} sent before the stop), ${JSON.stringify(result.errorCodes)}`,
+  )
   assert.is(result.failedBeforeMark, 0, `failed before the stop: ${result.errors.join('; ')}`)
   assert.is(result.non2xx, 0)
-  assert.equal(log.exits.map(({ exit }) => [exit.code, exit.signal]), [[0, null], [0, null], [0, null], [0, null]])
+  assert.equal(
+    log.exits.map(({ exit }) => [exit.code, exit.signal]),
+    [
+      [0, null],
+      [0, null],
+      [0, null],
+      [0, null],
+    ],
+  )
 })
 
 drain('a slow request in flight when the stop begins is answered, with Connection: close', async () => {
@@ -76,17 +94,28 @@ drain('a slow request in flight when the stop begins is answered, with Connectio
   agent.destroy()
   assert.equal([status, connection], [200, 'close'])
   assert.match(body, /^v1 \d+\n$/)
-  assert.equal(log.exits.map(({ exit }) => [exit.code, exit.signal]), [[0, null]])
+  assert.equal(
+    log.exits.map(({ exit }) => [exit.code, exit.signal]),
+    [[0, null]],
+  )
 })
 
 drain('an HTTPS server drains the same: a reload under 20 keep-alive TLS clients loses no request', async () => {
   // A throwaway self-signed certificate for 127.0.0.1, made by openssl for this test.
   const dir = mkdtempSync(join(tmpdir(), 'xc-tls-'))
   const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'],
+    { stdio: 'ignore' },
+  )
   try {
     const port = await findFreePort()
-    const { cluster, log } = pool.start({ worker: fixture('https-server.ts'), count: 2, env: { PORT: String(port), TLS_KEY: key, TLS_CERT: cert } })
+    const { cluster, log } = pool.start({
+      worker: fixture('https-server.ts'),
+      count: 2,
+      env: { PORT: String(port), TLS_KEY: key, TLS_CERT: cert },
+    })
     await cluster.onReady()
     const counts = { sent: 0, answered: 0, errors: [] as string[] }
     let isLoading = true
@@ -97,9 +126,16 @@ drain('an HTTPS server drains the same: a reload under 20 keep-alive TLS clients
         await new Promise<void>((resolve) => {
           httpsRequest({ host: '127.0.0.1', port, agent }, (response) => {
             response.on('data', () => {})
-            response.on('end', () => (response.statusCode === 200 ? counts.answered++ : counts.errors.push(`status ${response.statusCode}`), resolve()))
+            response.on('end', () => {
+              if (response.statusCode === 200) counts.answered++
+              else counts.errors.push(`status ${response.statusCode}`)
+              resolve()
+            })
           })
-            .on('error', (error) => (counts.errors.push(error.message), resolve()))
+            .on('error', (error) => {
+              counts.errors.push(error.message)
+              resolve()
+            })
             .end()
         })
       }
@@ -115,7 +151,13 @@ drain('an HTTPS server drains the same: a reload under 20 keep-alive TLS clients
     console.log(`  https reload: ${counts.sent} sent, ${counts.answered} answered`)
     assert.equal(counts.errors, [])
     assert.is(counts.answered, counts.sent)
-    assert.equal(log.exits.filter((exit) => exit.generation === 0).map(({ exit }) => [exit.code, exit.signal]), [[0, null], [0, null]])
+    assert.equal(
+      log.exits.filter((exit) => exit.generation === 0).map(({ exit }) => [exit.code, exit.signal]),
+      [
+        [0, null],
+        [0, null],
+      ],
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -132,7 +174,9 @@ drain('an HTTP/2 server closes its sessions with GOAWAY: a reload loses no reque
     if (!session || session.closed || session.destroyed) {
       counts.sessions++
       const next = connect(`http://127.0.0.1:${port}`)
-      next.on('goaway', () => session === next && (session = undefined))
+      next.on('goaway', () => {
+        if (session === next) session = undefined
+      })
       next.on('error', () => {})
       session = next
     }
@@ -159,7 +203,11 @@ drain('an HTTP/2 server closes its sessions with GOAWAY: a reload loses no reque
     while ((await streamOnce()) === 'refused') counts.refused++
     counts.answered++
   }
-  const clients = Promise.all(Array.from({ length: 20 }, async () => { while (isLoading) await requestOne() }))
+  const clients = Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (isLoading) await requestOne()
+    }),
+  )
   while (counts.answered < 300) await new Promise((resolve) => setTimeout(resolve, 10))
   await cluster.reload({ env: { VERSION: 'v2' } })
   const afterReload = counts.answered
@@ -167,10 +215,18 @@ drain('an HTTP/2 server closes its sessions with GOAWAY: a reload loses no reque
   isLoading = false
   await clients
   session?.close()
-  console.log(`  http2 reload: ${counts.sent} sent, ${counts.answered} answered, ${counts.refused} refused and retried, ${counts.sessions} sessions`)
+  console.log(
+    `  http2 reload: ${counts.sent} sent, ${counts.answered} answered, ${counts.refused} refused and retried, ${counts.sessions} sessions`,
+  )
   assert.equal(counts.errors, [])
   assert.is(counts.answered, counts.sent)
-  assert.equal(log.exits.filter((exit) => exit.generation === 0).map(({ exit }) => [exit.code, exit.signal]), [[0, null], [0, null]])
+  assert.equal(
+    log.exits.filter((exit) => exit.generation === 0).map(({ exit }) => [exit.code, exit.signal]),
+    [
+      [0, null],
+      [0, null],
+    ],
+  )
 })
 
 drain.run()

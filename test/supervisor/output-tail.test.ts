@@ -8,7 +8,10 @@ tail('keeps the last 20 non-empty lines, oldest first', () => {
   const t = new OutputTail()
   for (let i = 1; i <= 30; i++) t.push(`line ${i}\n\n`)
   assert.is(STDERR_LINES_KEPT, 20)
-  assert.equal(t.lines(), Array.from({ length: 20 }, (_, i) => `line ${i + 11}`))
+  assert.equal(
+    t.lines(),
+    Array.from({ length: 20 }, (_, i) => `line ${i + 11}`),
+  )
 })
 
 tail('a worker printing one endless line costs 8 KiB, and the line is cut with a count', () => {

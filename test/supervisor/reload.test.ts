@@ -34,8 +34,14 @@ reload('replaces 4 workers under HTTP load with zero failed requests', async () 
   assert.is(result.failed, 0)
   const newPids = cluster.workers().map((w) => w.pid!)
   assert.is(newPids.length, 4)
-  assert.ok(newPids.every((pid) => !oldPids.includes(pid)), 'every old pid was replaced')
-  assert.ok(oldPids.every((pid) => !isAlive(pid)), 'every old worker exited')
+  assert.ok(
+    newPids.every((pid) => !oldPids.includes(pid)),
+    'every old pid was replaced',
+  )
+  assert.ok(
+    oldPids.every((pid) => !isAlive(pid)),
+    'every old worker exited',
+  )
   assert.match(await get(port), /^v2 \d+/)
   const versions = new Set([...result.bodies].map((body) => body.split(' ')[0]))
   assert.equal([...versions].sort(), ['v1', 'v2'])
@@ -52,7 +58,10 @@ reload('rolls back a broken new version: the old workers keep serving and reload
     silent: true,
   })
   await cluster.onReady()
-  const oldPids = cluster.workers().map((w) => w.pid!).sort()
+  const oldPids = cluster
+    .workers()
+    .map((w) => w.pid!)
+    .sort()
   const failure = await rejectionOf(cluster.reload({ env: { BROKEN: '1' } }), 'reload must reject')
   assert.instance(failure, ReloadFailedError)
   assertRolledBack(failure as ReloadFailedError, { 'slot-0': 0, 'slot-1': 0 })
@@ -61,10 +70,22 @@ reload('rolls back a broken new version: the old workers keep serving and reload
     (failure as ReloadFailedError).reason,
     /^reload to generation 1 failed: slot-0: new worker failed to start: (IPC channel closed by the worker; )?exited with code 1$/,
   )
-  assert.equal(cluster.workers().map((w) => w.pid!).sort(), oldPids)
-  assert.equal(cluster.workers().map((w) => w.state), ['listening', 'listening'])
+  assert.equal(
+    cluster
+      .workers()
+      .map((w) => w.pid!)
+      .sort(),
+    oldPids,
+  )
+  assert.equal(
+    cluster.workers().map((w) => w.state),
+    ['listening', 'listening'],
+  )
   assert.match(await get(port), /^v1 \d+/)
-  assert.ok(log.exits.some((exit) => exit.startFailed && exit.generation === 1), 'the new version failed to start')
+  assert.ok(
+    log.exits.some((exit) => exit.startFailed && exit.generation === 1),
+    'the new version failed to start',
+  )
   // The next reload builds on the version that serves, not on the one that failed.
   await cluster.reload({ env: { VERSION: 'v3' } })
   assert.match(await get(port), /^v3 \d+/)
@@ -115,7 +136,9 @@ function startCallLoop(cluster: SupervisedCluster<typeof versionApi>) {
 async function askVersions(cluster: SupervisedCluster<typeof versionApi>): Promise<Array<[string, number, string]>> {
   const answers = await cluster.all.version()
   return answers
-    .map((a): [string, number, string] => (a.status === 'fulfilled' ? [a.value.slot, a.value.generation, a.value.version] : ['rejected', -1, String(a.reason)]))
+    .map((a): [string, number, string] =>
+      a.status === 'fulfilled' ? [a.value.slot, a.value.generation, a.value.version] : ['rejected', -1, String(a.reason)],
+    )
     .sort((x, y) => x[0].localeCompare(y[0]))
 }
 
@@ -134,7 +157,12 @@ function startVersionCluster(count: number, env: Record<string, string> = {}) {
   })
 }
 
-const V1_EVERYWHERE = [['slot-0', 0, 'v1'], ['slot-1', 0, 'v1'], ['slot-2', 0, 'v1'], ['slot-3', 0, 'v1']]
+const V1_EVERYWHERE = [
+  ['slot-0', 0, 'v1'],
+  ['slot-1', 0, 'v1'],
+  ['slot-2', 0, 'v1'],
+  ['slot-3', 0, 'v1'],
+]
 const GENERATION_0_EVERYWHERE = { 'slot-0': 0, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 }
 
 reload('maxUnavailable 2: a new version that crashes on one slot is rolled back on every slot, while calls go on', async () => {
@@ -144,7 +172,10 @@ reload('maxUnavailable 2: a new version that crashes on one slot is rolled back 
   const calls = startCallLoop(cluster)
   // slot-0 and slot-1 move to v2 first; then slot-3's v2 crashes at boot while slot-2's v2 is
   // still starting (or has just taken over): all three must go back.
-  const failure = await rejectionOf(cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: 'slot-3', START_DELAY: '300' } }), 'reload must reject')
+  const failure = await rejectionOf(
+    cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: 'slot-3', START_DELAY: '300' } }),
+    'reload must reject',
+  )
   const { answered, errors } = await calls.stop()
   console.log(`  calls during the failed reload: ${answered} answered, ${errors.length} failed`)
   assert.instance(failure, ReloadFailedError)
@@ -158,9 +189,18 @@ reload('maxUnavailable 2: a new version that crashes on one slot is rolled back 
   assert.ok(answered > 0)
   // Each worker says itself that it runs generation 0 (its fork env), and the table agrees.
   assert.equal(await askVersions(cluster), V1_EVERYWHERE)
-  assert.equal(cluster.workers().map((w) => [w.slotId, w.state, w.generation]).sort(), [
-    ['slot-0', 'listening', 0], ['slot-1', 'listening', 0], ['slot-2', 'listening', 0], ['slot-3', 'listening', 0],
-  ])
+  assert.equal(
+    cluster
+      .workers()
+      .map((w) => [w.slotId, w.state, w.generation])
+      .sort(),
+    [
+      ['slot-0', 'listening', 0],
+      ['slot-1', 'listening', 0],
+      ['slot-2', 'listening', 0],
+      ['slot-3', 'listening', 0],
+    ],
+  )
   // Every generation 1 worker is gone: the crashed one, and the ones stopped by the rollback.
   const newExits = log.exits.filter((exit) => exit.generation === 1)
   assert.equal(newExits.map((exit) => exit.slotId).sort(), ['slot-0', 'slot-1', 'slot-2', 'slot-3'])
@@ -179,17 +219,43 @@ reload('maxUnavailable 2: a new version that crashes on one slot is rolled back 
 reload('maxUnavailable 2: a new version that crashes everywhere leaves all 4 workers on the old one', async () => {
   const { cluster, log } = startVersionCluster(4)
   await cluster.onReady()
-  const oldPids = cluster.workers().map((w) => w.pid!).sort()
+  const oldPids = cluster
+    .workers()
+    .map((w) => w.pid!)
+    .sort()
   const failure = await rejectionOf(cluster.reload({ env: { VERSION: 'v2', BROKEN_SLOTS: '*' } }), 'reload must reject')
   assert.instance(failure, ReloadFailedError)
   assertRolledBack(failure as ReloadFailedError, GENERATION_0_EVERYWHERE)
   // Which of the two first replacements crashes first is a race; the other is rolled back.
-  assert.match((failure as ReloadFailedError).reason, /^reload to generation 1 failed: slot-[01]: new worker failed to start: (IPC channel closed by the worker; )?exited with code 1; rolled back slot-[01] to generation 0$/)
+  assert.match(
+    (failure as ReloadFailedError).reason,
+    /^reload to generation 1 failed: slot-[01]: new worker failed to start: (IPC channel closed by the worker; )?exited with code 1; rolled back slot-[01] to generation 0$/,
+  )
   assert.equal(await askVersions(cluster), V1_EVERYWHERE)
-  assert.equal(cluster.workers().map((w) => w.pid!).sort(), oldPids, 'the old workers never stopped')
-  assert.equal(log.exits.map((exit) => [exit.slotId, exit.generation]).sort(), [['slot-0', 1], ['slot-1', 1]], 'slot-2 and slot-3 were never touched')
+  assert.equal(
+    cluster
+      .workers()
+      .map((w) => w.pid!)
+      .sort(),
+    oldPids,
+    'the old workers never stopped',
+  )
+  assert.equal(
+    log.exits.map((exit) => [exit.slotId, exit.generation]).sort(),
+    [
+      ['slot-0', 1],
+      ['slot-1', 1],
+    ],
+    'slot-2 and slot-3 were never touched',
+  )
   // Both v2 workers end with the crash at boot, whether the first to fail or cancelled by the rollback.
-  assert.equal(log.exits.map((exit) => exit.exit), [{ code: 1, signal: null }, { code: 1, signal: null }])
+  assert.equal(
+    log.exits.map((exit) => exit.exit),
+    [
+      { code: 1, signal: null },
+      { code: 1, signal: null },
+    ],
+  )
   assert.ok(log.exits.some((exit) => exit.startFailed))
   assert.ok(log.exits.every((exit) => exit.pid !== null && !isAlive(exit.pid)))
 })
@@ -204,7 +270,9 @@ reload('maxUnavailable 2: a slot whose old worker cannot start again stays on th
     // slot-0's v2 takes over at once; slot-1's v2 waits 10 s to be ready, so slot-2 comes next and
     // crashes at boot while slot-1's still starts: slot-1 is cancelled, slot-0 must go back, and cannot.
     const failure = await rejectionOf(
-      cluster.reload({ env: { VERSION: 'v2', START_ONCE_SLOTS: '', BROKEN_SLOTS: 'slot-2', START_DELAY: '10000', DELAYED_SLOTS: 'slot-1' } }),
+      cluster.reload({
+        env: { VERSION: 'v2', START_ONCE_SLOTS: '', BROKEN_SLOTS: 'slot-2', START_DELAY: '10000', DELAYED_SLOTS: 'slot-1' },
+      }),
       'reload must reject',
     )
     const { answered, errors } = await calls.stop()
@@ -231,31 +299,53 @@ reload('maxUnavailable 2: a slot whose old worker cannot start again stays on th
     assert.ok(answered > 0)
     // Each worker says itself that it runs the generation the error gives for its slot.
     const versions = await askVersions(cluster)
-    assert.equal(versions, [['slot-0', 1, 'v2'], ['slot-1', 0, 'v1'], ['slot-2', 0, 'v1']])
-    assert.equal(Object.fromEntries(versions.map(([slotId, g]) => [slotId, g])), generations)
-    assert.equal(cluster.workers().map((w) => [w.slotId, w.state, w.generation]).sort(), [
-      ['slot-0', 'listening', 1], ['slot-1', 'listening', 0], ['slot-2', 'listening', 0],
+    assert.equal(versions, [
+      ['slot-0', 1, 'v2'],
+      ['slot-1', 0, 'v1'],
+      ['slot-2', 0, 'v1'],
     ])
+    assert.equal(Object.fromEntries(versions.map(([slotId, g]) => [slotId, g])), generations)
+    assert.equal(
+      cluster
+        .workers()
+        .map((w) => [w.slotId, w.state, w.generation])
+        .sort(),
+      [
+        ['slot-0', 'listening', 1],
+        ['slot-1', 'listening', 0],
+        ['slot-2', 'listening', 0],
+      ],
+    )
     // The cluster keeps serving, every slot: then a fixed version (slot-0 may start again) moves all of them.
     // 30 calls at once: the least busy worker takes each, so each slot gets some.
     const typed: SupervisedCluster<typeof versionApi> = cluster
     const after = await Promise.all(Array.from({ length: 30 }, () => typed.any.version()))
     assert.equal([...new Set(after.map((a) => a.slot))].sort(), ['slot-0', 'slot-1', 'slot-2'])
     await cluster.reload({ env: { VERSION: 'v3', START_ONCE_SLOTS: '' } })
-    assert.equal(await askVersions(cluster), [['slot-0', 2, 'v3'], ['slot-1', 2, 'v3'], ['slot-2', 2, 'v3']])
+    assert.equal(await askVersions(cluster), [
+      ['slot-0', 2, 'v3'],
+      ['slot-1', 2, 'v3'],
+      ['slot-2', 2, 'v3'],
+    ])
     // Each exit: the two workers that failed to start (slot-2's v2, slot-0's second v1) exited with
     // code 1; every other one (replaced, cancelled while starting, rolled back) left gracefully.
     const exits = log.exits.map((e) => [e.slotId, e.generation, e.expected, e.startFailed, e.exit] as const)
-    assert.equal(exits.slice().sort((x, y) => `${x[0]}/${x[1]}/${x[2]}`.localeCompare(`${y[0]}/${y[1]}/${y[2]}`)), [
-      ['slot-0', 0, false, true, { code: 1, signal: null }],
-      ['slot-0', 0, true, false, { code: 0, signal: null }],
-      ['slot-0', 1, true, false, { code: 0, signal: null }],
-      ['slot-1', 0, true, false, { code: 0, signal: null }],
-      ['slot-1', 1, true, false, { code: 0, signal: null }],
-      ['slot-2', 0, true, false, { code: 0, signal: null }],
-      ['slot-2', 1, false, true, { code: 1, signal: null }],
-    ])
-    assert.ok(log.exits.every((e) => e.pid !== null && !isAlive(e.pid)), 'every exited worker is gone')
+    assert.equal(
+      exits.slice().sort((x, y) => `${x[0]}/${x[1]}/${x[2]}`.localeCompare(`${y[0]}/${y[1]}/${y[2]}`)),
+      [
+        ['slot-0', 0, false, true, { code: 1, signal: null }],
+        ['slot-0', 0, true, false, { code: 0, signal: null }],
+        ['slot-0', 1, true, false, { code: 0, signal: null }],
+        ['slot-1', 0, true, false, { code: 0, signal: null }],
+        ['slot-1', 1, true, false, { code: 0, signal: null }],
+        ['slot-2', 0, true, false, { code: 0, signal: null }],
+        ['slot-2', 1, false, true, { code: 1, signal: null }],
+      ],
+    )
+    assert.ok(
+      log.exits.every((e) => e.pid !== null && !isAlive(e.pid)),
+      'every exited worker is gone',
+    )
     assert.is(log.restarts.length, 0, 'nothing was restarted')
   } finally {
     rmSync(markers, { recursive: true, force: true })
@@ -275,7 +365,10 @@ reload('a reload() while another one runs is refused at once, and the first one 
   assert.equal([generation, previousGeneration, generations], [undefined, undefined, undefined])
   await first
   assert.equal(await askVersions(cluster), [['slot-0', 1, 'v2']])
-  assert.equal(log.exits.map((exit) => [exit.slotId, exit.generation, exit.expected, exit.exit]), [['slot-0', 0, true, { code: 0, signal: null }]])
+  assert.equal(
+    log.exits.map((exit) => [exit.slotId, exit.generation, exit.expected, exit.exit]),
+    [['slot-0', 0, true, { code: 0, signal: null }]],
+  )
 })
 
 reload('a stop during a reload rejects reload() with ClusterStoppedError instead of leaving it pending', async () => {
@@ -316,7 +409,10 @@ error('after an incomplete rollback, the message names the slot left on the new 
     `cluster.reload() failed and was rolled back only in part: ${reason}. Not every slot runs generation 0: slot-0 stays on generation 1. ` +
       "Fix the new version and reload again: a reload replaces every slot's worker.",
   )
-  assert.equal([failure.code, failure.name, failure.generation, failure.previousGeneration, failure.generations], ['ERR_RELOAD_FAILED', 'ReloadFailedError', 1, 0, generations])
+  assert.equal(
+    [failure.code, failure.name, failure.generation, failure.previousGeneration, failure.generations],
+    ['ERR_RELOAD_FAILED', 'ReloadFailedError', 1, 0, generations],
+  )
   assert.is.not(failure.generations, generations, 'the error keeps its own copy')
 })
 

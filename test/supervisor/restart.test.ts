@@ -38,7 +38,10 @@ restart('backoff delays grow between restarts, and each fork waits at least its 
     restart: { maxRestarts: 4, period: 60_000, backoff: { initial: 50, factor: 2, max: 10_000 } },
   })
   await cluster.onStopped().catch(() => {})
-  assert.equal(log.restarts.map((r) => r.delay), [50, 100, 200, 400])
+  assert.equal(
+    log.restarts.map((r) => r.delay),
+    [50, 100, 200, 400],
+  )
   const exitedAt = log.transitions.filter((t) => t.to === 'exited').map((t) => t.at)
   const forkedAt = log.transitions.filter((t) => t.to === 'forking').map((t) => t.at)
   for (let i = 0; i < log.restarts.length; i++) {

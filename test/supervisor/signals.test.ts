@@ -12,7 +12,10 @@ async function assertGracefulStop(program: WatchedProgram): Promise<void> {
   assert.equal(await program.exited, [0, null], program.stderr)
   assert.is(program.stdout.match(/call \d+ done/g)?.length, 20, program.stdout)
   assert.not.match(program.stdout, 'call failed')
-  const pids = program.stdout.match(/pids (\d+) (\d+)/)!.slice(1).map(Number)
+  const pids = program.stdout
+    .match(/pids (\d+) (\d+)/)!
+    .slice(1)
+    .map(Number)
   for (const pid of pids) assert.not.ok(isAlive(pid), `worker ${pid} is gone`)
 }
 

@@ -22,7 +22,10 @@ lifecycle('starts every worker to listening and stops them with exit code 0', as
   const { cluster, log: seen } = start({ worker: fixture('http-hello.ts'), count: 2 })
   await cluster.onReady()
   const workers = cluster.workers()
-  assert.equal(workers.map((w) => w.state), ['listening', 'listening'])
+  assert.equal(
+    workers.map((w) => w.state),
+    ['listening', 'listening'],
+  )
   assert.equal(workers.map((w) => w.slotId).sort(), ['slot-0', 'slot-1'])
   await cluster.stop()
   for (const slotId of ['slot-0', 'slot-1']) {
@@ -31,7 +34,13 @@ lifecycle('starts every worker to listening and stops them with exit code 0', as
     assert.ok(path.includes('disconnecting.draining'), `drained before disconnect: ${path}`)
     assert.is(path.at(-1), 'exited')
   }
-  assert.equal(seen.exits.map((e) => [e.exit.code, e.exit.signal, e.expected]), [[0, null, true], [0, null, true]])
+  assert.equal(
+    seen.exits.map((e) => [e.exit.code, e.exit.signal, e.expected]),
+    [
+      [0, null, true],
+      [0, null, true],
+    ],
+  )
   for (const worker of workers) assert.not.ok(isAlive(worker.pid!), `pid ${worker.pid} is gone`)
   assert.equal(cluster.workers(), [])
 })
@@ -95,7 +104,10 @@ lifecycle('an inspect observer that throws is skipped; the cluster runs on', asy
       },
     })
     await cluster.onReady()
-    assert.equal(cluster.workers().map((w) => w.state), ['listening'])
+    assert.equal(
+      cluster.workers().map((w) => w.state),
+      ['listening'],
+    )
     await waitFor(() => warnings.length > 0, 'the warning')
     assert.match(warnings[0]!, 'observer bug')
   } finally {

@@ -11,8 +11,10 @@ const api = defineContract<{ worker: {}; master: {}; actors: { counter: typeof c
 
 // @ts-expect-error: the shape declares actors, so the options must give their machines
 defineContract<{ worker: {}; master: {}; actors: { counter: typeof counterMachine } }>()
-// @ts-expect-error: a kind the shape does not declare
-defineContract<{ worker: {}; master: {}; actors: { counter: typeof counterMachine } }>({ actors: { counter: counterMachine, other: counterMachine } })
+defineContract<{ worker: {}; master: {}; actors: { counter: typeof counterMachine } }>({
+  // @ts-expect-error: a kind the shape does not declare
+  actors: { counter: counterMachine, other: counterMachine },
+})
 
 declare const cluster: SupervisedCluster<typeof api>
 

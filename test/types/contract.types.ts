@@ -137,11 +137,10 @@ const streamingHandlers: WorkerHandlers<typeof streamingApi> = {
   count: () => 1,
 }
 void streamingHandlers
-const promisedStream: WorkerHandlers<typeof streamingApi>['rows'] = async function () {
-  return (async function* () {
+const promisedStream: WorkerHandlers<typeof streamingApi>['rows'] = async () =>
+  (async function* () {
     yield { id: 1 }
   })()
-}
 void promisedStream
 // @ts-expect-error: an array is not an async iterable
 const arrayStream: WorkerHandlers<typeof streamingApi>['rows'] = () => [{ id: 1 }]

@@ -57,7 +57,13 @@ export interface SupervisorHarness {
 }
 
 const EMITTED_TYPES: Array<SupervisorEmitted['type']> = [
-  'worker.exit', 'worker.restart', 'worker.replace', 'reload.done', 'reload.failed', 'failed', 'stopped',
+  'worker.exit',
+  'worker.restart',
+  'worker.replace',
+  'reload.done',
+  'reload.failed',
+  'failed',
+  'stopped',
 ]
 
 /**

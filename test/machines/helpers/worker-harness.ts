@@ -56,10 +56,7 @@ function getProvidedWorker(pool: FakeProcessPool): typeof workerMachine {
  * const h = startWorkerHarness(COOPERATIVE)
  * h.worker().send({ type: 'stop', reason: 'test' })
  */
-export function startWorkerHarness(
-  behaviour: FakeBehaviour | FakeProcessPool = {},
-  input: Partial<WorkerInput> = {},
-): WorkerHarness {
+export function startWorkerHarness(behaviour: FakeBehaviour | FakeProcessPool = {}, input: Partial<WorkerInput> = {}): WorkerHarness {
   const clock = new SimulatedClock()
   const pool = 'logic' in behaviour ? behaviour : createFakeProcessPool(behaviour)
   const parentEvents: AnyEventObject[] = []
@@ -70,13 +67,22 @@ export function startWorkerHarness(
       id: 'worker',
       src: getProvidedWorker(pool),
       input: { ...TEST_WORKER_INPUT, ...input },
-      onDone: { actions: ({ event }) => void (output = event.output as WorkerOutput) },
+      onDone: {
+        actions: ({ event }) => {
+          output = event.output as WorkerOutput
+        },
+      },
     },
     on: { '*': { actions: ({ event }) => void parentEvents.push(event) } },
   })
   const actor = createActor(parent, { clock }).start()
-  const worker = actor.getSnapshot().children['worker'] as WorkerActorRef
-  worker.subscribe({ next: (s) => void (lastSnapshot = s), error: () => {} })
+  const worker = actor.getSnapshot().children.worker as WorkerActorRef
+  worker.subscribe({
+    next: (s) => {
+      lastSnapshot = s
+    },
+    error: () => {},
+  })
   lastSnapshot = worker.getSnapshot()
   return {
     clock,

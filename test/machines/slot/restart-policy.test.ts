@@ -12,7 +12,10 @@ const backoff = suite('computeBackoff')
 
 backoff('grows by the factor from the initial delay and stops at the cap', () => {
   const options = { initial: 100, max: 1000, factor: 2, resetAfter: 5000 }
-  assert.equal([0, 1, 2, 3, 4, 5].map((n) => computeBackoff(n, options)), [100, 200, 400, 800, 1000, 1000])
+  assert.equal(
+    [0, 1, 2, 3, 4, 5].map((n) => computeBackoff(n, options)),
+    [100, 200, 400, 800, 1000, 1000],
+  )
 })
 
 backoff('stays at the cap for huge attempts instead of overflowing', () => {
@@ -33,18 +36,29 @@ const crash = { code: 1, signal: null }
 const killed = { code: null, signal: 'SIGKILL' }
 
 restart('permanent workers are restarted after any exit', () => {
-  assert.equal([clean, crash, killed].map((exit) => shouldRestart('permanent', exit, false)), [true, true, true])
+  assert.equal(
+    [clean, crash, killed].map((exit) => shouldRestart('permanent', exit, false)),
+    [true, true, true],
+  )
 })
 
 restart('transient workers are restarted only after an abnormal exit that was not requested', () => {
   assert.equal(
-    [shouldRestart('transient', clean, false), shouldRestart('transient', crash, false), shouldRestart('transient', killed, false), shouldRestart('transient', killed, true)],
+    [
+      shouldRestart('transient', clean, false),
+      shouldRestart('transient', crash, false),
+      shouldRestart('transient', killed, false),
+      shouldRestart('transient', killed, true),
+    ],
     [false, true, true, false],
   )
 })
 
 restart('temporary workers are never restarted', () => {
-  assert.equal([clean, crash, killed].map((exit) => shouldRestart('temporary', exit, false)), [false, false, false])
+  assert.equal(
+    [clean, crash, killed].map((exit) => shouldRestart('temporary', exit, false)),
+    [false, false, false],
+  )
 })
 
 restart('an exit with neither code nor signal counts as abnormal', () => {

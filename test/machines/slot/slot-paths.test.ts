@@ -17,19 +17,37 @@ type SlotSnapshot = SnapshotFrom<typeof slotMachine>
 const stubWorker = fromCallback(() => {})
 const withStubs = slotMachine.provide({ actors: { worker: stubWorker as never } })
 const NO_PARENT = {
-  notifyExit: () => {}, notifyRestart: () => {}, notifyReplace: () => {},
-  requestRestart: () => {}, chargeRestart: () => {}, reportReplaced: () => {}, reportReplaceFailed: () => {},
+  notifyExit: () => {},
+  notifyRestart: () => {},
+  notifyReplace: () => {},
+  requestRestart: () => {},
+  chargeRestart: () => {},
+  reportReplaced: () => {},
+  reportReplaceFailed: () => {},
 }
 // The traversal has no parent to receive sendParent; the replay below runs under a real one.
 const traversed = withStubs.provide({ actions: NO_PARENT })
 // Transient, so that one exit restarts (code 1) and another does not (code 0).
-const input: SlotInput = { slotId: 'slot-0', generation: 0, policy: { ...TEST_POLICY, type: 'transient' }, timeouts: TEST_TIMEOUTS, health: { maxMissedHeartbeats: 3 } }
+const input: SlotInput = {
+  slotId: 'slot-0',
+  generation: 0,
+  policy: { ...TEST_POLICY, type: 'transient' },
+  timeouts: TEST_TIMEOUTS,
+  health: { maxMissedHeartbeats: 3 },
+}
 
 const incarnationOf = (id: string) => Number(id.replace('worker-', ''))
 function ended(id: string, exit: WorkerOutput['exit'], expected = false, startFailed = false): SlotEvent {
   const output: WorkerOutput = {
-    slotId: 'slot-0', incarnation: incarnationOf(id), generation: 0, pid: null, workerId: null,
-    exit, reason: 'test exit', expected, startFailed,
+    slotId: 'slot-0',
+    incarnation: incarnationOf(id),
+    generation: 0,
+    pid: null,
+    workerId: null,
+    exit,
+    reason: 'test exit',
+    expected,
+    startFailed,
   }
   return { type: `xstate.done.actor.${id}`, output } as SlotEvent
 }
@@ -68,15 +86,28 @@ function eventsFor(state: SlotSnapshot): SlotEvent[] {
 }
 
 const SLOT_STATES = [
-  '{"running":"starting"}', '{"running":"listening"}', '{"running":"replacing"}',
-  '"restartPending"', '"backoff"', '"idle"', '"stopping"', '"stopped"',
+  '{"running":"starting"}',
+  '{"running":"listening"}',
+  '{"running":"replacing"}',
+  '"restartPending"',
+  '"backoff"',
+  '"idle"',
+  '"stopping"',
+  '"stopped"',
 ]
 
 function serializeState(s: SlotSnapshot): string {
   const c = s.context
   const isServingUp = c.serving !== null && c.up.includes(c.serving)
   return JSON.stringify([
-    s.value, c.serving !== null, c.candidate !== null, c.retiring.length, c.pendingReplace !== null, c.attempt > 0, isServingUp, c.restartKind,
+    s.value,
+    c.serving !== null,
+    c.candidate !== null,
+    c.retiring.length,
+    c.pendingReplace !== null,
+    c.attempt > 0,
+    isServingUp,
+    c.restartKind,
   ])
 }
 
@@ -94,13 +125,20 @@ function replay(steps: Array<{ state: SlotSnapshot; event: SlotEvent }>): string
   const errors: unknown[] = []
   actor.subscribe({ error: (e) => void errors.push(e) })
   actor.start()
-  const slot = actor.getSnapshot().children['slot'] as AnyActorRef
+  const slot = actor.getSnapshot().children.slot as AnyActorRef
   const reached: string[] = []
   try {
     for (const [index, step] of steps.entries()) {
       if (index > 0) play(slot, clock, step.event)
       const snapshot = slot.getSnapshot() as SlotSnapshot
-      assert.is(serializeState(snapshot), serializeState(step.state), steps.slice(1, index + 1).map((s) => s.event.type).join(' → '))
+      assert.is(
+        serializeState(snapshot),
+        serializeState(step.state),
+        steps
+          .slice(1, index + 1)
+          .map((s) => s.event.type)
+          .join(' → '),
+      )
       assert.is(typeof snapshot.context.reason, 'string')
       reached.push(JSON.stringify(snapshot.value))
     }
@@ -124,8 +162,13 @@ paths('the shortest path to every slot situation replays against the machine and
   const reached = new Set(shortest.flatMap((path) => replay(path.steps as never)))
   assert.equal([...reached].sort(), [...SLOT_STATES].sort())
   // Both answers to a granted restart: a crash of a serving worker restarts at once, a start failure backs off.
-  const moves = new Set(shortest.flatMap((path) => path.steps.slice(1).map((step, i) =>
-    `${JSON.stringify(path.steps[i]!.state.value)} ${step.event.type} ${JSON.stringify(step.state.value)}`)))
+  const moves = new Set(
+    shortest.flatMap((path) =>
+      path.steps
+        .slice(1)
+        .map((step, i) => `${JSON.stringify(path.steps[i]!.state.value)} ${step.event.type} ${JSON.stringify(step.state.value)}`),
+    ),
+  )
   assert.ok(moves.has('"restartPending" restart.granted {"running":"starting"}'), 'a crash restarts at once')
   assert.ok(moves.has('"restartPending" restart.granted "backoff"'), 'a start failure backs off')
 })

@@ -22,7 +22,13 @@ const EVENTS = [
   { type: 'stop', reason: 'path test' },
   { type: 'reload' },
   { type: 'slot.restartRequest', slotId: 'slot-0', kind: 'start-failure', exit: { code: 1, signal: null }, reason: 'exited with code 1' },
-  { type: 'slot.restartRequest', slotId: 'slot-0', kind: 'crash', exit: { code: null, signal: 'SIGKILL' }, reason: 'exited with signal SIGKILL' },
+  {
+    type: 'slot.restartRequest',
+    slotId: 'slot-0',
+    kind: 'crash',
+    exit: { code: null, signal: 'SIGKILL' },
+    reason: 'exited with signal SIGKILL',
+  },
   { type: 'slot.replaced', slotId: 'slot-0', generation: 1 },
   { type: 'slot.replaceFailed', slotId: 'slot-0', generation: 1, reason: 'exited with code 1', servingGeneration: 0 },
   // The answers to a rollback to generation 0: back, or its generation 0 worker failed too.
@@ -96,7 +102,10 @@ paths('a granted restart is sent to the slot that asked; a spent budget stops it
   ])
   assert.equal(received, [
     { type: 'restart.granted' },
-    { type: 'stop', reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 1 restart within 10000ms (restart.maxRestarts 1)' },
+    {
+      type: 'stop',
+      reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 1 restart within 10000ms (restart.maxRestarts 1)',
+    },
   ])
 })
 
@@ -110,7 +119,11 @@ paths('crashes of serving workers spend their own limit, not the crash-loop budg
   assert.equal(received, [
     { type: 'restart.granted' },
     { type: 'restart.granted' },
-    { type: 'stop', reason: 'crash limit reached: slot-0 crashed while serving (exited with signal SIGKILL) after 1 crash within 10000ms (restart.maxCrashes 1)' },
+    {
+      type: 'stop',
+      reason:
+        'crash limit reached: slot-0 crashed while serving (exited with signal SIGKILL) after 1 crash within 10000ms (restart.maxCrashes 1)',
+    },
   ])
 })
 

@@ -67,7 +67,8 @@ function settle(h: SupervisorHarness): void {
   h.pool.behaviour = COOPERATIVE
   for (let i = 0; i < 40 && h.actor.getSnapshot().status === 'active'; i++) {
     for (const w of h.workers()) {
-      if (w.value === 'forking' || w.value === 'online') h.pool.get(w.slotId, w.context.incarnation).send({ type: 'process.listening', address: null })
+      if (w.value === 'forking' || w.value === 'online')
+        h.pool.get(w.slotId, w.context.incarnation).send({ type: 'process.listening', address: null })
     }
     h.clock.increment(500)
   }
@@ -97,14 +98,24 @@ random(`${RUNS} seeded runs of ${STEPS} random steps settle, end cleanly, stay w
         assert.is(h.actor.getSnapshot().value, 'running', `${context}: nothing is left waiting`)
         const { slots, slotGenerations } = h.actor.getSnapshot().context
         for (const slotId of slots) {
-          if (policy.type === 'permanent') assert.equal(h.slot(slotId).value, { running: 'listening' }, `${context}: ${slotId} serves again`)
-          else assert.ok(['{"running":"listening"}', '"idle"'].includes(JSON.stringify(h.slot(slotId).value)), `${context}: ${slotId} serves again or is idle`)
-          assert.is(h.slot(slotId).context.generation, slotGenerations[slotId], `${context}: ${slotId} runs the generation the supervisor knows`)
+          if (policy.type === 'permanent')
+            assert.equal(h.slot(slotId).value, { running: 'listening' }, `${context}: ${slotId} serves again`)
+          else
+            assert.ok(
+              ['{"running":"listening"}', '"idle"'].includes(JSON.stringify(h.slot(slotId).value)),
+              `${context}: ${slotId} serves again or is idle`,
+            )
+          assert.is(
+            h.slot(slotId).context.generation,
+            slotGenerations[slotId],
+            `${context}: ${slotId} runs the generation the supervisor knows`,
+          )
         }
         // A reload ends with one generation everywhere, unless its rollback says which slot could not go back.
         const running = Object.fromEntries(slots.map((slotId) => [slotId, h.slot(slotId).context.generation]))
         const last = h.emitted.findLast((e) => e.type === 'reload.done' || (e.type === 'reload.failed' && e.generation !== null))
-        if (last?.type === 'reload.failed') assert.equal(last.generations, running, `${context}: reload.failed tells each slot's generation`)
+        if (last?.type === 'reload.failed')
+          assert.equal(last.generations, running, `${context}: reload.failed tells each slot's generation`)
         if (last && !/rollback incomplete|still runs generation/.test(last.type === 'reload.failed' ? last.reason : '')) {
           assert.is(new Set(Object.values(running)).size, 1, `${context}: one generation after ${last.type}`)
         }
@@ -116,14 +127,19 @@ random(`${RUNS} seeded runs of ${STEPS} random steps settle, end cleanly, stay w
       assert.equal(h.errors, [], context)
       assert.is(h.actor.getSnapshot().status, 'done', context)
       assert.ok(['stopped', 'failed'].includes(String(h.actor.getSnapshot().value)), context)
-      assert.ok(h.pool.processes.every((p) => p.isStopped), `${context}: every process actor is stopped`)
+      assert.ok(
+        h.pool.processes.every((p) => p.isStopped),
+        `${context}: every process actor is stopped`,
+      )
       assert.is(h.emittedOf('worker.exit').length, h.pool.processes.length, `${context}: one worker.exit per process`)
       for (const [index, at] of restartTimes.entries()) {
         const inWindow = restartTimes.slice(0, index + 1).filter((t) => t > at - policy.period)
         assert.ok(inWindow.length <= policy.maxRestarts, `${context}: ${inWindow.length} restarts within ${policy.period}ms`)
       }
       // Every accepted reload ends exactly once: done, failed (after its rollback), or interrupted.
-      const ends = h.emitted.flatMap((e) => (e.type === 'reload.done' || (e.type === 'reload.failed' && e.generation !== null) ? [e.generation] : []))
+      const ends = h.emitted.flatMap((e) =>
+        e.type === 'reload.done' || (e.type === 'reload.failed' && e.generation !== null) ? [e.generation] : [],
+      )
       const accepted = Array.from({ length: h.actor.getSnapshot().context.generation }, (_, i) => i + 1)
       assert.equal(ends, accepted, `${context}: one end per reload`)
       const finals = h.emitted.filter((e) => e.type === 'stopped' || e.type === 'failed')

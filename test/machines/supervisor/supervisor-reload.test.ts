@@ -38,22 +38,38 @@ reload('replaces slots one at a time, new worker listening before the old one dr
   assert.is(h.actor.getSnapshot().value, 'running')
   assert.is(h.actor.getSnapshot().context.reason, 'reload to generation 1 done')
   assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 1 }])
-  assert.equal(h.emittedOf('worker.replace').map((e) => [e.slotId, e.reason]), [
-    ['slot-0', 'reload to generation 1'], ['slot-1', 'reload to generation 1'], ['slot-2', 'reload to generation 1'],
-  ])
+  assert.equal(
+    h.emittedOf('worker.replace').map((e) => [e.slotId, e.reason]),
+    [
+      ['slot-0', 'reload to generation 1'],
+      ['slot-1', 'reload to generation 1'],
+      ['slot-2', 'reload to generation 1'],
+    ],
+  )
   assert.ok(h.emittedOf('worker.exit').every((e) => e.expected && e.generation === 0))
-  assert.equal(h.workers().map((w) => [w.slotId, w.childId, w.context.generation]), [
-    ['slot-0', 'worker-2', 1], ['slot-1', 'worker-2', 1], ['slot-2', 'worker-2', 1],
-  ])
+  assert.equal(
+    h.workers().map((w) => [w.slotId, w.childId, w.context.generation]),
+    [
+      ['slot-0', 'worker-2', 1],
+      ['slot-1', 'worker-2', 1],
+      ['slot-2', 'worker-2', 1],
+    ],
+  )
 })
 
 reload('maxUnavailable slots are replaced at once', () => {
   const h = start(COOPERATIVE, { count: 3, reload: { maxUnavailable: 2 } })
   h.pool.behaviour = NEVER_LISTENING
   h.actor.send({ type: 'reload' })
-  assert.equal(h.pool.processes.slice(3).map((p) => p.input.slotId), ['slot-0', 'slot-1'])
+  assert.equal(
+    h.pool.processes.slice(3).map((p) => p.input.slotId),
+    ['slot-0', 'slot-1'],
+  )
   listen(h.pool.get('slot-1', 2))
-  assert.equal(h.pool.processes.slice(3).map((p) => p.input.slotId), ['slot-0', 'slot-1', 'slot-2'])
+  assert.equal(
+    h.pool.processes.slice(3).map((p) => p.input.slotId),
+    ['slot-0', 'slot-1', 'slot-2'],
+  )
 })
 
 reload('a new version that fails to start stops the reload; the old worker keeps serving', () => {
@@ -61,17 +77,23 @@ reload('a new version that fails to start stops the reload; the old worker keeps
   h.pool.behaviour = CRASHING_ON_START
   h.actor.send({ type: 'reload' })
   assert.is(h.actor.getSnapshot().value, 'running')
-  assert.equal(h.emittedOf('reload.failed'), [{
-    type: 'reload.failed',
-    generation: 1,
-    reason: 'reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1',
-    generations: { 'slot-0': 0, 'slot-1': 0 },
-  }])
+  assert.equal(h.emittedOf('reload.failed'), [
+    {
+      type: 'reload.failed',
+      generation: 1,
+      reason: 'reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1',
+      generations: { 'slot-0': 0, 'slot-1': 0 },
+    },
+  ])
   assert.equal(h.pool.get('slot-0', 1).commands, [{ type: 'accept' }], 'old worker untouched')
   assert.is(h.pool.processes.filter((p) => p.input.slotId === 'slot-1').length, 1, 'remaining slots untouched')
-  assert.equal(h.workers().map((w) => [w.slotId, w.childId, w.value, w.context.generation]), [
-    ['slot-0', 'worker-1', 'listening', 0], ['slot-1', 'worker-1', 'listening', 0],
-  ])
+  assert.equal(
+    h.workers().map((w) => [w.slotId, w.childId, w.value, w.context.generation]),
+    [
+      ['slot-0', 'worker-1', 'listening', 0],
+      ['slot-1', 'worker-1', 'listening', 0],
+    ],
+  )
   assert.is(h.emittedOf('worker.restart').length, 0, 'a failed candidate is not restarted')
   assert.is(h.actor.getSnapshot().context.restarts, 0, 'nor does it spend the budget')
 })
@@ -81,10 +103,14 @@ reload('a new version that never listens fails the reload at the start timeout',
   h.pool.behaviour = NEVER_LISTENING
   h.actor.send({ type: 'reload' })
   h.clock.increment(1000)
-  assert.equal(h.emittedOf('reload.failed').map((e) => e.reason), [
-    'reload to generation 1 failed: slot-0: new worker failed to start: start timeout after 1000ms; exited with signal SIGTERM',
-  ])
-  assert.equal(h.workers().map((w) => [w.childId, w.value]), [['worker-1', 'listening']])
+  assert.equal(
+    h.emittedOf('reload.failed').map((e) => e.reason),
+    ['reload to generation 1 failed: slot-0: new worker failed to start: start timeout after 1000ms; exited with signal SIGTERM'],
+  )
+  assert.equal(
+    h.workers().map((w) => [w.childId, w.value]),
+    [['worker-1', 'listening']],
+  )
 })
 
 reload('after a failed reload, a crash restarts the old generation', () => {
@@ -168,7 +194,10 @@ reload('a temporary replacement that takes over from a dead worker and then fail
   h.clock.increment(1000)
   assert.is(h.slot('slot-0').value, 'idle')
   assert.equal(h.emittedOf('reload.done'), [{ type: 'reload.done', generation: 1 }])
-  assert.equal(h.workers().map((w) => [w.slotId, w.childId, w.context.generation]), [['slot-1', 'worker-2', 1]])
+  assert.equal(
+    h.workers().map((w) => [w.slotId, w.childId, w.context.generation]),
+    [['slot-1', 'worker-2', 1]],
+  )
 })
 
 reload.run()
@@ -188,7 +217,10 @@ health('a worker over its memory limit is replaced new-first, then drained', () 
   assert.equal(h.pool.get('slot-0', 1).commands, [{ type: 'accept' }])
   listen(h.pool.get('slot-0', 2))
   assert.equal(h.pool.get('slot-0', 1).commands, [{ type: 'accept' }, { type: 'drain' }, { type: 'disconnect' }])
-  assert.equal(h.workers().map((w) => [w.childId, w.role, w.value]), [['worker-2', 'serving', 'listening']])
+  assert.equal(
+    h.workers().map((w) => [w.childId, w.role, w.value]),
+    [['worker-2', 'serving', 'listening']],
+  )
 })
 
 health('a hung worker is killed and a replacement started at once', () => {
@@ -202,7 +234,10 @@ health('a hung worker is killed and a replacement started at once', () => {
   const [exit] = h.emittedOf('worker.exit')
   assert.is(exit?.reason, 'kill requested: hung: 3 heartbeats missed in a row (limit 3); exited with signal SIGKILL')
   assert.is(exit?.expected, true)
-  assert.equal(h.workers().map((w) => [w.childId, w.value]), [['worker-2', 'listening']])
+  assert.equal(
+    h.workers().map((w) => [w.childId, w.value]),
+    [['worker-2', 'listening']],
+  )
   assert.is(h.emittedOf('worker.restart').length, 0)
 })
 
@@ -219,19 +254,30 @@ health('a worker that hangs every time spends the restart budget, and the superv
   assert.is(h.actor.getSnapshot().value, 'failed')
   const [failed] = h.emittedOf('failed')
   assert.is(failed?.slotId, 'slot-0')
-  assert.match(failed!.reason, new RegExp(`^restart budget spent: slot-0 replaced a hung worker \\(hung: 3 heartbeats missed in a row \\(limit 3\\)\\) after ${maxRestarts} restarts within ${period}ms`))
+  assert.match(
+    failed!.reason,
+    new RegExp(
+      `^restart budget spent: slot-0 replaced a hung worker \\(hung: 3 heartbeats missed in a row \\(limit 3\\)\\) after ${maxRestarts} restarts within ${period}ms`,
+    ),
+  )
 })
 
 health('a hung worker whose kill is not seen leaves the replacement serving', () => {
   const h = start({ onStart: COOPERATIVE.onStart }, { count: 1 })
   const hung = h.pool.get('slot-0', 1)
   for (let i = 0; i < 3; i++) hung.send({ type: 'process.heartbeatMissed' })
-  assert.equal(h.workers().map((w) => [w.childId, w.role, w.value]), [
-    ['worker-2', 'serving', 'listening'],
-    ['worker-1', 'retiring', { disconnecting: 'killing' }],
-  ])
+  assert.equal(
+    h.workers().map((w) => [w.childId, w.role, w.value]),
+    [
+      ['worker-2', 'serving', 'listening'],
+      ['worker-1', 'retiring', { disconnecting: 'killing' }],
+    ],
+  )
   h.clock.increment(400)
-  assert.equal(h.workers().map((w) => w.childId), ['worker-2'])
+  assert.equal(
+    h.workers().map((w) => w.childId),
+    ['worker-2'],
+  )
 })
 
 health.run()
@@ -262,36 +308,66 @@ function describeWorkers(h: SupervisorHarness): unknown[] {
 function assertAllOn(h: SupervisorHarness, generation: number): void {
   assert.is(h.actor.getSnapshot().value, 'running')
   for (const slotId of h.actor.getSnapshot().context.slots) assert.is(h.slot(slotId).context.generation, generation, slotId)
-  assert.ok(h.workers().every((w) => w.role === 'serving' && w.value === 'listening' && w.context.generation === generation), JSON.stringify(describeWorkers(h)))
+  assert.ok(
+    h.workers().every((w) => w.role === 'serving' && w.value === 'listening' && w.context.generation === generation),
+    JSON.stringify(describeWorkers(h)),
+  )
   assert.is(h.workers().length, 4)
 }
 const ALL_ON_0 = { 'slot-0': 0, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 }
 
 rollback('maxUnavailable 2: the first replacement fails while the second starts; the second is cancelled and no slot moves', () => {
   const h = startReload(2)
-  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1]])
+  assert.equal(forksAfterStart(h), [
+    ['slot-0', 2, 1],
+    ['slot-1', 2, 1],
+  ])
   crash(h.pool.get('slot-0', 2))
   assert.equal(h.pool.get('slot-1', 2).commands, [{ type: 'disconnect' }], 'the replacement still starting is stopped')
   assertAllOn(h, 0)
-  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1]], 'nothing else was forked')
-  for (const slotId of ['slot-0', 'slot-1', 'slot-2', 'slot-3']) assert.equal(h.pool.get(slotId, 1).commands, [{ type: 'accept' }], `${slotId} kept serving`)
-  assert.equal(h.emittedOf('reload.failed'), [{
-    type: 'reload.failed',
-    generation: 1,
-    reason: 'reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1; rolled back slot-1 to generation 0',
-    generations: ALL_ON_0,
-  }])
-  assert.equal(h.emittedOf('worker.exit').map((e) => [e.slotId, e.incarnation, e.generation, e.expected, e.startFailed, e.reason]), [
-    ['slot-0', 2, 1, false, true, 'exited with code 1'],
-    ['slot-1', 2, 1, true, false, 'stop requested: rollback to generation 0 (reload to generation 1 failed): worker-2 (generation 1) cancelled; exited with code 0'],
+  assert.equal(
+    forksAfterStart(h),
+    [
+      ['slot-0', 2, 1],
+      ['slot-1', 2, 1],
+    ],
+    'nothing else was forked',
+  )
+  for (const slotId of ['slot-0', 'slot-1', 'slot-2', 'slot-3'])
+    assert.equal(h.pool.get(slotId, 1).commands, [{ type: 'accept' }], `${slotId} kept serving`)
+  assert.equal(h.emittedOf('reload.failed'), [
+    {
+      type: 'reload.failed',
+      generation: 1,
+      reason: 'reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1; rolled back slot-1 to generation 0',
+      generations: ALL_ON_0,
+    },
   ])
+  assert.equal(
+    h.emittedOf('worker.exit').map((e) => [e.slotId, e.incarnation, e.generation, e.expected, e.startFailed, e.reason]),
+    [
+      ['slot-0', 2, 1, false, true, 'exited with code 1'],
+      [
+        'slot-1',
+        2,
+        1,
+        true,
+        false,
+        'stop requested: rollback to generation 0 (reload to generation 1 failed): worker-2 (generation 1) cancelled; exited with code 0',
+      ],
+    ],
+  )
   assert.is(h.emittedOf('reload.done').length, 0)
 })
 
 rollback('maxUnavailable 2: the second replacement fails after the first took over; the first is replaced back new-first', () => {
   const h = startReload(2)
   listen(h.pool.get('slot-0', 2))
-  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1], ['slot-2', 2, 1]])
+  assert.equal(forksAfterStart(h), [
+    ['slot-0', 2, 1],
+    ['slot-1', 2, 1],
+    ['slot-2', 2, 1],
+  ])
   crash(h.pool.get('slot-1', 2))
   assert.is(h.actor.getSnapshot().value, 'rollingBack')
   // slot-1, whose replacement failed, answers last: it was still handling that failure.
@@ -303,15 +379,22 @@ rollback('maxUnavailable 2: the second replacement fails after the first took ov
   listen(h.pool.get('slot-0', 3))
   assert.equal(h.pool.get('slot-0', 2).commands, [{ type: 'accept' }, { type: 'drain' }, { type: 'disconnect' }])
   assertAllOn(h, 0)
-  assert.equal(h.emittedOf('reload.failed'), [{
-    type: 'reload.failed',
-    generation: 1,
-    reason: 'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-0, slot-2 to generation 0',
-    generations: ALL_ON_0,
-  }])
-  assert.equal(h.emittedOf('worker.replace').map((e) => [e.slotId, e.reason]).slice(3), [
-    ['slot-0', 'rollback to generation 0 (reload to generation 1 failed)'],
+  assert.equal(h.emittedOf('reload.failed'), [
+    {
+      type: 'reload.failed',
+      generation: 1,
+      reason:
+        'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-0, slot-2 to generation 0',
+      generations: ALL_ON_0,
+    },
   ])
+  assert.equal(
+    h
+      .emittedOf('worker.replace')
+      .map((e) => [e.slotId, e.reason])
+      .slice(3),
+    [['slot-0', 'rollback to generation 0 (reload to generation 1 failed)']],
+  )
   assert.equal(h.pool.get('slot-3', 1).commands, [{ type: 'accept' }], 'a slot the reload never reached is left alone')
   assert.is(h.pool.processes.filter((p) => p.input.slotId === 'slot-3').length, 1)
 })
@@ -323,51 +406,82 @@ rollback('maxUnavailable 2: the last replacement fails; the three replaced slots
   listen(h.pool.get('slot-2', 2))
   assert.equal(h.slot('slot-3').context.candidateGeneration, 1)
   crash(h.pool.get('slot-3', 2))
-  assert.equal(forksAfterStart(h).slice(4), [['slot-0', 3, 0], ['slot-1', 3, 0]], 'two at a time')
+  assert.equal(
+    forksAfterStart(h).slice(4),
+    [
+      ['slot-0', 3, 0],
+      ['slot-1', 3, 0],
+    ],
+    'two at a time',
+  )
   listen(h.pool.get('slot-1', 3))
   assert.equal(forksAfterStart(h).slice(6), [['slot-2', 3, 0]])
   assert.is(h.actor.getSnapshot().value, 'rollingBack')
   listen(h.pool.get('slot-0', 3))
   listen(h.pool.get('slot-2', 3))
   assertAllOn(h, 0)
-  assert.equal(h.emittedOf('reload.failed').map((e) => [e.reason, e.generations]), [[
-    'reload to generation 1 failed: slot-3: new worker failed to start: exited with code 1; rolled back slot-0, slot-1, slot-2 to generation 0',
-    ALL_ON_0,
-  ]])
+  assert.equal(
+    h.emittedOf('reload.failed').map((e) => [e.reason, e.generations]),
+    [
+      [
+        'reload to generation 1 failed: slot-3: new worker failed to start: exited with code 1; rolled back slot-0, slot-1, slot-2 to generation 0',
+        ALL_ON_0,
+      ],
+    ],
+  )
 })
 
 rollback('maxUnavailable 3: the first replacement fails while two others start; both are cancelled', () => {
   const h = startReload(3)
-  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1], ['slot-2', 2, 1]])
+  assert.equal(forksAfterStart(h), [
+    ['slot-0', 2, 1],
+    ['slot-1', 2, 1],
+    ['slot-2', 2, 1],
+  ])
   crash(h.pool.get('slot-0', 2))
   assert.equal([h.pool.get('slot-1', 2).commands, h.pool.get('slot-2', 2).commands], [[{ type: 'disconnect' }], [{ type: 'disconnect' }]])
   assertAllOn(h, 0)
   assert.is(h.pool.processes.length, 7, 'no generation 0 worker had to be started again')
-  assert.equal(h.emittedOf('reload.failed').map((e) => e.reason), [
-    'reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1; rolled back slot-1, slot-2 to generation 0',
-  ])
+  assert.equal(
+    h.emittedOf('reload.failed').map((e) => e.reason),
+    ['reload to generation 1 failed: slot-0: new worker failed to start: exited with code 1; rolled back slot-1, slot-2 to generation 0'],
+  )
 })
 
 rollback('maxUnavailable 3: the second replacement fails with one slot replaced and two still starting', () => {
   const h = startReload(3)
   listen(h.pool.get('slot-0', 2))
-  assert.equal(forksAfterStart(h), [['slot-0', 2, 1], ['slot-1', 2, 1], ['slot-2', 2, 1], ['slot-3', 2, 1]])
+  assert.equal(forksAfterStart(h), [
+    ['slot-0', 2, 1],
+    ['slot-1', 2, 1],
+    ['slot-2', 2, 1],
+    ['slot-3', 2, 1],
+  ])
   h.pool.behaviour = COOPERATIVE
   crash(h.pool.get('slot-1', 2))
   assert.equal([h.pool.get('slot-2', 2).commands, h.pool.get('slot-3', 2).commands], [[{ type: 'disconnect' }], [{ type: 'disconnect' }]])
   assert.equal(forksAfterStart(h).slice(4), [['slot-0', 3, 0]])
   assertAllOn(h, 0)
-  assert.equal(h.emittedOf('reload.failed').map((e) => [e.reason, e.generations]), [[
-    'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-0, slot-2, slot-3 to generation 0',
-    ALL_ON_0,
-  ]])
+  assert.equal(
+    h.emittedOf('reload.failed').map((e) => [e.reason, e.generations]),
+    [
+      [
+        'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-0, slot-2, slot-3 to generation 0',
+        ALL_ON_0,
+      ],
+    ],
+  )
 })
 
 rollback('maxUnavailable 3: the last replacement fails; the three others go back at once', () => {
   const h = startReload(3)
   for (const slotId of ['slot-0', 'slot-1', 'slot-2']) listen(h.pool.get(slotId, 2))
   crash(h.pool.get('slot-3', 2))
-  assert.equal(forksAfterStart(h).slice(4), [['slot-0', 3, 0], ['slot-1', 3, 0], ['slot-2', 3, 0]])
+  assert.equal(forksAfterStart(h).slice(4), [
+    ['slot-0', 3, 0],
+    ['slot-1', 3, 0],
+    ['slot-2', 3, 0],
+  ])
   for (const slotId of ['slot-2', 'slot-0', 'slot-1']) listen(h.pool.get(slotId, 3))
   assertAllOn(h, 0)
   assert.is(h.emittedOf('reload.failed').length, 1)
@@ -380,9 +494,12 @@ rollback('a replacement that misses its start timeout fails the reload and rolls
   h.pool.behaviour = COOPERATIVE
   h.clock.increment(500)
   assertAllOn(h, 0)
-  assert.equal(h.emittedOf('reload.failed').map((e) => e.reason), [
-    'reload to generation 1 failed: slot-1: new worker failed to start: start timeout after 1000ms; exited with signal SIGTERM; rolled back slot-0, slot-2 to generation 0',
-  ])
+  assert.equal(
+    h.emittedOf('reload.failed').map((e) => e.reason),
+    [
+      'reload to generation 1 failed: slot-1: new worker failed to start: start timeout after 1000ms; exited with signal SIGTERM; rolled back slot-0, slot-2 to generation 0',
+    ],
+  )
 })
 
 rollback('a reload is refused while a failed one rolls back', () => {
@@ -423,14 +540,16 @@ rollback('a slot whose old generation fails to start too stays on the new one, a
   h.pool.behaviour = CRASHING_ON_START
   crash(h.pool.get('slot-1', 2))
   assert.equal(forksAfterStart(h).slice(3), [['slot-0', 3, 0]])
-  assert.equal(h.emittedOf('reload.failed'), [{
-    type: 'reload.failed',
-    generation: 1,
-    reason:
-      'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-2 to generation 0; ' +
-      'rollback incomplete: slot-0 stays on generation 1 (its generation 0 worker failed to start: exited with code 1)',
-    generations: { 'slot-0': 1, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 },
-  }])
+  assert.equal(h.emittedOf('reload.failed'), [
+    {
+      type: 'reload.failed',
+      generation: 1,
+      reason:
+        'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; rolled back slot-2 to generation 0; ' +
+        'rollback incomplete: slot-0 stays on generation 1 (its generation 0 worker failed to start: exited with code 1)',
+      generations: { 'slot-0': 1, 'slot-1': 0, 'slot-2': 0, 'slot-3': 0 },
+    },
+  ])
   assert.is(h.actor.getSnapshot().value, 'running')
   assert.equal(describeWorkers(h), [
     ['slot-0', 'worker-2', 'serving', 'listening', 1],
@@ -468,7 +587,10 @@ rollback('a crash during the rollback is restarted under the budget, on the old 
   assert.is(h.actor.getSnapshot().context.restarts, 1, 'a handover is no restart')
   listen(h.pool.get('slot-0', 3))
   assertAllOn(h, 0)
-  assert.equal(h.emittedOf('worker.restart').map((e) => e.slotId), ['slot-3'])
+  assert.equal(
+    h.emittedOf('worker.restart').map((e) => e.slotId),
+    ['slot-3'],
+  )
   assert.is(h.emittedOf('reload.failed').length, 1)
 })
 
@@ -481,12 +603,18 @@ rollback('a spent budget during the rollback fails the supervisor as ever', () =
   crash(h.pool.get('slot-3', 1))
   crash(h.pool.get('slot-2', 1))
   assert.ok(['failing', 'failed'].includes(String(h.actor.getSnapshot().value)))
-  assert.match(h.actor.getSnapshot().context.reason, /^restart budget spent: slot-2 failed to start \(exited with code 1\) after 1 restart within 10000ms/)
+  assert.match(
+    h.actor.getSnapshot().context.reason,
+    /^restart budget spent: slot-2 failed to start \(exited with code 1\) after 1 restart within 10000ms/,
+  )
   const [interrupted, ...others] = h.emittedOf('reload.failed')
   assert.equal(others, [], 'reload.failed once')
   assert.is(interrupted?.generation, 1)
   assert.is(interrupted?.generations, undefined, 'every slot is stopping')
-  assert.match(interrupted!.reason, /^reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; its rollback was interrupted: restart budget spent: slot-2 failed to start/)
+  assert.match(
+    interrupted!.reason,
+    /^reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; its rollback was interrupted: restart budget spent: slot-2 failed to start/,
+  )
 })
 
 rollback('a spent budget during a reload ends the reload too, and says so once', () => {
@@ -495,9 +623,15 @@ rollback('a spent budget during a reload ends the reload too, and says so once',
   h.actor.send({ type: 'reload' })
   crash(h.pool.get('slot-3', 1))
   assert.ok(['failing', 'failed'].includes(String(h.actor.getSnapshot().value)))
-  assert.equal(h.emittedOf('reload.failed').map((e) => [e.generation, e.reason]), [[
-    1, 'reload to generation 1 interrupted: restart budget spent: slot-3 failed to start (exited with code 1) after 0 restarts within 10000ms (restart.maxRestarts 0)',
-  ]])
+  assert.equal(
+    h.emittedOf('reload.failed').map((e) => [e.generation, e.reason]),
+    [
+      [
+        1,
+        'reload to generation 1 interrupted: restart budget spent: slot-3 failed to start (exited with code 1) after 0 restarts within 10000ms (restart.maxRestarts 0)',
+      ],
+    ],
+  )
 })
 
 rollback('a stop during the rollback stops every worker, old and new', () => {
@@ -509,9 +643,12 @@ rollback('a stop during the rollback stops every worker, old and new', () => {
   h.clock.increment(1000)
   assert.is(h.actor.getSnapshot().value, 'stopped')
   assert.ok(h.pool.processes.every((p) => p.isStopped))
-  assert.equal(h.emittedOf('reload.failed').map((e) => e.reason), [
-    'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; its rollback was interrupted: stop requested: bye',
-  ])
+  assert.equal(
+    h.emittedOf('reload.failed').map((e) => e.reason),
+    [
+      'reload to generation 1 failed: slot-1: new worker failed to start: exited with code 1; its rollback was interrupted: stop requested: bye',
+    ],
+  )
 })
 
 rollback.run()

@@ -32,12 +32,19 @@ kinds('a worker that served past minUptime and is SIGKILLed is restarted at once
   }
   assert.is(h.actor.getSnapshot().value, 'running')
   assert.is(h.pool.processes.length, 101, 'each kill forked a replacement in the same step')
-  assert.equal(h.workers().map((w) => [w.childId, w.value]), [['worker-101', 'listening']])
+  assert.equal(
+    h.workers().map((w) => [w.childId, w.value]),
+    [['worker-101', 'listening']],
+  )
   const restarts = h.emittedOf('worker.restart')
   assert.is(restarts.length, 100)
   assert.ok(restarts.every((r) => r.kind === 'crash' && r.delay === 0 && r.attempt === 0))
   assert.equal(restarts[0], {
-    type: 'worker.restart', slotId: 'slot-0', kind: 'crash', attempt: 0, delay: 0,
+    type: 'worker.restart',
+    slotId: 'slot-0',
+    kind: 'crash',
+    attempt: 0,
+    delay: 0,
     reason: 'restart at once after a crash of a serving worker: exited with signal SIGKILL',
   })
   assert.is(h.actor.getSnapshot().context.restarts, 0, 'the crash-loop budget is untouched')
@@ -59,7 +66,14 @@ kinds('a worker that listens, then dies within minUptime of its fork, is a start
   h.clock.increment(999)
   killServing(h)
   const [first] = h.emittedOf('worker.restart')
-  assert.equal(first, { type: 'worker.restart', slotId: 'slot-0', kind: 'start-failure', attempt: 1, delay: 100, reason: 'restart 1 in 100ms after: exited with signal SIGKILL' })
+  assert.equal(first, {
+    type: 'worker.restart',
+    slotId: 'slot-0',
+    kind: 'start-failure',
+    attempt: 1,
+    delay: 100,
+    reason: 'restart 1 in 100ms after: exited with signal SIGKILL',
+  })
   assert.is(h.slot('slot-0').value, 'backoff')
   assert.is(h.pool.processes.length, 1, 'no fork before the backoff')
   h.clock.increment(100)
@@ -69,10 +83,18 @@ kinds('a worker that listens, then dies within minUptime of its fork, is a start
   h.clock.increment(200)
   killServing(h)
   assert.is(h.actor.getSnapshot().value, 'failed')
-  assert.equal(h.emittedOf('failed'), [{
-    type: 'failed', slotId: 'slot-0', kind: 'start-failure', exit: { code: null, signal: 'SIGKILL' }, restarts: 2, period: 10_000,
-    reason: 'restart budget spent: slot-0 failed to start (exited with signal SIGKILL) after 2 restarts within 10000ms (restart.maxRestarts 2)',
-  }])
+  assert.equal(h.emittedOf('failed'), [
+    {
+      type: 'failed',
+      slotId: 'slot-0',
+      kind: 'start-failure',
+      exit: { code: null, signal: 'SIGKILL' },
+      restarts: 2,
+      period: 10_000,
+      reason:
+        'restart budget spent: slot-0 failed to start (exited with signal SIGKILL) after 2 restarts within 10000ms (restart.maxRestarts 2)',
+    },
+  ])
 })
 
 kinds('a worker that never listens is a start failure however long it lived', () => {
@@ -91,9 +113,16 @@ kinds('a crash loop at boot fails the supervisor after maxRestarts backoffs', ()
   for (let i = 0; i < 40; i++) h.clock.increment(100)
   assert.is(h.actor.getSnapshot().value, 'failed')
   // The test policy caps the backoff at 1 s.
-  assert.equal(h.emittedOf('worker.restart').map((r) => [r.kind, r.delay]), [
-    ['start-failure', 100], ['start-failure', 200], ['start-failure', 400], ['start-failure', 800], ['start-failure', 1000],
-  ])
+  assert.equal(
+    h.emittedOf('worker.restart').map((r) => [r.kind, r.delay]),
+    [
+      ['start-failure', 100],
+      ['start-failure', 200],
+      ['start-failure', 400],
+      ['start-failure', 800],
+      ['start-failure', 1000],
+    ],
+  )
 })
 
 kinds('a serving worker replaced at once whose replacement then dies young backs off', () => {
@@ -101,7 +130,13 @@ kinds('a serving worker replaced at once whose replacement then dies young backs
   h.clock.increment(1000)
   killServing(h)
   killServing(h)
-  assert.equal(h.emittedOf('worker.restart').map((r) => [r.kind, r.delay]), [['crash', 0], ['start-failure', 100]])
+  assert.equal(
+    h.emittedOf('worker.restart').map((r) => [r.kind, r.delay]),
+    [
+      ['crash', 0],
+      ['start-failure', 100],
+    ],
+  )
   assert.is(h.slot('slot-0').value, 'backoff')
 })
 
@@ -112,10 +147,18 @@ kinds('maxCrashes in crashPeriod: one more crash fails the supervisor, naming th
     killServing(h)
   }
   assert.is(h.actor.getSnapshot().value, 'failed')
-  assert.equal(h.emittedOf('failed'), [{
-    type: 'failed', slotId: 'slot-0', kind: 'crash', exit: { code: null, signal: 'SIGKILL' }, restarts: 2, period: 10_000,
-    reason: 'crash limit reached: slot-0 crashed while serving (exited with signal SIGKILL) after 2 crashes within 10000ms (restart.maxCrashes 2)',
-  }])
+  assert.equal(h.emittedOf('failed'), [
+    {
+      type: 'failed',
+      slotId: 'slot-0',
+      kind: 'crash',
+      exit: { code: null, signal: 'SIGKILL' },
+      restarts: 2,
+      period: 10_000,
+      reason:
+        'crash limit reached: slot-0 crashed while serving (exited with signal SIGKILL) after 2 crashes within 10000ms (restart.maxCrashes 2)',
+    },
+  ])
 })
 
 kinds('crashes leave the crash window after crashPeriod', () => {
@@ -132,7 +175,10 @@ kinds('crashes leave the crash window after crashPeriod', () => {
 kinds('the exit comes before its restart, and the last exit before failed', () => {
   const h = start(CRASHING_ON_START, { count: 1, policy: { ...UPTIME_POLICY, maxRestarts: 1 } })
   h.clock.increment(100)
-  assert.equal(h.emitted.map((e) => e.type), ['worker.exit', 'worker.restart', 'worker.exit', 'failed'])
+  assert.equal(
+    h.emitted.map((e) => e.type),
+    ['worker.exit', 'worker.restart', 'worker.exit', 'failed'],
+  )
 })
 
 kinds.run()

@@ -19,11 +19,14 @@ lifecycle('starts count workers, each listening in its own slot', () => {
   const h = start(COOPERATIVE, { count: 3 })
   assert.is(h.actor.getSnapshot().value, 'running')
   const workers = h.workers()
-  assert.equal(workers.map((w) => [w.slotId, w.childId, w.role, w.value]), [
-    ['slot-0', 'worker-1', 'serving', 'listening'],
-    ['slot-1', 'worker-1', 'serving', 'listening'],
-    ['slot-2', 'worker-1', 'serving', 'listening'],
-  ])
+  assert.equal(
+    workers.map((w) => [w.slotId, w.childId, w.role, w.value]),
+    [
+      ['slot-0', 'worker-1', 'serving', 'listening'],
+      ['slot-1', 'worker-1', 'serving', 'listening'],
+      ['slot-2', 'worker-1', 'serving', 'listening'],
+    ],
+  )
   assert.ok(workers.every((w) => typeof w.context.pid === 'number' && typeof w.context.workerId === 'number'))
 })
 
@@ -32,7 +35,10 @@ lifecycle('stop drains every worker, restarts none, ends in stopped and says why
   h.actor.send({ type: 'stop', reason: 'SIGINT' })
   assert.is(h.actor.getSnapshot().value, 'stopped')
   assert.equal(h.actor.getSnapshot().output, { status: 'stopped', reason: 'stop requested: SIGINT' })
-  assert.equal(h.emitted.map((e) => e.type), ['worker.exit', 'worker.exit', 'stopped'])
+  assert.equal(
+    h.emitted.map((e) => e.type),
+    ['worker.exit', 'worker.exit', 'stopped'],
+  )
   assert.equal(h.emittedOf('stopped'), [{ type: 'stopped', reason: 'stop requested: SIGINT' }])
   for (const exit of h.emittedOf('worker.exit')) {
     assert.is(exit.reason, 'stop requested: SIGINT; exited with code 0')
@@ -64,7 +70,14 @@ lifecycle('a second stop while stopping changes nothing', () => {
 lifecycle('a slot machine that throws fails the supervisor and its workers are killed', () => {
   const pool = createFakeProcessPool(COOPERATIVE)
   const worker = workerMachine.provide({ actors: { process: pool.logic } })
-  const slot = slotMachine.provide({ actors: { worker }, actions: { recordListening: () => { throw new Error('bug in a slot') } } })
+  const slot = slotMachine.provide({
+    actors: { worker },
+    actions: {
+      recordListening: () => {
+        throw new Error('bug in a slot')
+      },
+    },
+  })
   const actor = createActor(supervisorMachine.provide({ actors: { slot } }), {
     input: { ...TEST_SUPERVISOR_INPUT, count: 1 },
     clock: new SimulatedClock(),
@@ -74,10 +87,17 @@ lifecycle('a slot machine that throws fails the supervisor and its workers are k
   actor.on('failed', (e) => void failed.push(e))
   actor.subscribe({ error: (e) => void errors.push(e) })
   actor.start()
-  assert.equal(failed, [{
-    type: 'failed', slotId: 'slot-0', kind: 'start-failure', exit: { code: null, signal: null }, restarts: 0, period: 10_000,
-    reason: 'slot-0 failed: bug in a slot',
-  }])
+  assert.equal(failed, [
+    {
+      type: 'failed',
+      slotId: 'slot-0',
+      kind: 'start-failure',
+      exit: { code: null, signal: null },
+      restarts: 0,
+      period: 10_000,
+      reason: 'slot-0 failed: bug in a slot',
+    },
+  ])
   assert.equal(pool.processes[0]?.commands, [{ type: 'accept' }, { type: 'signal', signal: 'SIGKILL' }])
   assert.equal(errors, [])
   actor.stop()
@@ -94,14 +114,24 @@ restarts('a worker that exits with code 1 is restarted after the initial backoff
   const h = start(COOPERATIVE, { count: 1 })
   h.pool.get('slot-0', 1).send(crash)
   assert.equal(h.emittedOf('worker.restart'), [
-    { type: 'worker.restart', slotId: 'slot-0', kind: 'start-failure', attempt: 1, delay: 100, reason: 'restart 1 in 100ms after: exited with code 1' },
+    {
+      type: 'worker.restart',
+      slotId: 'slot-0',
+      kind: 'start-failure',
+      attempt: 1,
+      delay: 100,
+      reason: 'restart 1 in 100ms after: exited with code 1',
+    },
   ])
   assert.is(h.slot('slot-0').value, 'backoff')
   h.clock.increment(99)
   assert.is(h.pool.processes.length, 1)
   h.clock.increment(1)
   assert.is(h.pool.processes.length, 2)
-  assert.equal(h.workers().map((w) => [w.childId, w.value]), [['worker-2', 'listening']])
+  assert.equal(
+    h.workers().map((w) => [w.childId, w.value]),
+    [['worker-2', 'listening']],
+  )
 })
 
 restarts('a SIGKILL while listening counts as a crash and is restarted', () => {
@@ -118,19 +148,22 @@ restarts('a crash loop spends the budget: R+1 starts, then failed with a reason'
   for (let i = 0; i < 10; i++) h.clock.increment(1000)
   assert.is(h.actor.getSnapshot().value, 'failed')
   assert.is(h.pool.processes.length, 1 + 3)
-  assert.equal(h.emittedOf('failed'), [{
-    type: 'failed',
-    slotId: 'slot-0',
-    kind: 'start-failure',
-    exit: { code: 1, signal: null },
-    restarts: 3,
-    period: 10_000,
-    reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 3 restarts within 10000ms (restart.maxRestarts 3)',
-  }])
-  assert.equal(h.actor.getSnapshot().output, { status: 'failed', reason: h.emittedOf('failed')[0]?.reason })
-  assert.equal(h.emitted.map((e) => e.type), [
-    'worker.exit', 'worker.restart', 'worker.exit', 'worker.restart', 'worker.exit', 'worker.restart', 'worker.exit', 'failed',
+  assert.equal(h.emittedOf('failed'), [
+    {
+      type: 'failed',
+      slotId: 'slot-0',
+      kind: 'start-failure',
+      exit: { code: 1, signal: null },
+      restarts: 3,
+      period: 10_000,
+      reason: 'restart budget spent: slot-0 failed to start (exited with code 1) after 3 restarts within 10000ms (restart.maxRestarts 3)',
+    },
   ])
+  assert.equal(h.actor.getSnapshot().output, { status: 'failed', reason: h.emittedOf('failed')[0]?.reason })
+  assert.equal(
+    h.emitted.map((e) => e.type),
+    ['worker.exit', 'worker.restart', 'worker.exit', 'worker.restart', 'worker.exit', 'worker.restart', 'worker.exit', 'failed'],
+  )
 })
 
 restarts('the budget is shared: crashing slots together never start more than R+1 times past the first starts', () => {
@@ -147,7 +180,10 @@ restarts('when the budget is spent the other workers are stopped gracefully', ()
   assert.is(h.actor.getSnapshot().value, 'failed')
   assert.equal(h.pool.get('slot-0', 1).commands, [{ type: 'accept' }, { type: 'drain' }, { type: 'disconnect' }])
   const exits = h.emittedOf('worker.exit').map((e) => [e.slotId, e.expected, e.exit.code])
-  assert.equal(exits, [['slot-1', false, 1], ['slot-0', true, 0]])
+  assert.equal(exits, [
+    ['slot-1', false, 1],
+    ['slot-0', true, 0],
+  ])
   assert.is(h.emittedOf('failed')[0]?.slotId, 'slot-1')
 })
 
@@ -175,7 +211,10 @@ restarts('backoff doubles up to its cap and resets after a stable period', () =>
     incarnation += 1
   }
   for (let i = 0; i < 6; i++) crashAndWait()
-  assert.equal(h.emittedOf('worker.restart').map((r) => r.delay), [100, 200, 400, 800, 1000, 1000])
+  assert.equal(
+    h.emittedOf('worker.restart').map((r) => r.delay),
+    [100, 200, 400, 800, 1000, 1000],
+  )
   h.clock.increment(4999)
   crashAndWait()
   assert.is(h.emittedOf('worker.restart').at(-1)?.delay, 1000, 'not yet stable')
@@ -183,7 +222,12 @@ restarts('backoff doubles up to its cap and resets after a stable period', () =>
   assert.is(h.slot('slot-0').context.reason, 'stable for 5000ms: backoff reset')
   crashAndWait()
   assert.equal(h.emittedOf('worker.restart').at(-1), {
-    type: 'worker.restart', slotId: 'slot-0', kind: 'start-failure', attempt: 1, delay: 100, reason: 'restart 1 in 100ms after: exited with code 1',
+    type: 'worker.restart',
+    slotId: 'slot-0',
+    kind: 'start-failure',
+    attempt: 1,
+    delay: 100,
+    reason: 'restart 1 in 100ms after: exited with code 1',
   })
 })
 
@@ -200,7 +244,10 @@ restarts('transient workers restart after a crash but not after a clean exit', (
   const h = start(COOPERATIVE, { count: 2, policy: { ...TEST_POLICY, type: 'transient' } })
   h.pool.get('slot-0', 1).send(crash)
   h.pool.get('slot-1', 1).send({ type: 'process.exit', code: 0, signal: null })
-  assert.equal(h.emittedOf('worker.restart').map((r) => r.slotId), ['slot-0'])
+  assert.equal(
+    h.emittedOf('worker.restart').map((r) => r.slotId),
+    ['slot-0'],
+  )
   assert.is(h.slot('slot-1').value, 'idle')
   assert.is(h.slot('slot-1').context.reason, 'exited with code 0: transient worker: clean exit, not restarted')
 })

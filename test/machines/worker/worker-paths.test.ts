@@ -43,9 +43,14 @@ const DELAY_OF: Record<string, number> = {
 }
 
 const ALL_STATES = [
-  'forking', 'online', 'listening', 'exited',
-  '{"disconnecting":"draining"}', '{"disconnecting":"closing"}',
-  '{"disconnecting":"terminating"}', '{"disconnecting":"killing"}',
+  'forking',
+  'online',
+  'listening',
+  'exited',
+  '{"disconnecting":"draining"}',
+  '{"disconnecting":"closing"}',
+  '{"disconnecting":"terminating"}',
+  '{"disconnecting":"killing"}',
 ].map((s) => (s.startsWith('{') ? s : JSON.stringify(s)))
 
 // The traversal runs the machine without a parent, so the two sendParent effects become no-ops there;
@@ -77,7 +82,14 @@ function replay(steps: Array<{ state: { value: unknown }; event: WorkerEvent }>)
     for (const [index, step] of steps.entries()) {
       if (index > 0) play(h, step.event)
       const value = JSON.stringify(h.snapshot().value)
-      assert.is(value, JSON.stringify(step.state.value), `after ${steps.slice(1, index + 1).map((s) => s.event.type).join(' → ')}`)
+      assert.is(
+        value,
+        JSON.stringify(step.state.value),
+        `after ${steps
+          .slice(1, index + 1)
+          .map((s) => s.event.type)
+          .join(' → ')}`,
+      )
       reached.push(value)
     }
     if (h.snapshot().value === 'exited') {

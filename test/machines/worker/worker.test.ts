@@ -19,16 +19,22 @@ lifecycle.after.each(() => {
 lifecycle('starts, listens, then stops gracefully: drain, disconnect, exit 0', () => {
   const h = start(COOPERATIVE)
   assert.is(h.snapshot().value, 'listening')
-  assert.equal(h.parentEvents, [{ type: 'worker.listening', slotId: 's0', incarnation: 1, pid: h.snapshot().context.pid, workerId: h.snapshot().context.workerId }])
+  assert.equal(h.parentEvents, [
+    { type: 'worker.listening', slotId: 's0', incarnation: 1, pid: h.snapshot().context.pid, workerId: h.snapshot().context.workerId },
+  ])
   h.worker().send({ type: 'stop', reason: 'test over' })
   assert.is(h.snapshot().value, 'exited')
   assert.equal(h.process().commands, [{ type: 'accept' }, { type: 'drain' }, { type: 'disconnect' }])
   assert.equal(h.output(), {
-    slotId: 's0', incarnation: 1, generation: 0,
-    pid: h.snapshot().context.pid, workerId: h.snapshot().context.workerId,
+    slotId: 's0',
+    incarnation: 1,
+    generation: 0,
+    pid: h.snapshot().context.pid,
+    workerId: h.snapshot().context.workerId,
     exit: { code: 0, signal: null },
     reason: 'stop requested: test over; exited with code 0',
-    expected: true, startFailed: false,
+    expected: true,
+    startFailed: false,
   })
   assert.ok(h.process().isStopped, 'the process actor is stopped once the worker exits')
 })
@@ -66,8 +72,11 @@ lifecycle('a worker that ignores disconnect gets SIGTERM, then SIGKILL, then is 
   assert.equal(h.snapshot().value, { disconnecting: 'killing' })
   assert.is(h.snapshot().context.reason, 'no exit within 300ms of SIGTERM')
   assert.equal(h.process().commands, [
-    { type: 'accept' }, { type: 'drain' }, { type: 'disconnect' },
-    { type: 'signal', signal: 'SIGTERM' }, { type: 'signal', signal: 'SIGKILL' },
+    { type: 'accept' },
+    { type: 'drain' },
+    { type: 'disconnect' },
+    { type: 'signal', signal: 'SIGTERM' },
+    { type: 'signal', signal: 'SIGKILL' },
   ])
   h.clock.increment(400)
   assert.is(h.snapshot().value, 'exited')
@@ -152,10 +161,15 @@ lifecycle('a process error before online kills, then gives the process up when n
   assert.equal(h.process().commands, [{ type: 'signal', signal: 'SIGKILL' }])
   h.clock.increment(400)
   assert.equal(h.output(), {
-    slotId: 's0', incarnation: 1, generation: 0, pid: null, workerId: null,
+    slotId: 's0',
+    incarnation: 1,
+    generation: 0,
+    pid: null,
+    workerId: null,
     exit: { code: null, signal: null },
     reason: 'process error: spawn ENOENT; no exit within 400ms of SIGKILL, process given up for lost',
-    expected: false, startFailed: true,
+    expected: false,
+    startFailed: true,
   })
 })
 
@@ -167,7 +181,11 @@ lifecycle('a process error while listening sends SIGTERM', () => {
 })
 
 lifecycle('a process actor that throws ends the worker with its message', () => {
-  const h = start({ onStart: () => { throw new Error('fork failed: EAGAIN') } })
+  const h = start({
+    onStart: () => {
+      throw new Error('fork failed: EAGAIN')
+    },
+  })
   assert.is(h.snapshot().value, 'exited')
   assert.is(h.output()?.reason, 'process actor failed: fork failed: EAGAIN')
   assert.is(h.output()?.startFailed, true)

@@ -22,6 +22,10 @@ main { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; padding:
 .panel[hidden] { display: none; }
 .table-wrap { overflow-x: auto; }
 .log-wrap { max-height: 340px; overflow-y: auto; }
+/* A log row may name a long event or state path with no space in it (xcluster.worker.startTimeout,
+   disconnecting.terminating): let any cell break rather than widen the panel past its box. */
+.log-wrap td { white-space: normal; overflow-wrap: anywhere; }
+.log-wrap td:first-child { white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; white-space: nowrap; position: sticky; top: 0; background: #fff; }

@@ -280,6 +280,14 @@ codec("sends a class with toJSON() as its toJSON() result, through the codec (JS
   assert.equal(roundTrip([new Money(5n, new Date(1))]), [{ cents: 5n, at: new Date(1) }])
 })
 
+codec('an Invalid Date arrives as an Invalid Date, alone, in an array and in an object', () => {
+  const isInvalidDate = (value: unknown): boolean => value instanceof Date && Number.isNaN(value.getTime())
+  assert.ok(isInvalidDate(roundTrip(new Date(Number.NaN))))
+  const [inArray] = roundTrip([new Date(Number.NaN)]) as unknown[]
+  assert.ok(isInvalidDate(inArray))
+  assert.ok(isInvalidDate((roundTrip({ at: new Date(Number.NaN) }) as { at: unknown }).at))
+})
+
 codec('round-trips arbitrary values deep-equal, numbers by Object.is (property)', () => {
   const binary = fc.oneof(
     fc.uint8Array().map((bytes) => Buffer.from(bytes)),
@@ -310,7 +318,9 @@ codec('round-trips arbitrary values deep-equal, numbers by Object.is (property)'
     withSet: true,
     withTypedArray: true,
     withBigInt: true,
-    withDate: true,
+    // Dates come from `leaf`, valid ones only: Node's isDeepStrictEqual calls two Invalid Dates
+    // unequal (NaN !== NaN), so they have a test of their own below.
+    withDate: false,
   })
   fc.assert(
     fc.property(value, (sent) => isDeepStrictEqual(roundTrip(sent), sent)),

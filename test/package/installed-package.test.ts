@@ -157,6 +157,17 @@ export async function misuse(): Promise<string> {
       assert.equal([result.code, result.stdout], [0, ''], `${tsc} -p tsconfig.${variant}.json:\n${result.stdout}${result.stderr}`)
     }
   }
+  // Every shipped declaration file, not only those the Quick start reaches: stripInternal drops
+  // what is marked @internal, and a declaration left naming one no longer compiles.
+  writeFileSync(
+    join(app, 'tsconfig.dist.json'),
+    JSON.stringify({
+      compilerOptions: { ...variants.nodenext, skipLibCheck: false, noEmit: true },
+      include: ['node_modules/xcluster/dist/**/*.d.ts'],
+    }),
+  )
+  const all = await run(REPO_TSC, ['-p', 'tsconfig.dist.json'], app)
+  assert.equal([all.code, all.stdout], [0, ''], `every dist .d.ts:\n${all.stdout}${all.stderr}`)
 })
 
 test('a CommonJS project require()s xcluster and xcluster/worker, and type-checks under module node16', async () => {

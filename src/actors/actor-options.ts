@@ -2,7 +2,7 @@
  * The `actors` option of `supervise()`: where snapshots are kept, how long events wait for a
  * worker, and each actor's own restart budget.
  */
-import { checkDuration, checkInteger, describeValue, mergeSection } from '../supervisor/options.js'
+import { checkDuration, checkInteger, describeValue, mergeSection } from '../options/check-options.js'
 import type { XclusterActorStore } from './actor-store.js'
 import { createMemoryActorStore } from './memory-store.js'
 

@@ -3,7 +3,15 @@
  * given: ioredis is an optional peer dependency) and the errors of failed commands.
  */
 import { ActorStoreError, describeActor, type ActorStoreOperation } from './actor-store-error.js'
-import type { XclusterRedisClient } from './redis-store.js'
+
+/**
+ * The part of an ioredis client the store uses; an ioredis `Redis` (v5 or v6) fits it. Typed
+ * structurally so the declarations of xcluster do not depend on ioredis being installed.
+ */
+export interface XclusterRedisClient {
+  call(command: string, ...args: (string | number | Buffer)[]): Promise<unknown>
+  quit(): Promise<unknown>
+}
 
 const COMMAND_TIMEOUT = 5_000 // ms, for the store's own client
 

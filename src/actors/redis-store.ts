@@ -18,16 +18,10 @@ import { createHash } from 'node:crypto'
 import type { XclusterActorStore } from './actor-store.js'
 import { ActorStoreError, describeActor, type ActorStoreOperation } from './actor-store-error.js'
 import { connect, describeFailure, redactUrl, type OwnClient } from './redis-connection.js'
-import { decodeRecord, encodeRecord } from './redis-record.js'
+import type { XclusterRedisClient } from './redis-connection.js'
 
-/**
- * The part of an ioredis client the store uses; an ioredis `Redis` (v5 or v6) fits it. Typed
- * structurally so the declarations of xcluster do not depend on ioredis being installed.
- */
-export interface XclusterRedisClient {
-  call(command: string, ...args: (string | number | Buffer)[]): Promise<unknown>
-  quit(): Promise<unknown>
-}
+export type { XclusterRedisClient }
+import { decodeRecord, encodeRecord } from './redis-record.js'
 
 /** Options of {@link createRedisActorStore}. */
 export interface XclusterRedisActorStoreOptions {

@@ -3,7 +3,7 @@
  * short summary of their payload), its transitions with reasons, and, for a worker that died
  * unexpectedly, a crash record. Everything is bounded and built from already-sanitised values.
  */
-import type { TransitionEntry } from './state-table.js'
+import type { TransitionEntry } from './state-rows.js'
 
 /** Events and transitions kept per actor. */
 const MAX_ITEMS = 60

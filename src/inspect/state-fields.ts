@@ -4,7 +4,7 @@
  * strings truncated.
  */
 import type { AnyActorRef } from 'xstate'
-import type { ActorRow } from './state-table.js'
+import type { ActorRow } from './state-rows.js'
 
 /** The context fields the view shows; anything else in a machine's context stays private. */
 export const NUMBER_FIELDS = ['pid', 'workerId', 'incarnation', 'generation', 'restarts'] as const

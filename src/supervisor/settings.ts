@@ -1,6 +1,7 @@
 import type { HealthLimits, WorkerTimeouts } from '../../machines/types.js'
 import type { ForkSettings } from './fork.js'
-import { checkDuration, checkInteger, defaultWorkerCount, describeValue, mergeSection, resolveWorkerFile } from './options.js'
+import { checkDuration, checkInteger, describeValue, mergeSection } from '../options/check-options.js'
+import { defaultWorkerCount, resolveWorkerFile } from './options.js'
 
 /**
  * How the supervisor restarts a worker that exited. Each restart is one of two kinds:

@@ -4,7 +4,7 @@ import type { Contract, MasterHandlers } from '../rpc/contract.js'
 import type { ErrorClass } from '../rpc/serialize-error.js'
 import { type ResolvedActorsOptions, resolveActorsOptions, type XclusterActorsOptions } from '../actors/actor-options.js'
 import type { ForkSettings } from './fork.js'
-import { checkDuration, checkInteger, describeValue, mergeSection } from './options.js'
+import { checkDuration, checkInteger, describeValue, mergeSection } from '../options/check-options.js'
 import {
   DEFAULT_CALL_TIMEOUT,
   DEFAULT_MAX_PAYLOAD,

@@ -94,6 +94,27 @@ function isCarried(value: object, prototype: object | null): boolean {
 }
 
 /**
+ * Whether `value` refers back to one of its own ancestors (objects, arrays, Maps, Sets, Errors'
+ * causes). Shared references that are not cycles do not count.
+ */
+function hasCycle(value: unknown, ancestors: Set<object> = new Set()): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (ancestors.has(value)) return true
+  ancestors.add(value)
+  let found = false
+  if (value instanceof Map) {
+    for (const [key, item] of value) if (hasCycle(key, ancestors) || hasCycle(item, ancestors)) found = true
+  } else if (value instanceof Set) {
+    for (const item of value) if (hasCycle(item, ancestors)) found = true
+  } else {
+    for (const key of Object.keys(value)) if (hasCycle((value as Record<string, unknown>)[key], ancestors)) found = true
+    if (value instanceof Error && hasCycle(value.cause, ancestors)) found = true
+  }
+  ancestors.delete(value)
+  return found
+}
+
+/**
  * superjson silently drops functions and symbols, and flattens class instances into plain
  * objects; find them first so the sender gets an error naming where they are instead of a call
  * that arrives with a hole in it. (No depth limit of its own: superjson walks as deep.)
@@ -179,6 +200,16 @@ export function encodeValue(value: unknown, limit: number, root: string, isSentA
     serialized = superjson.serialize(value as Parameters<typeof superjson.serialize>[0])
   } catch (error) {
     throw new UnencodableValue(refusedReason(error instanceof Error ? error.message : String(error)), error)
+  }
+  // superjson restores shared references from `referentialEqualities`, and gets it wrong when one
+  // object is both a Map key and a value (superjson 2.2.6: the entries' values were reassigned,
+  // found by the round-trip property in test/rpc/codec.test.ts). Its json already holds a full
+  // copy at each place, so without cycles drop them: shared references arrive as separate
+  // copies, as on the fast path. A cycle needs them, and keeps them.
+  const superMeta = serialized.meta as { referentialEqualities?: unknown } | undefined
+  if (superMeta?.referentialEqualities !== undefined && !hasCycle(value)) {
+    const { referentialEqualities: _dropped, ...meta } = superMeta
+    serialized = Object.keys(meta).length === 0 ? { json: serialized.json } : { json: serialized.json, meta: meta as Meta }
   }
   const size = measure(serialized.json, serialized.meta)
   if (size > limit) throw new OversizeValue(size)

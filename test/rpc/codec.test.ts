@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from 'node:util'
+import { inspect, isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -280,6 +280,34 @@ codec("sends a class with toJSON() as its toJSON() result, through the codec (JS
   assert.equal(roundTrip([new Money(5n, new Date(1))]), [{ cents: 5n, at: new Date(1) }])
 })
 
+codec('past the fast path, one object that is both a Map key and a value arrives with every entry intact', () => {
+  // fast-check's counterexample in CI (superjson 2.2.6 reassigned the entries' values from its
+  // referentialEqualities): shared references now arrive as copies there too; cycles keep identity.
+  const wrap = (inner: unknown): unknown => {
+    let deep = inner
+    for (let level = 0; level < 70; level++) deep = { level: deep }
+    return deep
+  }
+  const unwrap = (outer: unknown): unknown => {
+    let deep = outer
+    for (let level = 0; level < 70; level++) deep = (deep as { level: unknown }).level
+    return deep
+  }
+  const shared = /a+/gi
+  const sent = new Map<unknown, unknown>([
+    [0, shared],
+    [shared, shared],
+    [new Date(0), false],
+  ])
+  const got = unwrap(roundTrip(wrap(sent))) as Map<unknown, unknown>
+  assert.ok(isDeepStrictEqual(got, sent), `arrived as ${inspect(got)}`)
+  assert.is(got.get(0) === [...got.keys()][1], false, 'a shared reference arrives as a copy')
+  const cyclic: { self?: unknown; at: Date } = { at: new Date(1) }
+  cyclic.self = cyclic
+  const back = unwrap(roundTrip(wrap(cyclic))) as typeof cyclic
+  assert.is(back.self, back, 'a cycle keeps its identity')
+})
+
 codec('an Invalid Date arrives as an Invalid Date, alone, in an array and in an object', () => {
   const isInvalidDate = (value: unknown): boolean => value instanceof Date && Number.isNaN(value.getTime())
   assert.ok(isInvalidDate(roundTrip(new Date(Number.NaN))))
@@ -310,18 +338,20 @@ codec('round-trips arbitrary values deep-equal, numbers by Object.is (property)'
     fc.constantFrom(/a+/gi, /^x$/),
     binary,
   )
-  const value = fc.anything({
-    values: [leaf],
-    key: fc.string({ unit: 'binary' }).filter((key) => key !== '__proto__'),
-    maxDepth: 6,
-    withMap: true,
-    withSet: true,
-    withTypedArray: true,
-    withBigInt: true,
-    // Dates come from `leaf`, valid ones only: Node's isDeepStrictEqual calls two Invalid Dates
-    // unequal (NaN !== NaN), so they have a test of their own below.
-    withDate: false,
-  })
+  const anything = (isKeyAllowed: (key: string) => boolean) =>
+    fc.anything({
+      values: [leaf],
+      key: fc.string({ unit: 'binary' }).filter(isKeyAllowed),
+      maxDepth: 6,
+      withMap: true,
+      withSet: true,
+      withTypedArray: true,
+      withBigInt: true,
+      // Dates come from `leaf`, valid ones only: Node's isDeepStrictEqual calls two Invalid Dates
+      // unequal (NaN !== NaN), so they have a test of their own below.
+      withDate: false,
+    })
+  const value = anything((key) => key !== '__proto__')
   fc.assert(
     fc.property(value, (sent) => isDeepStrictEqual(roundTrip(sent), sent)),
     { numRuns: 500 },
@@ -332,8 +362,11 @@ codec('round-trips arbitrary values deep-equal, numbers by Object.is (property)'
     for (let level = 0; level < 70; level++) deep = { level: deep }
     return deep
   }
+  // superjson refuses (with a clear EncodeError) a `prototype` or `constructor` key whose value
+  // needs its meta; the fast path carries them, superjson's walk does not.
+  const deepValue = anything((key) => !['__proto__', 'prototype', 'constructor'].includes(key))
   fc.assert(
-    fc.property(value, (sent) => isDeepStrictEqual(roundTrip(wrap(sent)), wrap(sent))),
+    fc.property(deepValue, (sent) => isDeepStrictEqual(roundTrip(wrap(sent)), wrap(sent))),
     { numRuns: 200 },
   )
 })

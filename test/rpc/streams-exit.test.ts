@@ -13,17 +13,22 @@ import { DEFAULT_STREAM_WINDOW } from '../../src/rpc/stream-frames.js'
 const pool = createClusterPool()
 const exit = suite('rpc streams: worker exit')
 
-exit.after.each(async () => {
-  assert.equal(await pool.cleanup(), [])
-})
-
-exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once, with no deadline to wait for', async () => {
-  const cluster: SupervisedCluster<typeof streamApi> = pool.start({
+/** One stream-worker.ts worker, restarted quickly after the test's SIGKILL. */
+function startStreamWorker(): SupervisedCluster<typeof streamApi> {
+  return pool.start({
     worker: fixture('stream-worker.ts'),
     count: 1,
     contract: streamApi,
     restart: { backoff: { initial: 10 } },
   }).cluster
+}
+
+exit.after.each(async () => {
+  assert.equal(await pool.cleanup(), [])
+})
+
+exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once, with no deadline to wait for', async () => {
+  const cluster = startStreamWorker()
   await cluster.onReady()
   const [worker] = cluster.workers()
   let read = 0
@@ -51,12 +56,7 @@ exit('a SIGKILL mid-stream rejects the iteration with WorkerExitedError at once,
 exit(
   'with a window of 1, the kill finds the consumer waiting or one item ahead; then the stream is done and nothing is pending',
   async () => {
-    const cluster: SupervisedCluster<typeof streamApi> = pool.start({
-      worker: fixture('stream-worker.ts'),
-      count: 1,
-      contract: streamApi,
-      restart: { backoff: { initial: 10 } },
-    }).cluster
+    const cluster = startStreamWorker()
     await cluster.onReady()
     const [worker] = cluster.workers()
     const iterator = cluster.any.$with({ timeout: Infinity, window: 1 }).endless()[Symbol.asyncIterator]()

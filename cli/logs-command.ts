@@ -22,9 +22,12 @@ export function addLogsCommand(program: Command, nameOption: () => Option, runDi
     )
     .addOption(nameOption())
     .addOption(runDirOption())
-    .addOption(new Option('-f, --follow', 'then print each new line until the master stops (exit 0) or Ctrl-C'))
+    .addOption(new Option('-f, --follow', 'then print each new line until the master stops (exit 0) or Ctrl-C (default: off)'))
     .addOption(
-      new Option('-w, --worker <id|slot>', 'only this worker (id as `xcluster status` lists it) or slot (slot-0)').argParser(workerOrSlot),
+      new Option(
+        '-w, --worker <id|slot>',
+        'only this worker (id as `xcluster status` lists it) or slot (slot-0) (default: every worker)',
+      ).argParser(workerOrSlot),
     )
     .addOption(
       new Option('-l, --lines <n>', 'the newest this many kept lines (0: only new ones, with --follow)')

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -6,6 +7,7 @@ import * as assert from 'uvu/assert'
 import { get } from '../helpers/http-load.js'
 import { waitFor } from '../helpers/processes.js'
 import { findFreePort } from '../helpers/run-example.js'
+import { createProgram } from '../../cli/program.js'
 import { type CliProcess, createRunDir, FIXTURES, runCli, spawnCli } from './helpers.js'
 
 const LOG_SERVER = join(FIXTURES, 'log-server.cjs')
@@ -204,6 +206,47 @@ logs("a crash-looping server's final error shows its own stderr lines", async ()
   assert.ok(final.includes('\n  Error: the config file is missing (fail-at-boot fixture)\n'), final)
   // And the worker's lines as they came, prefixed, before it.
   assert.match(master.stderr, /^\[fail-at-boot #1 pid \d+\] loading config from \/etc\/app\/config\.json$/m)
+})
+
+logs('a config file sets logs.format per app; --log-format on the command line wins; bad values are named', async () => {
+  const dir = createRunDir()
+  cleanups.push(dir.remove)
+  const port = await findFreePort()
+  const path = join(dir.path, 'app.json')
+  writeFileSync(
+    path,
+    JSON.stringify({ script: LOG_SERVER, name: 'api', instances: 1, env: { PORT: String(port) }, logs: { format: 'json' } }),
+  )
+  const master = spawnTracked(['start', '--config', path, '--run-dir', dir.path])
+  await master.onOutput(/"app":"api","worker":1,"slot":"slot-0","pid":\d+,"generation":0,"stream":"stdout","line":"listening on \d+"\}\n/)
+  await runCli(['stop', '--run-dir', dir.path])
+  assert.equal(await master.exited, { code: 0, signal: null })
+
+  const raw = spawnTracked(['start', '--config', path, '--run-dir', dir.path, '--log-format', 'raw'])
+  await raw.onOutput(`\nlistening on ${port}\n`)
+  await runCli(['stop', '--run-dir', dir.path])
+  assert.equal(await raw.exited, { code: 0, signal: null })
+
+  for (const [logsValue, message] of [
+    [{ format: 'pretty' }, "Expected `logs.format` to be one of 'raw', 'prefixed', 'json', got `\"pretty\"` (string)"],
+    [{ name: 'other' }, "`logs.name` is the app's `name`; set that instead"],
+  ] as const) {
+    writeFileSync(path, JSON.stringify({ script: LOG_SERVER, logs: logsValue }))
+    const result = await runCli(['start', '--config', path, '--run-dir', dir.path])
+    assert.equal([result.code, result.stderr], [1, `xcluster: ${path}: ${message}\n`])
+  }
+})
+
+logs('--help states what the master keeps and the formats', () => {
+  const program = createProgram()
+  const help = (name: string) =>
+    program.commands
+      .find((command) => command.name() === name)!
+      .helpInformation()
+      .replace(/\s+/g, ' ')
+  assert.ok(help('logs').includes('the master keeps the last 1,000 lines / 1 MiB across workers'), help('logs'))
+  assert.ok(help('logs').includes('-l, --lines <n> the newest this many kept lines (0: only new ones, with --follow) (default: 100)'))
+  assert.ok(help('start').includes('(choices: "raw", "prefixed", "json", default: "prefixed")'), help('start'))
 })
 
 logs.run()

@@ -50,9 +50,11 @@ export function showLogs(flags: LogsFlags): Promise<void> {
         finish()
       } else if (message.end === 'dropped') {
         finish(new CliError(`xcluster logs: ${message.message}`, 'ERR_CLI_CONTROL'))
-      } else {
+      } else if (message.end === 'stopped' || message.end === 'failed') {
         console.error(`xcluster logs: ${message.message}`)
         finish()
+      } else {
+        finish(new CliError(logsCutMessage(name, 'it sent a line that is not part of a logs answer'), 'ERR_CLI_CONTROL'))
       }
     }
     socket.setEncoding('utf8')

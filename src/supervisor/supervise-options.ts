@@ -63,7 +63,11 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
    * @default false
    */
   silent?: boolean
-  /** How worker output is captured, kept and written: format, app name, line and buffer bounds. */
+  /**
+   * How worker output is captured, kept (`cluster.logs()`) and written: format, app name, line
+   * and buffer bounds.
+   * @default { format: 'raw', maxLineBytes: 16_384, bufferLines: 1_000, bufferBytes: 1_048_576 }
+   */
   logs?: XclusterLogOptions
   restart?: Partial<Omit<RestartOptions, 'backoff'>> & { backoff?: Partial<RestartOptions['backoff']> }
   timeouts?: Partial<WorkerTimeouts>

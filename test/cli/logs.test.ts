@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { get } from '../helpers/http-load.js'
-import { waitFor } from '../helpers/processes.js'
+import { isAlive, waitFor } from '../helpers/processes.js'
 import { findFreePort } from '../helpers/run-example.js'
 import { createProgram } from '../../cli/program.js'
 import { type CliProcess, createRunDir, FIXTURES, runCli, spawnCli } from './helpers.js'
@@ -91,6 +91,23 @@ logs('--follow receives a line printed after it attached, and exits 0 saying so 
   assert.equal(await follower.exited, { code: 0, signal: null })
   assert.match(follower.stderr, /ready \(stderr\)\n(?:.*\n)?xcluster logs: the master stopped "log-server"\n$/)
   assert.equal(await master.exited, { code: 0, signal: null })
+})
+
+logs('--follow exits 1 and says so when the master dies without a word (SIGKILL)', async () => {
+  const { master, runDir } = await startApp(['-i', '1'])
+  const [worker] = await workersOf(runDir)
+  const follower = spawnTracked(['logs', '--follow', '--run-dir', runDir])
+  await follower.onOutput(/listening on \d+\n/)
+  master.child.kill('SIGKILL')
+  assert.equal(await follower.exited, { code: 1, signal: null })
+  assert.ok(
+    follower.stderr.endsWith(
+      'xcluster logs: the master of "log-server" went away mid-stream (it closed the connection without an end line); check whether it still runs with `xcluster status --name log-server`.\n',
+    ),
+    follower.stderr,
+  )
+  // Its worker does not outlive it.
+  await waitFor(() => !isAlive(worker!.pid), 'the orphaned worker exited')
 })
 
 logs('--log-format json: every worker line the master writes parses and carries its fields; logs prints JSON too', async () => {

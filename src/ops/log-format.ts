@@ -28,15 +28,21 @@ export function formatLogLine(entry: XclusterLogLine, format: XclusterLogFormat,
       return `[${app ?? 'worker'} #${entry.workerId} pid ${entry.pid}] ${entry.line}`
     case 'json':
       // JSON.stringify escapes control characters and lone surrogates: a line cannot forge another.
-      return JSON.stringify({
-        time: new Date(entry.time).toISOString(),
-        ...(app === undefined ? {} : { app }),
-        worker: entry.workerId,
-        slot: entry.slotId,
-        pid: entry.pid,
-        generation: entry.generation,
-        stream: entry.stream,
-        line: entry.line,
-      })
+      return (
+        `{"time":"${isoTime(entry.time)}"${app === undefined ? '' : `,"app":${JSON.stringify(app)}`}` +
+        `,"worker":${entry.workerId},"slot":${JSON.stringify(entry.slotId)},"pid":${entry.pid},"generation":${entry.generation}` +
+        `,"stream":"${entry.stream}","line":${JSON.stringify(entry.line)}}`
+      )
   }
+}
+
+// The lines of one chunk share their time, and toISOString() cost 1.6 µs a call on Node 20 here.
+let lastTime = Number.NaN
+let lastIso = ''
+function isoTime(time: number): string {
+  if (time !== lastTime) {
+    lastTime = time
+    lastIso = new Date(time).toISOString()
+  }
+  return lastIso
 }

@@ -39,21 +39,44 @@ export class WorkerLogs {
       // Raw output is passed on byte for byte, as before logs were captured: a progress bar's `\r`
       // or a line without newline reach the master's terminal as the worker wrote them.
       if (isRaw && !silent) readable.pipe(target, { end: false })
-      const write = isRaw || silent ? undefined : (text: string) => target.write(`${text}\n`)
-      const splitter = new LineSplitter(
-        (line) => this.#take({ ...source, time: Date.now(), stream, line }, write),
-        this.#options.maxLineBytes,
-      )
+      const isWritten = !isRaw && !silent
+      // The lines of one chunk go out in one write: a write per line was a syscall per line.
+      let batch = ''
+      // The lines of one chunk were read at one moment.
+      let readAt = Date.now()
+      const splitter = new LineSplitter((line) => {
+        // Spelled out: `{ ...source, … }` cost 3–4 µs a line on Node 20 here, this 0.1 µs.
+        const entry: XclusterLogLine = {
+          time: readAt,
+          workerId: source.workerId,
+          slotId: source.slotId,
+          pid: source.pid,
+          generation: source.generation,
+          stream,
+          line,
+        }
+        this.buffer.push(entry)
+        if (isWritten) batch += `${formatLogLine(entry, this.#options.format, this.#options.name)}\n`
+        this.#onLine(entry)
+      }, this.#options.maxLineBytes)
+      const flush = () => {
+        if (batch === '') return
+        target.write(batch)
+        batch = ''
+      }
       // Reading is what keeps the worker going: a pipe nobody reads fills (64 KiB) and blocks its writes.
-      readable.on('data', (chunk: Buffer) => splitter.push(chunk))
-      readable.once('end', () => splitter.end())
-      readable.once('close', () => splitter.end())
+      readable.on('data', (chunk: Buffer) => {
+        readAt = Date.now()
+        splitter.push(chunk)
+        flush()
+      })
+      const end = () => {
+        readAt = Date.now()
+        splitter.end()
+        flush()
+      }
+      readable.once('end', end)
+      readable.once('close', end)
     }
-  }
-
-  #take(entry: XclusterLogLine, write: ((text: string) => void) | undefined): void {
-    this.buffer.push(entry)
-    write?.(formatLogLine(entry, this.#options.format, this.#options.name))
-    this.#onLine(entry)
   }
 }

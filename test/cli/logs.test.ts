@@ -211,6 +211,75 @@ logs('a follower that stops reading is dropped once 4 MiB are unread, and told s
   assert.is((await runCli(['logs', '--run-dir', runDir, '--lines', '1'])).code, 0)
 })
 
+/** Send one raw request line on the control socket; resolves with the lines of the answer once the master ends it. */
+function rawRequest(path: string, request: unknown): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path)
+    let text = ''
+    socket.setEncoding('utf8')
+    socket.on('error', reject)
+    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`))
+    socket.on('data', (chunk: string) => (text += chunk))
+    socket.on('end', () =>
+      resolve(
+        text
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ),
+    )
+  })
+}
+
+/** The first line of the answer to `request`; the connection is closed then. */
+function firstLine(path: string, request: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path)
+    let text = ''
+    socket.setEncoding('utf8')
+    socket.on('error', reject)
+    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`))
+    socket.on('data', (chunk: string) => {
+      text += chunk
+      if (!text.includes('\n')) return
+      socket.destroy()
+      resolve(JSON.parse(text.slice(0, text.indexOf('\n'))))
+    })
+  })
+}
+
+logs('the control socket checks a logs request field by field, and lets 16 followers follow one app at most', async () => {
+  const { runDir } = await startApp(['-i', '1'])
+  const path = join(runDir, 'log-server.sock')
+  const refused = (message: string) => [{ ok: false, error: { name: 'CliError', code: 'ERR_CLI_CONTROL', message } }]
+  assert.equal(
+    await rawRequest(path, { command: 'logs', worker: '__proto__' }),
+    refused('logs: `worker` must be a worker id (an integer from 1) or a slot (slot-0)'),
+  )
+  assert.equal(await rawRequest(path, { command: 'logs', lines: -1 }), refused('logs: `lines` must be an integer from 0 and up'))
+  assert.equal(await rawRequest(path, { command: 'logs', follow: 'yes' }), refused('logs: `follow` must be a boolean'))
+
+  const followers = Array.from({ length: 16 }, () => connect(path))
+  for (const socket of followers) {
+    cleanups.push(() => socket.destroy())
+    socket.write(`${JSON.stringify({ command: 'logs', follow: true, lines: 0 })}\n`)
+    // Attached once its header arrived.
+    await new Promise((resolve) => socket.once('data', resolve))
+  }
+  assert.equal(
+    await rawRequest(path, { command: 'logs', follow: true }),
+    refused('logs --follow: 16 followers of "log-server" already; stop one of them first'),
+  )
+  // One that leaves makes room, once the master has seen it close (which may come after the next connect).
+  followers[0]!.destroy()
+  let header: unknown
+  for (let attempt = 0; attempt < 100; attempt++) {
+    header = await firstLine(path, { command: 'logs', follow: true, lines: 0 })
+    if ((header as { ok?: boolean }).ok) break
+  }
+  assert.equal(header, { ok: true, name: 'log-server', format: 'prefixed' })
+})
+
 logs("a crash-looping server's final error shows its own stderr lines", async () => {
   const runDir = createRunDir()
   cleanups.push(runDir.remove)

@@ -42,3 +42,7 @@ export const configMessage = (source: string, key: string, problem: string): str
 // A TypeScript server or config file, and no tsx to load it.
 export const noTypeScriptLoaderMessage = (file: string): string =>
   `xcluster: ${file} is TypeScript, and tsx is not installed to run it; install it (\`npm install -D tsx\`) or start the built .js file.`
+
+// `logs` lost its connection to the master before the master said the logs ended (it crashed, was SIGKILLed…).
+export const logsCutMessage = (name: string, problem: string): string =>
+  `xcluster logs: the master of "${name}" went away mid-stream (${problem}); check whether it still runs with \`xcluster status --name ${name}\`.`

@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_HEALTH, DEFAULT_RESTART, DEFAULT_TIMEOUTS } from '../src/supervisor/settings.js'
-import { resolveApp, type XclusterAppConfig } from './app-config.js'
+import type { XclusterLogFormat } from '../src/index.js'
+import { LOG_FORMATS } from '../src/ops/log-format.js'
+import { DEFAULT_CLI_LOG_FORMAT, resolveApp, type XclusterAppConfig } from './app-config.js'
 import { findConfigFile, loadConfigFile } from './config-file.js'
 import { CliError } from './errors.js'
 import { startApps } from './start.js'
@@ -52,6 +54,7 @@ interface StartFlags {
   liveView?: true | number
   liveViewHost: string
   liveViewToken?: string
+  logFormat: XclusterLogFormat
 }
 
 /** `xcluster start [script] [args...]` and its options, each with its default in --help. */
@@ -161,6 +164,11 @@ export function addStartCommand(program: Command, runDirOption: () => Option): v
       ),
     )
     .addOption(new Option('--live-view-token <token>', 'token required to open the live view (?token=)'))
+    .addOption(
+      new Option('--log-format <format>', 'worker output: [app #worker pid N] prefixes, raw as written, or JSON lines')
+        .choices(LOG_FORMATS)
+        .default(DEFAULT_CLI_LOG_FORMAT),
+    )
     .action(async (script: string | undefined, args: string[], flags: StartFlags, command: Command) => {
       const isGiven = (flag: string) => command.getOptionValueSource(flag) === 'cli'
       process.exitCode = await startApps(await appsToStart(script, args, flags, isGiven), flags.runDir)
@@ -244,6 +252,7 @@ function fromFlags(script: string, args: string[], flags: StartFlags): XclusterA
       maxHeapUsed: flags.maxHeap,
     },
     reload: { maxUnavailable: flags.maxUnavailable },
+    logs: { format: flags.logFormat },
     liveView:
       flags.liveView === undefined
         ? undefined

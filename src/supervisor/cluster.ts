@@ -18,11 +18,15 @@ import { createProcessLogic, type ProcessHost } from './process-actor.js'
 import { CallRouter } from './router.js'
 import type { ResolvedOptions } from './supervise-options.js'
 import { type WorkerInfo, WorkerTable } from './worker-table.js'
+import { START_MARKS_METHOD } from './start-marks.js'
+import { checkStartMarks, computeStartTiming, type XclusterStartTiming } from './start-timing.js'
 
 /** A worker as `cluster.workers()` lists it: lifecycle plus call and restart figures. */
 export interface ClusterWorker extends WorkerInfo {
   inFlight: number
   restarts: number
+  /** Where its start went, phase by phase; present once its first server listened. */
+  start?: XclusterStartTiming
 }
 
 /**
@@ -173,11 +177,12 @@ export class ClusterCore {
   }
 
   workers(): ClusterWorker[] {
-    return this.table.list().map((info) => ({
-      ...info,
-      inFlight: info.workerId === null ? 0 : (this.router.get(info.workerId)?.inFlight ?? 0),
-      restarts: this.#restarts.get(info.slotId) ?? 0,
-    }))
+    return this.table.list().map((info) => {
+      const channel = info.workerId === null ? undefined : this.router.get(info.workerId)
+      const row: ClusterWorker = { ...info, inFlight: channel?.inFlight ?? 0, restarts: this.#restarts.get(info.slotId) ?? 0 }
+      if (channel?.startTiming) row.start = channel.startTiming
+      return row
+    })
   }
 
   channel(workerId: number): WorkerChannel {
@@ -294,6 +299,8 @@ export class ClusterCore {
     const transition = this.table.observe(event)
     for (const row of this.table.takeFailed()) this.#endOrphan(row)
     if (transition) {
+      const start = transition.to === 'listening' && transition.workerId !== null && this.router.get(transition.workerId)?.startTiming
+      if (start) transition.start = start
       this.#crashes.noteTransition(transition)
       this.events.emit('transition', transition)
       for (const check of [...this.#waiters]) check()
@@ -316,12 +323,13 @@ export class ClusterCore {
     return {
       heartbeatInterval: options.health.heartbeatInterval,
       settingsFor: (generation) => this.#generations.get(generation) ?? this.#generations.get(this.#generation)!,
-      openChannel: (worker: Worker, input: ProcessInput, onReady: () => void) => {
+      openChannel: (worker: Worker, input: ProcessInput, onReady: () => void, forkedAt: number) => {
         const pid = worker.process.pid ?? -1
         const channel: WorkerChannel = new WorkerChannel({
           workerId: worker.id,
           pid,
           slotId: input.slotId,
+          forkedAt,
           defaultTimeout: options.callTimeout,
           onAccept: () => {
             this.router.wake()
@@ -338,6 +346,14 @@ export class ClusterCore {
               $ready: () => {
                 channel.markAttached()
                 onReady()
+              },
+              // Sent by the worker preload as its first server listens (start-marks.ts); untrusted.
+              [START_MARKS_METHOD]: (marks: unknown) => {
+                try {
+                  channel.startTiming = computeStartTiming(forkedAt, checkStartMarks(marks, `worker ${worker.id} (pid ${pid})`))
+                } catch (error) {
+                  this.events.emit('protocol-error', worker.id, error as Error)
+                }
               },
               ...this.actors.handlersFor(worker.id),
             },

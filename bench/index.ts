@@ -9,6 +9,7 @@ import { run as runFanout } from './fanout.js'
 import { run as runHttp } from './http.js'
 import { run as runReload } from './reload.js'
 import { run as runLifecycle } from './lifecycle.js'
+import { run as runPm2 } from './pm2.js'
 import { run as runQueue } from './queue.js'
 import { run as runRpc } from './rpc.js'
 import { run as runStreams } from './streams.js'
@@ -22,6 +23,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   supervisor: runSupervisor,
   http: runHttp,
   reload: runReload,
+  pm2: runPm2,
   queue: runQueue,
   actors: runActors,
 }

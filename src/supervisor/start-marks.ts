@@ -4,7 +4,8 @@
  * into phases (start-timing.ts).
  *
  * Loaded by the worker preload as its first import, so the first mark is taken when every loader
- * given before the preload (tsx's `--import`) is done. It loads nothing that node:net and
+ * given before the preload (tsx's `--import`) is done, or, for the CommonJS preload (`--require`),
+ * in the middle of Node's bootstrap. It loads nothing that node:net and
  * node:perf_hooks do not: whatever it imported would be part of every worker's boot.
  */
 import net from 'node:net'
@@ -24,7 +25,7 @@ export const START_MARKS_METHOD = '$started'
  */
 export interface StartMarks {
   origin: number
-  /** Node's own bootstrap is done (`performance.nodeTiming.bootstrapComplete`). */
+  /** Node's own bootstrap is done (`performance.nodeTiming.bootstrapComplete`): before `preload` under `--import`, after `preloaded` under `--require`. */
   bootstrap: number
   /** The preload starts: the loaders before it are done. */
   preload: number

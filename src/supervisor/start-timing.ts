@@ -21,9 +21,15 @@ import type { StartMarks } from './start-marks.js'
 export interface XclusterStartTiming {
   /** The master's `fork()` call until the worker's process exists (its time origin). */
   spawn: number
-  /** Node's own bootstrap in the worker (`performance.nodeTiming.bootstrapComplete`). */
+  /**
+   * Node's own bootstrap in the worker (`performance.nodeTiming.bootstrapComplete`). A preload
+   * given with `--require` (xcluster's own, once built) runs inside it: its time is not counted here.
+   */
   bootstrap: number
-  /** Loaders given before xcluster's preload (tsx's `--import` for a TypeScript worker); ~0 with none. */
+  /**
+   * `--import` loaders before xcluster's preload (tsx's, for a TypeScript worker or a preload run
+   * from source), with Node's ES module loader starting for them; 0 under the `--require` preload.
+   */
   loaders: number
   /** xcluster's worker preload (the HTTP drain, the SIGINT guard). */
   preload: number
@@ -36,8 +42,9 @@ export interface XclusterStartTiming {
 }
 
 const MARK_KEYS = ['origin', 'bootstrap', 'preload', 'preloaded', 'listen', 'listening'] as const
-// The ordered marks after `origin`: each one happens at or after the one before.
-const ORDERED_KEYS = MARK_KEYS.slice(1)
+// Each of these happens at or after the one before. Node's bootstrap ends before the preload under
+// `--import`, after it under `--require`: it is only checked to end before the first listen().
+const ORDERED_KEYS = ['preload', 'preloaded', 'listen', 'listening'] as const
 // A start that took more than a day is no start: a worker lying, or a clock jump.
 const MAX_PHASE = 86_400_000 // ms
 
@@ -66,6 +73,9 @@ export function checkStartMarks(value: unknown, worker: string): StartMarks {
     if (at < previous || at > MAX_PHASE) return fail(`out of order or out of range (${key})`)
     previous = at
   }
+  if ((marks.bootstrap as number) < 0 || (marks.bootstrap as number) > (marks.listen as number)) {
+    return fail('out of order or out of range (bootstrap)')
+  }
   return value as StartMarks
 }
 
@@ -74,12 +84,17 @@ export function computeStartTiming(forkAt: number, marks: StartMarks): XclusterS
   const round = (ms: number) => Math.round(ms * 10) / 10
   // The two processes read the clock apart: a worker that seems to start before its fork started at it.
   const spawn = Math.max(0, marks.origin - forkAt)
+  // Under `--require` Node runs the preload inside its bootstrap: Node's part is what comes before
+  // the preload and what comes after it, and no loader ran. The phases still add up to `total`.
+  const isInsideBootstrap = marks.bootstrap > marks.preload
+  const bootstrap = isInsideBootstrap ? marks.preload + Math.max(0, marks.bootstrap - marks.preloaded) : marks.bootstrap
+  const userFrom = isInsideBootstrap ? Math.max(marks.preloaded, marks.bootstrap) : marks.preloaded
   return {
     spawn: round(spawn),
-    bootstrap: round(marks.bootstrap),
-    loaders: round(marks.preload - marks.bootstrap),
+    bootstrap: round(bootstrap),
+    loaders: round(isInsideBootstrap ? 0 : marks.preload - marks.bootstrap),
     preload: round(marks.preloaded - marks.preload),
-    user: round(marks.listen - marks.preloaded),
+    user: round(marks.listen - userFrom),
     listen: round(marks.listening - marks.listen),
     total: round(spawn + marks.listening),
   }

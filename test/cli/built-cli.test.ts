@@ -1,13 +1,14 @@
 /**
- * Issue 13 part 6: the CLI as a package user runs it, built (tsc's output, as `npm run build`
- * makes it) and under plain node. A CommonJS server's workers then load no TypeScript loader: their
- * only Node flag is the built preload, and nothing hooked require().
+ * Issue 13 part 6: the CLI as a package user runs it, built (tsc's output and the CommonJS preload,
+ * as `npm run build` makes them) and under plain node. A CommonJS server's workers then load no
+ * TypeScript loader and no ES module preload: their only Node flag is `--require` of the CommonJS
+ * preload, and nothing hooked require().
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { get } from '../helpers/http-load.js'
@@ -27,6 +28,7 @@ let master: ChildProcess | undefined
 
 cli.before(() => {
   execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--outDir', BUILT], { cwd: REPO, stdio: 'inherit' })
+  execFileSync(process.execPath, [join(REPO, 'scripts/build-preload-commonjs.mjs'), BUILT], { cwd: REPO, stdio: 'inherit' })
   // The CLI reads its version from the package.json beside its folder, as in dist/.
   copyFileSync(join(REPO, 'package.json'), join(BUILT, 'package.json'))
 })
@@ -38,7 +40,7 @@ cli.after.each(() => {
 
 cli.after(() => rmSync(BUILT, { recursive: true, force: true }))
 
-cli('runs a .cjs server with no TypeScript loader in its workers: their only flag is the built preload', async () => {
+cli('runs a .cjs server with no TypeScript loader in its workers: their only flag is the CommonJS preload', async () => {
   const port = await findFreePort()
   const runDir = createRunDir()
   cleanups.push(runDir.remove)
@@ -60,7 +62,7 @@ cli('runs a .cjs server with no TypeScript loader in its workers: their only fla
     master!.once('exit', (code) => reject(new Error(`xcluster start exited with ${code}: ${output}`)))
   })
   const report = JSON.parse(await get(port)) as { execArgv: string[]; hasTypeScriptHook: boolean }
-  assert.equal(report.execArgv, ['--import', pathToFileURL(join(BUILT, 'src/supervisor/worker-preload.js')).href])
+  assert.equal(report.execArgv, ['--require', join(BUILT, 'cjs/preload/src/supervisor/worker-preload.js')])
   assert.is(report.hasTypeScriptHook, false)
   const exited = once(master, 'exit')
   master.kill('SIGTERM')

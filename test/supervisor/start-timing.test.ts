@@ -85,6 +85,18 @@ timing('checkStartMarks() refuses what a hostile worker may send, naming what is
   assert.is(refusal({ ...good, listen: 20 }), 'worker 1 (pid 2) sent start marks that are out of order or out of range (listen)')
   assert.is(refusal({ ...good, bootstrap: -1 }), 'worker 1 (pid 2) sent start marks that are out of order or out of range (bootstrap)')
   assert.is(refusal({ ...good, listening: 1e12 }), 'worker 1 (pid 2) sent start marks that are out of order or out of range (listening)')
+  assert.is(refusal({ ...good, bootstrap: 51 }), 'worker 1 (pid 2) sent start marks that are out of order or out of range (bootstrap)')
+  // The CommonJS preload (`--require`) runs inside Node's bootstrap: Node's part is before and after it, no loader.
+  const required = { ...good, preload: 20, preloaded: 21, bootstrap: 30 }
+  assert.equal(computeStartTiming(good.origin, required), {
+    spawn: 0,
+    bootstrap: 29,
+    loaders: 0,
+    preload: 1,
+    user: 20,
+    listen: 2,
+    total: 52,
+  })
   // A worker whose clock reads a little before the master's fork did: spawn is 0, not negative.
   assert.equal(computeStartTiming(good.origin + 1, good), {
     spawn: 0,

@@ -10,6 +10,7 @@ import { run as runHttp } from './http.js'
 import { run as runReload } from './reload.js'
 import { run as runLifecycle } from './lifecycle.js'
 import { run as runLogs } from './logs.js'
+import { run as runPm2 } from './pm2.js'
 import { run as runQueue } from './queue.js'
 import { run as runRpc } from './rpc.js'
 import { run as runStreams } from './streams.js'
@@ -23,6 +24,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   supervisor: runSupervisor,
   http: runHttp,
   reload: runReload,
+  pm2: runPm2,
   queue: runQueue,
   actors: runActors,
   logs: runLogs,

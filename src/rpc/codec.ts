@@ -6,29 +6,49 @@
  * their own enumerable fields as a plain object and lose the class, its methods and its `#private`
  * fields without a word.
  */
-import { SuperJSON } from 'superjson'
+import { createRequire } from 'node:module'
+import type { SuperJSON } from 'superjson'
 import { binaryTypeName, decodeBinary, encodeBinary } from './binary-value.js'
 import { classInstanceReason, refusedReason, unencodableReason } from './messages.js'
 import { measurePlain, NOT_PLAIN } from './measure-plain.js'
 import type { Meta } from './protocol.js'
 import { copyTagged, NEEDS_SUPERJSON, restoreTagged, type CopyState, type Tag } from './tagged-value.js'
 
-// Our own instance: registering things on superjson's default one would leak into the user's.
-const superjson = new SuperJSON()
-// superjson's own typed-array rule sends numbers through JSON (NaN and -0 arrive as 0) and does
-// not know Buffer; ours sends bytes. Custom rules are tried before the built-in one.
-superjson.registerCustom<ArrayBufferView | ArrayBuffer, [string, string]>(
-  {
-    isApplicable: (value): value is ArrayBufferView | ArrayBuffer =>
-      typeof value === 'object' && value !== null && binaryTypeName(Object.getPrototypeOf(value)) !== undefined,
-    serialize: (value) => encodeBinary(value, binaryTypeName(Object.getPrototypeOf(value))!),
-    deserialize: (json) =>
-      decodeBinary(json, (why) => {
-        throw new TypeError(why)
-      }) as ArrayBufferView | ArrayBuffer,
-  },
-  'xcluster:binary',
-)
+type SuperJSONModule = typeof import('superjson')
+
+/**
+ * superjson, loaded on first use: most links never send what only it carries, and loading it cost
+ * about a quarter of what `xcluster/worker` cost at every worker start. Loaded synchronously where
+ * Node can require() an ES module (20.19+, 22.12+: `process.features.require_module`); elsewhere
+ * imported at once, as a static import would, without waiting for it.
+ */
+let superjsonModule: SuperJSONModule | undefined
+let superjson: SuperJSON | undefined
+if (!(process.features as { require_module?: boolean }).require_module) {
+  import('superjson').then((loaded) => (superjsonModule ??= loaded))
+}
+
+function getSuperjson(): SuperJSON {
+  if (superjson !== undefined) return superjson
+  superjsonModule ??= createRequire(import.meta.url)('superjson') as SuperJSONModule
+  // Our own instance: registering things on superjson's default one would leak into the user's.
+  superjson = new superjsonModule.SuperJSON()
+  // superjson's own typed-array rule sends numbers through JSON (NaN and -0 arrive as 0) and does
+  // not know Buffer; ours sends bytes. Custom rules are tried before the built-in one.
+  superjson.registerCustom<ArrayBufferView | ArrayBuffer, [string, string]>(
+    {
+      isApplicable: (value): value is ArrayBufferView | ArrayBuffer =>
+        typeof value === 'object' && value !== null && binaryTypeName(Object.getPrototypeOf(value)) !== undefined,
+      serialize: (value) => encodeBinary(value, binaryTypeName(Object.getPrototypeOf(value))!),
+      deserialize: (json) =>
+        decodeBinary(json, (why) => {
+          throw new TypeError(why)
+        }) as ArrayBufferView | ArrayBuffer,
+    },
+    'xcluster:binary',
+  )
+  return superjson
+}
 
 /** A value ready for a frame: `v` is JSON-safe; `s` is the fast path's tags (`{ t }`) or superjson's meta, when the value needed either. */
 export interface Encoded {
@@ -197,7 +217,7 @@ export function encodeValue(value: unknown, limit: number, root: string, isSentA
   if (found !== undefined) throw new UnencodableValue(found)
   let serialized: { json: unknown; meta?: Meta }
   try {
-    serialized = superjson.serialize(value as Parameters<typeof superjson.serialize>[0])
+    serialized = getSuperjson().serialize(value as Parameters<SuperJSON['serialize']>[0])
   } catch (error) {
     throw new UnencodableValue(refusedReason(error instanceof Error ? error.message : String(error)), error)
   }
@@ -224,7 +244,7 @@ export function encodeValue(value: unknown, limit: number, root: string, isSentA
 export function decodeValue(json: unknown, meta: Meta | undefined): unknown {
   if (meta === undefined || meta === null) return json
   if (typeof meta === 'object' && Object.hasOwn(meta, 't')) return restoreTagged(json, (meta as { t: Tag }).t)
-  return superjson.deserialize({ json: json as never, meta: meta as never })
+  return getSuperjson().deserialize({ json: json as never, meta: meta as never })
 }
 
 /**

@@ -15,15 +15,9 @@ import { describeUntrusted } from './describe-untrusted.js'
 import { nameTooLongReason, unknownFrameTypeReason } from './messages.js'
 import { checkStreamFrame } from './stream-frames.js'
 
-/**
- * The key that marks a message as ours; its value is the protocol version. A user's own
- * messages without this key pass through untouched. (Never `cmd: 'NODE_…'`: node:cluster
- * swallows those.)
- */
-export const PROTOCOL_TAG = '__xcluster'
+import { PROTOCOL_TAG, PROTOCOL_VERSION } from './protocol-tag.js'
 
-/** The version both sides must speak; a packet with another version is dropped and reported. */
-export const PROTOCOL_VERSION = 1
+export { PROTOCOL_TAG, PROTOCOL_VERSION }
 
 /** One `process.send` message. */
 export interface Packet {

@@ -1,6 +1,7 @@
 import type { RpcPeer } from '../rpc/peer.js'
 import { RpcAbortError } from '../rpc/errors.js'
 import { WorkerDrainingError } from './errors.js'
+import type { XclusterStartTiming } from './start-timing.js'
 import { type ArmedWait, armWait } from './wait.js'
 
 /** Per-call options the master accepts on every proxy. */
@@ -45,11 +46,16 @@ export class WorkerChannel {
   #onAccept: () => void
   readonly #beforeDrain: () => Promise<void>
   #isAttached = false
+  /** When the master called `fork()` for this worker, in ms since the epoch (sub-ms precision). */
+  readonly forkedAt: number
+  /** The phases of the worker's start, once its first server listened and it said so. */
+  startTiming: XclusterStartTiming | undefined
 
   constructor(init: {
     workerId: number
     pid: number
     slotId: string
+    forkedAt: number
     peer: RpcPeer
     defaultTimeout: number
     onAccept(): void
@@ -61,6 +67,7 @@ export class WorkerChannel {
     this.workerId = init.workerId
     this.pid = init.pid
     this.slotId = init.slotId
+    this.forkedAt = init.forkedAt
     this.peer = init.peer
     this.#defaultTimeout = init.defaultTimeout
     this.#label = `worker ${init.workerId} (pid ${init.pid})`

@@ -19,11 +19,15 @@ import { CallRouter } from './router.js'
 import type { ResolvedOptions } from './supervise-options.js'
 import { type WorkerInfo, WorkerTable } from './worker-table.js'
 import { WorkerLogs } from '../ops/worker-logs.js'
+import { START_MARKS_METHOD } from './start-marks.js'
+import { checkStartMarks, computeStartTiming, type XclusterStartTiming } from './start-timing.js'
 
 /** A worker as `cluster.workers()` lists it: lifecycle plus call and restart figures. */
 export interface ClusterWorker extends WorkerInfo {
   inFlight: number
   restarts: number
+  /** Where its start went, phase by phase; present once its first server listened. */
+  start?: XclusterStartTiming
 }
 
 /**
@@ -177,11 +181,12 @@ export class ClusterCore {
   }
 
   workers(): ClusterWorker[] {
-    return this.table.list().map((info) => ({
-      ...info,
-      inFlight: info.workerId === null ? 0 : (this.router.get(info.workerId)?.inFlight ?? 0),
-      restarts: this.#restarts.get(info.slotId) ?? 0,
-    }))
+    return this.table.list().map((info) => {
+      const channel = info.workerId === null ? undefined : this.router.get(info.workerId)
+      const row: ClusterWorker = { ...info, inFlight: channel?.inFlight ?? 0, restarts: this.#restarts.get(info.slotId) ?? 0 }
+      if (channel?.startTiming) row.start = channel.startTiming
+      return row
+    })
   }
 
   channel(workerId: number): WorkerChannel {
@@ -298,6 +303,8 @@ export class ClusterCore {
     const transition = this.table.observe(event)
     for (const row of this.table.takeFailed()) this.#endOrphan(row)
     if (transition) {
+      const start = transition.to === 'listening' && transition.workerId !== null && this.router.get(transition.workerId)?.startTiming
+      if (start) transition.start = start
       this.#crashes.noteTransition(transition)
       this.events.emit('transition', transition)
       for (const check of [...this.#waiters]) check()
@@ -320,12 +327,13 @@ export class ClusterCore {
     return {
       heartbeatInterval: options.health.heartbeatInterval,
       settingsFor: (generation) => this.#generations.get(generation) ?? this.#generations.get(this.#generation)!,
-      openChannel: (worker: Worker, input: ProcessInput, onReady: () => void) => {
+      openChannel: (worker: Worker, input: ProcessInput, onReady: () => void, forkedAt: number) => {
         const pid = worker.process.pid ?? -1
         const channel: WorkerChannel = new WorkerChannel({
           workerId: worker.id,
           pid,
           slotId: input.slotId,
+          forkedAt,
           defaultTimeout: options.callTimeout,
           onAccept: () => {
             this.router.wake()
@@ -342,6 +350,14 @@ export class ClusterCore {
               $ready: () => {
                 channel.markAttached()
                 onReady()
+              },
+              // Sent by the worker preload as its first server listens (start-marks.ts); untrusted.
+              [START_MARKS_METHOD]: (marks: unknown) => {
+                try {
+                  channel.startTiming = computeStartTiming(forkedAt, checkStartMarks(marks, `worker ${worker.id} (pid ${pid})`))
+                } catch (error) {
+                  this.events.emit('protocol-error', worker.id, error as Error)
+                }
               },
               ...this.actors.handlersFor(worker.id),
             },

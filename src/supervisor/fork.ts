@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /** What one generation of workers is forked with. A reload may bring new settings. */
 export interface ForkSettings {
@@ -27,6 +28,13 @@ export const WORKER_ENV = {
 
 // The preload sits beside this module: `.ts` when xcluster runs from source, `.js` once built.
 const PRELOAD = new URL(`./worker-preload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href
+// Once built, the preload also exists as CommonJS (scripts/build-preload-commonjs.mjs), loaded with
+// `--require`: a CommonJS server then never starts Node's ES module loader, which `--import` did at
+// every worker start. A build without that step (tsc alone) falls back to the ES module.
+const COMMONJS_PRELOAD = PRELOAD.endsWith('.js')
+  ? fileURLToPath(new URL('../../cjs/preload/src/supervisor/worker-preload.js', import.meta.url))
+  : undefined
+const PRELOAD_FLAGS = COMMONJS_PRELOAD && existsSync(COMMONJS_PRELOAD) ? ['--require', COMMONJS_PRELOAD] : ['--import', PRELOAD]
 const TYPESCRIPT_FILE = /\.[cm]?tsx?$/
 // Flags that already give a child a TypeScript loader.
 const TYPESCRIPT_LOADER_FLAG = /tsx|ts-node|strip-types|transform-types/
@@ -55,7 +63,7 @@ export function workerExecArgv(exec: string, execArgv: string[]): string[] {
     const loader = resolveTsxLoader()
     if (loader) argv.push('--import', loader)
   }
-  argv.push('--import', PRELOAD)
+  argv.push(...PRELOAD_FLAGS)
   return argv
 }
 

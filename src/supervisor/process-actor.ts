@@ -1,5 +1,6 @@
 import type { Worker } from 'node:cluster'
 import type { Address } from 'node:cluster'
+import { performance } from 'node:perf_hooks'
 import { fromCallback } from 'xstate'
 import type { HealthSample, ProcessCommand, ProcessEvent, ProcessInput } from '../../machines/types.js'
 import { WorkerExitedError } from './errors.js'
@@ -21,8 +22,11 @@ export const STDERR_DRAIN_TIMEOUT = 500
 export interface ProcessHost {
   settingsFor(generation: number): ForkSettings
   heartbeatInterval: number
-  /** Create the RPC channel of a freshly forked worker; `onReady` fires on the worker's `ready()`. */
-  openChannel(worker: Worker, input: ProcessInput, onReady: () => void): WorkerChannel
+  /**
+   * Create the RPC channel of a freshly forked worker; `onReady` fires on the worker's `ready()`.
+   * `forkedAt`: when `fork()` was called, in ms since the epoch (for the start split).
+   */
+  openChannel(worker: Worker, input: ProcessInput, onReady: () => void, forkedAt: number): WorkerChannel
   /** The process is gone: reject what is pending on its channel with `reason` and forget it. */
   releaseChannel(channel: WorkerChannel, reason: Error): void
   /** Keep the last heartbeat sample, for the crash record. */
@@ -52,6 +56,8 @@ export function createProcessLogic(host: ProcessHost) {
   return fromCallback<ProcessCommand, ProcessInput>(({ input, sendBack, receive }) => {
     const report = (event: ProcessEvent) => sendBack(event)
     let worker: Worker
+    // On the clock the worker's performance.timeOrigin is on, with its precision.
+    const forkedAt = performance.timeOrigin + performance.now()
     try {
       worker = forkWorker(host.settingsFor(input.generation), input)
     } catch (error) {
@@ -70,7 +76,7 @@ export function createProcessLogic(host: ProcessHost) {
       { stdout: childStdout, stderr: childStderr },
       host.settingsFor(input.generation).silent,
     )
-    const channel = host.openChannel(worker, input, () => report({ type: 'process.ready' }))
+    const channel = host.openChannel(worker, input, () => report({ type: 'process.ready' }), forkedAt)
 
     worker.on('message', (message: unknown) => {
       if (!channel.peer.receive(message)) host.deliverUserMessage(worker.id, message)

@@ -1,4 +1,7 @@
-// Loaded into every worker before its own code (`--import`).
+// Loaded into every worker before its own code (`--import`). Keep it small: every import here is
+// part of every worker's start. start-marks.js comes first: its first mark says when the loaders
+// before the preload were done.
+import { watchFirstListen } from './start-marks.js'
 import { installHttpDrain } from './http-drain.js'
 
 // A disconnect closes the worker's servers: make HTTP servers drain their kept-alive
@@ -21,3 +24,6 @@ process.once('disconnect', () => {
   }, ORPHAN_CHECK_INTERVAL)
   timer.unref()
 })
+
+// Last: the preload is done, the worker's own file loads next (the start split, start-timing.ts).
+watchFirstListen()

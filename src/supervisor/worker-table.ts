@@ -1,5 +1,6 @@
 import type { InspectionEvent } from 'xstate'
 import { toStatePaths } from '../inspect/state-table.js'
+import type { XclusterStartTiming } from './start-timing.js'
 
 /** One live worker process as `cluster.workers()` reports it. */
 export interface WorkerInfo {
@@ -28,6 +29,8 @@ export interface TransitionEvent {
   to: string
   reason: string
   at: number
+  /** On the move to `listening` of a worker whose server listens: where its start went. */
+  start?: XclusterStartTiming
 }
 
 /** The machine id of the worker lifecycle machine (`machines/worker/worker.ts`). */

@@ -20,6 +20,8 @@ export interface WorkerSide {
   actorHandlers: Record<string, (...args: any[]) => unknown>
   isServing: boolean
   isReady: boolean
+  /** Set by `serve({ actors })`: settles once the actor host is loaded and the master told its kinds. */
+  actorsHosted?: Promise<void>
   detach(): void
 }
 
@@ -85,8 +87,13 @@ export function connect(api: string): WorkerSide {
 export function sendReady(current: WorkerSide): void {
   if (current.isReady) return
   current.isReady = true
-  // A master that disconnected this worker before it was ready (a stop during its boot) has
-  // nobody left to tell; the worker is on its way out, not in error.
-  if (current.peer.closeReason !== undefined) return
-  current.peer.notify('$ready', [])
+  const notifyReady = () => {
+    // A master that disconnected this worker before it was ready (a stop during its boot) has
+    // nobody left to tell; the worker is on its way out, not in error.
+    if (current.peer.closeReason !== undefined) return
+    current.peer.notify('$ready', [])
+  }
+  // A worker hosting actors is ready once the master knows which kinds it hosts.
+  if (current.actorsHosted) current.actorsHosted.then(notifyReady)
+  else notifyReady()
 }

@@ -17,7 +17,6 @@
  * ```
  */
 import type { AnyStateMachine } from 'xstate'
-import { ActorHost } from '../actors/actor-host.js'
 import type { ActorInput, ActorKind, ActorMachine, ActorRefOptions, ContractActors } from '../actors/contract-actors.js'
 import { ACTOR_ERROR_CLASSES } from '../actors/errors.js'
 import { KINDS } from '../actors/messages.js'
@@ -152,17 +151,22 @@ function hostActors(current: WorkerSide, contract: Contract<any>, actors: object
       throw new TypeError(messages.badActorMachineMessage(kind))
     }
   }
-  const host = new ActorHost({
-    machines: actors as Record<string, AnyStateMachine>,
-    // Once the link closed (the master went away) there is nobody to report to: the master that
-    // comes next restores from its store. A report must not throw into the microtask that sends it.
-    notify: (method, args) => {
-      if (current.peer.closeReason === undefined) current.peer.notify(method, args)
-    },
+  // Loaded only by a worker that hosts actors: the host brings xstate's runtime, a fifth of what
+  // `xcluster/worker` cost to load at every worker start. Until it is up, `ready()` waits for it
+  // (connect.ts), and the master places no actor here: it has not heard of the kinds yet.
+  current.actorsHosted = import('../actors/actor-host.js').then(({ ActorHost }) => {
+    const host = new ActorHost({
+      machines: actors as Record<string, AnyStateMachine>,
+      // Once the link closed (the master went away) there is nobody to report to: the master that
+      // comes next restores from its store. A report must not throw into the microtask that sends it.
+      notify: (method, args) => {
+        if (current.peer.closeReason === undefined) current.peer.notify(method, args)
+      },
+    })
+    Object.assign(current.actorHandlers, host.handlers())
+    // Before `ready()`: the master learns the kinds before it may place actors here.
+    if (current.peer.closeReason === undefined) current.peer.notify(KINDS, [host.kinds])
   })
-  Object.assign(current.actorHandlers, host.handlers())
-  // Before `ready()`: the master learns the kinds before it may place actors here.
-  current.peer.notify(KINDS, [host.kinds])
 }
 
 function createMasterLink<C extends Contract<any>>(current: WorkerSide, contract: Contract<any>, timeout: number): MasterLink<C> {

@@ -90,6 +90,7 @@ test('npm pack builds dist/ itself and ships the ES module and CommonJS entry po
     'dist/src/worker.js',
     'dist/src/worker.d.ts',
     'dist/src/supervisor/worker-preload.js',
+    'dist/cjs/preload/src/supervisor/worker-preload.js',
     'dist/cjs/index.cjs',
     'dist/cjs/worker.cjs',
     'dist/cjs/package.json',

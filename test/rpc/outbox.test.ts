@@ -23,15 +23,15 @@ const outbox = suite('outbox')
 outbox('sends the first frame of a tick at once and the rest of the tick as one packet at its end', async () => {
   const { outbox, packets } = createOutbox()
   outbox.enqueue(['n', 'a', []], 2)
-  assert.equal(packets, [{ __xcluster: 1, f: [['n', 'a', []]] }])
+  assert.equal(packets, [{ __xcluster: 2, f: [['n', 'a', []]] }])
   outbox.enqueue(['n', 'b', []], 2)
   outbox.enqueue(['c', 7], 16)
   assert.is(packets.length, 1)
   await endOfTick()
   assert.equal(packets, [
-    { __xcluster: 1, f: [['n', 'a', []]] },
+    { __xcluster: 2, f: [['n', 'a', []]] },
     {
-      __xcluster: 1,
+      __xcluster: 2,
       f: [
         ['n', 'b', []],
         ['c', 7],
@@ -82,7 +82,7 @@ outbox('drops the queued frames on close and sends nothing after', async () => {
   outbox.close()
   outbox.enqueue(['n', 'late', []], 2)
   await endOfTick()
-  assert.equal(packets, [{ __xcluster: 1, f: [['n', 'a', []]] }])
+  assert.equal(packets, [{ __xcluster: 2, f: [['n', 'a', []]] }])
 })
 
 outbox.run()

@@ -24,7 +24,7 @@ function createPeer(options: Partial<RpcPeerOptions> = {}) {
     onProtocolError: (error) => void errors.push(error),
     ...options,
   })
-  const feed = (...frames: unknown[]) => peer.receive({ __xcluster: 1, f: frames })
+  const feed = (...frames: unknown[]) => peer.receive({ __xcluster: 2, f: frames })
   return { peer, sent, errors, feed }
 }
 

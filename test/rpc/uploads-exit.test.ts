@@ -32,7 +32,11 @@ function assertKilled(error: WorkerExitedError | undefined, worker: { pid: numbe
 }
 
 exit('a SIGKILL of the reading worker rejects the master’s call with WorkerExitedError and runs its generator’s finally', async () => {
-  const cluster: SupervisedCluster<typeof uploadApi> = pool.start({ worker: fixture('upload-worker.ts'), count: 1, contract: uploadApi }).cluster
+  const cluster: SupervisedCluster<typeof uploadApi> = pool.start({
+    worker: fixture('upload-worker.ts'),
+    count: 1,
+    contract: uploadApi,
+  }).cluster
   await cluster.onReady()
   const [worker] = cluster.workers()
   let pulled = 0
@@ -84,7 +88,10 @@ exit('a SIGKILL of the uploading worker rejects the master handler’s reading w
   }).cluster
   await cluster.onReady()
   const [worker] = cluster.workers()
-  void cluster.any.$with({ timeout: Infinity }).uploadForever().catch(() => {})
+  void cluster.any
+    .$with({ timeout: Infinity })
+    .uploadForever()
+    .catch(() => {})
   await until(() => read > 100, 'the master to read the upload')
   process.kill(worker!.pid!, 'SIGKILL')
   await ended

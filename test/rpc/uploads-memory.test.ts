@@ -23,7 +23,11 @@ memory.after.each(async () => {
 })
 
 memory('a 256 MiB upload to a slow handler keeps the caller’s memory bounded', async () => {
-  const cluster: SupervisedCluster<typeof uploadApi> = pool.start({ worker: fixture('upload-worker.ts'), count: 1, contract: uploadApi }).cluster
+  const cluster: SupervisedCluster<typeof uploadApi> = pool.start({
+    worker: fixture('upload-worker.ts'),
+    count: 1,
+    contract: uploadApi,
+  }).cluster
   await cluster.onReady()
   async function* chunks(count: number, sample?: () => void) {
     for (let index = 0; index < count; index++) {
@@ -39,17 +43,15 @@ memory('a 256 MiB upload to a slow handler keeps the caller’s memory bounded',
   const baseline = process.memoryUsage().rss
   let peak = baseline
   const startedAt = performance.now()
-  const result = await cluster.any
-    .$with({ timeout: Infinity })
-    .slowBytes(
-      chunks(CHUNKS, () => (peak = Math.max(peak, process.memoryUsage().rss))),
-      8,
-    )
+  const result = await cluster.any.$with({ timeout: Infinity }).slowBytes(
+    chunks(CHUNKS, () => (peak = Math.max(peak, process.memoryUsage().rss))),
+    8,
+  )
   const seconds = (performance.now() - startedAt) / 1000
   assert.equal(result, { bytes: CHUNKS * CHUNK_BYTES, chunks: CHUNKS })
   const growth = peak - baseline
   console.log(
-    `  256 MiB in ${seconds.toFixed(1)} s (${(CHUNKS * CHUNK_BYTES / MiB / seconds).toFixed(0)} MiB/s); master rss ` +
+    `  256 MiB in ${seconds.toFixed(1)} s (${((CHUNKS * CHUNK_BYTES) / MiB / seconds).toFixed(0)} MiB/s); master rss ` +
       `${(baseline / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(0)})`,
   )
   assert.ok(growth < 128 * MiB, `the master grew by ${(growth / MiB).toFixed(0)} MiB`)

@@ -96,7 +96,7 @@ export class Client {
     }
     let encoded: Encoded
     try {
-      encoded = state.encode(args, 'arguments', method, this.#outbox.isSendingAtOnce)
+      encoded = state.encode(args, 'arguments', method, this.#outbox.uncopiedFrom)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -113,10 +113,14 @@ export class Client {
         signal.addEventListener('abort', call.onAbort, { once: true })
       }
       if (uploads === undefined) {
-        this.#outbox.enqueue(encoded.s === undefined ? ['q', id, method, encoded.v] : ['q', id, method, encoded.v, encoded.s], encoded.size)
+        this.#outbox.enqueue(
+          encoded.s === undefined ? ['q', id, method, encoded.v] : ['q', id, method, encoded.v, encoded.s],
+          encoded.size,
+          encoded.isUncopied,
+        )
         return
       }
-      this.#outbox.enqueue(['q', id, method, encoded.v, encoded.s ?? null, uploads], encoded.size + 8 * uploads.length)
+      this.#outbox.enqueue(['q', id, method, encoded.v, encoded.s ?? null, uploads], encoded.size + 8 * uploads.length, encoded.isUncopied)
       this.#openUploads(call, iterables!)
     })
   }

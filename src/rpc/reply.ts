@@ -18,12 +18,12 @@ export function replyValue(state: PeerState, outbox: Outbox, id: CallId, method:
   if (state.closeError) return
   let encoded: Encoded
   try {
-    encoded = state.encode(value, 'result', method, outbox.isSendingAtOnce)
+    encoded = state.encode(value, 'result', method, outbox.uncopiedFrom)
   } catch (error) {
     replyError(state, outbox, id, method, error)
     return
   }
-  outbox.enqueue(withValue(['r', id], encoded), encoded.size)
+  outbox.enqueue(withValue(['r', id], encoded), encoded.size, encoded.isUncopied)
 }
 
 /**

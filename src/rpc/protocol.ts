@@ -7,8 +7,8 @@
  * calls beat one `process.send` per message.
  *
  * ```
- * master → worker   { "__xcluster": 1, "f": [["q", 1, "add", [1, 2]], ["q", 2, "add", [3, 4]]] }
- * worker → master   { "__xcluster": 1, "f": [["r", 1, 3], ["r", 2, 7]] }
+ * master → worker   { "__xcluster": 2, "f": [["q", 1, "add", [1, 2]], ["q", 2, "add", [3, 4]]] }
+ * worker → master   { "__xcluster": 2, "f": [["r", 1, 3], ["r", 2, 7]] }
  * ```
  */
 import { describeUntrusted } from './describe-untrusted.js'

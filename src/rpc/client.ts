@@ -2,7 +2,9 @@
  * The outgoing side of a peer: calls, notifications and events it sends, and the calls waiting
  * for their reply (pending.ts), settled by a reply frame, their deadline, their abort signal, a
  * refused packet or `close()`. A call that gives up early also tells the other side with a cancel
- * frame, so its handler's signal aborts.
+ * frame, so its handler's signal aborts. Arguments that are async iterables travel as upload
+ * streams (stream-producer.ts, `UPLOAD`), pulled as the handler's side grants credit; they stop
+ * (their iterator's `return()` runs) when the call settles, however it settles.
  */
 import { ProtocolError, RpcAbortError, RpcTimeoutError } from './errors.js'
 import { decodeValue, type Encoded } from './codec.js'
@@ -14,7 +16,8 @@ import { PendingCall, PendingCalls } from './pending.js'
 import { MAX_NAME_LENGTH, type CallId, type ErrorFrame, type Frame, type ResultFrame, type StreamItemsFrame } from './protocol.js'
 import { deserializeError } from './serialize-error.js'
 import { StreamConsumer } from './stream-consumer.js'
-import { checkStreamWindow } from './stream-frames.js'
+import { checkStreamWindow, MAX_UPLOADS_PER_CALL } from './stream-frames.js'
+import { isAsyncIterable, StreamProducers, UPLOAD } from './stream-producer.js'
 import * as streamMessages from './stream-messages.js'
 
 export class Client {
@@ -23,6 +26,8 @@ export class Client {
   /** Called whenever a call settles, so the peer can tell whether it is idle. */
   readonly #onSettled: () => void
   readonly #pending: PendingCalls
+  /** The async iterable arguments of pending calls, by stream id (from the same counter as call ids). */
+  readonly #uploads: StreamProducers
   #lastId = 0
 
   constructor(state: PeerState, outbox: Outbox, onSettled: () => void) {
@@ -30,6 +35,7 @@ export class Client {
     this.#outbox = outbox
     this.#onSettled = onSettled
     this.#pending = new PendingCalls((call) => this.#expire(call))
+    this.#uploads = new StreamProducers(state, outbox, UPLOAD)
   }
 
   /** Calls sent and not settled. */
@@ -41,7 +47,8 @@ export class Client {
     return this.#pending.list().map(({ id, method, startedAt, timeout }) => ({ id, method, startedAt, timeout }))
   }
 
-  call(method: string, args: readonly unknown[], options?: RpcCallOptions): Promise<unknown> {
+  call(method: string, given: readonly unknown[], options?: RpcCallOptions): Promise<unknown> {
+    let args = given
     const state = this.#state
     if (state.closeError) return Promise.reject(state.closeError)
     if (typeof method !== 'string') {
@@ -69,13 +76,32 @@ export class Client {
       signal = options.signal
       if (signal?.aborted) return Promise.reject(new RpcAbortError(method, state.label, signal.reason))
     }
+    // Upload streams: each async iterable argument travels as its stream's id.
+    let uploads: number[] | undefined
+    let iterables: AsyncIterable<unknown>[] | undefined
+    for (let index = 0; index < args.length; index++) {
+      const arg = args[index]
+      if (typeof arg !== 'object' || arg === null || !isAsyncIterable(arg)) continue
+      if (uploads === undefined) {
+        uploads = []
+        iterables = []
+        args = args.slice()
+      }
+      if (uploads.length === MAX_UPLOADS_PER_CALL) {
+        return Promise.reject(new RangeError(streamMessages.tooManyUploadsMessage(method, MAX_UPLOADS_PER_CALL)))
+      }
+      uploads.push(index)
+      iterables!.push(arg)
+      ;(args as unknown[])[index] = this.#lastId + uploads.length + 1
+    }
     let encoded: Encoded
     try {
-      encoded = state.encode(args, 'arguments', method, this.#outbox.isSendingAtOnce)
+      encoded = state.encode(args, 'arguments', method, this.#outbox.uncopiedFrom)
     } catch (error) {
       return Promise.reject(error)
     }
     const id = ++this.#lastId
+    if (uploads !== undefined) this.#lastId += uploads.length
     return new Promise((resolve, reject) => {
       const call = new PendingCall(id, method, resolve, reject, timeout, performance.now() + timeout)
       this.#pending.add(call)
@@ -86,8 +112,48 @@ export class Client {
         call.onAbort = () => this.#abort(call)
         signal.addEventListener('abort', call.onAbort, { once: true })
       }
-      this.#outbox.enqueue(encoded.s === undefined ? ['q', id, method, encoded.v] : ['q', id, method, encoded.v, encoded.s], encoded.size)
+      if (uploads === undefined) {
+        this.#outbox.enqueue(
+          encoded.s === undefined ? ['q', id, method, encoded.v] : ['q', id, method, encoded.v, encoded.s],
+          encoded.size,
+          encoded.isUncopied,
+        )
+        return
+      }
+      this.#outbox.enqueue(['q', id, method, encoded.v, encoded.s ?? null, uploads], encoded.size + 8 * uploads.length, encoded.isUncopied)
+      this.#openUploads(call, iterables!)
     })
+  }
+
+  /** Starts producing the upload streams of `call`, ids `call.id + 1` on; each waits for credit. */
+  #openUploads(call: PendingCall, iterables: AsyncIterable<unknown>[]): void {
+    const ids: CallId[] = []
+    call.uploads = ids
+    for (let at = 0; at < iterables.length; at++) {
+      const streamId = call.id + 1 + at
+      ids.push(streamId)
+      // An upload that ends on its own (done, failed) is forgotten by the producers.
+      this.#uploads.open(streamId, call.method, iterables[at]!, () => {})
+    }
+  }
+
+  /** The handler's side grants upload stream `id` more items (the first credit: and its byte window). */
+  creditUpload(id: CallId, items: number, bytes: number | undefined): void {
+    this.#uploads.credit(id, items, bytes)
+  }
+
+  /** The handler stopped reading upload stream `id`: its iterator is returned. */
+  haltUpload(id: CallId): void {
+    this.#uploads.stop(id)
+  }
+
+  /** Detaches a settled call: its abort listener, and its upload streams, stopped. */
+  #release(call: PendingCall): void {
+    call.release()
+    const uploads = call.uploads
+    if (uploads === undefined) return
+    call.uploads = undefined
+    for (const id of uploads) this.#uploads.stop(id)
   }
 
   notify(method: string, args: readonly unknown[]): void {
@@ -113,7 +179,7 @@ export class Client {
     const call = this.#pending.take(frame[1])
     // No call: a late reply to a call that timed out or was aborted.
     if (call === undefined) return
-    call.release()
+    this.#release(call)
     let value: unknown
     try {
       value = decodeValue(frame[2], frame[3])
@@ -174,7 +240,7 @@ export class Client {
   /** The consumer stopped reading (`break`): the call ends, and the producer is told to stop. */
   #cancelStream(call: PendingCall): void {
     if (this.#pending.take(call.id) === undefined) return
-    call.release()
+    this.#release(call)
     if (!this.#state.closeError) this.#outbox.enqueue(['c', call.id], 16)
     this.#onSettled()
   }
@@ -189,7 +255,7 @@ export class Client {
   fail(id: CallId, error: Error): void {
     const call = this.#pending.take(id)
     if (call === undefined) return
-    call.release()
+    this.#release(call)
     // A stream that may still be producing must be told to stop.
     if (call.stream !== undefined && !this.#state.closeError) this.#outbox.enqueue(['c', id], 16)
     call.reject(error)
@@ -202,7 +268,7 @@ export class Client {
       if (frame[0] !== 'q') continue
       const call = this.#pending.take(frame[1])
       if (call === undefined) continue
-      call.release()
+      this.#release(call)
       call.reject(error)
     }
     this.#onSettled()
@@ -211,7 +277,7 @@ export class Client {
   /** Rejects every pending call with the close error. */
   close(error: Error): void {
     for (const call of this.#pending.takeAll()) {
-      call.release()
+      this.#release(call)
       call.reject(error)
     }
   }
@@ -219,14 +285,14 @@ export class Client {
   #abort(call: PendingCall): void {
     if (this.#pending.take(call.id) === undefined) return
     const reason = call.signal?.reason
-    call.release()
+    this.#release(call)
     this.#outbox.enqueue(['c', call.id], 16)
     call.reject(new RpcAbortError(call.method, this.#state.label, reason))
     this.#onSettled()
   }
 
   #expire(call: PendingCall): void {
-    call.release()
+    this.#release(call)
     if (!this.#state.closeError) this.#outbox.enqueue(['c', call.id], 16)
     const error = new RpcTimeoutError(call.method, this.#state.label, call.timeout)
     if (call.stream !== undefined) error.message = streamMessages.streamTimeoutMessage(call.method, this.#state.label, call.timeout)

@@ -56,6 +56,8 @@ export interface Encoded {
   s: Meta | undefined
   /** Bytes on the wire (an estimate that is exact enough for the cap; see `measure`). */
   size: number
+  /** `v` is the caller's own value, uncopied: its frame must be serialized before the caller gets control back. */
+  isUncopied?: true
 }
 
 /** Thrown by `encodeValue` when a value cannot be encoded; `reason` is shown to the user. */
@@ -185,21 +187,24 @@ function measure(json: unknown, meta: Meta | undefined): number {
 
 /**
  * Encodes `value` for a frame. `root` names it in error messages (`argument list`, `result`).
- * `isSentAtOnce`: the frame is serialized before the caller gets control back, so plain JSON may
- * travel as it is, uncopied (measure-plain.ts).
+ * `uncopiedFrom`: plain JSON of at least this many bytes travels as it is, uncopied
+ * (measure-plain.ts), marked `isUncopied`: its frame must then be serialized before the caller gets
+ * control back (the outbox sends it at once). 0 when the frame is sent at once anyway; `Infinity`
+ * (the default) for a copy whatever the size.
  * @throws UnencodableValue, OversizeValue
  */
-export function encodeValue(value: unknown, limit: number, root: string, isSentAtOnce = false): Encoded {
+export function encodeValue(value: unknown, limit: number, root: string, uncopiedFrom = Infinity): Encoded {
   // A handler that returns nothing: leaving the key out of the frame decodes as undefined.
   if (value === undefined) return { v: undefined, s: undefined, size: 0 }
-  if (isSentAtOnce) {
+  // Scalars and small values cost less to copy than to measure first only to find them small.
+  if (uncopiedFrom === 0 || (uncopiedFrom !== Infinity && typeof value === 'object' && value !== null)) {
     let size = measurePlain(value, 0)
-    if (size !== NOT_PLAIN) {
+    if (size !== NOT_PLAIN && size >= uncopiedFrom) {
       if (size * WORST_CASE_EXPANSION > limit) {
         size = measure(value, undefined)
         if (size > limit) throw new OversizeValue(size)
       }
-      return { v: value, s: undefined, size }
+      return { v: value, s: undefined, size, isUncopied: true }
     }
   }
   const state: CopyState = { size: 0, tag: undefined }

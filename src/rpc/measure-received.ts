@@ -27,7 +27,7 @@ let walkedSize = 0
 let walkLimit = 0
 
 // Where each frame type carries its payload (its meta follows); 0 for none.
-const PAYLOAD_SLOT: Readonly<Record<string, number>> = { q: 3, n: 2, r: 2, x: 2, e: 2, c: 0, i: 2, s: 0, g: 0 }
+const PAYLOAD_SLOT: Readonly<Record<string, number>> = { q: 3, n: 2, r: 2, x: 2, e: 2, c: 0, i: 2, s: 0, g: 0, u: 2, d: 2, a: 0, h: 0 }
 
 /**
  * The JSON size of `value` in bytes (a lower bound), or a number over `limit` once it is passed

@@ -15,6 +15,12 @@ import { createPacket, type Frame } from './protocol.js'
 // (bench/rpc.ts, `pipelined … echo 10 KB object`; figures in docs/benchmarks.md).
 export const MAX_PACKET_BYTES = 64 * 1024
 
+// A plain JSON payload this large travels uncopied and at once even when frames of the tick are
+// being coalesced (after the queued ones, in order): a packet of such frames saves little of
+// Node's per-message cost, and the copy that queueing it would need cost as much as its JSON
+// (a 10 KB echo with 64 in flight: copyObject and its garbage were a fifth of the CPU).
+export const UNCOPIED_FROM_BYTES = 4 * 1024
+
 export class Outbox {
   readonly #send: (message: unknown) => void
   readonly #onRefused: (frames: Frame[], error: unknown) => void
@@ -34,15 +40,25 @@ export class Outbox {
   }
 
   /**
-   * Whether the next frame enqueued is sent (and so serialized by the transport) at once, not
-   * held until the end of the tick: then its payload needs no copy.
+   * From what size a payload may travel uncopied (`encodeValue`): any, when the next frame is sent
+   * (and so serialized by the transport) at once, not held until the end of the tick; else
+   * {@link UNCOPIED_FROM_BYTES}, and such a frame is then sent at once too (`enqueue`).
    */
-  get isSendingAtOnce(): boolean {
-    return !this.#isFlushScheduled
+  get uncopiedFrom(): number {
+    return this.#isFlushScheduled ? UNCOPIED_FROM_BYTES : 0
   }
 
-  /** Sends a frame now or at the end of the tick; `size` is its payload's encoded size in bytes. */
-  enqueue(frame: Frame, size: number): void {
+  /**
+   * Sends a frame now or at the end of the tick; `size` is its payload's encoded size in bytes.
+   * `isUncopied`: the payload is the caller's own value (`Encoded.isUncopied`), so the frame goes
+   * now, after the frames queued before it.
+   */
+  enqueue(frame: Frame, size: number, isUncopied = false): void {
+    if (isUncopied && this.#isFlushScheduled) {
+      this.#sendQueued()
+      this.#sendFrames([frame])
+      return
+    }
     if (!this.#isFlushScheduled) {
       // The first frame of a tick goes out at once, so one-at-a-time calls wait for nothing; the
       // frames that follow in the same tick are coalesced into one packet at its end.

@@ -81,11 +81,11 @@ export class PeerState {
   /**
    * Encodes what a frame carries under this peer's size cap, or throws the error the sender sees
    * (`PayloadTooLargeError`, `EncodeError`); `name` is the method or event it is for.
-   * `isSentAtOnce`: see `encodeValue`.
+   * `uncopiedFrom`: see `encodeValue`.
    */
-  encode(value: unknown, kind: PayloadKind, name: string, isSentAtOnce = false): Encoded {
+  encode(value: unknown, kind: PayloadKind, name: string, uncopiedFrom = Infinity): Encoded {
     try {
-      return encodeValue(value, this.maxPayload, kind === 'event' ? 'payload' : kind, isSentAtOnce)
+      return encodeValue(value, this.maxPayload, kind === 'event' ? 'payload' : kind, uncopiedFrom)
     } catch (error) {
       throw this.toSendError(kind, name, error)
     }

@@ -184,7 +184,9 @@ class Peer implements RpcPeer {
         ? this.#client.describeReply(frame[1])
         : frame[0] === 'i'
           ? this.#client.describeItems(frame[1])
-          : messages.describeReceived(frame)
+          : frame[0] === 'u' || frame[0] === 'd'
+            ? this.#server.describeUpload(frame[1])
+            : messages.describeReceived(frame)
     const error = new ProtocolError(
       size === TOO_DEEP
         ? messages.payloadTooDeepReceivedMessage(what, label, MAX_RECEIVED_DEPTH)
@@ -193,6 +195,7 @@ class Peer implements RpcPeer {
     this.#state.reportProtocolError(error)
     if (frame[0] === 'q') this.#server.refuse(frame, error)
     else if (frame[0] === 'r' || frame[0] === 'x' || frame[0] === 'i') this.#client.fail(frame[1], error)
+    else if (frame[0] === 'u' || frame[0] === 'd') this.#server.failUpload(frame[1], error)
     return false
   }
 
@@ -222,6 +225,18 @@ class Peer implements RpcPeer {
         return
       case 'g':
         this.#server.credit(frame[1], frame[2], frame[3])
+        return
+      case 'u':
+        this.#server.receiveUpload(frame)
+        return
+      case 'd':
+        this.#server.endUpload(frame)
+        return
+      case 'a':
+        this.#client.creditUpload(frame[1], frame[2], frame[3])
+        return
+      case 'h':
+        this.#client.haltUpload(frame[1])
         return
     }
   }

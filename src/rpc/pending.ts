@@ -23,6 +23,8 @@ export class PendingCall {
   /** The stream window this call asks for, should it be answered with a stream: items, bytes. */
   window = DEFAULT_STREAM_WINDOW
   windowBytes = DEFAULT_STREAM_WINDOW_BYTES
+  /** The ids of the upload streams (async iterable arguments) this call sends, stopped when it settles. */
+  uploads: number[] | undefined = undefined
 
   constructor(
     readonly id: number,

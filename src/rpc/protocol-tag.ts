@@ -10,5 +10,9 @@
  */
 export const PROTOCOL_TAG = '__xcluster'
 
-/** The version both sides must speak; a packet with another version is dropped and reported. */
-export const PROTOCOL_VERSION = 1
+/**
+ * The version both sides must speak; a packet with another version is dropped and reported.
+ * 2: upload streams (the request's `uploads` slot, frames `u`, `a`, `d`, `h`); a version 1 peer
+ * would have handed a handler the stream's id in place of the iterable.
+ */
+export const PROTOCOL_VERSION = 2

@@ -7,13 +7,13 @@
  * calls beat one `process.send` per message.
  *
  * ```
- * master → worker   { "__xcluster": 1, "f": [["q", 1, "add", [1, 2]], ["q", 2, "add", [3, 4]]] }
- * worker → master   { "__xcluster": 1, "f": [["r", 1, 3], ["r", 2, 7]] }
+ * master → worker   { "__xcluster": 2, "f": [["q", 1, "add", [1, 2]], ["q", 2, "add", [3, 4]]] }
+ * worker → master   { "__xcluster": 2, "f": [["r", 1, 3], ["r", 2, 7]] }
  * ```
  */
 import { describeUntrusted } from './describe-untrusted.js'
 import { nameTooLongReason, unknownFrameTypeReason } from './messages.js'
-import { checkStreamFrame } from './stream-frames.js'
+import { checkStreamFrame, checkUploadList } from './stream-frames.js'
 
 import { PROTOCOL_TAG, PROTOCOL_VERSION } from './protocol-tag.js'
 
@@ -46,8 +46,12 @@ export type CallId = number
  * Frames are tuples, each position named below: they encode and parse about twice as fast as
  * objects with keys.
  */
-/** A call that expects a reply. `$`-prefixed methods are built-ins (`$heartbeat`), never user handlers. */
-export type RequestFrame = [type: 'q', id: CallId, method: string, args: unknown, meta?: Meta]
+/**
+ * A call that expects a reply. `$`-prefixed methods are built-ins (`$heartbeat`), never user handlers.
+ * `uploads`, only when some arguments are async iterables (upload streams, below): the index of
+ * each such argument, whose slot in `args` carries the id of its stream instead.
+ */
+export type RequestFrame = [type: 'q', id: CallId, method: string, args: unknown, meta?: Meta, uploads?: number[]]
 /** A one-way call: no reply, no id. */
 export type NotifyFrame = [type: 'n', method: string, args: unknown, meta?: Meta]
 /** The successful reply to request `id`: the handler's return value. */
@@ -87,6 +91,30 @@ export type StreamItemsFrame = [type: 'i', id: CallId, values: unknown[], metas?
  */
 export type StreamCreditFrame = [type: 'g', id: CallId, items: number, bytes?: number]
 
+/*
+ * Upload streams: an argument that is an async iterable travels as a stream from the caller to the
+ * handler, under the same credit window, with frames of their own (a stream id names an upload in
+ * the caller's id space, as a call id does, so its frames must not be mistaken for a download's).
+ * The request lists the arguments that are uploads, each slot holding its stream id; the handler's
+ * side grants credit with `a`, the caller sends items with `u` and ends with `d`; `h` (the handler
+ * stopped reading) stops the caller's iterator. The request's reply, or its cancel, ends them all.
+ *
+ * ```
+ * master → worker   ["q", 8, "upload", [9], null, [0]]   argument 0 is upload stream 9
+ * worker → master   ["a", 9, 1024, 1048576]              you may send 1,024 items (1 MiB)
+ * master → worker   ["u", 9, [{"n":1}, {"n":2}]]         two items
+ * master → worker   ["d", 9]                             the end
+ * worker → master   ["r", 8, 2]                          the reply
+ * ```
+ */
+/** Items of upload stream `id`, as `i` carries a download's. */
+export type UploadItemsFrame = [type: 'u', id: CallId, values: unknown[], metas?: Meta[]]
+/** The handler's side grants upload stream `id` more items, as `g` does a download. */
+export type UploadCreditFrame = [type: 'a', id: CallId, items: number, bytes?: number]
+/** The end of upload stream `id`: without an error when the caller's iterable is done, with what it threw otherwise. */
+export type UploadEndFrame = [type: 'd', id: CallId, error?: unknown, meta?: Meta]
+/** The handler stopped reading upload stream `id` (`break`): the caller's iterator is returned. */
+export type UploadHaltFrame = [type: 'h', id: CallId]
 export type Frame =
   | RequestFrame
   | NotifyFrame
@@ -97,6 +125,10 @@ export type Frame =
   | StreamOpenFrame
   | StreamItemsFrame
   | StreamCreditFrame
+  | UploadItemsFrame
+  | UploadCreditFrame
+  | UploadEndFrame
+  | UploadHaltFrame
 
 /** Wraps frames into a packet. */
 export function createPacket(frames: Frame[]): Packet {
@@ -135,7 +167,8 @@ export function checkFrame(frame: unknown): string | undefined {
   switch (frame[0]) {
     case 'q':
       if (typeof frame[1] !== 'number' || typeof frame[2] !== 'string') return 'a request lacks a numeric id or a method name'
-      return frame[2].length > MAX_NAME_LENGTH ? nameTooLongReason('request', frame[2].length, MAX_NAME_LENGTH) : undefined
+      if (frame[2].length > MAX_NAME_LENGTH) return nameTooLongReason('request', frame[2].length, MAX_NAME_LENGTH)
+      return frame[5] === undefined ? undefined : checkUploadList(frame[5])
     case 'n':
     case 'e':
       if (typeof frame[1] !== 'string') return 'a notification or event lacks a name'
@@ -149,6 +182,10 @@ export function checkFrame(frame: unknown): string | undefined {
     case 's':
     case 'i':
     case 'g':
+    case 'u':
+    case 'a':
+    case 'd':
+    case 'h':
       return checkStreamFrame(frame)
     default:
       return unknownFrameTypeReason(describeUntrusted(frame[0]))

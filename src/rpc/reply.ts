@@ -18,20 +18,21 @@ export function replyValue(state: PeerState, outbox: Outbox, id: CallId, method:
   if (state.closeError) return
   let encoded: Encoded
   try {
-    encoded = state.encode(value, 'result', method, outbox.isSendingAtOnce)
+    encoded = state.encode(value, 'result', method, outbox.uncopiedFrom)
   } catch (error) {
     replyError(state, outbox, id, method, error)
     return
   }
-  outbox.enqueue(withValue(['r', id], encoded), encoded.size)
+  outbox.enqueue(withValue(['r', id], encoded), encoded.size, encoded.isUncopied)
 }
 
 /**
  * Answers request `id` with what its handler threw (or why it could not run). Never throws: an
  * error that cannot be encoded goes without its own fields, then as the encoding error itself,
  * then as a fixed message that quotes nothing, so every request gets an answer that fits.
+ * `type` `d`: ends upload stream `id` with what the caller's iterable threw, the same way.
  */
-export function replyError(state: PeerState, outbox: Outbox, id: CallId, method: string, thrown: unknown): void {
+export function replyError(state: PeerState, outbox: Outbox, id: CallId, method: string, thrown: unknown, type: 'x' | 'd' = 'x'): void {
   if (state.closeError) return
   let encoded: Encoded
   try {
@@ -46,7 +47,7 @@ export function replyError(state: PeerState, outbox: Outbox, id: CallId, method:
     const data: SerializedError = { n: 'RemoteError', k: 'RemoteError', m: messages.unsendableErrorMessage(detail) }
     encoded = { v: data, s: undefined, size: data.m.length + 64 }
   }
-  outbox.enqueue(withValue(['x', id], encoded) as unknown as ErrorFrame, encoded.size)
+  outbox.enqueue(withValue([type, id], encoded) as unknown as ErrorFrame, encoded.size)
 }
 
 function encodeError(state: PeerState, method: string, error: Error): Encoded {

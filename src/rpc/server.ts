@@ -13,9 +13,10 @@ import * as messages from './messages.js'
 import type { Outbox } from './outbox.js'
 import { checkTimeout, DEFAULT_HOLD_TIMEOUT, type RpcPeerOptions } from './peer-options.js'
 import type { PeerState } from './peer-state.js'
-import type { CallId, RequestFrame } from './protocol.js'
+import type { CallId, RequestFrame, UploadEndFrame, UploadItemsFrame } from './protocol.js'
 import { describeThrown, replyError, replyValue } from './reply.js'
-import { isAsyncIterable, StreamProducers } from './stream-producer.js'
+import { DOWNLOAD, isAsyncIterable, StreamProducers } from './stream-producer.js'
+import { UploadConsumers } from './upload-consumers.js'
 
 export class Server {
   readonly #state: PeerState
@@ -30,13 +31,16 @@ export class Server {
   readonly #holdTimeout: number
   /** Requests answered with a stream; their contexts stay in `#running` until the stream ends. */
   readonly #streams: StreamProducers
+  /** The async iterable arguments (upload streams) of running requests. */
+  readonly #uploads: UploadConsumers
 
   constructor(state: PeerState, outbox: Outbox, table: HandlerTable, options: RpcPeerOptions, onSettled: () => void) {
     this.#state = state
     this.#outbox = outbox
     this.#table = table
     this.#onSettled = onSettled
-    this.#streams = new StreamProducers(state, outbox)
+    this.#streams = new StreamProducers(state, outbox, DOWNLOAD)
+    this.#uploads = new UploadConsumers(state, outbox)
     checkTimeout(options.holdTimeout, 'holdTimeout')
     this.#holdTimeout = options.holdTimeout ?? DEFAULT_HOLD_TIMEOUT
     this.#held =
@@ -74,12 +78,22 @@ export class Server {
       state.reportMalformed(`the arguments of ${method}() could not be decoded`, error)
       return
     }
+    const hasUploads = frame[5] !== undefined
+    if (hasUploads) {
+      const reason = this.#uploads.open(id, method, frame[5]!, args)
+      if (reason !== undefined) {
+        replyError(state, this.#outbox, id, method, new ProtocolError(messages.malformedMessage(state.label, reason)))
+        state.reportMalformed(reason)
+        return
+      }
+    }
     const context = new found.Context(method)
     let result: unknown
     try {
       result = found.handler.apply(context, args)
     } catch (error) {
       replyError(state, this.#outbox, id, method, error)
+      if (hasUploads) this.#uploads.finish(id)
       return
     }
     if (!isThenable(result)) {
@@ -89,6 +103,7 @@ export class Server {
         return
       }
       replyValue(state, this.#outbox, id, method, result)
+      if (hasUploads) this.#uploads.finish(id)
       return
     }
     this.#running.set(id, context)
@@ -102,12 +117,14 @@ export class Server {
         }
         this.#running.delete(id)
         replyValue(this.#state, this.#outbox, id, method, value)
+        if (hasUploads) this.#uploads.finish(id)
         this.#onSettled()
       },
       (error: unknown) => {
         if (context[kCancelled]) return
         this.#running.delete(id)
         replyError(this.#state, this.#outbox, id, method, error)
+        if (hasUploads) this.#uploads.finish(id)
         this.#onSettled()
       },
     )
@@ -117,8 +134,29 @@ export class Server {
   #openStream(id: CallId, method: string, iterable: AsyncIterable<unknown>): void {
     this.#streams.open(id, method, iterable, () => {
       this.#running.delete(id)
+      this.#uploads.finish(id)
       this.#onSettled()
     })
+  }
+
+  /** Items of an upload stream (an async iterable argument of a running request). */
+  receiveUpload(frame: UploadItemsFrame): void {
+    this.#uploads.receive(frame)
+  }
+
+  /** The end of an upload stream. */
+  endUpload(frame: UploadEndFrame): void {
+    this.#uploads.end(frame)
+  }
+
+  /** Fails upload stream `id` (its items or end arrived but were refused). */
+  failUpload(id: CallId, error: Error): void {
+    this.#uploads.fail(id, error)
+  }
+
+  /** What upload items for stream `id` are, for a message about them. */
+  describeUpload(id: CallId): string {
+    return this.#uploads.describeItems(id)
   }
 
   /** The consumer of stream `id` grants it `items` more items (the first credit: and its byte window). */
@@ -136,8 +174,10 @@ export class Server {
     const context = this.#running.get(id)
     if (context !== undefined) {
       this.#running.delete(id)
-      context[kCancel](new RpcAbortError(context[kMethod], this.#state.label, undefined, 'callee'))
+      const reason = new RpcAbortError(context[kMethod], this.#state.label, undefined, 'callee')
+      context[kCancel](reason)
       this.#streams.stop(id)
+      this.#uploads.finish(id, reason)
       this.#onSettled()
       return
     }
@@ -161,6 +201,7 @@ export class Server {
     for (const context of this.#running.values()) context[kCancel](error)
     this.#running.clear()
     this.#streams.stopAll()
+    this.#uploads.finishAll(error)
     this.#held?.takeAll()
   }
 

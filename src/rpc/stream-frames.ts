@@ -26,30 +26,55 @@ export const MAX_STREAM_WINDOW = 65_536
 /** The largest byte window a call may ask for: 1 GiB. */
 export const MAX_STREAM_WINDOW_BYTES = 2 ** 30
 
-/** Checks the shape of an `s`, `i` or `g` frame; returns why it is malformed, or `undefined`. */
+/** The most async iterable arguments (upload streams) one call may pass. */
+export const MAX_UPLOADS_PER_CALL = 16
+
+/**
+ * Checks the shape of a stream frame (`s`, `i`, `g`, and an upload's `u`, `a`, `d`, `h`); returns
+ * why it is malformed, or `undefined`.
+ */
 export function checkStreamFrame(frame: unknown[]): string | undefined {
   if (typeof frame[1] !== 'number') return streamFrameReason(frame[0] as string, 'lacks a numeric stream id')
   switch (frame[0]) {
-    case 'i': {
+    case 'i':
+    case 'u': {
       const values = frame[2]
-      if (!Array.isArray(values) || values.length === 0) return streamFrameReason('i', 'carries no list of items')
+      if (!Array.isArray(values) || values.length === 0) return streamFrameReason(frame[0], 'carries no list of items')
       const metas = frame[3]
       if (metas !== undefined && !(Array.isArray(metas) && metas.length === values.length)) {
-        return streamFrameReason('i', 'has a meta list that does not match its items')
+        return streamFrameReason(frame[0], 'has a meta list that does not match its items')
       }
       return undefined
     }
-    case 'g': {
+    case 'g':
+    case 'a': {
       if (!isWholeNumberUpTo(frame[2], MAX_STREAM_WINDOW)) {
-        return streamFrameReason('g', `grants no whole number of items from 1 to ${MAX_STREAM_WINDOW}`)
+        return streamFrameReason(frame[0], `grants no whole number of items from 1 to ${MAX_STREAM_WINDOW}`)
       }
       return frame[3] === undefined || isWholeNumberUpTo(frame[3], MAX_STREAM_WINDOW_BYTES)
         ? undefined
-        : streamFrameReason('g', `sets no byte window from 1 to ${MAX_STREAM_WINDOW_BYTES}`)
+        : streamFrameReason(frame[0], `sets no byte window from 1 to ${MAX_STREAM_WINDOW_BYTES}`)
     }
     default:
       return undefined
   }
+}
+
+/**
+ * Checks a request's `uploads` slot: a non-empty list of distinct argument indices, at most
+ * {@link MAX_UPLOADS_PER_CALL}. Whether each slot holds a stream id is checked once decoded.
+ */
+export function checkUploadList(uploads: unknown): string | undefined {
+  if (!Array.isArray(uploads) || uploads.length === 0 || uploads.length > MAX_UPLOADS_PER_CALL) {
+    return `a request's upload list is not a list of 1 to ${MAX_UPLOADS_PER_CALL} argument indices`
+  }
+  for (let at = 0; at < uploads.length; at++) {
+    const index = uploads[at]
+    if (!(Number.isSafeInteger(index) && index >= 0 && index < 1024) || uploads.indexOf(index) !== at) {
+      return "a request's upload list holds something other than distinct argument indices"
+    }
+  }
+  return undefined
 }
 
 const isWholeNumberUpTo = (value: unknown, max: number): boolean =>

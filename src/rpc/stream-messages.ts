@@ -45,3 +45,23 @@ export const describeItems = (method: string | undefined): string =>
 export const brokenStreamMessage = (method: string, peer: string, reason: string): string =>
   `The stream of ${method}() from ${peer} broke the protocol (${reason}) and was stopped; this is a bug or a ` +
   'version mismatch on that side (both sides must run the same xcluster).'
+
+// A request's upload list names an argument that holds no stream id, or an id already open.
+// Reported on the handler's side; the request is answered with a ProtocolError.
+export const badUploadReason = (method: string): string =>
+  `the upload streams of ${method}() do not each name a new stream id in an argument`
+
+// The message of the ProtocolError a handler's reading of an upload throws when the caller broke
+// the protocol (more items than granted, an undecodable item, a frame out of bounds).
+export const brokenUploadMessage = (method: string, peer: string, reason: string): string =>
+  `The upload stream of ${method}() from ${peer} broke the protocol (${reason}) and was stopped; this is a bug or a ` +
+  'version mismatch on that side (both sides must run the same xcluster).'
+
+// How a bounds message names upload items received: "the items of the upload stream of save()".
+export const describeUploadItems = (method: string | undefined): string =>
+  method === undefined ? 'items of no open upload stream' : `the items of the upload stream of ${method}()`
+
+// A call passed more async iterable arguments than a call may carry. Raised on the caller.
+export const tooManyUploadsMessage = (method: string, max: number): string =>
+  `Call ${method}() passes more than ${max} async iterable arguments (upload streams); pass at most ${max}, ` +
+  'or merge them into one stream.'

@@ -12,13 +12,17 @@
  * The request ends with its ordinary reply: `r` when done, `x` with what the iterator threw.
  * A cancel (the consumer's `break`, abort or deadline) or the peer's close calls the iterator's
  * `return()`, so a generator's `finally` runs.
+ *
+ * Upload streams (a caller's async iterable argument) are produced by the same code in the other
+ * direction; only their framing differs (`UPLOAD`): items go as `u`, the end as `d`, and no `s`
+ * opens them (the request announced them).
  */
 import { ProtocolError } from './errors.js'
 import type { Encoded } from './codec.js'
 import * as messages from './messages.js'
 import type { Outbox } from './outbox.js'
 import type { PeerState } from './peer-state.js'
-import type { CallId, Meta, StreamItemsFrame } from './protocol.js'
+import type { CallId, Meta, StreamItemsFrame, UploadItemsFrame } from './protocol.js'
 import { replyError, replyValue } from './reply.js'
 import { MAX_STREAM_WINDOW } from './stream-frames.js'
 import { overGrantReason } from './stream-messages.js'
@@ -30,15 +34,55 @@ export const MAX_BATCH_BYTES = 64 * 1024
 export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function'
 
-/** The streams one peer is producing, by request id. */
+/** How one direction's streams are framed. */
+export interface StreamRole {
+  /** The items frame's type. */
+  readonly items: 'i' | 'u'
+  /** What the items are, for the encoder's messages. */
+  readonly kind: 'result' | 'arguments'
+  /** Whether the stream is opened with an `s` frame (a download answers its request so). */
+  readonly isAnnounced: boolean
+  /** Sends the end of a stream whose iterable is done. */
+  end(state: PeerState, outbox: Outbox, id: CallId, method: string): void
+  /** Sends the end of a stream that failed with `error`. */
+  fail(state: PeerState, outbox: Outbox, id: CallId, method: string, error: unknown): void
+}
+
+/** A handler's stream: it answers the request, and its end is the request's reply (`r`, `x`). */
+export const DOWNLOAD: StreamRole = {
+  items: 'i',
+  kind: 'result',
+  isAnnounced: true,
+  end: (state, outbox, id, method) => replyValue(state, outbox, id, method, undefined),
+  fail: (state, outbox, id, method, error) => replyError(state, outbox, id, method, error),
+}
+
+/** A caller's async iterable argument: its end is a `d` frame, with the error when it threw. */
+export const UPLOAD: StreamRole = {
+  items: 'u',
+  kind: 'arguments',
+  isAnnounced: false,
+  end: (state, outbox, id) => {
+    if (!state.closeError) outbox.enqueue(['d', id], 16)
+  },
+  fail: (state, outbox, id, method, error) => replyError(state, outbox, id, method, error, 'd'),
+}
+
+/** The streams one peer is producing, by stream id (a download's is its request's id). */
 export class StreamProducers {
   readonly #state: PeerState
   readonly #outbox: Outbox
+  readonly #role: StreamRole
   readonly #streams = new Map<CallId, StreamProducer>()
 
-  constructor(state: PeerState, outbox: Outbox) {
+  constructor(state: PeerState, outbox: Outbox, role: StreamRole) {
     this.#state = state
     this.#outbox = outbox
+    this.#role = role
+  }
+
+  get size(): number {
+    return this.#streams.size
   }
 
   /**
@@ -50,16 +94,16 @@ export class StreamProducers {
     try {
       iterator = iterable[Symbol.asyncIterator]()
     } catch (error) {
-      replyError(this.#state, this.#outbox, id, method, error)
+      this.#role.fail(this.#state, this.#outbox, id, method, error)
       onDone()
       return
     }
-    const producer = new StreamProducer(this.#state, this.#outbox, id, method, iterator, () => {
+    const producer = new StreamProducer(this.#state, this.#outbox, this.#role, id, method, iterator, () => {
       this.#streams.delete(id)
       onDone()
     })
     this.#streams.set(id, producer)
-    this.#outbox.enqueue(['s', id], 16)
+    if (this.#role.isAnnounced) this.#outbox.enqueue(['s', id], 16)
   }
 
   /**
@@ -89,6 +133,7 @@ export class StreamProducers {
 class StreamProducer {
   readonly #state: PeerState
   readonly #outbox: Outbox
+  readonly #role: StreamRole
   readonly #id: CallId
   readonly #method: string
   readonly #iterator: AsyncIterator<unknown>
@@ -109,9 +154,18 @@ class StreamProducer {
   #batchBytes = 0
   #flushTimer: NodeJS.Immediate | undefined = undefined
 
-  constructor(state: PeerState, outbox: Outbox, id: CallId, method: string, iterator: AsyncIterator<unknown>, onDone: () => void) {
+  constructor(
+    state: PeerState,
+    outbox: Outbox,
+    role: StreamRole,
+    id: CallId,
+    method: string,
+    iterator: AsyncIterator<unknown>,
+    onDone: () => void,
+  ) {
     this.#state = state
     this.#outbox = outbox
+    this.#role = role
     this.#id = id
     this.#method = method
     this.#iterator = iterator
@@ -170,7 +224,7 @@ class StreamProducer {
         }
         let encoded: Encoded
         try {
-          encoded = this.#state.encode(step.value, 'result', this.#method)
+          encoded = this.#state.encode(step.value, this.#role.kind, this.#method)
         } catch (error) {
           this.#fail(error, true)
           return
@@ -210,7 +264,9 @@ class StreamProducer {
     if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer)
     this.#flushTimer = undefined
     if (this.#values.length === 0) return
-    const frame: StreamItemsFrame = this.#metas === undefined ? ['i', this.#id, this.#values] : ['i', this.#id, this.#values, this.#metas]
+    const type = this.#role.items
+    const frame: StreamItemsFrame | UploadItemsFrame =
+      this.#metas === undefined ? [type, this.#id, this.#values] : [type, this.#id, this.#values, this.#metas]
     const size = this.#batchBytes
     this.#dropBatch()
     this.#outbox.enqueue(frame, size)
@@ -228,7 +284,7 @@ class StreamProducer {
   #end(): void {
     this.#flush()
     this.#isStopped = true
-    replyValue(this.#state, this.#outbox, this.#id, this.#method, undefined)
+    this.#role.end(this.#state, this.#outbox, this.#id, this.#method)
     this.#onDone()
   }
 
@@ -240,7 +296,7 @@ class StreamProducer {
     this.#flush()
     this.#isStopped = true
     if (shouldReturn) this.#returnIterator()
-    replyError(this.#state, this.#outbox, this.#id, this.#method, error)
+    this.#role.fail(this.#state, this.#outbox, this.#id, this.#method, error)
     this.#onDone()
   }
 

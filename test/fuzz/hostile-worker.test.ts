@@ -45,7 +45,7 @@ hostile('a protocol version nested 10,000 deep is reported, not stringified', as
   assert.equal(
     protocolErrors.map(({ error }) => error.message),
     [
-      `Dropped an xcluster message from ${label(attacker)}: it speaks protocol version an array (1 item) where 1 was expected${VERSION_HINT}`,
+      `Dropped an xcluster message from ${label(attacker)}: it speaks protocol version an array (1 item) where 2 was expected${VERSION_HINT}`,
     ],
   )
   await assertStillServing(cluster, attacker, bystander)
@@ -78,7 +78,7 @@ hostile('an 8 MiB protocol version is quoted in 60 characters', async () => {
     protocolErrors.map(({ error }) => error.message),
     [
       `Dropped an xcluster message from ${label(attacker)}: it speaks protocol version "${'v'.repeat(60)}"… (8388608 characters) ` +
-        `where 1 was expected${VERSION_HINT}`,
+        `where 2 was expected${VERSION_HINT}`,
     ],
   )
   await assertStillServing(cluster, attacker, bystander)

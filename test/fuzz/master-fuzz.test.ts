@@ -99,7 +99,7 @@ const hostileCase: fc.Arbitrary<HostileCase> = fc.oneof(
   // A packet of frames, any mix of good and bad.
   {
     weight: 6,
-    arbitrary: fc.array(frame, { maxLength: 5 }).map((f) => ({ order: { relay: { __xcluster: 1, f } }, isReportedOnce: false })),
+    arbitrary: fc.array(frame, { maxLength: 5 }).map((f) => ({ order: { relay: { __xcluster: 2, f } }, isReportedOnce: false })),
   },
   // Another version: one report, whatever the frames.
   {
@@ -117,7 +117,7 @@ const hostileCase: fc.Arbitrary<HostileCase> = fc.oneof(
     arbitrary: fc
       .jsonValue({ maxDepth: 2 })
       .filter((f) => !Array.isArray(f))
-      .map((f) => ({ order: { relay: { __xcluster: 1, f } }, isReportedOnce: true })),
+      .map((f) => ({ order: { relay: { __xcluster: 2, f } }, isReportedOnce: true })),
   },
   // Not ours at all (the user's own messages): passed on, never reported.
   {

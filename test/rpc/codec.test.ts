@@ -38,11 +38,32 @@ codec('round-trips the values JSON cannot carry', () => {
   assert.ok(encodeValue(value, LIMIT, 'value').s !== undefined)
 })
 
+codec('items that all have the same tag share one (`E`): a Map of Dates, rows with a Date; items that differ are listed', () => {
+  const rows = [
+    { at: new Date(1), n: 1 },
+    { at: new Date(2), n: 2 },
+  ]
+  assert.equal(encodeValue(rows, LIMIT, 'value').s, { t: ['E', { at: 'D' }] })
+  assert.equal(roundTrip(rows), rows)
+  const byUser = new Map([
+    ['a', new Date(1)],
+    ['b', new Date(2)],
+  ])
+  assert.equal(encodeValue(byUser, LIMIT, 'value').s, { t: ['M', ['E', ['A', 1, 'D']]] })
+  assert.equal(roundTrip(byUser), byUser)
+  const mixed = [{ at: new Date(1) }, { at: 3 }, new Date(4), { at: new Date(5) }]
+  assert.equal(encodeValue(mixed, LIMIT, 'value').s, { t: ['A', 0, { at: 'D' }, 2, 'D', 3, { at: 'D' }] })
+  assert.equal(roundTrip(mixed), mixed)
+  const differing = [new Map([[1, 2n]]), new Map([[1, new Date(1)]])]
+  assert.equal(encodeValue(differing, LIMIT, 'value').s, { t: ['A', 0, ['M', ['E', ['A', 1, 'b']]], 1, ['M', ['E', ['A', 1, 'D']]]] })
+  assert.equal(roundTrip(differing), differing)
+})
+
 codec('tags Dates, Maps, Sets, BigInts, undefined, special numbers and RegExps without superjson', () => {
   const value = [{ at: new Date(5), byName: new Map([['a', new Set([1n, undefined])]]), plain: { x: 1 } }, Number.NaN, /a+/gi]
   const encoded = encodeValue(value, LIMIT, 'value')
   assert.equal(encoded.v, [{ at: 5, byName: [['a', ['1', null]]], plain: { x: 1 } }, 'NaN', ['a+', 'gi']])
-  assert.equal(encoded.s, { t: ['A', 0, { at: 'D', byName: ['M', ['A', 0, ['A', 1, ['S', ['A', 0, 'b', 1, 'u']]]]] }, 1, 'n', 2, 'r'] })
+  assert.equal(encoded.s, { t: ['A', 0, { at: 'D', byName: ['M', ['E', ['A', 1, ['S', ['A', 0, 'b', 1, 'u']]]]] }, 1, 'n', 2, 'r'] })
   assert.equal(roundTrip(value), value)
   assert.ok(Number.isNaN((roundTrip(new Date(Number.NaN)) as Date).getTime()))
 })
@@ -77,6 +98,8 @@ codec('refuses tags that do not fit their value, and never writes through __prot
     [{ a: 'x' }, { t: { a: 'D' } }, /does not fit its tag "D"/],
     [{ a: '1e3' }, { t: { a: 'b' } }, /does not fit its tag "b"/],
     [{ a: 1 }, { t: { a: ['M', 0] } }, /a Map that is not an array/],
+    [{ a: 1 }, { t: { a: ['E', 'D'] } }, /a tag for every item of a value that is not an array/],
+    [[1, 'x'], { t: ['E', 'D'] }, /does not fit its tag "D"/],
     [[[1, 2, 3]], { t: ['M', 0] }, /a Map entry that is not a pair/],
     [[1], { t: ['A', 1, 'u'] }, /a tag for a missing item 1/],
     [[1], { t: ['A', '0', 'u'] }, /a tag for a missing item "0"/],

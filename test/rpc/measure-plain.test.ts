@@ -8,6 +8,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { encodeValue } from '../../src/rpc/codec.js'
 import { measurePlain, NOT_PLAIN } from '../../src/rpc/measure-plain.js'
+import { UNCOPIED_FROM_BYTES } from '../../src/rpc/outbox.js'
 import { copyTagged } from '../../src/rpc/tagged-value.js'
 import { killAll, startWorker } from '../fixtures/rpc-harness.js'
 
@@ -23,7 +24,7 @@ plain('plain JSON measures as the copying walk counts it, and encodes to itself,
       copyTagged(value, 0, state)
       const size = measurePlain(value, 0)
       if (state.tag !== undefined) return size === NOT_PLAIN
-      const encoded = encodeValue(value, 4 * 1024 * 1024, 'result', true)
+      const encoded = encodeValue(value, 4 * 1024 * 1024, 'result', 0)
       return size === state.size && encoded.v === value && encoded.s === undefined && encoded.size === size
     }),
   )
@@ -51,7 +52,7 @@ plain('anything the copy tags or refuses is not plain, and takes the copying pat
     assert.is(measurePlain({ a: [value] }, 0), NOT_PLAIN, String(value))
   }
   const date = { at: new Date(5) }
-  const encoded = encodeValue(date, 1024, 'result', true)
+  const encoded = encodeValue(date, 1024, 'result', 0)
   assert.is.not(encoded.v, date)
   assert.equal(encoded.s, { t: { at: 'D' } })
 })
@@ -73,6 +74,26 @@ plain('a caller that changes its arguments right after its calls sends what it p
     { n: 3, tags: ['a', 'after 0', 'after 1', 'after 2'] },
     { n: 4, tags: ['a', 'after 0', 'after 1', 'after 2', 'after 3'] },
   ])
+})
+
+plain('big plain arguments queued in a tick travel uncopied, sent at once, and still arrive as they were passed', async () => {
+  const { peer, ready } = startWorker('rpc-echo.ts')
+  await ready
+  // Over UNCOPIED_FROM_BYTES: each call after the tick's first is sent at once, not copied and queued.
+  const row = { n: 0, text: 'x'.repeat(8 * 1024) }
+  assert.is(encodeValue(row, 1 << 20, 'arguments', UNCOPIED_FROM_BYTES).isUncopied, true)
+  assert.is(encodeValue({ n: 0 }, 1 << 20, 'arguments', UNCOPIED_FROM_BYTES).isUncopied, undefined)
+  const calls: Promise<unknown>[] = []
+  for (let n = 0; n < 5; n++) {
+    row.n = n
+    calls.push(peer.call('echo', [row]))
+  }
+  row.text = 'changed'
+  const answers = (await Promise.all(calls)) as { n: number; text: string }[]
+  assert.equal(
+    answers.map((answer) => [answer.n, answer.text.length]),
+    [0, 1, 2, 3, 4].map((n) => [n, 8 * 1024]),
+  )
 })
 
 plain.run()

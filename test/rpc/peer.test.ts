@@ -170,11 +170,11 @@ rpc('answers the built-in $heartbeat with the worker memory figures', async () =
 rpc('lets payloads with __proto__ keys pollute nothing on either side', async () => {
   const hostileArgs = '[{"__proto__":{"polluted":"yes"},"a":1}]'
   // Raw packets, as a hostile peer would send them (our encoder refuses __proto__ keys).
-  worker.child.send(JSON.parse(`{"__xcluster":1,"f":[["n","echo",${hostileArgs}]]}`))
-  worker.child.send(JSON.parse('{"__xcluster":1,"f":[["n","echo",[1],{"values":{"__proto__.polluted":["Date"]}}]]}'))
+  worker.child.send(JSON.parse(`{"__xcluster":2,"f":[["n","echo",${hostileArgs}]]}`))
+  worker.child.send(JSON.parse('{"__xcluster":2,"f":[["n","echo",[1],{"values":{"__proto__.polluted":["Date"]}}]]}'))
   assert.is(await worker.peer.call('isPolluted', []), false)
-  worker.peer.receive(JSON.parse(`{"__xcluster":1,"f":[["n","log",${hostileArgs}]]}`))
-  worker.peer.receive(JSON.parse('{"__xcluster":1,"f":[["e","x",{},{"values":{"__proto__.polluted":["Date"]}}]]}'))
+  worker.peer.receive(JSON.parse(`{"__xcluster":2,"f":[["n","log",${hostileArgs}]]}`))
+  worker.peer.receive(JSON.parse('{"__xcluster":2,"f":[["e","x",{},{"values":{"__proto__.polluted":["Date"]}}]]}'))
   assert.is(({} as Record<string, unknown>).polluted, undefined)
   const error = await rejectionOf(worker.peer.call('echo', [JSON.parse('{"__proto__":{"polluted":"yes"}}')]))
   assert.instance(error, EncodeError)
@@ -242,8 +242,9 @@ rpc('reports and drops a malformed packet on either side, and the channel keeps 
       'speak the same protocol version, so this is not a version mismatch: check that nothing else sends `__xcluster` ' +
       'messages, or report it as an xcluster bug.',
   )
-  worker.child.send({ __xcluster: 1, f: 'not a list' })
-  worker.child.send({ __xcluster: 2, f: [] })
+  worker.child.send({ __xcluster: 2, f: 'not a list' })
+  // An older xcluster's packet (version 1, before upload streams).
+  worker.child.send({ __xcluster: 1, f: [['q', 1, 'add', [1, 2]]] })
   const reported = await waitFor(async () => {
     const list = (await worker.peer.call('reported', [])) as string[]
     return list.length >= 2 && list
@@ -252,7 +253,7 @@ rpc('reports and drops a malformed packet on either side, and the channel keeps 
     'ProtocolError ERR_PROTOCOL: Dropped a malformed xcluster message from the master: the packet has no frame list. ' +
       'The channel keeps working. Both sides speak the same protocol version, so this is not a version mismatch: ' +
       'check that nothing else sends `__xcluster` messages, or report it as an xcluster bug.',
-    'ProtocolError ERR_PROTOCOL: Dropped an xcluster message from the master: it speaks protocol version 2 where 1 was ' +
+    'ProtocolError ERR_PROTOCOL: Dropped an xcluster message from the master: it speaks protocol version 1 where 2 was ' +
       'expected. The two sides run different xcluster versions: run the same version in the master and its workers.',
   ])
   worker.protocolErrors.length = 0
@@ -481,15 +482,15 @@ local('says the two sides run different versions only when the protocol version 
   const peer = createRpcPeer({ label: 'worker 3', send() {}, onProtocolError: (error) => void reported.push(error.message) })
   let deep: unknown = 2
   for (let level = 0; level < 10_000; level++) deep = [deep]
-  for (const version of [2, '1', deep, 'x'.repeat(1 << 20)]) peer.receive({ __xcluster: version, f: [] })
+  for (const version of [1, '2', deep, 'x'.repeat(1 << 20)]) peer.receive({ __xcluster: version, f: [] })
   // Same version, but a value whose tag does not fit: not a version mismatch, and said so.
-  peer.receive({ __xcluster: 1, f: [['e', 'tick', 1, { t: 'B' }]] })
+  peer.receive({ __xcluster: 2, f: [['e', 'tick', 1, { t: 'B' }]] })
   const differ = 'The two sides run different xcluster versions: run the same version in the master and its workers.'
   assert.equal(reported, [
-    `Dropped an xcluster message from worker 3: it speaks protocol version 2 where 1 was expected. ${differ}`,
-    `Dropped an xcluster message from worker 3: it speaks protocol version "1" where 1 was expected. ${differ}`,
-    `Dropped an xcluster message from worker 3: it speaks protocol version an array (1 item) where 1 was expected. ${differ}`,
-    `Dropped an xcluster message from worker 3: it speaks protocol version "${'x'.repeat(60)}"… (1048576 characters) where 1 was expected. ${differ}`,
+    `Dropped an xcluster message from worker 3: it speaks protocol version 1 where 2 was expected. ${differ}`,
+    `Dropped an xcluster message from worker 3: it speaks protocol version "2" where 2 was expected. ${differ}`,
+    `Dropped an xcluster message from worker 3: it speaks protocol version an array (1 item) where 2 was expected. ${differ}`,
+    `Dropped an xcluster message from worker 3: it speaks protocol version "${'x'.repeat(60)}"… (1048576 characters) where 2 was expected. ${differ}`,
     'Dropped a malformed xcluster message from worker 3: the payload of event "tick" could not be decoded. The channel keeps ' +
       'working. Both sides speak the same protocol version, so this is not a version mismatch: check that nothing else sends ' +
       '`__xcluster` messages, or report it as an xcluster bug.',

@@ -127,7 +127,7 @@ bounds('a reply over the caller’s maxPayload rejects the call; an event over i
 bounds('a packet of twenty bad frames gives eight reports and a count, and its good frames are handled', async () => {
   const { right, rightErrors } = createPair({}, { handlers: { log: () => {} } })
   const frames = [...Array.from({ length: 20 }, (_, index) => ['zz', index]), ['n', 'log', []]]
-  right.receive({ __xcluster: 1, f: frames })
+  right.receive({ __xcluster: 2, f: frames })
   assert.equal(
     rightErrors.map((e) => e.message),
     [

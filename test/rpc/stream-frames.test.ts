@@ -24,7 +24,7 @@ function createPeer(options: Partial<RpcPeerOptions> = {}) {
     onProtocolError: (error) => void errors.push(error),
     ...options,
   })
-  const feed = (...frames: unknown[]) => peer.receive({ __xcluster: 1, f: frames })
+  const feed = (...frames: unknown[]) => peer.receive({ __xcluster: 2, f: frames })
   return { peer, sent, errors, feed }
 }
 
@@ -186,6 +186,85 @@ frames('a producer pauses at the byte window the first credit set, and goes on a
   for (let turn = 0; turn < 5; turn++) await tick()
   assert.is(items(), 4, 'one item credited back: one more')
   feed(['c', 1])
+})
+
+// --- Upload streams: the frames a hostile caller (u, d, the request's upload list) or callee (a, h) sends
+
+frames('malformed upload frames and upload lists are reported and dropped, each with why', () => {
+  const { errors, feed } = createPeer({ handlers: { save: async () => 0 } })
+  feed(
+    ['u', 'one', [1]],
+    ['u', 1, []],
+    ['a', 1, 0],
+    ['a', 1, 1, 2 ** 31],
+    ['h', 'x'],
+    ['q', 1, 'save', [2], null, []],
+    ['q', 2, 'save', [2], null, [0, 0]],
+    ['q', 3, 'save', [2], null, Array.from({ length: 17 }, (_, index) => index)],
+  )
+  assert.equal(
+    errors.map((error) => error.message),
+    [
+      dropped('a stream frame ("u") lacks a numeric stream id'),
+      dropped('a stream frame ("u") carries no list of items'),
+      dropped('a stream frame ("a") grants no whole number of items from 1 to 65536'),
+      dropped('a stream frame ("a") sets no byte window from 1 to 1073741824'),
+      dropped('a stream frame ("h") lacks a numeric stream id'),
+      dropped("a request's upload list is not a list of 1 to 16 argument indices"),
+      dropped("a request's upload list holds something other than distinct argument indices"),
+      dropped("a request's upload list is not a list of 1 to 16 argument indices"),
+    ],
+  )
+})
+
+frames('an upload slot that holds no stream id is answered with a ProtocolError; upload frames naming no upload are dropped', async () => {
+  const { errors, feed, sent } = createPeer({ handlers: { save: async () => 0 } })
+  feed(['q', 1, 'save', ['not an id'], null, [0]], ['u', 99, [1]], ['d', 99], ['a', 99, 5], ['h', 99])
+  await tick()
+  const reason = 'the upload streams of save() do not each name a new stream id in an argument'
+  assert.equal(
+    errors.map((error) => error.message),
+    [dropped(reason)],
+  )
+  assert.is(sent.length, 1)
+  assert.is(sent[0]![0], 'x')
+  assert.is((sent[0]![2] as { m: string }).m, dropped(reason))
+})
+
+frames('a caller that sends more upload items than granted fails the handler’s reading with ProtocolError and is halted', async () => {
+  let thrown: unknown
+  const { errors, feed, sent } = createPeer({
+    handlers: {
+      async save(rows: AsyncIterable<number>) {
+        try {
+          for await (const _ of rows) void _
+        } catch (error) {
+          thrown = error
+        }
+        return 0
+      },
+    },
+  })
+  feed(['q', 1, 'save', [2], null, [0]])
+  await tick()
+  assert.equal(sent, [['a', 2, 1024, 1024 * 1024]], 'the handler’s first read grants the window')
+  feed(['u', 2, Array.from({ length: 1025 }, (_, index) => index)])
+  await tick()
+  const reason = 'the stream of save() sent 1025 items where only 1024 were granted'
+  assert.equal(
+    errors.map((error) => error.message),
+    [dropped(reason)],
+  )
+  assert.instance(thrown, ProtocolError)
+  assert.is(
+    (thrown as Error).message,
+    `The upload stream of save() from B broke the protocol (${reason}) and was stopped; this is a bug or a version ` +
+      'mismatch on that side (both sides must run the same xcluster).',
+  )
+  assert.equal(sent.slice(1), [
+    ['h', 2],
+    ['r', 1, 0],
+  ])
 })
 
 frames.run()

@@ -145,3 +145,60 @@ void promisedStream
 // @ts-expect-error: an array is not an async iterable
 const arrayStream: WorkerHandlers<typeof streamingApi>['rows'] = () => [{ id: 1 }]
 void arrayStream
+
+// --- Upload streams: an AsyncIterable<T> argument, typed both ways ------------------------------
+
+const uploadingApi = defineContract<{
+  worker: {
+    save(rows: AsyncIterable<{ id: number }>): Promise<number>
+    transform(rows: AsyncIterable<string>, suffix: string): AsyncIterable<string>
+  }
+  master: { collect(values: AsyncIterable<number>): number }
+}>()
+declare const uploadingWorker: WorkerApi<typeof uploadingApi>
+declare const uploadingMaster: MasterApi<typeof uploadingApi>
+async function* idRows() {
+  yield { id: 1 }
+}
+async function* texts() {
+  yield 'a'
+}
+async function* numbers() {
+  yield 1
+}
+expectType<Equal<ReturnType<typeof uploadingWorker.save>, Promise<number>>>(true)
+expectType<Equal<ReturnType<typeof uploadingWorker.transform>, AsyncIterable<string>>>(true)
+expectType<Equal<ReturnType<typeof uploadingMaster.collect>, Promise<number>>>(true)
+void uploadingWorker.save(idRows())
+void uploadingWorker.transform(texts(), '!')
+void uploadingMaster.collect(numbers())
+// @ts-expect-error: the items must be rows, not strings
+void uploadingWorker.save(texts())
+// @ts-expect-error: an array is not an async iterable
+void uploadingWorker.save([{ id: 1 }])
+// @ts-expect-error: a worker uploads numbers to the master, not strings
+void uploadingMaster.collect(texts())
+// The handler reads the upload with for await, typed by the contract.
+const uploadingHandlers: WorkerHandlers<typeof uploadingApi> = {
+  async save(rows) {
+    let count = 0
+    for await (const row of rows) {
+      expectType<Equal<typeof row, { id: number }>>(true)
+      count += row.id
+    }
+    return count
+  },
+  async *transform(rows, suffix) {
+    for await (const row of rows) yield row + suffix
+  },
+}
+void uploadingHandlers
+const uploadingMasterHandlers: MasterHandlers<typeof uploadingApi> = {
+  async collect(values) {
+    let sum = 0
+    // @ts-expect-error: the upload's items are numbers
+    for await (const value of values) sum += value.length
+    return sum
+  },
+}
+void uploadingMasterHandlers

@@ -142,13 +142,14 @@ export function createActorList(rowOf: (sessionId: string) => ActorRow | undefin
         if (query.state && state !== query.state) continue
         const host = hostOf(row)
         matching++
-        if (!heading || heading.host.key !== host.key) {
+        // A remote program's actors have no worker: no heading above them.
+        if (host.key !== '' && (!heading || heading.host.key !== host.key)) {
           // Counted on as the loop goes on, past the window, so a heading shows its whole group.
           heading = { type: 'host', host, count: 0 }
           if (lines >= offset && items.length < limit) items.push(heading)
           lines++
         }
-        heading.count++
+        if (heading && heading.host.key === host.key) heading.count++
         if (lines >= offset && items.length < limit)
           items.push({
             type: 'actor',

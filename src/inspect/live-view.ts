@@ -102,7 +102,7 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
         Connection: 'keep-alive',
         ...SECURITY_HEADERS,
       },
-      () => ({ now: Date.now(), ...table.read({ isListedIncluded: false }), stats, charts: charts.list(), actors: table.summarizeActors() }),
+      () => ({ now: Date.now(), ...table.read({ isListedIncluded: false }), stats, charts: charts.list(), actorSummary: table.summarizeActors() }),
     )
     if (!statsTimer && options.getStats) {
       lastStats = JSON.stringify(stats)

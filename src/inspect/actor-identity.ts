@@ -10,6 +10,8 @@ export interface ActorIdentity {
   sessionId: string
   parentId: string | null
   isRoot: boolean
+  /** A child of this process's root (a supervisor's slot): part of the cluster, not a user actor. */
+  isRootChild: boolean
   /** Of this process (a supervisor or worker can be recognised), or reported over the wire. */
   isLocal: boolean
   actorId: string
@@ -33,6 +35,7 @@ export function identifyLocal(ref: AnyActorRef, rootId: string, options: Identif
     sessionId: ref.sessionId,
     parentId,
     isRoot: parentId === null || ref.sessionId === rootId,
+    isRootChild: parentId !== null && parentId === rootId,
     isLocal: true,
     actorId: truncate(String(ref.id)),
     machineId,
@@ -50,6 +53,7 @@ export function identifyRemote(
     sessionId: event.sessionId,
     parentId: event.parentId,
     isRoot: event.parentId === null,
+    isRootChild: false,
     isLocal: false,
     actorId: truncate(event.name ?? event.sessionId),
     machineId: truncate(event.machineId),

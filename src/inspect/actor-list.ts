@@ -5,18 +5,15 @@
  * and per worker, instead of every row. The rows are the state table's own objects (updated in
  * place), so a state change costs no work here; only additions and removals re-sort.
  */
+import type { ActorHost, ActorSummary } from './actor-summary.js'
+import { collator, stateOf, summarizeActorRows } from './actor-summary.js'
 import type { ActorRow } from './state-rows.js'
+
+export type { ActorHost, ActorSummary, StateCounts } from './actor-summary.js'
+export { stateOf } from './actor-summary.js'
 
 /** Most lines one window may ask for. */
 export const MAX_WINDOW = 500
-
-/** Who hosts a listed actor: a worker (by its machine's row), or nothing (a remote program's actor). */
-export interface ActorHost {
-  /** The worker machine's session id, or '' for actors no worker hosts. */
-  key: string
-  workerId: number | null
-  pid: number | null
-}
 
 /** One line of the list: a worker's heading, or an actor. */
 export type ActorListLine =
@@ -52,16 +49,6 @@ export interface ActorListPage {
   items: ActorListLine[]
 }
 
-/** Counts by state: `[state, count]`, most frequent first. */
-export type StateCounts = Array<[string, number]>
-
-export interface ActorSummary {
-  version: number
-  total: number
-  kinds: Array<{ kind: string; chart: string | null; total: number; states: StateCounts }>
-  hosts: Array<{ host: ActorHost; total: number; kinds: Array<{ kind: string; states: StateCounts }> }>
-}
-
 export interface ActorList {
   add(row: ActorRow): void
   delete(row: ActorRow): void
@@ -74,13 +61,6 @@ export interface ActorList {
 }
 
 const NO_HOST: ActorHost = { key: '', workerId: null, pid: null }
-const collator = new Intl.Collator(undefined, { numeric: true })
-
-/** The text a row's state is listed, counted and filtered by. */
-export function stateOf(row: ActorRow): string {
-  const states = row.states.length ? row.states.join(', ') : '—'
-  return row.status === 'active' ? states : `${states} (${row.status})`
-}
 
 /** Creates an empty list; `rowOf` finds a row's parent, to tell which worker hosts it. */
 export function createActorList(rowOf: (sessionId: string) => ActorRow | undefined): ActorList {
@@ -90,7 +70,7 @@ export function createActorList(rowOf: (sessionId: string) => ActorRow | undefin
 
   function hostOf(row: ActorRow): ActorHost {
     const parent = row.parentId === null ? undefined : rowOf(row.parentId)
-    if (!parent || parent.kind !== 'worker') return NO_HOST
+    if (parent?.kind !== 'worker') return NO_HOST
     return { key: parent.sessionId, workerId: parent.workerId, pid: parent.pid }
   }
 
@@ -166,38 +146,6 @@ export function createActorList(rowOf: (sessionId: string) => ActorRow | undefin
       }
       return { version, matching, lines, offset, items }
     },
-    summarize() {
-      const kinds = new Map<string, { chart: string | null; total: number; states: Map<string, number> }>()
-      const hosts = new Map<string, { host: ActorHost; total: number; kinds: Map<string, Map<string, number>> }>()
-      for (const row of rows) {
-        const state = stateOf(row)
-        let kind = kinds.get(row.machineId)
-        if (!kind) kinds.set(row.machineId, (kind = { chart: row.chart, total: 0, states: new Map() }))
-        kind.total++
-        kind.states.set(state, (kind.states.get(state) ?? 0) + 1)
-        const host = hostOf(row)
-        let perHost = hosts.get(host.key)
-        if (!perHost) hosts.set(host.key, (perHost = { host, total: 0, kinds: new Map() }))
-        perHost.total++
-        let states = perHost.kinds.get(row.machineId)
-        if (!states) perHost.kinds.set(row.machineId, (states = new Map()))
-        states.set(state, (states.get(state) ?? 0) + 1)
-      }
-      const counts = (m: Map<string, number>): StateCounts => [...m].sort((a, b) => b[1] - a[1] || collator.compare(a[0], b[0]))
-      return {
-        version,
-        total: rows.size,
-        kinds: [...kinds]
-          .sort((a, b) => collator.compare(a[0], b[0]))
-          .map(([kind, k]) => ({ kind, chart: k.chart, total: k.total, states: counts(k.states) })),
-        hosts: [...hosts.values()]
-          .sort((a, b) => (a.host.workerId ?? Number.MAX_SAFE_INTEGER) - (b.host.workerId ?? Number.MAX_SAFE_INTEGER))
-          .map((h) => ({
-            host: h.host,
-            total: h.total,
-            kinds: [...h.kinds].sort((a, b) => collator.compare(a[0], b[0])).map(([kind, states]) => ({ kind, states: counts(states) })),
-          })),
-      }
-    },
+    summarize: () => summarizeActorRows(rows, hostOf, version),
   }
 }

@@ -117,4 +117,3 @@ export function assertLiveViewOptions(options: XclusterLiveViewOptions): void {
     throw new TypeError(describeBadMachine(options.workerMachine))
   assertSafeBinding(host, options.token)
 }
-

@@ -102,7 +102,13 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
         Connection: 'keep-alive',
         ...SECURITY_HEADERS,
       },
-      () => ({ now: Date.now(), ...table.read({ isListedIncluded: false }), stats, charts: charts.list(), actorSummary: table.summarizeActors() }),
+      () => ({
+        now: Date.now(),
+        ...table.read({ isListedIncluded: false }),
+        stats,
+        charts: charts.list(),
+        actorSummary: table.summarizeActors(),
+      }),
     )
     if (!statsTimer && options.getStats) {
       lastStats = JSON.stringify(stats)
@@ -114,7 +120,11 @@ export async function createLiveView(options: XclusterLiveViewOptions): Promise<
   const routes = { title: options.title ?? 'xcluster live view', guard, table, openStream, readStats }
   const server = createServer((req, res) => handleLiveViewRequest(routes, req, res))
   if (options.acceptInspectors)
-    socket = attachInspectorSocket(server, { guard, allowedHostNames: listAllowedHostNames(host, options.allowedHosts), onEvent: (event) => table.observeRemote(event) })
+    socket = attachInspectorSocket(server, {
+      guard,
+      allowedHostNames: listAllowedHostNames(host, options.allowedHosts),
+      onEvent: (event) => table.observeRemote(event),
+    })
   try {
     await listen(server, port, host)
   } catch (error) {

@@ -100,7 +100,6 @@ export function createStateTable(options: StateTableOptions): StateTable {
     const existing = rows.get(who.sessionId)
     if (existing) return existing
     if (rows.size >= maxActors) return undefined
-    const parent = who.parentId === null ? undefined : rows.get(who.parentId)
     const kind = !who.isLocal ? 'actor' : who.isRoot ? 'supervisor' : who.machineId === options.workerMachineId ? 'worker' : 'actor'
     const row: ActorRow = {
       ...{ sessionId: who.sessionId, parentId: who.parentId, actorId: who.actorId, machineId: who.machineId, kind },
@@ -110,7 +109,7 @@ export function createStateTable(options: StateTableOptions): StateTable {
     }
     rows.set(row.sessionId, row)
     // A slot is the supervisor's own; every other plain machine is a user actor, listed apart.
-    const isListed = kind === 'actor' && parent?.kind !== 'supervisor'
+    const isListed = kind === 'actor' && !who.isRootChild
     histories.set(row.sessionId, createActorHistory(isListed ? LISTED_HISTORY_ITEMS : undefined))
     if (isListed) {
       listed.add(row)

@@ -33,6 +33,10 @@ export const ACTORS_SCRIPT = `
   }
 
   function fillSelect(select, values, allText, current) {
+    // Rebuilt only when the choices change (counts in the labels included), so an open menu stays open.
+    const key = JSON.stringify(values);
+    if (select.dataset.key === key) return;
+    select.dataset.key = key;
     const options = [el('option', allText)];
     options[0].value = '';
     for (const [value, text] of values) {

@@ -88,6 +88,12 @@ export const PAGE_SCRIPT = `
     isDirty = true;
     requestAnimationFrame(render);
   }
+  let isChartsDirty = false;
+  function scheduleCharts() {
+    if (isChartsDirty || isDirty) return;
+    isChartsDirty = true;
+    requestAnimationFrame(() => { isChartsDirty = false; renderCharts(); });
+  }
   function selectable(node, sessionId) {
     node.dataset.session = sessionId;
     if (sessionId === selected) node.classList.add('selected');
@@ -157,7 +163,9 @@ export const PAGE_SCRIPT = `
       for (const entry of batch.transitions) applyTransition(entry);
       for (const sessionId of batch.removes) actors.delete(sessionId);
       if (batch.actors) applySummary(batch.actors);
-      schedule();
+      // A batch of user actors only changes the counts and badges: leave the tables and the log be.
+      if (batch.rows.length || batch.transitions.length || batch.removes.length) schedule();
+      else scheduleCharts();
     });
     source.addEventListener('stats', (m) => {
       const data = JSON.parse(m.data);

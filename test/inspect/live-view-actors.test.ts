@@ -69,6 +69,19 @@ function countTruth(cluster: ViewCluster, hostKeyOf: (workerId: number) => strin
   return counts
 }
 
+/** The counts table's worker rows: node:cluster worker id → the host key its chips carry. */
+async function readHostKeys(page: Page): Promise<(workerId: number) => string> {
+  const pairs = await page
+    .locator('#actor-counts tbody tr[data-host]')
+    .evaluateAll((trs) => trs.map((tr) => [tr.querySelector('td')?.textContent ?? '', tr.getAttribute('data-host') ?? ''] as const))
+  const keys = new Map(pairs.map(([label, key]) => [Number(/^worker #(\d+)/.exec(label)?.[1]), key]))
+  return (workerId) => keys.get(workerId) ?? `no row for worker #${workerId}`
+}
+
+function sortKeys(record: Record<string, number>): Array<[string, number]> {
+  return Object.entries(record).sort((a, b) => a[0].localeCompare(b[0]))
+}
+
 // ---
 
 const view = whenAvailable(suite<BrowserSlot>('live view of worker actors', { browser: null, error: null }), CHROMIUM)
@@ -128,12 +141,7 @@ view(
       )
       assert.is(await page.locator('#actor-count').textContent(), '10 actors')
       // Counts by state, per worker and in all, equal what the master holds.
-      const hostKeys = new Map(
-        await page
-          .locator('#actors tbody tr.group')
-          .evaluateAll((trs) => trs.map((tr, i) => [i, tr.getAttribute('data-host') ?? ''] as const)),
-      )
-      const hostKeyOf = (workerId: number): string => hostKeys.get(workers.findIndex((w) => w.workerId === workerId))!
+      const hostKeyOf = await readHostKeys(page)
       assert.equal(await readChips(page), countTruth(c, hostKeyOf))
 
       // Filter by kind, then by one of that kind's states: exactly the matching rows.
@@ -193,6 +201,135 @@ view(
         assert.equal(rows.get(`${a.kind}:${a.id}`), [`${a.kind}:${a.id}`, a.kind, String(a.value), `#${now.workerId}`], `${a.id} restored`)
       }
       assert.equal(problems, [])
+    } finally {
+      await page.close()
+    }
+  },
+)
+
+/** The bytes an event stream sends while `during` runs. */
+async function countStreamBytes(url: string, during: () => Promise<void>): Promise<{ bytes: number; ms: number }> {
+  const { request } = await import('node:http')
+  const target = new URL('events', url)
+  let bytes = 0
+  let isCounting = false
+  const req = request({ host: target.hostname, port: target.port, path: target.pathname, agent: false }, (res) => {
+    res.on('data', (chunk: Buffer) => {
+      if (isCounting) bytes += chunk.length
+    })
+  })
+  req.on('error', () => {})
+  req.end()
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  isCounting = true
+  const started = performance.now()
+  await during()
+  const ms = performance.now() - started
+  isCounting = false
+  req.destroy()
+  return { bytes, ms }
+}
+
+view(
+  'holds 10,000 actors: a few dozen rows in the DOM, the end reached by scrolling, counts equal to the true ones',
+  async ({ browser, error }) => {
+    if (error) throw error
+    if (!browser) return
+    const c = start()
+    await c.onReady()
+    const gc = (globalThis as { gc?: () => void }).gc
+    gc?.()
+    const heapBefore = process.memoryUsage().heapUsed
+    const N = 10_000
+    const refs = Array.from({ length: N }, (_, i) => (i % 2 === 0 ? c.actor('light', `light-${i}`) : c.actor('door', `door-${i}`)))
+    // Lights take i % 3 steps (green, yellow, red); every fourth door opens.
+    await Promise.all(
+      refs.map((ref, i) =>
+        ref.kind === 'light'
+          ? (ref as (typeof refs)[number] & { kind: 'light' }).sendAndWait({ type: 'NEXT', by: 'setup' } as never)
+          : ref.sendAndWait((i % 4 === 1 ? { type: 'OPEN' } : { type: 'CLOSE' }) as never),
+      ),
+    )
+    await waitFor(() => c.actors().length === N && c.actors().every((a) => a.status === 'active'), 'all 10,000 actors placed', 60_000)
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`))
+    try {
+      const url = await c.dashboardUrl()
+      await page.goto(url)
+      await page.waitForFunction(`document.getElementById('actor-count').textContent === '10,000 actors'`, undefined, { timeout: WAIT })
+      await page.waitForSelector('#actors tbody tr[data-session]', { timeout: WAIT })
+      const rowBound = 80
+      const countDomRows = (): Promise<number> => page.locator('#actors tbody tr').count()
+      assert.ok((await countDomRows()) <= rowBound, `at most ${rowBound} rows in the DOM`)
+
+      // Events to 2,500 lights in rounds while the page watches: frames, page CPU, stream bytes.
+      // First let the page settle after its first load (charts, the first window).
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      const cdp = await page.context().newCDPSession(page)
+      await cdp.send('Performance.enable')
+      const metric = async (name: string): Promise<number> =>
+        ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? 0) as number
+      await page.evaluate(
+        `window.frames_ = []; (function loop(t0) { requestAnimationFrame((t) => { window.frames_.push(t - t0); loop(t); }); })(performance.now())`,
+      )
+      const taskBefore = await metric('TaskDuration')
+      const lights = refs.filter((r) => r.kind === 'light')
+      let events = 0
+      const stream = await countStreamBytes(url, async () => {
+        for (let round = 0; round < 60; round++) {
+          const batch = lights.slice((round % 5) * 500, (round % 5) * 500 + 500)
+          await Promise.all(batch.map((ref) => ref.sendAndWait({ type: 'NEXT', by: `round ${round}` } as never)))
+          events += batch.length
+        }
+      })
+      const taskSeconds = (await metric('TaskDuration')) - taskBefore
+      const frames = ((await page.evaluate('window.frames_')) as number[]).slice(1).sort((a, b) => a - b)
+      const domRows = await countDomRows()
+      assert.ok(domRows <= rowBound, `at most ${rowBound} rows in the DOM while events arrive (${domRows})`)
+
+      // Counts equal the master's, per worker and in all (once the last batch is in).
+      const hostKeyOf = await readHostKeys(page)
+      const truth = countTruth(c, hostKeyOf)
+      let chips: Record<string, number> = {}
+      for (let tries = 0; tries < 50 && JSON.stringify(sortKeys(chips)) !== JSON.stringify(sortKeys(truth)); tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        chips = await readChips(page)
+      }
+      assert.equal(chips, truth, 'counts by state equal the true ones')
+
+      // Scrolling to the end shows the last ids (by worker, kind, id).
+      const last = c
+        .actors()
+        .sort((a, b) => a.workerId! - b.workerId! || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id, undefined, { numeric: true }))
+        .slice(-3)
+        .map((a) => `${a.kind}:${a.id}`)
+      await page.evaluate(`(() => { const box = document.getElementById('actor-scroll'); box.scrollTop = box.scrollHeight; })()`)
+      await page.waitForSelector(`#actors tbody tr[data-actor-id="${last[2]}"]`, { timeout: WAIT })
+      const shown = await page
+        .locator('#actors tbody tr[data-session]')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-actor-id')))
+      assert.equal(shown.slice(-3), last)
+      assert.ok((await countDomRows()) <= rowBound, `at most ${rowBound} rows in the DOM at the end`)
+      assert.equal(problems, [])
+
+      gc?.()
+      const heapAfter = process.memoryUsage().heapUsed
+      const pick = (q: number): number => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))] ?? 0
+      console.log(
+        JSON.stringify({
+          actors: N,
+          events,
+          seconds: +(stream.ms / 1000).toFixed(2),
+          streamBytesPerSecond: Math.round(stream.bytes / (stream.ms / 1000)),
+          domRows,
+          frameMs: { p50: +pick(0.5).toFixed(1), p95: +pick(0.95).toFixed(1), max: +pick(1).toFixed(1), count: frames.length },
+          pageMainThreadBusy: +(taskSeconds / (stream.ms / 1000)).toFixed(3),
+          masterHeapMiB: { before: +(heapBefore / 2 ** 20).toFixed(1), after: +(heapAfter / 2 ** 20).toFixed(1) },
+        }),
+      )
     } finally {
       await page.close()
     }

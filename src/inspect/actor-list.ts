@@ -68,15 +68,23 @@ export function createActorList(rowOf: (sessionId: string) => ActorRow | undefin
   let sorted: ActorRow[] | null = null
   let version = 0
 
-  function hostOf(row: ActorRow): ActorHost {
-    const parent = row.parentId === null ? undefined : rowOf(row.parentId)
-    if (parent?.kind !== 'worker') return NO_HOST
-    return { key: parent.sessionId, workerId: parent.workerId, pid: parent.pid }
+  /** A host finder that reads each parent once (10,000 actors share a handful of workers). */
+  function createHostFinder(): (row: ActorRow) => ActorHost {
+    const known = new Map<string | null, ActorHost>()
+    return (row) => {
+      let host = known.get(row.parentId)
+      if (host) return host
+      const parent = row.parentId === null ? undefined : rowOf(row.parentId)
+      host = parent?.kind === 'worker' ? { key: parent.sessionId, workerId: parent.workerId, pid: parent.pid } : NO_HOST
+      known.set(row.parentId, host)
+      return host
+    }
   }
 
   /** By worker (its cluster id, actors of no worker last), then kind, then id in numeric order. */
   function sortedRows(): ActorRow[] {
     if (sorted) return sorted
+    const hostOf = createHostFinder()
     const keyed = [...rows].map((row) => ({ row, host: hostOf(row) }))
     keyed.sort(
       (a, b) =>
@@ -116,10 +124,10 @@ export function createActorList(rowOf: (sessionId: string) => ActorRow | undefin
       let lines = 0
       let matching = 0
       let heading: Extract<ActorListLine, { type: 'host' }> | null = null
+      const hostOf = createHostFinder()
       for (const row of sortedRows()) {
         if (query.kind && row.machineId !== query.kind) continue
-        const state = stateOf(row)
-        if (query.state && state !== query.state) continue
+        if (query.state && stateOf(row) !== query.state) continue
         const host = hostOf(row)
         matching++
         // A remote program's actors have no worker: no heading above them.
@@ -136,7 +144,7 @@ export function createActorList(rowOf: (sessionId: string) => ActorRow | undefin
             sessionId: row.sessionId,
             actorId: row.actorId,
             kind: row.machineId,
-            state,
+            state: stateOf(row),
             status: row.status,
             lastEvent: row.lastEvent,
             chart: row.chart,
@@ -146,6 +154,6 @@ export function createActorList(rowOf: (sessionId: string) => ActorRow | undefin
       }
       return { version, matching, lines, offset, items }
     },
-    summarize: () => summarizeActorRows(rows, hostOf, version),
+    summarize: () => summarizeActorRows(rows, createHostFinder(), version),
   }
 }

@@ -4,7 +4,6 @@
  * asks `/actors.json` for the lines it shows (plus a margin) when it scrolls, when a filter changes,
  * or when a batch says the actors changed (at most one request in flight, then the latest), and
  * keeps spacer rows for the rest, so 10,000 actors cost a few dozen rows in the DOM.
- * @internal
  */
 export const ACTORS_SCRIPT = `
   /** Lines fetched above and below the visible ones. */

@@ -1,7 +1,6 @@
 /**
  * The live page's supervisor panel, workers table and transition log, pasted into PAGE_SCRIPT's
  * closure (they use its state and helpers). Names follow the workers table everywhere.
- * @internal
  */
 export const TABLES_SCRIPT = `
   function renderSupervisor() {

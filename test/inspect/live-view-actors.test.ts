@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
@@ -5,7 +6,7 @@ import { supervise } from '../../src/index.js'
 import type { SupervisedCluster } from '../../src/index.js'
 import { fixture, isAlive, waitFor } from '../helpers/processes.js'
 import { whenAvailable } from '../helpers/when-available.js'
-import { CHROMIUM, launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
+import { CHROMIUM, artifactPath, launchChromium, waitForCount } from '../fixtures/inspect-browser.js'
 import type { BrowserSlot } from '../fixtures/inspect-browser.js'
 import { viewActorsApi } from '../fixtures/view-actors.js'
 
@@ -163,6 +164,15 @@ view(
         (await readRows(page)).map((r) => r[0]),
         ['door:door-3'],
       )
+
+      // UPDATE_SCREENSHOT=1 refreshes the README's picture of the actor list (filtered to lights).
+      await page.selectOption('#actor-kind', 'light')
+      await waitForCount(page, '#actors tbody tr[data-session]', 6, WAIT)
+      await page.locator('#actors tbody tr[data-actor-id="light:light-1"]').click()
+      await page.waitForSelector('#history-panel:not([hidden]) svg.history-chart', { timeout: WAIT, state: 'attached' })
+      const screenshot = artifactPath('live-view-actors.png')
+      await page.screenshot({ path: screenshot })
+      if (process.env.UPDATE_SCREENSHOT) copyFileSync(screenshot, new URL('../../docs/live-view-actors.png', import.meta.url))
 
       // One actor's history: its events with payloads, its transitions, its machine's chart.
       await page.selectOption('#actor-kind', '')

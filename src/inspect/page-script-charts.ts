@@ -24,6 +24,8 @@ export const CHART_SCRIPT = `
     $('charts-empty').hidden = true;
     charts.set(chart.key, { chart, svg, count, nodes: new Map(chart.nodes.map((n) => [n.path, n])) });
     markLatest(chart.key);
+    // A history opened before its actor's chart was drawn gets the chart now.
+    if (selected) touched(selected);
     schedule();
   }
 

@@ -79,6 +79,18 @@ async function readHostKeys(page: Page): Promise<(workerId: number) => string> {
   return (workerId) => keys.get(workerId) ?? `no row for worker #${workerId}`
 }
 
+/**
+ * Polls `expression` in the page until it is true. Not page.waitForFunction: its polling evaluates
+ * strings inside the page, which the view's CSP (no 'unsafe-eval') refuses; page.evaluate goes through CDP.
+ */
+async function waitInPage(page: Page, expression: string, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 function sortKeys(record: Record<string, number>): Array<[string, number]> {
   return Object.entries(record).sort((a, b) => a[0].localeCompare(b[0]))
 }
@@ -96,7 +108,7 @@ view.after(async (context) => {
 view.after.each(stopAll)
 
 view(
-  'lists actors of 2 kinds under their workers, filters them by kind and state, and follows a SIGKILL to the replacement',
+  'lists actors of 2 kinds under their workers, filters them by kind and state, and follows them through a SIGKILL and a reload',
   async ({ browser, error }) => {
     if (error) throw error
     if (!browser) return
@@ -200,16 +212,34 @@ view(
       )
       await waitFor(() => c.actors().every((a) => a.status === 'active' && a.workerId !== victim.workerId), 'the actors restored')
       const after = c.actors()
-      await page.waitForFunction(
+      await waitInPage(
+        page,
         `[...document.querySelectorAll('#actors tbody tr[data-session] td:last-child')].every((td) => td.textContent !== '#${victim.workerId}') && document.querySelectorAll('#actors tbody tr[data-session]').length === 10`,
-        undefined,
-        { timeout: WAIT },
+        'the actors under the replacement',
       )
       const rows = new Map((await readRows(page)).map((r) => [r[0], r]))
       for (const a of moved) {
         const now = after.find((b) => b.kind === a.kind && b.id === a.id)!
         assert.equal(rows.get(`${a.kind}:${a.id}`), [`${a.kind}:${a.id}`, a.kind, String(a.value), `#${now.workerId}`], `${a.id} restored`)
       }
+
+      // A rolling reload moves every actor to the new workers: the list follows them there.
+      const old = new Set(c.workers().map((w) => w.workerId))
+      await c.reload()
+      await waitFor(
+        () => c.actors().every((a) => a.status === 'active' && a.workerId !== null && !old.has(a.workerId)),
+        'the actors moved by the reload',
+      )
+      const reloaded = c.actors()
+      await waitInPage(
+        page,
+        `[...document.querySelectorAll('#actors tbody tr[data-session] td:last-child')].every((td) => !${JSON.stringify([...old].map((id) => `#${id}`))}.includes(td.textContent)) && document.querySelectorAll('#actors tbody tr[data-session]').length === 10`,
+        'the actors under the new workers',
+      )
+      assert.equal(
+        (await readRows(page)).sort((a, b) => a[0]!.localeCompare(b[0]!)),
+        reloaded.map((a) => [`${a.kind}:${a.id}`, a.kind, String(a.value), `#${a.workerId}`]).sort((a, b) => a[0]!.localeCompare(b[0]!)),
+      )
       assert.equal(problems, [])
     } finally {
       await page.close()
@@ -269,7 +299,7 @@ view(
     try {
       const url = await c.dashboardUrl()
       await page.goto(url)
-      await page.waitForFunction(`document.getElementById('actor-count').textContent === '10,000 actors'`, undefined, { timeout: WAIT })
+      await waitInPage(page, `document.getElementById('actor-count').textContent === '10,000 actors'`, 'the list to count 10,000')
       await page.waitForSelector('#actors tbody tr[data-session]', { timeout: WAIT })
       const rowBound = 80
       const countDomRows = (): Promise<number> => page.locator('#actors tbody tr').count()

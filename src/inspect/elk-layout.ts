@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { ElkNode } from 'elkjs/lib/elk-api.js'
 
+/** @internal */
 export const ROOT_OPTIONS = {
   'elk.algorithm': 'layered',
   'elk.direction': 'DOWN',
@@ -33,6 +34,7 @@ type Elk = { layout(graph: ElkNode): Promise<ElkNode> }
 let elk: Elk | undefined
 
 /**
+ * @internal
  * ELK in a worker thread: a layout takes hundreds of ms of synchronous work (seconds on a busy
  * 2-core machine, measured 3.6 s of event-loop stall for the three xcluster charts with ELK in
  * the master's own thread), and the master must keep answering heartbeats and IPC meanwhile.

@@ -5,8 +5,11 @@
  *
  * Nothing extra crosses the wire: the relay is built from the snapshot reports the workers already
  * send (at most one per actor per tick, so 10,000 busy actors cost at most 10,000 events a tick,
- * and idle ones nothing). Each report becomes an `@xstate.snapshot` of a stand-in actor ref whose
+ * and idle ones nothing). Each report becomes an `@xstate.event` (the last event applied, as the
+ * master sent it, so its payload is known) and an `@xstate.snapshot` of a stand-in actor ref whose
  * `_parent` is the worker machine's actor in the master; its first report also an `@xstate.actor`.
+ * The stand-in's `logic` is the master's own copy of the kind's machine (from the contract), so an
+ * inspector draws one chart per kind, however many actors run it.
  * Microsteps and actions inside a worker are not relayed.
  */
 import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine, EventObject, InspectionEvent } from 'xstate'
@@ -68,6 +71,7 @@ export class InspectionRelay {
       this.#observe({ type: '@xstate.actor', actorRef: created.ref, rootId } as InspectionEvent)
     }
     standIn.snapshot = snapshot
+    if (event) this.#observe({ type: '@xstate.event', actorRef: standIn.ref, rootId, event, sourceRef: undefined } as InspectionEvent)
     this.#observe({
       type: '@xstate.snapshot',
       actorRef: standIn.ref,

@@ -5,7 +5,7 @@
  */
 import type { TransitionEntry } from './state-rows.js'
 
-/** Events and transitions kept per actor. */
+/** Events and transitions kept per actor, unless told fewer. */
 const MAX_ITEMS = 60
 /** Longest payload summary, in characters. */
 const MAX_SUMMARY = 160
@@ -38,14 +38,16 @@ export interface CrashRecord {
 }
 
 export interface ActorHistory {
+  /** Most events (and, apart, transitions) kept. */
+  maxItems: number
   events: HistoryEvent[]
   transitions: TransitionEntry[]
   crash: CrashRecord | null
 }
 
-/** Creates an empty history. */
-export function createActorHistory(): ActorHistory {
-  return { events: [], transitions: [], crash: null }
+/** Creates an empty history keeping at most `maxItems` events and as many transitions. */
+export function createActorHistory(maxItems = MAX_ITEMS): ActorHistory {
+  return { maxItems: Math.min(maxItems, MAX_ITEMS), events: [], transitions: [], crash: null }
 }
 
 /** Records one received event. */
@@ -61,13 +63,13 @@ export function recordEvent(history: ActorHistory, event: unknown, at: number): 
     return
   }
   history.events.push({ at, type, summary, count: 1 })
-  if (history.events.length > MAX_ITEMS) history.events.splice(0, history.events.length - MAX_ITEMS)
+  if (history.events.length > history.maxItems) history.events.splice(0, history.events.length - history.maxItems)
 }
 
 /** Records one transition. */
 export function recordTransition(history: ActorHistory, entry: TransitionEntry): void {
   history.transitions.push(entry)
-  if (history.transitions.length > MAX_ITEMS) history.transitions.splice(0, history.transitions.length - MAX_ITEMS)
+  if (history.transitions.length > history.maxItems) history.transitions.splice(0, history.transitions.length - history.maxItems)
 }
 
 /** Whether an exit was a crash: not asked for, and by a signal or a non-zero code. */

@@ -24,13 +24,24 @@ export const CHART_SCRIPT = `
     $('charts-empty').hidden = true;
     charts.set(chart.key, { chart, svg, count, nodes: new Map(chart.nodes.map((n) => [n.path, n])) });
     markLatest(chart.key);
+    // A history opened before its actor's chart was drawn gets the chart now.
+    if (selected) touched(selected);
     schedule();
   }
 
   /** A page opened late still shows which arrow each chart took last (from the log). */
   function markLatest(key) {
-    const entry = log.slice().reverse().find((e) => { const row = actors.get(e.sessionId); return row && row.chart === key; });
+    const entry = log.slice().reverse().find((e) => chartOfEntry(e) === key);
     if (entry) markTransition(entry);
+  }
+
+  function chartOfEntry(entry) {
+    const row = actors.get(entry.sessionId);
+    return row ? row.chart : entry.chart;
+  }
+  /** The state paths an actor list state names: 'red.stop, lamp.on (stopped)' → ['red.stop', 'lamp.on']. */
+  function pathsOfState(state) {
+    return state.replace(/ \\([^)]*\\)$/, '').split(', ').filter((p) => p !== '—');
   }
 
   function badgeOf(row) {
@@ -47,18 +58,25 @@ export const CHART_SCRIPT = `
       // In slot order, as the workers table lists them.
       const users = [...actors.values()].filter((a) => a.chart === key)
         .sort((a, b) => String(a.slotId || a.actorId).localeCompare(String(b.slotId || b.actorId), undefined, { numeric: true }) || (a.workerId || 0) - (b.workerId || 0));
-      c.count.textContent = users.length === 1 ? '1 actor' : users.length + ' actors';
       const byPath = new Map();
-      for (const a of users) {
-        for (const path of a.states) {
-          const parts = path.split('.');
-          for (let i = 1; i <= parts.length; i++) {
-            const prefix = parts.slice(0, i).join('.');
-            if (!byPath.has(prefix)) byPath.set(prefix, []);
-            if (i === parts.length) byPath.get(prefix).push(a);
-          }
+      const add = (path, label) => {
+        const parts = path.split('.');
+        for (let i = 1; i <= parts.length; i++) {
+          const prefix = parts.slice(0, i).join('.');
+          if (!byPath.has(prefix)) byPath.set(prefix, []);
+          if (i === parts.length) byPath.get(prefix).push(label);
         }
+      };
+      for (const a of users) for (const path of a.states) add(path, badgeOf(a));
+      // User actors are counted, not named: there may be 10,000 of them (the list names them).
+      let listed = 0;
+      for (const kind of actorSummary.kinds) {
+        if (kind.chart !== key) continue;
+        listed += kind.total;
+        for (const [state, n] of kind.states) for (const path of pathsOfState(state)) add(path, actorsLabel(n));
       }
+      const total = users.length + listed;
+      c.count.textContent = total === 1 ? '1 actor' : total.toLocaleString('en') + ' actors';
       for (const [path, list] of byPath) {
         for (const g of c.svg.querySelectorAll('g.state')) if (g.getAttribute('data-state') === path) g.classList.add('active');
         const node = c.nodes.get(path);
@@ -69,7 +87,7 @@ export const CHART_SCRIPT = `
         badge.setAttribute('y', String(node.y - 3));
         badge.setAttribute('text-anchor', 'end');
         badge.setAttribute('data-badge', path);
-        const ids = list.map(badgeOf);
+        const ids = list;
         badge.textContent = ids.length > 6 ? ids.slice(0, 6).join(' ') + ' +' + (ids.length - 6) : ids.join(' ');
         c.svg.append(badge);
       }
@@ -78,8 +96,7 @@ export const CHART_SCRIPT = `
 
   /** Marks the arrow a transition took (the most specific one that matches) in its chart. */
   function markTransition(entry) {
-    const row = actors.get(entry.sessionId);
-    const c = row && charts.get(row.chart);
+    const c = charts.get(chartOfEntry(entry));
     if (!c) return;
     const covers = (path, list) => list.some((p) => p === path || p.startsWith(path + '.'));
     let best = null, bestScore = -1;

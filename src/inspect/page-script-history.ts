@@ -34,7 +34,8 @@ export const HISTORY_SCRIPT = `
     panel.hidden = false;
     const body = $('history-body');
     if (!h) { $('history-name').textContent = 'an ended actor'; body.replaceChildren(el('p', 'It ended and was pruned.', 'hint')); return; }
-    $('history-name').textContent = actorName(h.row);
+    const host = h.row.parentId === null ? undefined : actors.get(h.row.parentId);
+    $('history-name').textContent = actorName(h.row) + (host && host.kind === 'worker' && !actors.has(h.row.sessionId) ? ' on worker #' + host.workerId : '');
     const parts = [el('p', stateText(h.row) + (h.row.reason ? ' — ' + namedReason(h.row, h.row.reason) : ''), 'reason')];
     if (h.crash) {
       const box = el('div', null, 'crash-record');
@@ -61,7 +62,29 @@ export const HISTORY_SCRIPT = `
       tr.append(el('td', formatTime(e.at)), el('td', e.type + (e.count > 1 ? ' ×' + e.count : ''), 'state'), el('td', e.summary, 'summary'));
       return tr;
     }), 'history-events'));
+    const chart = actors.has(h.row.sessionId) ? null : chartCopy(h.row);
+    if (chart) parts.splice(1, 0, chart);
     body.replaceChildren(...parts);
+  }
+
+  /** A user actor's own chart: a copy of its kind's (laid out once per machine) with its states marked. */
+  function chartCopy(row) {
+    const c = charts.get(row.chart);
+    if (!c) return null;
+    const svg = c.svg.cloneNode(true);
+    svg.classList.add('history-chart');
+    svg.querySelectorAll('.active, .last').forEach((n) => n.classList.remove('active', 'last'));
+    svg.querySelectorAll('text.badge').forEach((n) => n.remove());
+    for (const path of row.states) {
+      const parts = path.split('.');
+      for (let i = 1; i <= parts.length; i++) {
+        const prefix = parts.slice(0, i).join('.');
+        for (const g of svg.querySelectorAll('g.state')) if (g.getAttribute('data-state') === prefix) g.classList.add('active');
+      }
+    }
+    const box = el('div', null, 'chart history-chart-box');
+    box.append(svg);
+    return box;
   }
 
   $('history-close').addEventListener('click', () => { selected = null; $('history-panel').hidden = true; schedule(); });

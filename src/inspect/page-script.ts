@@ -1,12 +1,16 @@
+import { ACTORS_SCRIPT } from './page-script-actors.js'
 import { CHART_SCRIPT } from './page-script-charts.js'
 import { HISTORY_SCRIPT } from './page-script-history.js'
+import { TABLES_SCRIPT } from './page-script-tables.js'
 
 /**
- * The live page's script: plain ES2020, no build step, one closure (the chart and history parts
- * are pasted in; they use its state and helpers). It only ever writes text with
+ * The live page's script: plain ES2020, no build step, one closure (the tables, actor list, chart
+ * and history parts are pasted in; they use its state and helpers). It only ever writes text with
  * textContent; the charts' SVG (escaped by the server) is parsed as SVG, never as HTML.
  * Names follow the workers table everywhere: a worker is `#<cluster id>` once forked, before
- * that `slot-1 inc. 2`; a slot's reason names its workers the same way.
+ * that `slot-1 inc. 2`; a slot's reason names its workers the same way. The stream sends one
+ * `init`, then a `batch` per interval (the cluster's rows, new log entries, removals, the actor
+ * counts) and `chart`/`stats` messages.
  * @internal
  */
 export const PAGE_SCRIPT = `
@@ -14,6 +18,7 @@ export const PAGE_SCRIPT = `
   'use strict';
   const token = new URLSearchParams(location.search).get('token');
   const tokenQuery = token ? 'token=' + encodeURIComponent(token) : '';
+  /** The cluster's own rows (supervisor, slots, workers); user actors stay on the server (the actor list). */
   const actors = new Map();
   const stats = new Map();
   const charts = new Map();
@@ -63,7 +68,7 @@ export const PAGE_SCRIPT = `
       return 'worker of ' + (row.slotId || '?') + (row.incarnation === null ? '' : ', inc. ' + row.incarnation) + ' (not forked yet)';
     }
     if (row.kind === 'supervisor') return 'supervisor';
-    const id = row.slotId === null ? row.actorId || '' : row.slotId;
+    const id = row.slotId === null || row.slotId === undefined ? row.actorId || '' : row.slotId;
     return String(id).startsWith(row.machineId) ? id : row.machineId + ' ' + id;
   }
   function childrenOf(sessionId) {
@@ -83,6 +88,12 @@ export const PAGE_SCRIPT = `
     isDirty = true;
     requestAnimationFrame(render);
   }
+  let isChartsDirty = false;
+  function scheduleCharts() {
+    if (isChartsDirty || isDirty) return;
+    isChartsDirty = true;
+    requestAnimationFrame(() => { isChartsDirty = false; renderCharts(); });
+  }
   function selectable(node, sessionId) {
     node.dataset.session = sessionId;
     if (sessionId === selected) node.classList.add('selected');
@@ -90,110 +101,16 @@ export const PAGE_SCRIPT = `
     return node;
   }
 
-  function renderSupervisor() {
-    const root = [...actors.values()].find((a) => a.kind === 'supervisor');
-    $('supervisor-panel').hidden = !root;
-    if (!root) return;
-    const slots = childrenOf(root.sessionId).filter((a) => a.kind === 'actor');
-    const listening = workerRows().filter((w) => w.endedAt === null && w.states.includes('listening')).length;
-    $('supervisor-state').textContent = root.states.join(', ') || '—';
-    $('supervisor-status').textContent = root.status;
-    $('supervisor-summary').textContent = slots.length ? listening + ' of ' + slots.length + ' workers listening' : '';
-    // The machine keeps its last decision as the reason; once the start is over, say how it went.
-    const isStartDone = /^starting \\d+ workers?$/.test(root.reason || '') && slots.length > 0 && listening >= slots.length;
-    $('supervisor-reason').textContent = isStartDone ? 'all ' + slots.length + ' workers listening' : root.reason || '';
-    $('slots').replaceChildren(...slots
-      .sort((a, b) => String(a.slotId || a.actorId).localeCompare(String(b.slotId || b.actorId), undefined, { numeric: true }))
-      .map((a) => {
-        const li = selectable(el('li'), a.sessionId);
-        li.append(el('span', actorName(a) + ': ', 'label'), el('strong', stateText(a), 'state-name'));
-        if (a.reason) li.append(el('span', ' — ' + namedReason(a, a.reason), 'reason'));
-        return li;
-      }));
-  }
+  ${TABLES_SCRIPT}
 
-  function workerRows() {
-    return [...actors.values()].filter((a) => a.kind === 'worker').sort((a, b) => {
-      if ((a.endedAt === null) !== (b.endedAt === null)) return a.endedAt === null ? -1 : 1;
-      if (a.endedAt !== null) return b.endedAt - a.endedAt;
-      return String(a.slotId).localeCompare(String(b.slotId), undefined, { numeric: true }) || (a.workerId || 0) - (b.workerId || 0);
-    });
-  }
-
-  function renderWorkers() {
-    const now = Date.now() + clockOffset;
-    const rows = workerRows();
-    $('workers-panel').hidden = rows.length === 0;
-    $('workers').tBodies[0].replaceChildren(...rows.map((w) => {
-      const tr = selectable(el('tr', null, w.endedAt === null ? 'running' : 'ended'), w.sessionId);
-      if (w.workerId !== null) tr.dataset.workerId = String(w.workerId);
-      tr.dataset.state = w.states.join(',');
-      const s = w.workerId === null ? undefined : stats.get(w.workerId);
-      const stateCell = el('td', stateText(w), 'state');
-      stateCell.dataset.state = w.states[0] || '';
-      tr.append(
-        el('td', w.workerId === null ? '—' : '#' + w.workerId),
-        el('td', w.pid === null ? '—' : w.pid, 'num'),
-        el('td', w.slotId === null ? '—' : w.slotId),
-        el('td', w.incarnation === null ? '—' : w.incarnation, 'num'),
-        stateCell,
-        el('td', formatDuration((w.endedAt === null ? now : w.endedAt) - w.startedAt), 'num uptime'),
-        el('td', s ? s.restarts : (w.restarts === null ? '—' : w.restarts), 'num restarts'),
-        el('td', s && w.endedAt === null ? s.inFlight : '—', 'num in-flight'),
-        el('td', w.reason || '', 'reason'),
-      );
-      return tr;
-    }));
-    const running = rows.filter((w) => w.endedAt === null).length;
-    $('worker-count').textContent = running + ' running' + (rows.length > running ? ', ' + (rows.length - running) + ' ended' : '');
-  }
-
-  function renderActors() {
-    const root = [...actors.values()].find((a) => a.kind === 'supervisor');
-    const rows = [...actors.values()].filter((a) => a.kind === 'actor' && (!root || a.parentId !== root.sessionId));
-    $('actors-panel').hidden = rows.length === 0;
-    $('actors').tBodies[0].replaceChildren(...rows.map((a) => {
-      const tr = selectable(el('tr', null, a.endedAt === null ? 'running' : 'ended'), a.sessionId);
-      tr.dataset.state = a.states.join(',');
-      tr.append(el('td', a.actorId), el('td', a.machineId), el('td', a.states.join(', ') || '—', 'state'), el('td', a.status));
-      return tr;
-    }));
-    $('actor-count').textContent = rows.length ? String(rows.length) : '';
-  }
+  ${ACTORS_SCRIPT}
 
   ${CHART_SCRIPT}
-
-  /** A cell whose text may break after each dot of a state path (<wbr>, so textContent stays the same). */
-  function breakable(text, className) {
-    const cell = el('td', null, className);
-    String(text).split(/(?<=\\.)/).forEach((part, i) => {
-      if (i > 0) cell.append(document.createElement('wbr'));
-      cell.append(part);
-    });
-    return cell;
-  }
-  function transitionCells(e) {
-    const to = e.to.join(', ') + (e.toStatus === 'active' ? '' : ' (' + e.toStatus + ')');
-    const from = (e.crashedFrom || e.from).join(', ') || '—';
-    const cell = breakable(from + ' → ' + to, 'state');
-    if (e.isCrash) cell.append(el('span', exitText(e), 'crash-tag'));
-    return cell;
-  }
-
-  function renderLog() {
-    $('log').tBodies[0].replaceChildren(...log.slice().reverse().map((e) => {
-      const tr = selectable(el('tr', null, e.isCrash ? 'crash' : ''), e.sessionId);
-      tr.dataset.seq = String(e.seq);
-      tr.append(el('td', formatTime(e.at)), el('td', actorName(e)), transitionCells(e), breakable(namedReason(e, shortEvent(e.event)), 'state event'), el('td', namedReason(e, e.reason), 'reason'));
-      return tr;
-    }));
-  }
 
   function render() {
     isDirty = false;
     renderSupervisor();
     renderWorkers();
-    renderActors();
     renderCharts();
     renderLog();
   }
@@ -209,6 +126,18 @@ export const PAGE_SCRIPT = `
     clearTimeout(historyTimer);
     historyTimer = setTimeout(loadHistory, 150);
   }
+  function applyRow(row) {
+    const known = actors.get(row.sessionId);
+    // Rows of one actor arrive in order, but never let an older one replace a newer one.
+    if (!known || known.seq < row.seq) actors.set(row.sessionId, row);
+    touched(row.sessionId);
+  }
+  function applyTransition(entry) {
+    log.push(entry);
+    if (log.length > 200) log.splice(0, log.length - 200);
+    markTransition(entry);
+    touched(entry.sessionId);
+  }
 
   function connect() {
     const source = new EventSource('events' + (tokenQuery ? '?' + tokenQuery : ''));
@@ -223,25 +152,20 @@ export const PAGE_SCRIPT = `
       applyStats(data.stats);
       for (const chart of data.charts) addChart(chart);
       for (const key of charts.keys()) markLatest(key);
+      list.page = null;
+      applySummary(data.actorSummary);
       schedule();
     });
     source.addEventListener('chart', (m) => addChart(JSON.parse(m.data)));
-    source.addEventListener('actor', (m) => {
-      const row = JSON.parse(m.data);
-      const known = actors.get(row.sessionId);
-      // Rows of one actor arrive in order, but never let an older one replace a newer one.
-      if (!known || known.seq < row.seq) actors.set(row.sessionId, row);
-      touched(row.sessionId);
-      schedule();
-    });
-    source.addEventListener('remove', (m) => { actors.delete(JSON.parse(m.data).sessionId); schedule(); });
-    source.addEventListener('transition', (m) => {
-      const entry = JSON.parse(m.data);
-      log.push(entry);
-      if (log.length > 200) log.splice(0, log.length - 200);
-      markTransition(entry);
-      touched(entry.sessionId);
-      schedule();
+    source.addEventListener('batch', (m) => {
+      const batch = JSON.parse(m.data);
+      for (const row of batch.rows) applyRow(row);
+      for (const entry of batch.transitions) applyTransition(entry);
+      for (const sessionId of batch.removes) actors.delete(sessionId);
+      if (batch.actors) applySummary(batch.actors);
+      // A batch of user actors only changes the counts and badges: leave the tables and the log be.
+      if (batch.rows.length || batch.transitions.length || batch.removes.length) schedule();
+      else scheduleCharts();
     });
     source.addEventListener('stats', (m) => {
       const data = JSON.parse(m.data);

@@ -56,6 +56,19 @@ button.close { margin-left: auto; border: 1px solid var(--line); background: #ff
 .crash-record dd { margin: 0 0 2px 120px; font-family: ui-monospace, monospace; font-size: 12px; word-break: break-word; }
 .history-events td.summary { white-space: normal; word-break: break-word; font-family: ui-monospace, monospace; font-size: 12px; }
 .chart-panel .chart { overflow-x: auto; }
+.filters { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; font-size: 12px; margin-bottom: 6px; }
+.filters select { font: inherit; max-width: 220px; }
+.actor-counts td.chips { white-space: normal; }
+.chip { display: inline-block; font: 12px ui-monospace, monospace; background: #eef3ff; border-radius: 4px; padding: 0 5px; margin: 1px 4px 1px 0; }
+.actor-counts tr.all td { font-weight: 600; }
+/* The list is virtualized: rows of one fixed height, spacers for the lines not drawn. */
+.actor-scroll { max-height: 360px; overflow-y: auto; margin-top: 6px; }
+#actors { table-layout: fixed; }
+#actors td { height: 24px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+#actors tr.spacer td { padding: 0; border: 0; }
+#actors tr.group td { font-weight: 600; background: #f6f7fa; color: var(--muted); }
+.history-chart-box { overflow-x: auto; margin: 4px 0 8px; }
+svg.statechart.history-chart { min-width: 0; }
 svg.statechart { display: block; width: 100%; height: auto; }
 ${STATECHART_STYLE}
 svg.statechart .state.active > rect { fill: #e6efff; stroke: var(--accent); stroke-width: 2.5; }

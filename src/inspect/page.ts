@@ -39,14 +39,23 @@ export function renderLivePage(options: { nonce: string; title: string }): strin
     <section class="panel" id="workers-panel" hidden>
       <h2>Workers <span id="worker-count" class="count"></span></h2>
       <div class="table-wrap"><table id="workers">
-        <thead><tr><th>worker</th><th>pid</th><th>slot</th><th title="incarnation">inc.</th><th>state</th><th>uptime</th><th title="restarts">rest.</th><th title="calls in flight">calls</th><th>reason</th></tr></thead>
+        <thead><tr><th>worker</th><th>pid</th><th>slot</th><th title="incarnation">inc.</th><th>state</th><th>uptime</th><th title="restarts">rest.</th><th title="calls in flight">calls</th><th title="actors hosted">actors</th><th>reason</th></tr></thead>
         <tbody></tbody>
       </table></div>
     </section>
     <section class="panel" id="actors-panel" hidden>
       <h2>Actors <span id="actor-count" class="count"></span></h2>
-      <div class="table-wrap"><table id="actors">
-        <thead><tr><th>actor</th><th>machine</th><th>state</th><th>status</th></tr></thead>
+      <div class="filters">
+        <label>kind <select id="actor-kind"><option value="">every kind</option></select></label>
+        <label>state <select id="actor-state" disabled><option value="">every state</option></select></label>
+        <span id="actor-matching" class="hint"></span>
+      </div>
+      <div class="table-wrap"><table id="actor-counts" class="actor-counts">
+        <thead><tr><th>worker</th><th>kind</th><th>actors by state</th></tr></thead>
+        <tbody></tbody>
+      </table></div>
+      <div class="table-wrap actor-scroll" id="actor-scroll"><table id="actors">
+        <thead><tr><th>actor</th><th>kind</th><th>state</th><th>last event</th><th>worker</th></tr></thead>
         <tbody></tbody>
       </table></div>
     </section>

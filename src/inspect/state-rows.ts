@@ -34,6 +34,8 @@ export interface ActorRow {
   expected: boolean | null
   /** Which drawn chart shows this actor's machine, or null when none is drawn. */
   chart: string | null
+  /** The type of the last event its snapshot followed (`xstate.init` at first), truncated. */
+  lastEvent: string | null
   /** Epoch ms when the actor was created, and when it stopped or reached a final state. */
   startedAt: number
   endedAt: number | null
@@ -47,6 +49,10 @@ export interface TransitionEntry {
   sessionId: string
   kind: ActorRow['kind']
   machineId: string
+  /** The actor's id, so the log can name an actor the page does not hold (the actor list stays on the server). */
+  actorId: string
+  /** The chart of its machine, so the page can mark the arrow taken without holding the actor's row. */
+  chart: string | null
   workerId: number | null
   pid: number | null
   slotId: string | null

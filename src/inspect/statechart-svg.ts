@@ -4,7 +4,7 @@
  * transition; a standalone export carries its own style.
  */
 import type { Point, StatechartLayout } from './statechart.js'
-import { INTERNAL_LINE_CHARS, LINE_HEIGHT, wrap } from './statechart.js'
+import { INTERNAL_LINE_CHARS, LINE_HEIGHT, wrap } from './statechart-text.js'
 
 /** Corner radius of an edge's bends, in px. */
 const BEND_RADIUS = 5
@@ -73,9 +73,10 @@ export function renderStatechartSvg(layout: StatechartLayout, options: { standal
   // A compound state's title and in-place events go above the arrows, which may run underneath.
   for (const node of compounds) {
     out.push(`<g class="title" data-title-of="${escapeXml(node.path)}">`)
-    out.push(`<text class="title" x="${node.x + 10}" y="${node.y + 17}">${escapeXml(node.label)}</text>`)
+    const x = node.titleX ?? node.x + 10
+    out.push(`<text class="title" x="${x}" y="${node.y + 17}">${escapeXml(node.label)}</text>`)
     wrap(node.internal.join(', '), INTERNAL_LINE_CHARS * 2).forEach((line, i) => {
-      out.push(`<text class="internal" x="${node.x + 10}" y="${node.y + 31 + i * LINE_HEIGHT}">${escapeXml(line)}</text>`)
+      out.push(`<text class="internal" x="${x}" y="${node.y + 31 + i * LINE_HEIGHT}">${escapeXml(line)}</text>`)
     })
     out.push('</g>')
   }

@@ -11,146 +11,30 @@
  * places labels as part of the layout. It is ~1.6 MB of JavaScript, loaded only when a chart is
  * first drawn, and runs in a worker thread (see `loadElk`).
  */
-import { createRequire } from 'node:module'
-import { Worker } from 'node:worker_threads'
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js'
 import type { AnyStateMachine } from 'xstate'
 import { ANY_STATE, buildChartModel } from './chart-model.js'
 import type { ChartModel } from './chart-model.js'
+import { ROOT_OPTIONS, loadElk } from './elk-layout.js'
+import {
+  CHAR_WIDTH,
+  INTERNAL_LINE_CHARS,
+  LINE_HEIGHT,
+  TITLE_HEIGHT,
+  breakLabelLines,
+  measureLabel,
+  measureState,
+  wrap,
+} from './statechart-text.js'
+import { placeTitles } from './title-placement.js'
+import type { Point, StatechartEdge, StatechartLayout, StatechartNode } from './statechart-layout.js'
 
-/** Approximate advance of one character of the chart's fonts, in px (12 px and 10 px monospace). */
-export const CHAR_WIDTH = 7.4
-export const SMALL_CHAR_WIDTH = 6.2
-export const LINE_HEIGHT = 13
-/** Events handled in place wrap at this many characters. */
-export const INTERNAL_LINE_CHARS = 30
+export type { Point, StatechartEdge, StatechartLayout, StatechartNode } from './statechart-layout.js'
+
+export { CHAR_WIDTH, INTERNAL_LINE_CHARS, LINE_HEIGHT, SMALL_CHAR_WIDTH, breakLabelLines, measureState, wrap } from './statechart-text.js'
+
 const START_SIZE = 12
 const JUNCTION_SIZE = 6
-/** Room for a compound state's title and its in-place events above its children, in px. */
-const TITLE_HEIGHT = 24
-
-export interface Point {
-  x: number
-  y: number
-}
-
-/** One drawn box (a state, the "any state" box, a start dot or a junction), by its top-left corner. */
-export interface StatechartNode {
-  /** A state's path; `#any`, `#start:<parent>` and `#join:<n>` for the pseudo nodes. */
-  path: string
-  kind: 'state' | 'any' | 'start' | 'junction'
-  label: string
-  x: number
-  y: number
-  width: number
-  height: number
-  isCompound: boolean
-  isFinal: boolean
-  internal: string[]
-}
-
-/** One drawn arrow: one path per piece (a group's stubs and its trunk), and its label box. */
-export interface StatechartEdge {
-  id: string
-  sources: string[]
-  target: string
-  labels: string[]
-  paths: Point[][]
-  label: { x: number; y: number; width: number; height: number } | null
-}
-
-export interface StatechartLayout {
-  machineId: string
-  width: number
-  height: number
-  nodes: StatechartNode[]
-  edges: StatechartEdge[]
-}
-
-const ROOT_OPTIONS = {
-  'elk.algorithm': 'layered',
-  'elk.direction': 'DOWN',
-  'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-  'elk.edgeRouting': 'ORTHOGONAL',
-  'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
-  // Depth-first from the initial state breaks cycles so that the initial state stays on top
-  // (MODEL_ORDER did too, but made the worker chart 60% wider; measured 999 vs 1643 px).
-  'elk.layered.cycleBreaking.strategy': 'DEPTH_FIRST',
-  'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
-  'elk.spacing.nodeNode': '20',
-  'elk.layered.spacing.nodeNodeBetweenLayers': '34',
-  'elk.spacing.edgeNode': '12',
-  'elk.spacing.edgeEdge': '8',
-  'elk.layered.spacing.edgeNodeBetweenLayers': '14',
-  'elk.layered.spacing.edgeEdgeBetweenLayers': '8',
-  'elk.spacing.edgeLabel': '4',
-  'elk.edgeLabels.placement': 'CENTER',
-  'elk.padding': '[top=12,left=12,bottom=12,right=12]',
-  'elk.json.shapeCoords': 'ROOT',
-  'elk.json.edgeCoords': 'ROOT',
-} as const
-
-type Elk = { layout(graph: ElkNode): Promise<ElkNode> }
-let elk: Elk | undefined
-
-/**
- * ELK in a worker thread: a layout takes hundreds of ms of synchronous work (seconds on a busy
- * 2-core machine, measured 3.6 s of event-loop stall for the three xcluster charts with ELK in
- * the master's own thread), and the master must keep answering heartbeats and IPC meanwhile.
- * The thread is unref'd while idle, so it never keeps a process alive.
- */
-function loadElk(): Elk {
-  if (elk) return elk
-  const thread = new Worker(ELK_THREAD, {
-    eval: true,
-    workerData: { elkPath: createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js') },
-  })
-  const pending = new Map<number, { resolve: (graph: ElkNode) => void; reject: (error: Error) => void }>()
-  let nextId = 0
-  thread.unref()
-  const settle = (): void => {
-    if (pending.size === 0) thread.unref()
-  }
-  thread.on('message', (message: { id: number; result?: ElkNode; error?: string }) => {
-    const call = pending.get(message.id)
-    if (!call) return
-    pending.delete(message.id)
-    settle()
-    if (message.result) call.resolve(message.result)
-    else call.reject(new Error(`ELK could not lay out the chart: ${message.error ?? 'no result'}`))
-  })
-  const failAll = (error: Error): void => {
-    for (const call of pending.values()) call.reject(error)
-    pending.clear()
-    elk = undefined
-  }
-  thread.on('error', failAll)
-  thread.on('exit', (code) => failAll(new Error(`the ELK layout thread exited with code ${code}`)))
-  elk = {
-    layout(graph) {
-      return new Promise((resolve, reject) => {
-        const id = nextId++
-        pending.set(id, { resolve, reject })
-        thread.ref()
-        thread.postMessage({ id, graph })
-      })
-    },
-  }
-  return elk
-}
-
-/** The layout thread's code (CommonJS, so that it can require elkjs's bundle by path). */
-const ELK_THREAD = `
-const { parentPort, workerData } = require('node:worker_threads');
-const ELK = require(workerData.elkPath);
-const elk = new ELK();
-parentPort.on('message', ({ id, graph }) => {
-  elk.layout(graph).then(
-    (result) => parentPort.postMessage({ id, result }),
-    (error) => parentPort.postMessage({ id, error: String((error && error.message) || error) }),
-  );
-});
-`
 
 /**
  * Lays out `machine` (or a model read from it) as a statechart.
@@ -288,64 +172,8 @@ export async function layoutStatechart(machine: AnyStateMachine | ChartModel): P
     const target = edge.targets[0]!
     drawn.push({ id: edge.id, sources: [edge.sources[0]!], target, labels: [], paths: pathsOf(edge), label: null })
   }
+  placeTitles(nodes, drawn)
   return { machineId: model.machineId, width: Math.ceil(result.width ?? 0), height: Math.ceil(result.height ?? 0), nodes, edges: drawn }
-}
-
-/** The size of a simple state's box: its name, then its in-place events wrapped below. */
-export function measureState(label: string, internal: readonly string[]): { width: number; height: number } {
-  const lines = wrap(internal.join(', '), INTERNAL_LINE_CHARS)
-  const width = Math.max(label.length * CHAR_WIDTH, ...lines.map((l) => l.length * SMALL_CHAR_WIDTH)) + 28
-  return { width: Math.max(72, Math.ceil(width)), height: 30 + lines.length * LINE_HEIGHT }
-}
-
-/** Longest line of an edge label, in characters: a longer one breaks before its guard or at a comma. */
-const LABEL_LINE_CHARS = 20
-
-/** An arrow's label lines, long ones broken so that labels stay narrow. */
-export function breakLabelLines(labels: readonly string[]): string[] {
-  const lines: string[] = []
-  for (const label of labels) {
-    if (label.length <= LABEL_LINE_CHARS) {
-      lines.push(label)
-      continue
-    }
-    let line = ''
-    // Break after a comma or a bar, before a guard, and inside a long dotted name after a dot.
-    const tokens = label.split(/(?<=,|\|) | (?=\[)/).flatMap((t) => (t.length > LABEL_LINE_CHARS ? t.split(/(?<=\.)/) : [t]))
-    for (const token of tokens) {
-      const joint = line.endsWith('.') ? '' : ' '
-      if (line && line.length + joint.length + token.length > LABEL_LINE_CHARS) {
-        lines.push(line)
-        line = token
-      } else {
-        line = line ? `${line}${joint}${token}` : token
-      }
-    }
-    if (line) lines.push(line)
-  }
-  return lines
-}
-
-function measureLabel(lines: readonly string[]): { width: number; height: number } | null {
-  if (lines.length === 0) return null
-  return { width: Math.ceil(Math.max(...lines.map((l) => l.length * SMALL_CHAR_WIDTH)) + 10), height: lines.length * LINE_HEIGHT + 4 }
-}
-
-/** Splits text at spaces into lines of at most `width` characters (a longer word gets its own line). */
-export function wrap(text: string, width: number): string[] {
-  if (text === '') return []
-  const lines: string[] = []
-  let line = ''
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line)
-      line = word
-    } else {
-      line = line ? `${line} ${word}` : word
-    }
-  }
-  if (line) lines.push(line)
-  return lines
 }
 
 function round(value: number): number {

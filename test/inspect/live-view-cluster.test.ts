@@ -135,6 +135,8 @@ cluster(
           assert.equal(chart.crossings, [], `${where}: no edge crosses a box it does not connect`)
           assert.equal(chart.overlaps, [], `${where}: no two labels overlap`)
           assert.equal(chart.duplicates, [], `${where}: no edge label twice`)
+          assert.equal(chart.underTitles, [], `${where}: no edge runs under a compound state's title`)
+          assert.equal(chart.badgesOnLabels, [], `${where}: no badge sits on an edge label`)
           assert.ok(chart.scale >= 0.85, `${where}: drawn at ${chart.scale.toFixed(2)} of its size (text stays readable)`)
           assert.is(chart.isClipped, false, `${where}: fits its panel`)
         }

@@ -48,6 +48,16 @@ interface SseMessage {
   data: any
 }
 
+/** A `batch` as the single messages it stands for, in the order the page applies them. */
+function flattenBatch(batch: { rows: unknown[]; transitions: unknown[]; removes: string[]; actors?: unknown }): SseMessage[] {
+  return [
+    ...batch.rows.map((data) => ({ event: 'actor', data })),
+    ...batch.transitions.map((data) => ({ event: 'transition', data })),
+    ...batch.removes.map((sessionId) => ({ event: 'remove', data: { sessionId } })),
+    ...(batch.actors ? [{ event: 'actors', data: batch.actors }] : []),
+  ]
+}
+
 /** Reads an event stream until `isDone` says so (or 5 s pass), then closes it. */
 function readEvents(
   url: string,
@@ -74,7 +84,8 @@ function readEvents(
           buffer = buffer.slice(end + 2)
           const event = /^event: (.*)$/m.exec(block)?.[1]
           const data = /^data: (.*)$/m.exec(block)?.[1]
-          if (event && data) messages.push({ event, data: JSON.parse(data) })
+          if (event === 'batch' && data) messages.push(...flattenBatch(JSON.parse(data)))
+          else if (event && data) messages.push({ event, data: JSON.parse(data) })
           if (event === 'init') onOpen?.(finish)
         }
         if (isDone(messages)) finish()

@@ -45,6 +45,11 @@ export class Server {
         : undefined
   }
 
+  /** Requests whose handler's promise or stream is not done yet. */
+  get handling(): number {
+    return this.#running.size
+  }
+
   /** Nothing is running or held. */
   get isIdle(): boolean {
     return this.#running.size === 0 && (this.#held === undefined || this.#held.size === 0)
@@ -58,9 +63,13 @@ export class Server {
       return
     }
     const state = this.#state
+    // Timed only for a peer with an observer (metrics on): otherwise not one clock read.
+    const observer = state.observer
+    const arrivedAt = observer === undefined ? 0 : performance.now()
     const found = this.#table.lookup(method)
     if (found === undefined) {
       replyError(state, this.#outbox, id, method, new UnknownMethodError(method, this.#table.knownMethods()))
+      observer?.served(method, performance.now() - arrivedAt, false)
       return
     }
     let args: unknown[]
@@ -80,15 +89,15 @@ export class Server {
       result = found.handler.apply(context, args)
     } catch (error) {
       replyError(state, this.#outbox, id, method, error)
+      observer?.served(method, performance.now() - arrivedAt, true)
       return
     }
     if (!isThenable(result)) {
       if (isAsyncIterable(result)) {
         this.#running.set(id, context)
         this.#openStream(id, method, result)
-        return
-      }
-      replyValue(state, this.#outbox, id, method, result)
+      } else replyValue(state, this.#outbox, id, method, result)
+      observer?.served(method, performance.now() - arrivedAt, true)
       return
     }
     this.#running.set(id, context)
@@ -96,6 +105,7 @@ export class Server {
     Promise.resolve(result).then(
       (value) => {
         if (context[kCancelled]) return
+        observer?.served(method, performance.now() - arrivedAt, true)
         if (isAsyncIterable(value)) {
           this.#openStream(id, method, value)
           return
@@ -106,6 +116,7 @@ export class Server {
       },
       (error: unknown) => {
         if (context[kCancelled]) return
+        observer?.served(method, performance.now() - arrivedAt, true)
         this.#running.delete(id)
         replyError(this.#state, this.#outbox, id, method, error)
         this.#onSettled()

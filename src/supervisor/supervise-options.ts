@@ -4,6 +4,7 @@ import type { Contract, MasterHandlers } from '../rpc/contract.js'
 import type { ErrorClass } from '../rpc/serialize-error.js'
 import { type ResolvedActorsOptions, resolveActorsOptions, type XclusterActorsOptions } from '../actors/actor-options.js'
 import type { ForkSettings } from './fork.js'
+import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from '../ops/metrics-options.js'
 import { checkDuration, checkInteger, describeValue, mergeSection } from '../options/check-options.js'
 import {
   DEFAULT_CALL_TIMEOUT,
@@ -84,6 +85,11 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
   handleSignals?: boolean
   /** The cluster's actors (the contract's `actors`): their snapshot store, hold deadline and restart budget. */
   actors?: XclusterActorsOptions
+  /**
+   * Serve `/healthz`, `/readyz` and Prometheus `/metrics` (prom-client, loaded only then) for
+   * orchestrators; read them in code with `cluster.metrics()`. @default false
+   */
+  metrics?: MetricsOptions | boolean
 }
 
 /** @internal Options after validation and defaults. */
@@ -104,6 +110,7 @@ export interface ResolvedOptions {
   /** The contract's actor machines, by kind. */
   actorMachines: Readonly<Record<string, object>>
   actors: ResolvedActorsOptions
+  metrics: ResolvedMetricsOptions | undefined
 }
 
 /** Check every option of `supervise()`; throws a TypeError/RangeError naming the bad one. @internal */
@@ -117,8 +124,9 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
   }
   const reload = mergeSection('reload', { maxUnavailable: 1 }, options.reload)
   checkInteger('reload.maxUnavailable', reload.maxUnavailable, 1)
+  const count = resolveCount(options.count)
   return {
-    count: resolveCount(options.count),
+    count,
     fork: resolveForkSettings(options),
     handlers,
     errors: options.contract?.errors ?? [],
@@ -133,6 +141,7 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
     handleSignals: options.handleSignals ?? true,
     actorMachines: options.contract?.actors ?? {},
     actors: resolveActorsOptions(options.actors),
+    metrics: resolveMetricsOptions(options.metrics, count),
   }
 }
 

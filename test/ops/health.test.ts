@@ -8,8 +8,7 @@ import * as assert from 'uvu/assert'
 import { supervise } from '../../src/index.js'
 import { createClusterPool } from '../helpers/cluster.js'
 import { fixture, rejectionOf, waitFor } from '../helpers/processes.js'
-import { metricsApi } from '../fixtures/metrics-contract.js'
-import { request, trackWaiting } from './ops-helpers.js'
+import { request, startMetricsCluster } from './ops-helpers.js'
 
 const pool = createClusterPool()
 const health = suite('health and readiness endpoint (real processes)')
@@ -20,8 +19,7 @@ health.after.each(async () => {
 })
 
 health('/readyz is 503 until the workers needed listen, again after a SIGKILL, and 200 once the replacement listens', async () => {
-  const { cluster, log } = pool.start({ worker: fixture('metrics-worker.ts'), count: 2, contract: metricsApi, silent: true, metrics: true })
-  const workers = trackWaiting(cluster)
+  const { cluster, log, workers } = startMetricsCluster(pool, { count: 2, metrics: true })
   const { url } = await cluster.metrics()
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
   assert.equal(await request(`${url}/healthz`).then((r) => [r.status, r.body]), [200, 'ok\n'])
@@ -47,14 +45,7 @@ health('/readyz is 503 until the workers needed listen, again after a SIGKILL, a
 })
 
 health('metrics.readyWorkers sets how many listening workers make the master ready', async () => {
-  const { cluster } = pool.start({
-    worker: fixture('metrics-worker.ts'),
-    count: 2,
-    contract: metricsApi,
-    silent: true,
-    metrics: { readyWorkers: 1 },
-  })
-  const workers = trackWaiting(cluster)
+  const { cluster, workers } = startMetricsCluster(pool, { count: 2, metrics: { readyWorkers: 1 } })
   const { url } = await cluster.metrics()
   await workers.letListen(1)
   await waitFor(() => cluster.workers().some((w) => w.state === 'listening'), 'one worker listens')
@@ -64,16 +55,12 @@ health('metrics.readyWorkers sets how many listening workers make the master rea
 health('while the master stops, /healthz and /readyz answer 503; once stopped, the endpoint is closed', async () => {
   let release = () => {}
   const held = new Promise<void>((resolve) => (release = resolve))
-  const { cluster } = pool.start({
-    worker: fixture('metrics-worker.ts'),
+  const { cluster, workers } = startMetricsCluster(pool, {
     count: 1,
-    contract: metricsApi,
-    silent: true,
     metrics: true,
     // A call in flight holds the drain, so the test sees the master while it stops.
     handlers: { double: async (n: number) => held.then(() => n * 2) },
   })
-  const workers = trackWaiting(cluster)
   const { url } = await cluster.metrics()
   await workers.letListen(1)
   await cluster.onReady()
@@ -90,7 +77,7 @@ health('while the master stops, /healthz and /readyz answer 503; once stopped, t
 })
 
 health('other paths answer 404, other methods 405 with Allow; HEAD and a query string are fine', async () => {
-  const { cluster } = pool.start({ worker: fixture('metrics-worker.ts'), count: 1, contract: metricsApi, silent: true, metrics: true })
+  const { cluster } = startMetricsCluster(pool, { count: 1, metrics: true })
   const { url } = await cluster.metrics()
   const missing = await request(`${url}/nope?x=1`)
   assert.equal([missing.status, missing.body], [404, 'not found: /nope; try /healthz, /readyz or /metrics\n'])
@@ -135,7 +122,7 @@ health('supervise() checks the metrics option and names the bad key', () => {
 })
 
 health('cluster.metrics() rejects with a TypeError that says how to turn metrics on', async () => {
-  const { cluster } = pool.start({ worker: fixture('metrics-worker.ts'), count: 1, contract: metricsApi, silent: true })
+  const { cluster } = startMetricsCluster(pool, { count: 1 })
   const error = await rejectionOf(cluster.metrics())
   assert.instance(error, TypeError)
   assert.is(error.message, 'cluster.metrics(): metrics are off; pass `metrics: true` (or { port, host, readyWorkers }) to supervise()')

@@ -1,6 +1,15 @@
 /** Helpers of the health and metrics tests: a cluster of test/fixtures/metrics-worker.ts, and HTTP. */
 import nodeCluster from 'node:cluster'
-import type { SupervisedCluster } from '../../src/index.js'
+import type { SupervisedCluster, SuperviseOptions } from '../../src/index.js'
+import { metricsApi } from '../fixtures/metrics-contract.js'
+import type { createClusterPool } from '../helpers/cluster.js'
+import { fixture } from '../helpers/processes.js'
+
+/** A cluster of test/fixtures/metrics-worker.ts; its workers listen when `workers.letListen()` says so. */
+export function startMetricsCluster(pool: ReturnType<typeof createClusterPool>, options: Partial<SuperviseOptions<typeof metricsApi>>) {
+  const { cluster, log } = pool.start({ worker: fixture('metrics-worker.ts'), contract: metricsApi, silent: true, ...options })
+  return { cluster: cluster as SupervisedCluster<typeof metricsApi>, log, workers: trackWaiting(cluster) }
+}
 
 /** Workers that said they wait for `{ listen: true }`, by node:cluster id, until told. */
 export function trackWaiting(cluster: SupervisedCluster<any>) {

@@ -28,6 +28,8 @@ export interface XclusterAppConfig {
   reload?: SuperviseOptions['reload']
   /** Serve the live view: `true` (any free port) or `{ port, host, token }`. @default false */
   liveView?: SuperviseOptions['dashboard']
+  /** Serve `/healthz`, `/readyz` and `/metrics`: `true` (any free port) or `{ port, host, readyWorkers }`. @default false */
+  metrics?: SuperviseOptions['metrics']
 }
 
 /** An app with its defaults filled in and its `supervise()` options checked. */
@@ -38,7 +40,20 @@ export interface ResolvedApp {
   options: SuperviseOptions
 }
 
-const APP_KEYS = ['script', 'name', 'instances', 'args', 'nodeArgs', 'env', 'restart', 'timeouts', 'health', 'reload', 'liveView'] as const
+const APP_KEYS = [
+  'script',
+  'name',
+  'instances',
+  'args',
+  'nodeArgs',
+  'env',
+  'restart',
+  'timeouts',
+  'health',
+  'reload',
+  'liveView',
+  'metrics',
+] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 /**
@@ -84,6 +99,7 @@ export function resolveApp(raw: unknown, source: string, key: string, baseDir: s
     health: app.health as SuperviseOptions['health'],
     reload: app.reload as SuperviseOptions['reload'],
     dashboard: app.liveView as SuperviseOptions['dashboard'],
+    metrics: app.metrics as SuperviseOptions['metrics'],
     // The CLI stops every app on a signal itself, then exits once all have stopped.
     handleSignals: false,
   }

@@ -42,3 +42,7 @@ export const configMessage = (source: string, key: string, problem: string): str
 // A TypeScript server or config file, and no tsx to load it.
 export const noTypeScriptLoaderMessage = (file: string): string =>
   `xcluster: ${file} is TypeScript, and tsx is not installed to run it; install it (\`npm install -D tsx\`) or start the built .js file.`
+
+// The metrics endpoint of `start` could not listen (the port is in use, the host is not ours).
+export const metricsListenMessage = (name: string, problem: string): string =>
+  `xcluster start: ${name}: the health and metrics endpoint could not listen (${problem}); pass a free --metrics-port (or metrics.port in the config file), or 0 for any free one.`

@@ -28,10 +28,10 @@ export function answerHealth(phase: ClusterPhase): ProbeAnswer {
  * many listen of how many needed.
  *
  * @example
- * answerReadiness('running', 1, 2) // → { status: 503, body: 'not ready: 1 of 2 workers needed are listening\n' }
+ * answerReadiness('running', 1, 2) // → { status: 503, body: 'not ready: 1 worker listening, 2 needed\n' }
  */
 export function answerReadiness(phase: ClusterPhase, listening: number, needed: number): ProbeAnswer {
   if (phase !== 'running') return { status: 503, body: `not ready: ${phase}\n` }
-  const counts = `${listening} of ${needed} workers needed are listening`
+  const counts = `${listening} worker${listening === 1 ? '' : 's'} listening, ${needed} needed`
   return listening >= needed ? { status: 200, body: `ready: ${counts}\n` } : { status: 503, body: `not ready: ${counts}\n` }
 }

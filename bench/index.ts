@@ -9,6 +9,7 @@ import { run as runFanout } from './fanout.js'
 import { run as runHttp } from './http.js'
 import { run as runReload } from './reload.js'
 import { run as runLifecycle } from './lifecycle.js'
+import { run as runMetrics } from './metrics.js'
 import { run as runQueue } from './queue.js'
 import { run as runRpc } from './rpc.js'
 import { run as runStreams } from './streams.js'
@@ -24,6 +25,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   reload: runReload,
   queue: runQueue,
   actors: runActors,
+  metrics: runMetrics,
 }
 
 const args = process.argv.slice(2)

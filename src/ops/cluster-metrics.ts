@@ -6,6 +6,7 @@
  * that the other side chose is only kept when this side knows it.
  */
 import type * as PromClient from 'prom-client'
+import { LatencyHistogram } from './latency-histogram.js'
 
 /** prom-client's module, imported by the caller only once metrics are on. */
 export type PromClientModule = typeof PromClient
@@ -67,7 +68,7 @@ export function classifyExit(exit: Pick<ExitFacts, 'reason' | 'expected' | 'star
 export class ClusterMetrics {
   readonly registry: PromClient.Registry
   readonly #source: MetricsSource
-  readonly #latency: PromClient.Histogram<'method' | 'direction'>
+  readonly #latency: LatencyHistogram
   readonly #restarts: PromClient.Counter<'kind'>
   readonly #exits: PromClient.Counter<'cause' | 'code' | 'signal'>
   readonly #rss: PromClient.Gauge<'slot' | 'worker'>
@@ -108,13 +109,12 @@ export class ClusterMetrics {
         inFlight.set({ direction: WORKER_TO_MASTER }, fromWorkers)
       },
     })
-    this.#latency = new prom.Histogram({
+    this.#latency = new LatencyHistogram({
       name: 'xcluster_call_duration_seconds',
       help: `Answered RPC calls by method and direction, from the call to its reply (master_to_worker) or from the request to the answer (worker_to_master). Built-in calls ($heartbeat, actors) are not counted; a method the master does not serve, and master_to_worker names past the first ${MAX_METHOD_LABELS}, are "${OTHER_METHOD}".`,
-      labelNames: ['method', 'direction'],
       buckets: CALL_LATENCY_BUCKETS,
-      registers,
     })
+    registry.registerMetric(this.#latency.asMetric())
     this.#restarts = new prom.Counter({
       name: 'xcluster_worker_restarts_total',
       help: 'Restarts scheduled by the supervisor, by kind: start-failure (backoff) or crash (at once).',
@@ -199,8 +199,9 @@ export class ClusterMetrics {
   }
 
   #child(method: string, direction: string): Observe {
-    const child = this.#latency.labels({ method, direction })
-    return (seconds) => child.observe(seconds)
+    const latency = this.#latency
+    const series = latency.series({ method, direction })
+    return (seconds) => latency.observe(series, seconds)
   }
 
   #otherCalledChild: Observe | undefined

@@ -27,7 +27,7 @@ export interface XclusterMetrics {
   text(): Promise<string>
 }
 
-/** What the wiring needs of the cluster core. */
+/** What the wiring needs of the cluster core. @internal */
 export interface ClusterOpsInput {
   options: ResolvedMetricsOptions
   events: EventEmitter<ClusterEvents>
@@ -39,7 +39,7 @@ export interface ClusterOpsInput {
   phase(): ClusterPhase
 }
 
-/** A cluster's running ops endpoint and the metrics behind it. */
+/** A cluster's running ops endpoint and the metrics behind it. @internal */
 export interface ClusterOps {
   metrics: ClusterMetrics
   handle: XclusterMetrics
@@ -47,7 +47,7 @@ export interface ClusterOps {
   close(): Promise<void>
 }
 
-/** Resolves once the endpoint listens; rejects with the listen error. */
+/** Resolves once the endpoint listens; rejects with the listen error. @internal */
 export async function startClusterOps(input: ClusterOpsInput): Promise<ClusterOps> {
   const prom = await import('prom-client')
   const { table, router, handlers } = input

@@ -51,14 +51,20 @@ export interface HeartbeatFacts {
 
 type Observe = (seconds: number) => void
 
+/** How the worker machine words the end of a worker killed by its slot for missed heartbeats. */
+const HUNG_KILL_REASON = 'kill requested: hung: '
+/** How the slot words a replacement for the memory limit (`replace` event). */
+const MEMORY_REPLACE_REASON = 'memory: '
+
 /**
  * Why a worker ended, as the `cause` label of `xcluster_worker_exits_total`: `memory-limit` and
- * `hung` (replaced by the health checks), `requested` (stop, reload, scale), `start-failure`
- * (it never served), else `crash`.
+ * `hung` (ended by the health checks), `requested` (stop, reload), `start-failure` (it never
+ * served), else `crash`. `isMemoryReplaced`: its slot replaced it for the memory limit (the exit
+ * itself only says that it was asked to stop).
  */
-export function classifyExit(exit: Pick<ExitFacts, 'reason' | 'expected' | 'startFailed'>): string {
-  if (exit.reason.startsWith('unhealthy (memory)')) return 'memory-limit'
-  if (exit.reason.startsWith('unhealthy (hung)')) return 'hung'
+export function classifyExit(exit: Pick<ExitFacts, 'reason' | 'expected' | 'startFailed'>, isMemoryReplaced = false): string {
+  if (exit.reason.startsWith(HUNG_KILL_REASON)) return 'hung'
+  if (exit.expected && isMemoryReplaced) return 'memory-limit'
   if (exit.expected) return 'requested'
   if (exit.startFailed) return 'start-failure'
   return 'crash'
@@ -77,6 +83,8 @@ export class ClusterMetrics {
   /** The histogram's children by method, per direction: a call costs a map lookup, not a label hash. */
   readonly #called = new Map<string, Observe>()
   readonly #served = new Map<string, Observe>()
+  /** Slots whose serving worker is being replaced for the memory limit: its exit comes next. */
+  readonly #memoryReplaced = new Set<string>()
 
   constructor(prom: PromClientModule, source: MetricsSource) {
     this.#source = source
@@ -178,10 +186,17 @@ export class ClusterMetrics {
     this.#restarts.inc({ kind })
   }
 
+  /** A slot replaces its worker (the cluster's `replace` event, before that worker's exit). */
+  noteReplace(slotId: string, reason: string): void {
+    if (reason.startsWith(MEMORY_REPLACE_REASON)) this.#memoryReplaced.add(slotId)
+  }
+
   /** Counts the exit and removes the worker's own series. */
   noteExit(exit: ExitFacts): void {
     const { code, signal } = exit.exit
-    this.#exits.inc({ cause: classifyExit(exit), code: code === null ? '' : String(code), signal: signal ?? '' })
+    // The replaced worker is the first of its slot to exit as asked; a candidate cancelled meanwhile would be counted instead (rare).
+    const isMemoryReplaced = exit.expected && this.#memoryReplaced.delete(exit.slotId)
+    this.#exits.inc({ cause: classifyExit(exit, isMemoryReplaced), code: code === null ? '' : String(code), signal: signal ?? '' })
     if (exit.workerId === null) return
     const labels = { slot: exit.slotId, worker: String(exit.workerId) }
     this.#rss.remove(labels)

@@ -67,6 +67,7 @@ export async function startClusterOps(input: ClusterOpsInput): Promise<ClusterOp
   })
   input.events.on('exit', (exit) => metrics.noteExit(exit))
   input.events.on('restart', (restart) => metrics.noteRestart(restart.kind))
+  input.events.on('replace', (replace) => metrics.noteReplace(replace.slotId, replace.reason))
   const server = await startOpsServer(input.options, { phase: input.phase, listening: () => table.countIn('listening') }, metrics.registry)
   return {
     metrics,

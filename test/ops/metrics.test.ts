@@ -8,7 +8,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { isHealthSample } from '../../src/supervisor/heartbeat.js'
 import { createClusterPool } from '../helpers/cluster.js'
-import { waitFor } from '../helpers/processes.js'
+import { fixture, waitFor } from '../helpers/processes.js'
 import { findSamples, parsePrometheusText, type PromSample, sampleValue } from '../helpers/prometheus-text.js'
 import { request, startMetricsCluster } from './ops-helpers.js'
 
@@ -150,6 +150,31 @@ metrics('two clusters in one process keep their metrics apart, each in its own r
   await b.cluster.any.add(1, 1)
   const count = async (url: string) => sampleValue(await scrape(url), `${LATENCY}_count`, { method: 'add' })
   assert.equal([await count(ma.url), await count(mb.url)], [4, 1])
+})
+
+metrics('exits ended by the health checks are counted as memory-limit and hung', async () => {
+  const hog = pool.start({
+    worker: fixture('memory-hog.ts'),
+    count: 1,
+    silent: true,
+    env: { GROW_TO: '160' },
+    metrics: true,
+    health: { heartbeatInterval: 100, maxHeapUsed: 96 * 1024 * 1024 },
+  })
+  const hung = pool.start({
+    worker: fixture('busy-loop.ts'),
+    count: 1,
+    silent: true,
+    env: { HANG_AFTER: '300' },
+    metrics: true,
+    health: { heartbeatInterval: 100, maxMissedHeartbeats: 3 },
+    restart: { backoff: { initial: 10 } },
+  })
+  await waitFor(() => hog.log.exits.length >= 1 && hung.log.exits.length >= 1, 'both first workers ended', 20_000)
+  const exits = async (cluster: typeof hog.cluster) =>
+    findSamples(parsePrometheusText(await (await cluster.metrics()).text()), 'xcluster_worker_exits_total').map((s) => [s.labels, s.value])
+  assert.equal(await exits(hog.cluster), [[{ cause: 'memory-limit', code: '0', signal: '' }, 1]])
+  assert.equal((await exits(hung.cluster))[0], [{ cause: 'hung', code: '', signal: 'SIGKILL' }, 1])
 })
 
 metrics('a heartbeat answer is checked field by field, the event-loop delay too', () => {

@@ -119,7 +119,7 @@ export class ClusterMetrics {
     })
     this.#latency = new LatencyHistogram({
       name: 'xcluster_call_duration_seconds',
-      help: `Answered RPC calls by method and direction, from the call to its reply (master_to_worker) or from the request to the answer (worker_to_master). Built-in calls ($heartbeat, actors) are not counted; a method the master does not serve, and master_to_worker names past the first ${MAX_METHOD_LABELS}, are "${OTHER_METHOD}".`,
+      help: `Answered RPC calls by method and direction, from sending the call to its reply (master_to_worker; time held for a starting worker not included) or from the request to the answer (worker_to_master). Built-in calls ($heartbeat, actors) are not counted; a method the master does not serve, and master_to_worker names past the first ${MAX_METHOD_LABELS}, are "${OTHER_METHOD}".`,
       buckets: CALL_LATENCY_BUCKETS,
     })
     registry.registerMetric(this.#latency.asMetric())

@@ -3,6 +3,7 @@
  * 503 before the workers listen and after a SIGKILL drops it below the workers needed, 200 once
  * the replacement listens, 503 while it stops; other paths 404, other methods 405.
  */
+import { request as httpRequest } from 'node:http'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { supervise } from '../../src/index.js'
@@ -91,6 +92,16 @@ health('other paths answer 404, other methods 405 with Allow; HEAD and a query s
       method,
     )
   }
+  // A body is never read: the answer closes the connection instead of parsing what follows.
+  const withBody = await new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+    const sent = httpRequest(`${url}/metrics`, { method: 'POST', headers: { 'content-length': '5' } }, (response) => {
+      response.resume()
+      response.on('end', () => resolve({ status: response.statusCode, connection: response.headers.connection }))
+    })
+    sent.on('error', reject)
+    sent.end('hello')
+  })
+  assert.equal(withBody, { status: 405, connection: 'close' })
   const head = await request(`${url}/healthz`, 'HEAD')
   assert.equal([head.status, head.body, head.headers.get('content-length')], [200, '', '3'])
   assert.equal(await request(`${url}/healthz?verbose`).then((r) => [r.status, r.body]), [200, 'ok\n'])

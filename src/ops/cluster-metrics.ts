@@ -6,6 +6,7 @@
  * that the other side chose is only kept when this side knows it.
  */
 import type * as PromClient from 'prom-client'
+import { classifyExit, type ExitFacts, isMemoryReplacement } from './exit-cause.js'
 import { LatencyHistogram } from './latency-histogram.js'
 
 /** prom-client's module, imported by the caller only once metrics are on. */
@@ -32,16 +33,6 @@ export interface MetricsSource {
   isMasterMethod(method: string): boolean
 }
 
-/** A worker's exit as the metrics count it. */
-export interface ExitFacts {
-  slotId: string
-  workerId: number | null
-  exit: { code: number | null; signal: string | null }
-  reason: string
-  expected: boolean
-  startFailed: boolean
-}
-
 /** A worker's heartbeat answer, already checked. */
 export interface HeartbeatFacts {
   rss: number
@@ -50,25 +41,6 @@ export interface HeartbeatFacts {
 }
 
 type Observe = (seconds: number) => void
-
-/** How the worker machine words the end of a worker killed by its slot for missed heartbeats. */
-const HUNG_KILL_REASON = 'kill requested: hung: '
-/** How the slot words a replacement for the memory limit (`replace` event). */
-const MEMORY_REPLACE_REASON = 'memory: '
-
-/**
- * Why a worker ended, as the `cause` label of `xcluster_worker_exits_total`: `memory-limit` and
- * `hung` (ended by the health checks), `requested` (stop, reload), `start-failure` (it never
- * served), else `crash`. `isMemoryReplaced`: its slot replaced it for the memory limit (the exit
- * itself only says that it was asked to stop).
- */
-export function classifyExit(exit: Pick<ExitFacts, 'reason' | 'expected' | 'startFailed'>, isMemoryReplaced = false): string {
-  if (exit.reason.startsWith(HUNG_KILL_REASON)) return 'hung'
-  if (exit.expected && isMemoryReplaced) return 'memory-limit'
-  if (exit.expected) return 'requested'
-  if (exit.startFailed) return 'start-failure'
-  return 'crash'
-}
 
 /** The metrics of one cluster; also the RPC peers' call observer. */
 export class ClusterMetrics {
@@ -83,6 +55,9 @@ export class ClusterMetrics {
   /** The histogram's children by method, per direction: a call costs a map lookup, not a label hash. */
   readonly #called = new Map<string, Observe>()
   readonly #served = new Map<string, Observe>()
+  /** The `other` series of each direction, made on first use. */
+  #otherCalledChild: Observe | undefined
+  #otherServedChild: Observe | undefined
   /** Slots whose serving worker is being replaced for the memory limit: its exit comes next. */
   readonly #memoryReplaced = new Set<string>()
 
@@ -119,7 +94,7 @@ export class ClusterMetrics {
     })
     this.#latency = new LatencyHistogram({
       name: 'xcluster_call_duration_seconds',
-      help: `Answered RPC calls by method and direction, from sending the call to its reply (master_to_worker; time held for a starting worker not included) or from the request to the answer (worker_to_master). Built-in calls ($heartbeat, actors) are not counted; a method the master does not serve, and master_to_worker names past the first ${MAX_METHOD_LABELS}, are "${OTHER_METHOD}".`,
+      help: `Answered RPC calls by method and direction, from sending the call to its reply (master_to_worker; time held for a starting worker not included) or from the request to the answer (worker_to_master). Built-in calls ($heartbeat, actors) are not counted; a method the called side does not serve, and master_to_worker names past the first ${MAX_METHOD_LABELS}, are "${OTHER_METHOD}".`,
       buckets: CALL_LATENCY_BUCKETS,
     })
     registry.registerMetric(this.#latency.asMetric())
@@ -188,7 +163,7 @@ export class ClusterMetrics {
 
   /** A slot replaces its worker (the cluster's `replace` event, before that worker's exit). */
   noteReplace(slotId: string, reason: string): void {
-    if (reason.startsWith(MEMORY_REPLACE_REASON)) this.#memoryReplaced.add(slotId)
+    if (isMemoryReplacement(reason)) this.#memoryReplaced.add(slotId)
   }
 
   /** Counts the exit and removes the worker's own series. */
@@ -218,9 +193,6 @@ export class ClusterMetrics {
     const series = latency.series({ method, direction })
     return (seconds) => latency.observe(series, seconds)
   }
-
-  #otherCalledChild: Observe | undefined
-  #otherServedChild: Observe | undefined
 
   #otherCalled(): Observe {
     this.#otherCalledChild ??= this.#child(OTHER_METHOD, MASTER_TO_WORKER)

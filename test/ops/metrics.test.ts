@@ -46,6 +46,8 @@ metrics('the numbers of /metrics are what happened: calls, states, a SIGKILL res
     metrics: true,
     handlers: { double: (n: number) => n * 2 },
     health: { heartbeatInterval: 50 },
+    // A SIGKILL within minUptime of the fork is a start failure; this one must be a crash, however fast the test runs.
+    restart: { minUptime: 0 },
   })
   const { url } = await cluster.metrics()
   await workers.letListen(2)
@@ -87,6 +89,7 @@ metrics('the numbers of /metrics are what happened: calls, states, a SIGKILL res
 
   process.kill(first!.pid!, 'SIGKILL')
   await waitFor(() => log.restarts.length === 1, 'the restart after the SIGKILL')
+  assert.is(log.restarts[0]!.kind, 'crash')
   const after = await scrape(url)
   assert.is(sampleValue(after, 'xcluster_worker_restarts_total', { kind: 'crash' }), 1)
   assert.is(sampleValue(after, 'xcluster_worker_restarts_total', { kind: 'start-failure' }), 0)

@@ -9,6 +9,7 @@ import { run as runFanout } from './fanout.js'
 import { run as runHttp } from './http.js'
 import { run as runReload } from './reload.js'
 import { run as runLifecycle } from './lifecycle.js'
+import { run as runLogs } from './logs.js'
 import { run as runMetrics } from './metrics.js'
 import { run as runQueue } from './queue.js'
 import { run as runRpc } from './rpc.js'
@@ -25,6 +26,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   reload: runReload,
   queue: runQueue,
   actors: runActors,
+  logs: runLogs,
   metrics: runMetrics,
 }
 

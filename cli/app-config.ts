@@ -28,9 +28,18 @@ export interface XclusterAppConfig {
   reload?: SuperviseOptions['reload']
   /** Serve the live view: `true` (any free port) or `{ port, host, token }`. @default false */
   liveView?: SuperviseOptions['dashboard']
+  /**
+   * How worker output is written: `format` (`prefixed`, `raw` or `json`) and the bounds of
+   * `supervise()`'s `logs` (`maxLineBytes`, `bufferLines`, `bufferBytes`); the app's `name` names its lines.
+   * @default { format: 'prefixed' }
+   */
+  logs?: Omit<NonNullable<SuperviseOptions['logs']>, 'name'>
   /** Serve `/healthz`, `/readyz` and `/metrics`: `true` (any free port) or `{ port, host, readyWorkers }`. @default false */
   metrics?: SuperviseOptions['metrics']
 }
+
+/** The CLI writes worker lines with their app, worker id and pid, as a process manager's user expects. */
+export const DEFAULT_CLI_LOG_FORMAT = 'prefixed'
 
 /** An app with its defaults filled in and its `supervise()` options checked. */
 export interface ResolvedApp {
@@ -52,6 +61,7 @@ const APP_KEYS = [
   'health',
   'reload',
   'liveView',
+  'logs',
   'metrics',
 ] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -88,6 +98,9 @@ export function resolveApp(raw: unknown, source: string, key: string, baseDir: s
   ) {
     throw fail('env', `must be an object of strings, got ${describe(app.env)}`)
   }
+  if (app.logs !== undefined && (app.logs === null || typeof app.logs !== 'object' || Array.isArray(app.logs)))
+    throw fail('logs', `must be an object such as { format: 'json' }, got ${describe(app.logs)}`)
+  if (app.logs !== undefined && 'name' in app.logs) throw fail('logs.name', "is the app's `name`; set that instead")
   const options: SuperviseOptions = {
     worker: script,
     count: instances,
@@ -99,6 +112,7 @@ export function resolveApp(raw: unknown, source: string, key: string, baseDir: s
     health: app.health as SuperviseOptions['health'],
     reload: app.reload as SuperviseOptions['reload'],
     dashboard: app.liveView as SuperviseOptions['dashboard'],
+    logs: { format: DEFAULT_CLI_LOG_FORMAT, ...(app.logs as object | undefined), name },
     metrics: app.metrics as SuperviseOptions['metrics'],
     // The CLI stops every app on a signal itself, then exits once all have stopped.
     handleSignals: false,

@@ -33,7 +33,8 @@ async function send(command: string, target: Target, request: ControlRequest): P
   return reply
 }
 
-function pickApp(command: string, runDir: string): string {
+/** The app of a command without `--name`: the only one in the run directory. */
+export function pickApp(command: string, runDir: string): string {
   const names = listApps(runDir)
   if (names.length > 1) throw new CliError(ambiguousAppMessage(command, names, runDir), 'ERR_CLI_USAGE')
   // With none, name the default the message can show; the connect then fails as "no master".

@@ -3,12 +3,15 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { sendControl } from './control-client.js'
 import { type AppStatus, type ControlReply, type ControlRequest, MAX_LINE } from './control-protocol.js'
 import { CliError, socketHeldMessage } from './errors.js'
+import { type LogFeed, serveLogs } from './log-stream.js'
 
 /** What the control socket drives: one app's supervised cluster. */
 export interface ControlledApp {
   status(): AppStatus
   reload(env: Record<string, string> | undefined): Promise<void>
   stop(): Promise<void>
+  /** The app's worker output, for `xcluster logs`. */
+  logs: LogFeed
 }
 
 /**
@@ -64,17 +67,19 @@ function serveConnection(socket: Socket, app: ControlledApp): void {
     const end = buffer.indexOf('\n')
     if (end === -1) return
     socket.removeAllListeners('data')
-    handle(buffer.slice(0, end), app).then((answer) => reply(socket, answer))
+    let request: ControlRequest
+    try {
+      request = JSON.parse(buffer.slice(0, end)) as ControlRequest
+    } catch {
+      return reply(socket, failure('ERR_CLI_CONTROL', 'the request is not JSON'))
+    }
+    // Its answer is a stream of lines, not one reply.
+    if (request?.command === 'logs') return serveLogs(socket, request, app.logs)
+    handle(request, app).then((answer) => reply(socket, answer))
   })
 }
 
-async function handle(line: string, app: ControlledApp): Promise<ControlReply> {
-  let request: ControlRequest
-  try {
-    request = JSON.parse(line) as ControlRequest
-  } catch {
-    return failure('ERR_CLI_CONTROL', 'the request is not JSON')
-  }
+async function handle(request: ControlRequest, app: ControlledApp): Promise<ControlReply> {
   try {
     switch (request?.command) {
       case 'status':

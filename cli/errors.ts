@@ -43,6 +43,9 @@ export const configMessage = (source: string, key: string, problem: string): str
 export const noTypeScriptLoaderMessage = (file: string): string =>
   `xcluster: ${file} is TypeScript, and tsx is not installed to run it; install it (\`npm install -D tsx\`) or start the built .js file.`
 
+// `logs` lost its connection to the master before the master said the logs ended (it crashed, was SIGKILLed…).
+export const logsCutMessage = (name: string, problem: string): string =>
+  `xcluster logs: the master of "${name}" went away mid-stream (${problem}); check whether it still runs with \`xcluster status --name ${name}\`.`
 // The metrics endpoint of `start` could not listen (the port is in use, the host is not ours).
 export const metricsListenMessage = (name: string, problem: string): string =>
   `xcluster start: ${name}: the health and metrics endpoint could not listen (${problem}); pass a free --metrics-port (or metrics.port in the config file), or 0 for any free one.`

@@ -5,6 +5,7 @@ import { reloadApp, showStatus, stopApp } from './control-commands.js'
 import { CliError } from './errors.js'
 import { addInspectCommand } from './inspect-command.js'
 import { defaultRunDir } from './run-dir.js'
+import { addLogsCommand } from './logs-command.js'
 import { addStartCommand, collectEnv } from './start-command.js'
 
 // commander, not util.parseArgs: the same declaration gives the parsing, the validation and a
@@ -49,6 +50,7 @@ export function createProgram(): Command {
     .addOption(runDirOption())
     .action((flags: { name?: string; runDir: string }) => stopApp(flags))
 
+  addLogsCommand(program, nameOption, runDirOption)
   addInspectCommand(program)
   addChartCommand(program)
 

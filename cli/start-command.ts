@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_HEALTH, DEFAULT_RESTART, DEFAULT_TIMEOUTS } from '../src/supervisor/settings.js'
+import type { XclusterLogFormat } from '../src/index.js'
+import { LOG_FORMATS } from '../src/ops/log-format.js'
+import { DEFAULT_CLI_LOG_FORMAT, resolveApp, type XclusterAppConfig } from './app-config.js'
 import { DEFAULT_METRICS_HOST } from '../src/ops/metrics-options.js'
-import { resolveApp, type XclusterAppConfig } from './app-config.js'
 import { findConfigFile, loadConfigFile } from './config-file.js'
 import { CliError } from './errors.js'
 import { startApps } from './start.js'
@@ -58,6 +60,7 @@ interface StartFlags {
   liveView?: true | number
   liveViewHost: string
   liveViewToken?: string
+  logFormat: XclusterLogFormat
   metricsPort?: number
   metricsHost?: string
   readyWorkers?: number
@@ -171,6 +174,11 @@ export function addStartCommand(program: Command, runDirOption: () => Option): v
     )
     .addOption(new Option('--live-view-token <token>', 'token required to open the live view (?token=)'))
     .addOption(
+      new Option('--log-format <format>', 'worker output: [app #worker pid N] prefixes, raw as written, or JSON lines')
+        .choices(LOG_FORMATS)
+        .default(DEFAULT_CLI_LOG_FORMAT),
+    )
+    .addOption(
       new Option(
         '--metrics-port <port>',
         'serve /healthz, /readyz and Prometheus /metrics on this port (0: any free one) (default: off)',
@@ -278,6 +286,7 @@ function fromFlags(script: string, args: string[], flags: StartFlags): XclusterA
       maxHeapUsed: flags.maxHeap,
     },
     reload: { maxUnavailable: flags.maxUnavailable },
+    logs: { format: flags.logFormat },
     liveView:
       flags.liveView === undefined
         ? undefined

@@ -4,6 +4,7 @@ import { supervise, type SupervisedCluster } from '../src/index.js'
 import type { ResolvedApp } from './app-config.js'
 import { type ControlledApp, closeControl, listenControl } from './control-server.js'
 import { CliError, metricsListenMessage, noTypeScriptLoaderMessage } from './errors.js'
+import { createLogFeed } from './log-stream.js'
 import { ensureRunDir, socketPath } from './run-dir.js'
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const
@@ -34,6 +35,7 @@ export async function startApps(apps: ResolvedApp[], runDir: string): Promise<nu
         }),
         reload: (env) => cluster!.reload(env ? { env } : undefined),
         stop: () => cluster!.stop('xcluster stop'),
+        logs: createLogFeed(app.name, app.options.logs?.format ?? 'raw', () => cluster),
       }
       // The socket first: a second master of the same app must be refused before it forks anything.
       const control = await listenControl(path, app.name, controlled)

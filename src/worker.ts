@@ -17,6 +17,7 @@
  * ```
  */
 export { serve, ready } from './worker/serve.js'
+export { onDrain } from './supervisor/drain-hooks.js'
 export type { ServeOptions, MasterLink } from './worker/serve.js'
 export { isXclusterMessage } from './rpc/protocol.js'
 export type { RpcCallContext } from './rpc/peer.js'

@@ -4,6 +4,7 @@
  * acknowledged sends waiting for their event to be stored.
  */
 import type { EventObject } from 'xstate'
+import type { ActorInfo } from './contract-actors.js'
 
 /** A pending `sendAndWait()`. */
 export interface Waiter {
@@ -96,6 +97,19 @@ export class ActorEntry {
       else kept.push(item)
     }
     this.journal = kept
+  }
+
+  /** What `cluster.actors()` shows of it. */
+  info(): ActorInfo {
+    return {
+      kind: this.kind,
+      id: this.id,
+      workerId: this.workerId ?? null,
+      // An ending actor is on its way out and back in (a later event starts it again): 'moving'.
+      status: this.phase === 'placed' ? 'active' : this.phase === 'ending' ? 'moving' : this.phase,
+      value: (this.snapshot as { value?: unknown } | undefined)?.value,
+      seq: this.snapshotSeq,
+    }
   }
 
   /** Whether the latest snapshot is stored. */

@@ -10,31 +10,17 @@ import { deserializeError } from '../rpc/serialize-error.js'
 import type { XclusterActorStore } from './actor-store.js'
 import { ActorEntry, type Waiter } from './actor-entry.js'
 import { ActorPersistence, STORE_RETRY_DELAY } from './actor-persistence.js'
-import { type ActorOp, ActorOutbox } from './actor-outbox.js'
+import type { ActorOp } from './actor-outbox.js'
 import type { ActorReport } from './actor-host.js'
 import type { ActorErrorEvent, ActorInfo } from './contract-actors.js'
-import {
-  ActorEncodeError,
-  ActorFailedError,
-  ActorStoppedError,
-  ActorStoreFailedError,
-  ActorTimeoutError,
-  ActorUnavailableError,
-} from './errors.js'
+import { armHold, describeWhere, waitForAcknowledgement } from './actor-waits.js'
+import { type ActorWorkerLink, ActorWorkers } from './actor-workers.js'
+import { ActorEncodeError, ActorFailedError, ActorStoppedError, ActorStoreFailedError, ActorTimeoutError } from './errors.js'
 import * as messages from './messages.js'
-import { placeActor } from './placement.js'
 import type { InspectionRelay } from './inspection-relay.js'
 import type { SnapshotMirror } from './snapshot-mirror.js'
 
-/** The master's end of one worker, as the router uses it. */
-export interface ActorWorkerLink {
-  readonly workerId: number
-  readonly slotId: string
-  /** True while the worker takes new work (listening, not draining). */
-  readonly isAccepting: boolean
-  notify(method: string, args: unknown[]): void
-  call(method: string, args: unknown[], options: { timeout: number }): Promise<unknown>
-}
+export type { ActorWorkerLink } from './actor-workers.js'
 
 export interface ActorRouterSettings {
   machines: Readonly<Record<string, AnyStateMachine>>
@@ -56,7 +42,7 @@ const keyOf = (kind: string, id: string): string => `${kind}\u0000${id}`
 export class ActorRouter {
   readonly #settings: ActorRouterSettings
   readonly #entries = new Map<string, ActorEntry>()
-  readonly #workers = new Map<number, { link: ActorWorkerLink; kinds: Set<string>; actors: Set<ActorEntry>; outbox: ActorOutbox }>()
+  readonly #workers = new ActorWorkers((op, error) => this.#refused(op, error))
   readonly #held = new Set<ActorEntry>()
   readonly #persistence: ActorPersistence
   #closedReason: Error | undefined
@@ -71,19 +57,12 @@ export class ActorRouter {
   // --- Workers ------------------------------------------------------------------------------------
 
   addWorker(link: ActorWorkerLink): void {
-    const outbox = new ActorOutbox(
-      (method, args) => link.notify(method, args),
-      (op, error) => this.#refused(op, error),
-    )
-    this.#workers.set(link.workerId, { link, kinds: new Set(), actors: new Set(), outbox })
+    this.#workers.add(link)
   }
 
   /** The worker's `serve()` announced the kinds it hosts. */
   setKinds(workerId: number, kinds: unknown): void {
-    const worker = this.#workers.get(workerId)
-    if (!worker || !Array.isArray(kinds)) return
-    for (const kind of kinds) if (typeof kind === 'string') worker.kinds.add(kind)
-    this.wake()
+    if (this.#workers.addKinds(workerId, kinds)) this.wake()
   }
 
   /** A worker began accepting: place the actors that were held. */
@@ -93,9 +72,8 @@ export class ActorRouter {
 
   /** The worker's process is gone: restore its actors elsewhere from their last snapshots. */
   removeWorker(workerId: number): void {
-    const worker = this.#workers.get(workerId)
+    const worker = this.#workers.remove(workerId)
     if (!worker) return
-    this.#workers.delete(workerId)
     for (const entry of worker.actors) {
       entry.workerId = undefined
       this.#settings.relay?.gone(entry.kind, entry.id)
@@ -199,7 +177,7 @@ export class ActorRouter {
       return
     }
     const item = entry.append(event, waiter)
-    const outbox = entry.phase === 'placed' && entry.workerId !== undefined ? this.#workers.get(entry.workerId)?.outbox : undefined
+    const outbox = entry.phase === 'placed' ? this.#workers.get(entry.workerId)?.outbox : undefined
     if (outbox) outbox.push(['e', kind, id, item.seq, event])
     else if (entry.phase === 'held') this.#armHold(entry)
   }
@@ -211,23 +189,11 @@ export class ActorRouter {
   }
 
   sendAndWait(kind: string, id: string, event: EventObject, input: unknown, timeout = this.#settings.timeout): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let isSettled = false
-      const timer = setTimeout(() => {
-        isSettled = true
-        const entry = this.#entries.get(keyOf(kind, id))
-        reject(new ActorTimeoutError({ kind, id, type: event.type, timeout, where: describeWhere(entry) }))
-      }, timeout)
-      // A pending acknowledged send never keeps the master alive by itself.
-      timer.unref()
-      const settle = (fn: () => void) => {
-        if (isSettled) return
-        isSettled = true
-        clearTimeout(timer)
-        fn()
-      }
-      this.send(kind, id, event, input, { resolve: () => settle(resolve), reject: (error) => settle(() => reject(error)) })
-    })
+    return waitForAcknowledgement(
+      (waiter) => this.send(kind, id, event, input, waiter),
+      timeout,
+      () => new ActorTimeoutError({ kind, id, type: event.type, timeout, where: describeWhere(this.#entries.get(keyOf(kind, id))) }),
+    )
   }
 
   /** The last persisted snapshot the master has of (kind, id), if any. */
@@ -236,15 +202,7 @@ export class ActorRouter {
   }
 
   list(): ActorInfo[] {
-    return [...this.#entries.values()].map((entry) => ({
-      kind: entry.kind,
-      id: entry.id,
-      workerId: entry.workerId ?? null,
-      // An ending actor is on its way out and back in (a later event starts it again): 'moving'.
-      status: entry.phase === 'placed' ? 'active' : entry.phase === 'ending' ? 'moving' : entry.phase,
-      value: (entry.snapshot as { value?: unknown } | undefined)?.value,
-      seq: entry.snapshotSeq,
-    }))
+    return [...this.#entries.values()].map((entry) => entry.info())
   }
 
   /**
@@ -338,12 +296,8 @@ export class ActorRouter {
   /** Host it on the worker it belongs to now, with its snapshot and the events past it; or hold it. */
   #place(entry: ActorEntry): void {
     if (this.#closedReason || entry.phase === 'stopped' || entry.phase === 'loading' || entry.phase === 'ending') return
-    const candidates = [...this.#workers.values()]
-      .filter((worker) => worker.link.isAccepting && worker.kinds.has(entry.kind))
-      .map((worker) => worker.link)
-    const link = placeActor(entry.kind, entry.id, candidates) as ActorWorkerLink | undefined
-    const worker = link && this.#workers.get(link.workerId)
-    if (!link || !worker) {
+    const worker = this.#workers.placeFor(entry.kind, entry.id)
+    if (!worker) {
       entry.phase = 'held'
       entry.workerId = undefined
       this.#held.add(entry)
@@ -356,7 +310,7 @@ export class ActorRouter {
     clearTimeout(entry.holdTimer)
     entry.holdTimer = undefined
     entry.phase = 'placed'
-    entry.workerId = link.workerId
+    entry.workerId = worker.link.workerId
     worker.actors.add(entry)
     worker.outbox.push(['s', entry.kind, entry.id, entry.snapshotSeq, entry.snapshot, entry.input])
     for (const item of entry.unapplied()) worker.outbox.push(['e', entry.kind, entry.id, item.seq, item.event])
@@ -383,25 +337,17 @@ export class ActorRouter {
   }
 
   #unplace(entry: ActorEntry): void {
-    if (entry.workerId !== undefined) this.#workers.get(entry.workerId)?.actors.delete(entry)
+    this.#workers.get(entry.workerId)?.actors.delete(entry)
     this.#settings.relay?.gone(entry.kind, entry.id)
     entry.workerId = undefined
     entry.phase = 'held'
   }
 
   #armHold(entry: ActorEntry): void {
-    if (entry.holdTimer !== undefined) return
-    const { holdTimeout } = this.#settings
-    entry.holdTimer = setTimeout(() => {
-      entry.holdTimer = undefined
-      if (entry.phase !== 'held') return
-      const error = new ActorUnavailableError({ kind: entry.kind, id: entry.id, holdTimeout })
-      const hadEvents = entry.unapplied().length > 0
-      entry.drop((item) => item.seq > entry.snapshotSeq, error)
-      // Held events die here: say so once per actor, for the fire-and-forget ones.
-      if (hadEvents) this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error, isRestarting: false })
-    }, holdTimeout)
-    entry.holdTimer.unref()
+    // Held events die with the timeout: say so once per actor, for the fire-and-forget ones.
+    armHold(entry, this.#settings.holdTimeout, (error) =>
+      this.#settings.onError({ kind: entry.kind, id: entry.id, workerId: null, error, isRestarting: false }),
+    )
   }
 
   /** It reached a final state: delete its record; events sent after that start a new one. */
@@ -431,21 +377,5 @@ export class ActorRouter {
     return this.#persistence.when(
       () => this.#closedReason !== undefined || entries.every((entry) => entry.isStored || entry.phase === 'stopped'),
     )
-  }
-}
-
-/** Where an actor stood when an acknowledged send timed out, for the message. */
-function describeWhere(entry: ActorEntry | undefined): string {
-  switch (entry?.phase) {
-    case 'placed':
-      return `worker ${entry.workerId} had not reported it applied and stored`
-    case 'held':
-      return `no listening worker hosts kind ${JSON.stringify(entry.kind)} yet`
-    case 'moving':
-      return 'the actor was moving between workers'
-    case 'loading':
-      return 'its record was still loading from the actor store'
-    default:
-      return 'it was not applied yet'
   }
 }

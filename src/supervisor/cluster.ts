@@ -20,6 +20,7 @@ import { type ClusterOps, startClusterOps, type XclusterMetrics } from './cluste
 import type { ClusterPhase } from '../ops/readiness.js'
 import type { ResolvedOptions } from './supervise-options.js'
 import { type WorkerInfo, WorkerTable } from './worker-table.js'
+import { WorkerLogs } from '../ops/worker-logs.js'
 
 /** A worker as `cluster.workers()` lists it: lifecycle plus call and restart figures. */
 export interface ClusterWorker extends WorkerInfo {
@@ -38,6 +39,8 @@ export class ClusterCore {
   readonly router: CallRouter
   readonly table = new WorkerTable()
   readonly actors: ClusterActors
+  /** Every worker's output, line by line: the bounded buffer of `cluster.logs()`. */
+  readonly logs: WorkerLogs
   readonly #options: ResolvedOptions
   /** The user's observer and the live view; one that throws is skipped, never the supervisor. */
   readonly #observe: (event: InspectionEvent) => void
@@ -67,6 +70,7 @@ export class ClusterCore {
     this.#options = options
     this.#observe = combineInspectors(options.inspect, (event) => this.#liveViewObserver?.(event))
     this.router = new CallRouter(options.callTimeout)
+    this.logs = new WorkerLogs(options.logs, (line) => this.events.emit('log', line))
     this.actors = new ClusterActors({
       machines: options.actorMachines,
       options: options.actors,
@@ -404,6 +408,7 @@ export class ClusterCore {
         this.#opsReady?.noteHeartbeat(workerId, sample)
       },
       recordStderr: (input, workerId, lines) => this.#crashes.noteStderr(input, workerId, lines),
+      captureLogs: (source, streams, silent) => this.logs.capture(source, streams, silent),
     }
   }
 }

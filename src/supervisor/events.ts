@@ -1,6 +1,7 @@
 import type { WorkerOutput } from '../../machines/types.js'
 import type { TransitionEvent } from './worker-table.js'
 import type { ActorErrorEvent } from '../actors/contract-actors.js'
+import type { XclusterLogLine } from '../ops/log-buffer.js'
 
 /**
  * A worker process ended: how (`exit`), why (`reason`), whether the supervisor asked for it
@@ -57,4 +58,6 @@ export interface ClusterEvents {
   'protocol-error': [workerId: number, error: Error]
   /** An actor's machine threw (it restarts from its last good snapshot, or stops), or its store failed. */
   'actor-error': [event: ActorErrorEvent]
+  /** A line a worker wrote to its stdout or stderr (cut at `logs.maxLineBytes`). */
+  log: [line: XclusterLogLine]
 }

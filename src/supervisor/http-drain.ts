@@ -12,6 +12,8 @@
 import net from 'node:net'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2Session } from 'node:http2'
+import { notifyDrain } from './drain-hooks.js'
+import { drainUpgraded } from './upgrade-drain.js'
 
 /**
  * How long a kept-alive socket may stay idle once its server drains before it is closed, in ms.
@@ -55,18 +57,22 @@ export function installHttpDrain(): void {
 interface Connection {
   responses: Set<ServerResponse>
   idleTimer: NodeJS.Timeout | undefined
+  /** The request that upgraded it (WebSocket…): no longer HTTP, drained by upgrade-drain.ts. */
+  upgrade: IncomingMessage | undefined
 }
 
 /**
  * Track each connection's responses, and on `close()`: stop listening at once (the master hands
  * new connections to other workers), answer every response not yet started with
  * `Connection: close`, and close each socket once it has no response left and stayed idle for
- * `DRAIN_IDLE_GRACE`. `close()`'s callback fires when the last socket is gone, as before.
+ * `DRAIN_IDLE_GRACE`. An upgraded socket is no longer HTTP: `drainUpgraded()` ends it after the
+ * app's own grace. `close()`'s callback fires when the last socket is gone, as before.
  */
 function drainHttp1OnClose(server: Http1Server): void {
   const connections = new Map<net.Socket, Connection>()
   let isDraining = false
   const closeWhenIdle = (socket: net.Socket, connection: Connection) => {
+    if (connection.upgrade) return drainUpgraded(socket, connection.upgrade)
     if (connection.responses.size > 0 || connection.idleTimer || socket.destroyed) return
     connection.idleTimer = setTimeout(() => {
       if (connection.responses.size === 0) socket.destroy()
@@ -74,7 +80,7 @@ function drainHttp1OnClose(server: Http1Server): void {
     connection.idleTimer.unref()
   }
   const track = (socket: net.Socket) => {
-    const connection: Connection = { responses: new Set(), idleTimer: undefined }
+    const connection: Connection = { responses: new Set(), idleTimer: undefined, upgrade: undefined }
     connections.set(socket, connection)
     socket.once('close', () => {
       clearTimeout(connection.idleTimer)
@@ -99,10 +105,25 @@ function drainHttp1OnClose(server: Http1Server): void {
       if (isDraining) closeWhenIdle(socket, connection)
     })
   })
+  // Upgrades are seen on their way out, not with a listener: with an 'upgrade' listener of ours,
+  // Node would treat every `Upgrade:` request as one (it answers them as plain requests while
+  // nobody listens), and a server without WebSockets would change behaviour.
+  const emit = server.emit
+  server.emit = function (this: Http1Server, event: string | symbol, ...args: unknown[]) {
+    if (event === 'upgrade') {
+      const [request, socket] = args as [IncomingMessage, net.Socket]
+      const connection = connections.get(socket) ?? track(socket)
+      clearTimeout(connection.idleTimer)
+      connection.upgrade = request
+      if (isDraining) drainUpgraded(socket, request)
+    }
+    return Reflect.apply(emit, this, [event, ...args])
+  } as typeof emit
   const close = net.Server.prototype.close
   // Not http.Server's own close: it would close idle sockets at once, racing the client's next request.
   server.close = function (this: Http1Server, callback?: (error?: Error) => void) {
     isDraining = true
+    notifyDrain()
     for (const [socket, connection] of connections) {
       for (const response of connection.responses) if (!response.headersSent) response.shouldKeepAlive = false
       closeWhenIdle(socket, connection)
@@ -124,6 +145,7 @@ function drainHttp2OnClose(server: Http2Server): void {
   })
   const close = net.Server.prototype.close
   server.close = function (this: Http2Server, callback?: (error?: Error) => void) {
+    notifyDrain()
     Reflect.apply(close, this, callback ? [callback] : [])
     for (const session of sessions) if (!session.closed) session.close()
     return this

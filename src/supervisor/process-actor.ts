@@ -7,6 +7,8 @@ import type { WorkerChannel } from './channel.js'
 import { type ForkSettings, forkWorker } from './fork.js'
 import { startHeartbeat } from './heartbeat.js'
 import { OutputTail } from './output-tail.js'
+import type { LogSource } from '../ops/worker-logs.js'
+import type { Readable } from 'node:stream'
 
 /**
  * How long the crash record of an exit waits for the end of the worker's stderr, in ms: the last
@@ -31,6 +33,8 @@ export interface ProcessHost {
   deliverUserMessage(workerId: number, message: unknown): void
   /** As the process exits: the last lines it wrote to stderr, once its stderr has ended. */
   recordStderr(input: ProcessInput, workerId: number, lines: Promise<string[]>): void
+  /** Read the worker's stdout and stderr line by line until they end. */
+  captureLogs(source: LogSource, streams: { stdout: Readable | null; stderr: Readable | null }, silent: boolean): void
 }
 
 /** "127.0.0.1:3000", a pipe path, or null when cluster reports no address. */
@@ -62,14 +66,12 @@ export function createProcessLogic(host: ProcessHost) {
     const stderr = new OutputTail()
     const { stdout: childStdout, stderr: childStderr } = worker.process
     childStderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
-    if (!host.settingsFor(input.generation).silent) {
-      // As if the worker shared the master's streams (it does not, so that its stderr can be kept).
-      childStdout?.pipe(process.stdout, { end: false })
-      childStderr?.pipe(process.stderr, { end: false })
-    } else {
-      // Read and dropped: a pipe nobody reads fills up (64 KiB) and blocks the worker's writes.
-      childStdout?.resume()
-    }
+    // Line by line into the cluster's log buffer, and on to the master's streams unless `silent`.
+    host.captureLogs(
+      { workerId: worker.id, slotId: input.slotId, pid, generation: input.generation },
+      { stdout: childStdout, stderr: childStderr },
+      host.settingsFor(input.generation).silent,
+    )
     const channel = host.openChannel(worker, input, () => report({ type: 'process.ready' }))
 
     worker.on('message', (message: unknown) => {

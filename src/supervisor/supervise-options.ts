@@ -4,6 +4,7 @@ import type { Contract, MasterHandlers } from '../rpc/contract.js'
 import type { ErrorClass } from '../rpc/serialize-error.js'
 import { type ResolvedActorsOptions, resolveActorsOptions, type XclusterActorsOptions } from '../actors/actor-options.js'
 import type { ForkSettings } from './fork.js'
+import { type ResolvedLogOptions, resolveLogOptions, type XclusterLogOptions } from '../ops/log-options.js'
 import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from '../ops/metrics-options.js'
 import { checkDuration, checkInteger, describeValue, mergeSection } from '../options/check-options.js'
 import {
@@ -58,10 +59,17 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
    * Keep the workers' stdout/stderr out of the master's. Workers always write into pipes that the
    * master reads, so that the last 20 lines of each one's stderr can go into its crash record and
    * `SupervisorFailedError`; by default both are passed through to the master's stdout/stderr (the
-   * workers' `isTTY` is then false). `true` drops them (the stderr tail is still kept).
+   * workers' `isTTY` is then false), in `logs.format`. `true` keeps them out of the master's
+   * streams (the stderr tail, `cluster.logs()` and the `'log'` event still get every line).
    * @default false
    */
   silent?: boolean
+  /**
+   * How worker output is captured, kept (`cluster.logs()`) and written: format, app name, line
+   * and buffer bounds.
+   * @default { format: 'raw', maxLineBytes: 16_384, bufferLines: 1_000, bufferBytes: 1_048_576 }
+   */
+  logs?: XclusterLogOptions
   restart?: Partial<Omit<RestartOptions, 'backoff'>> & { backoff?: Partial<RestartOptions['backoff']> }
   timeouts?: Partial<WorkerTimeouts>
   health?: Partial<HealthOptions>
@@ -107,6 +115,7 @@ export interface ResolvedOptions {
   inspect: ((event: InspectionEvent) => void) | undefined
   dashboard: DashboardOptions | undefined
   handleSignals: boolean
+  logs: ResolvedLogOptions
   /** The contract's actor machines, by kind. */
   actorMachines: Readonly<Record<string, object>>
   actors: ResolvedActorsOptions
@@ -139,6 +148,7 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
     inspect: resolveInspect(options.inspect),
     dashboard: resolveDashboard(options.dashboard),
     handleSignals: options.handleSignals ?? true,
+    logs: resolveLogOptions(options.logs),
     actorMachines: options.contract?.actors ?? {},
     actors: resolveActorsOptions(options.actors),
     metrics: resolveMetricsOptions(options.metrics, count),

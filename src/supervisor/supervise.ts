@@ -6,6 +6,7 @@ import { type ClusterCore as Core, ClusterCore, type ClusterWorker } from './clu
 import type { ClusterEvents } from './events.js'
 import type { XclusterMetrics } from './cluster-ops.js'
 import { handleSignals } from './signals.js'
+import type { XclusterLogFilter, XclusterLogLine } from '../ops/log-buffer.js'
 import { type AnyContract, resolveOptions, type SuperviseOptions } from './supervise-options.js'
 
 /** Fork settings a rolling reload may change for the new generation of workers. */
@@ -68,6 +69,21 @@ export class SupervisedCluster<C extends AnyContract = AnyContract> {
   /** The live workers with their lifecycle state, calls in flight and restarts of their slot. */
   workers(): ClusterWorker[] {
     return this.#core.workers()
+  }
+
+  /**
+   * The recent lines the workers wrote to stdout and stderr, oldest first: at most
+   * `logs.bufferLines` (1,000) lines and `logs.bufferBytes` (1 MiB) are kept, across workers.
+   * New lines arrive as `'log'` events.
+   *
+   * @example
+   * ```ts
+   * for (const { workerId, stream, line } of cluster.logs({ workerId: 2, lines: 20 })) console.log(workerId, stream, line)
+   * cluster.on('log', ({ workerId, line }) => console.log(`#${workerId}: ${line}`))
+   * ```
+   */
+  logs(filter?: XclusterLogFilter): XclusterLogLine[] {
+    return this.#core.logs.buffer.recent(filter)
   }
 
   /** Subscribe to a cluster event; returns the function that unsubscribes. */

@@ -11,6 +11,7 @@ import { run as runReload } from './reload.js'
 import { run as runLifecycle } from './lifecycle.js'
 import { run as runLogs } from './logs.js'
 import { run as runPm2 } from './pm2.js'
+import { run as runMetrics } from './metrics.js'
 import { run as runQueue } from './queue.js'
 import { run as runRpc } from './rpc.js'
 import { run as runStreams } from './streams.js'
@@ -28,6 +29,7 @@ const topics: Record<string, (filters: readonly string[]) => Promise<void>> = {
   queue: runQueue,
   actors: runActors,
   logs: runLogs,
+  metrics: runMetrics,
 }
 
 const args = process.argv.slice(2)

@@ -34,6 +34,8 @@ export interface XclusterAppConfig {
    * @default { format: 'prefixed' }
    */
   logs?: Omit<NonNullable<SuperviseOptions['logs']>, 'name'>
+  /** Serve `/healthz`, `/readyz` and `/metrics`: `true` (any free port) or `{ port, host, readyWorkers }`. @default false */
+  metrics?: SuperviseOptions['metrics']
 }
 
 /** The CLI writes worker lines with their app, worker id and pid, as a process manager's user expects. */
@@ -60,6 +62,7 @@ const APP_KEYS = [
   'reload',
   'liveView',
   'logs',
+  'metrics',
 ] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -110,6 +113,7 @@ export function resolveApp(raw: unknown, source: string, key: string, baseDir: s
     reload: app.reload as SuperviseOptions['reload'],
     dashboard: app.liveView as SuperviseOptions['dashboard'],
     logs: { format: DEFAULT_CLI_LOG_FORMAT, ...(app.logs as object | undefined), name },
+    metrics: app.metrics as SuperviseOptions['metrics'],
     // The CLI stops every app on a signal itself, then exits once all have stopped.
     handleSignals: false,
   }

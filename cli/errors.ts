@@ -46,3 +46,6 @@ export const noTypeScriptLoaderMessage = (file: string): string =>
 // `logs` lost its connection to the master before the master said the logs ended (it crashed, was SIGKILLed…).
 export const logsCutMessage = (name: string, problem: string): string =>
   `xcluster logs: the master of "${name}" went away mid-stream (${problem}); check whether it still runs with \`xcluster status --name ${name}\`.`
+// The metrics endpoint of `start` could not listen (the port is in use, the host is not ours).
+export const metricsListenMessage = (name: string, problem: string): string =>
+  `xcluster start: ${name}: the health and metrics endpoint could not listen (${problem}); pass a free --metrics-port (or metrics.port in the config file), or 0 for any free one.`

@@ -4,6 +4,7 @@ import { DEFAULT_HEALTH, DEFAULT_RESTART, DEFAULT_TIMEOUTS } from '../src/superv
 import type { XclusterLogFormat } from '../src/index.js'
 import { LOG_FORMATS } from '../src/ops/log-format.js'
 import { DEFAULT_CLI_LOG_FORMAT, resolveApp, type XclusterAppConfig } from './app-config.js'
+import { DEFAULT_METRICS_HOST } from '../src/ops/metrics-options.js'
 import { findConfigFile, loadConfigFile } from './config-file.js'
 import { CliError } from './errors.js'
 import { startApps } from './start.js'
@@ -24,6 +25,11 @@ export const collectEnv = (value: string, previous: Record<string, string> = {})
 }
 // `--max-crashes` takes a count or `Infinity` (no limit, the default).
 const countOrInfinity = (value: string): number => (value === 'Infinity' ? Infinity : integer(0)(value))
+const port = (value: string): number => {
+  const number = integer(0)(value)
+  if (number > 65_535) throw new InvalidArgumentError(`expected a port from 0 to 65535, got "${value}"`)
+  return number
+}
 const instances = (value: string): number | 'max' => (value === 'max' ? 'max' : integer(1)(value))
 
 interface StartFlags {
@@ -55,6 +61,9 @@ interface StartFlags {
   liveViewHost: string
   liveViewToken?: string
   logFormat: XclusterLogFormat
+  metricsPort?: number
+  metricsHost?: string
+  readyWorkers?: number
 }
 
 /** `xcluster start [script] [args...]` and its options, each with its default in --help. */
@@ -169,6 +178,20 @@ export function addStartCommand(program: Command, runDirOption: () => Option): v
         .choices(LOG_FORMATS)
         .default(DEFAULT_CLI_LOG_FORMAT),
     )
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        'serve /healthz, /readyz and Prometheus /metrics on this port (0: any free one) (default: off)',
+      ).argParser(port),
+    )
+    .addOption(
+      new Option('--metrics-host <host>', 'interface of the metrics endpoint; 0.0.0.0 for probes and scrapes from outside the pod').default(
+        DEFAULT_METRICS_HOST,
+      ),
+    )
+    .addOption(
+      new Option('--ready-workers <n>', 'listening workers for /readyz to answer 200 (default: --instances)').argParser(integer(1)),
+    )
     .action(async (script: string | undefined, args: string[], flags: StartFlags, command: Command) => {
       const isGiven = (flag: string) => command.getOptionValueSource(flag) === 'cli'
       process.exitCode = await startApps(await appsToStart(script, args, flags, isGiven), flags.runDir)
@@ -205,7 +228,18 @@ async function appsToStart(script: string | undefined, args: string[], flags: St
       'ERR_CLI_USAGE',
     )
   }
-  return [resolveApp(fromFlags(script, args, flags), 'flags', '', process.cwd())]
+  const app = fromFlags(script, args, flags)
+  if (flags.metricsPort === undefined) {
+    // Without a config file, the endpoint is on only with its port.
+    const stray = ['metricsHost', 'readyWorkers'].find(isGiven)
+    if (stray !== undefined)
+      throw new CliError(
+        `xcluster start: --${stray === 'metricsHost' ? 'metrics-host' : 'ready-workers'} needs --metrics-port`,
+        'ERR_CLI_USAGE',
+      )
+    app.metrics = undefined
+  }
+  return [resolveApp(app, 'flags', '', process.cwd())]
 }
 
 /** A copy without the keys whose value is undefined, one section deep and in `restart.backoff`. */
@@ -257,5 +291,7 @@ function fromFlags(script: string, args: string[], flags: StartFlags): XclusterA
       flags.liveView === undefined
         ? undefined
         : { port: flags.liveView === true ? 0 : flags.liveView, host: flags.liveViewHost, token: flags.liveViewToken },
+    // Over a config file, --metrics-host or --ready-workers alone change its `metrics` section.
+    metrics: { port: flags.metricsPort, host: flags.metricsHost, readyWorkers: flags.readyWorkers },
   }
 }

@@ -3,7 +3,7 @@ import type { Server } from 'node:net'
 import { supervise, type SupervisedCluster } from '../src/index.js'
 import type { ResolvedApp } from './app-config.js'
 import { type ControlledApp, closeControl, listenControl } from './control-server.js'
-import { CliError, noTypeScriptLoaderMessage } from './errors.js'
+import { CliError, metricsListenMessage, noTypeScriptLoaderMessage } from './errors.js'
 import { createLogFeed } from './log-stream.js'
 import { ensureRunDir, socketPath } from './run-dir.js'
 
@@ -42,6 +42,7 @@ export async function startApps(apps: ResolvedApp[], runDir: string): Promise<nu
       cluster = supervise(app.options)
       running.push({ app, cluster, control, path })
       describeApp(app, cluster, path)
+      if (app.options.metrics) await describeMetrics(app.name, cluster)
     }
   } catch (error) {
     for (const { cluster, control, path } of running) {
@@ -105,4 +106,12 @@ function describeApp(app: ResolvedApp, cluster: SupervisedCluster, path: string)
       (url) => console.log(`xcluster: ${app.name}: live view at ${url}`),
       () => {},
     )
+}
+
+/** A metrics port that cannot be bound fails the start: an orchestrator's probes would never answer. */
+async function describeMetrics(name: string, cluster: SupervisedCluster): Promise<void> {
+  const { url } = await cluster.metrics().catch((error: Error) => {
+    throw new CliError(metricsListenMessage(name, error.message), 'ERR_CLI_CONFIG', { cause: error })
+  })
+  console.log(`xcluster: ${name}: health and metrics at ${url} (/healthz, /readyz, /metrics)`)
 }

@@ -17,6 +17,8 @@ export interface ExitInfo {
 export interface HealthSample {
   rss: number
   heapUsed: number
+  /** The worker's event-loop delay since its last heartbeat, in ms; only when the master has metrics on. */
+  eventLoopDelay?: { mean: number; p99: number; max: number }
 }
 
 /** Sent back by the `process` actor to the worker machine that invoked it. */

@@ -2,6 +2,8 @@
 export { supervise, SupervisedCluster } from './supervisor/supervise.js'
 export type { ReloadOptions } from './supervisor/supervise.js'
 export type { SuperviseOptions, DashboardOptions, InspectObserver, AnyContract } from './supervisor/supervise-options.js'
+export type { MetricsOptions } from './ops/metrics-options.js'
+export type { XclusterMetrics } from './supervisor/cluster-ops.js'
 export type { RestartOptions, HealthOptions } from './supervisor/settings.js'
 export type { ClusterWorker } from './supervisor/cluster.js'
 export type { ClusterEvents, WorkerExitEvent, WorkerRestartEvent, CrashRecord } from './supervisor/events.js'

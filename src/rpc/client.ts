@@ -103,7 +103,9 @@ export class Client {
     const id = ++this.#lastId
     if (uploads !== undefined) this.#lastId += uploads.length
     return new Promise((resolve, reject) => {
-      const call = new PendingCall(id, method, resolve, reject, timeout, performance.now() + timeout)
+      const now = performance.now()
+      const call = new PendingCall(id, method, resolve, reject, timeout, now + timeout)
+      if (state.observer !== undefined) call.sentAt = now
       this.#pending.add(call)
       if (window !== undefined) call.window = window
       if (windowBytes !== undefined) call.windowBytes = windowBytes
@@ -190,9 +192,11 @@ export class Client {
       this.#onSettled()
       return
     }
-    if (frame[0] === 'r') call.resolve(value)
-    else if (call.stream !== undefined) call.stream.fail(deserializeError(value, this.#state.registry), true)
-    else call.reject(deserializeError(value, this.#state.registry))
+    const error = frame[0] === 'r' ? undefined : deserializeError(value, this.#state.registry)
+    this.#state.observer?.called(call.method, performance.now() - call.sentAt, error)
+    if (error === undefined) call.resolve(value)
+    else if (call.stream !== undefined) call.stream.fail(error, true)
+    else call.reject(error)
     this.#onSettled()
   }
 

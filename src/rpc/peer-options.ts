@@ -2,6 +2,7 @@
  * The public shape of an RPC peer: its options, the per-call options, and the peer interface.
  * The implementation is in peer.ts.
  */
+import type { RpcCallObserver } from './call-observer.js'
 import type { ErrorClass } from './serialize-error.js'
 
 /** How long a call waits for its reply unless told otherwise: 30 s. */
@@ -100,6 +101,8 @@ export interface RpcPeerOptions {
    * @default 'the other side'
    */
   label?: string
+  /** Told how long each answered call took, in both directions (metrics). @default none: no timing */
+  observer?: RpcCallObserver
 }
 
 /** A call sent and not settled, as `pendingCalls()` lists it. */
@@ -129,6 +132,8 @@ export interface RpcPeer {
   setHandlers(handlers: object): void
   /** Calls sent and not settled. */
   readonly inFlight: number
+  /** Requests of the other side being handled (their handler's promise or stream not done yet). */
+  readonly handling: number
   /** The calls sent and not settled, oldest first: what was lost when the other side died. */
   pendingCalls(): RpcPendingCallInfo[]
   /** Resolves when nothing is in flight in either direction (calls sent, requests being handled). */

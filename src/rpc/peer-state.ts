@@ -15,6 +15,7 @@ import {
   type PeerSettings,
   type RpcPeerOptions,
 } from './peer-options.js'
+import type { RpcCallObserver } from './call-observer.js'
 import { createErrorRegistry, type ErrorClass } from './serialize-error.js'
 
 export class PeerState {
@@ -30,6 +31,8 @@ export class PeerState {
   onNotifyError: (error: Error, method: string) => void
   /** The error given to `close()`; set once, and everything stops when it is. */
   closeError: Error | undefined = undefined
+  /** Told of answered calls; `undefined` (no timing at all) unless metrics are on. */
+  readonly observer: RpcCallObserver | undefined
 
   constructor(options: RpcPeerOptions) {
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT
@@ -38,6 +41,7 @@ export class PeerState {
     this.onProtocolError = options.onProtocolError ?? ((error) => process.emitWarning(error))
     this.onNotifyError = options.onNotifyError ?? ((error) => process.emitWarning(error))
     this.label = options.label ?? 'the other side'
+    this.observer = options.observer
   }
 
   configure(options: PeerSettings): void {

@@ -35,6 +35,7 @@ import { describeThrown } from './reply.js'
 const MAX_REPORTS_PER_PACKET = 8
 
 export { DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT } from './peer-options.js'
+export type { RpcCallObserver } from './call-observer.js'
 export type { RpcCallContext, RpcCallOptions, RpcPeer, RpcPeerOptions, RpcPendingCallInfo } from './peer-options.js'
 
 /**
@@ -95,6 +96,10 @@ class Peer implements RpcPeer {
 
   get inFlight(): number {
     return this.#client.size
+  }
+
+  get handling(): number {
+    return this.#server.handling
   }
 
   pendingCalls(): RpcPendingCallInfo[] {

@@ -18,6 +18,8 @@ export class PendingCall {
   onAbort: (() => void) | undefined = undefined
   /** `Date.now()` when the call was made. */
   readonly startedAt = Date.now()
+  /** `performance.now()` when it was sent; set only for a peer with an observer (metrics). */
+  sentAt = 0
   /** Set once the call is answered with a stream (stream-consumer.ts): what settles it ends that. */
   stream: StreamConsumer | undefined = undefined
   /** The stream window this call asks for, should it be answered with a stream: items, bytes. */

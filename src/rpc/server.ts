@@ -49,6 +49,11 @@ export class Server {
         : undefined
   }
 
+  /** Requests whose handler's promise or stream is not done yet. */
+  get handling(): number {
+    return this.#running.size
+  }
+
   /** Nothing is running or held. */
   get isIdle(): boolean {
     return this.#running.size === 0 && (this.#held === undefined || this.#held.size === 0)
@@ -62,9 +67,13 @@ export class Server {
       return
     }
     const state = this.#state
+    // Timed only for a peer with an observer (metrics on): otherwise not one clock read.
+    const observer = state.observer
+    const arrivedAt = observer === undefined ? 0 : performance.now()
     const found = this.#table.lookup(method)
     if (found === undefined) {
       replyError(state, this.#outbox, id, method, new UnknownMethodError(method, this.#table.knownMethods()))
+      observer?.served(method, performance.now() - arrivedAt, false)
       return
     }
     let args: unknown[]
@@ -94,16 +103,19 @@ export class Server {
     } catch (error) {
       replyError(state, this.#outbox, id, method, error)
       if (hasUploads) this.#uploads.finish(id)
+      observer?.served(method, performance.now() - arrivedAt, true)
       return
     }
     if (!isThenable(result)) {
       if (isAsyncIterable(result)) {
         this.#running.set(id, context)
         this.#openStream(id, method, result)
+        observer?.served(method, performance.now() - arrivedAt, true)
         return
       }
       replyValue(state, this.#outbox, id, method, result)
       if (hasUploads) this.#uploads.finish(id)
+      observer?.served(method, performance.now() - arrivedAt, true)
       return
     }
     this.#running.set(id, context)
@@ -111,6 +123,7 @@ export class Server {
     Promise.resolve(result).then(
       (value) => {
         if (context[kCancelled]) return
+        observer?.served(method, performance.now() - arrivedAt, true)
         if (isAsyncIterable(value)) {
           this.#openStream(id, method, value)
           return
@@ -122,6 +135,7 @@ export class Server {
       },
       (error: unknown) => {
         if (context[kCancelled]) return
+        observer?.served(method, performance.now() - arrivedAt, true)
         this.#running.delete(id)
         replyError(this.#state, this.#outbox, id, method, error)
         if (hasUploads) this.#uploads.finish(id)

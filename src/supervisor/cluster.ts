@@ -16,6 +16,8 @@ import type { ClusterEvents } from './events.js'
 import type { ForkSettings } from './fork.js'
 import { createProcessLogic, type ProcessHost } from './process-actor.js'
 import { CallRouter } from './router.js'
+import { type ClusterOps, startClusterOps, type XclusterMetrics } from './cluster-ops.js'
+import type { ClusterPhase } from '../ops/readiness.js'
 import type { ResolvedOptions } from './supervise-options.js'
 import { type WorkerInfo, WorkerTable } from './worker-table.js'
 import { WorkerLogs } from '../ops/worker-logs.js'
@@ -56,6 +58,10 @@ export class ClusterCore {
   readonly #stopped: Promise<void>
   readonly #liveView: Promise<XclusterLiveView> | undefined
   #liveViewObserver: ((event: InspectionEvent) => void) | undefined
+  /** The health and metrics endpoint, when `metrics` is on; `#opsReady` once it listens. */
+  readonly #ops: Promise<ClusterOps> | undefined
+  #opsReady: ClusterOps | undefined
+  #isStopping = false
   /** The generation whose settings are in force (the last reload that succeeded). */
   #generation = 0
   /** The last generation number handed out. */
@@ -91,6 +97,12 @@ export class ClusterCore {
       assertLiveViewOptions(liveViewOptions)
       this.#liveView = createLiveView(liveViewOptions)
       this.#liveView.then((view) => (this.#liveViewObserver = view.observer)).catch(() => {})
+    }
+    if (options.metrics) {
+      const knownStates = Object.keys(workerMachine.config.states ?? {}).filter((state) => state !== 'exited')
+      const input = { options: options.metrics, events: this.events, table: this.table, router: this.router, knownStates }
+      this.#ops = startClusterOps({ ...input, handlers: options.handlers, phase: () => this.#phase() })
+      this.#ops.then((ops) => (this.#opsReady = ops)).catch(() => {})
     }
     const machine = createSupervisorMachine({ process: createProcessLogic(this.#createHost()) })
     const input: SupervisorInput = {
@@ -162,14 +174,13 @@ export class ClusterCore {
    * returns see the very first transitions; with a live view, once it serves.
    */
   start(): void {
-    if (!this.#liveView) return queueMicrotask(() => this.#actor.start())
-    this.#liveView.then(
-      () => this.#actor.start(),
-      (error: Error) => {
-        process.emitWarning(`xcluster: the live view could not start (${error.message}); the cluster runs without it`)
-        this.#actor.start()
-      },
-    )
+    if (!this.#liveView && !this.#ops) return queueMicrotask(() => this.#actor.start())
+    const started = (promise: Promise<unknown> | undefined, what: string) =>
+      promise?.catch((error: Error) => {
+        process.emitWarning(`xcluster: the ${what} could not start (${error.message}); the cluster runs without it`)
+      })
+    // The endpoint listens before the first fork: its call observer must be on every worker's channel.
+    Promise.all([started(this.#liveView, 'live view'), started(this.#ops, 'metrics endpoint')]).then(() => this.#actor.start())
   }
 
   dashboardUrl(): Promise<string> {
@@ -178,6 +189,19 @@ export class ClusterCore {
         new TypeError('cluster.dashboardUrl(): the live view is off; pass `dashboard: true` (or { port, host, token }) to supervise()'),
       )
     return this.#liveView.then((view) => view.url)
+  }
+
+  metrics(): Promise<XclusterMetrics> {
+    if (!this.#ops)
+      return Promise.reject(
+        new TypeError('cluster.metrics(): metrics are off; pass `metrics: true` (or { port, host, readyWorkers }) to supervise()'),
+      )
+    return this.#ops.then((ops) => ops.handle)
+  }
+
+  #phase(): ClusterPhase {
+    if (this.#end) return this.#end.error ? 'failed' : 'stopped'
+    return this.#isStopping ? 'stopping' : 'running'
   }
 
   workers(): ClusterWorker[] {
@@ -209,6 +233,7 @@ export class ClusterCore {
 
   stop(reason: string): Promise<void> {
     if (this.#end) return this.#end.error ? Promise.resolve() : this.#stopped
+    this.#isStopping = true
     const sendStop = () => this.#actor.send({ type: 'stop', reason })
     // Actor events already sent land and are stored before the workers drain (a stop persists
     // every actor), within the drain deadline; with none pending the stop is sent at once.
@@ -296,6 +321,7 @@ export class ClusterCore {
     for (const check of [...this.#waiters]) check()
     if (!end.error) this.events.emit('stopped', { reason: end.reason })
     this.#liveView?.then((view) => view.close()).catch(() => {})
+    this.#ops?.then((ops) => ops.close()).catch(() => {})
   }
 
   #inspect(event: InspectionEvent): void {
@@ -326,6 +352,7 @@ export class ClusterCore {
     const options = this.#options
     return {
       heartbeatInterval: options.health.heartbeatInterval,
+      heartbeatEventLoopDelay: options.metrics !== undefined,
       settingsFor: (generation) => this.#generations.get(generation) ?? this.#generations.get(this.#generation)!,
       openChannel: (worker: Worker, input: ProcessInput, onReady: () => void, forkedAt: number) => {
         const pid = worker.process.pid ?? -1
@@ -365,6 +392,7 @@ export class ClusterCore {
             maxPayload: options.maxPayload,
             errors: [...SUPERVISOR_ERROR_CLASSES, ...ACTOR_ERROR_CLASSES, ...options.errors],
             label: `worker ${worker.id} (pid ${pid})`,
+            observer: this.#opsReady?.metrics,
             onEvent: (name, payload) => this.events.emit('event', worker.id, name, payload),
             onProtocolError: (error) => this.events.emit('protocol-error', worker.id, error),
           }),
@@ -391,7 +419,10 @@ export class ClusterCore {
         this.actors.onExit(channel.workerId)
       },
       deliverUserMessage: (workerId, message) => this.events.emit('message', workerId, message),
-      recordHeartbeat: (workerId, sample) => this.#crashes.noteHeartbeat(workerId, sample),
+      recordHeartbeat: (workerId, sample) => {
+        this.#crashes.noteHeartbeat(workerId, sample)
+        this.#opsReady?.noteHeartbeat(workerId, sample)
+      },
       recordStderr: (input, workerId, lines) => this.#crashes.noteStderr(input, workerId, lines),
       captureLogs: (source, streams, silent) => this.logs.capture(source, streams, silent),
     }

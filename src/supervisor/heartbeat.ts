@@ -16,7 +16,14 @@ export const HEARTBEAT_METHOD = '$heartbeat'
  * that does not run xcluster's worker side is never pinged: the master reads its rss itself
  * (process-rss.ts), so that `health.maxRss` holds for an unmodified server too.
  */
-export function startHeartbeat(channel: WorkerChannel, interval: number, report: (event: ProcessEvent) => void): () => void {
+export function startHeartbeat(
+  channel: WorkerChannel,
+  interval: number,
+  report: (event: ProcessEvent) => void,
+  /** Ask for the event-loop delay too (metrics on): the worker starts its monitor on the first such ask. */
+  withEventLoopDelay = false,
+): () => void {
+  const args = withEventLoopDelay ? [true] : []
   let isStopped = false
   let timer: NodeJS.Timeout | undefined
 
@@ -24,9 +31,9 @@ export function startHeartbeat(channel: WorkerChannel, interval: number, report:
     if (!channel.isAttached) return sampleFromOutside()
     channel.isHeartbeatPending = true
     try {
-      const reply = await channel.peer.call(HEARTBEAT_METHOD, [], { timeout: interval })
+      const reply = await channel.peer.call(HEARTBEAT_METHOD, args, { timeout: interval })
       if (!isStopped) {
-        if (isHealthSample(reply)) report({ type: 'process.heartbeat', sample: { rss: reply.rss, heapUsed: reply.heapUsed } })
+        if (isHealthSample(reply)) report({ type: 'process.heartbeat', sample: pickSample(reply) })
         else {
           channel.peer.reportMalformed(messages.badHeartbeatReason(describeUntrusted(reply)))
           report({ type: 'process.heartbeatMissed' })
@@ -58,16 +65,26 @@ export function startHeartbeat(channel: WorkerChannel, interval: number, report:
   }
 }
 
-/** A heartbeat reply the health guards can trust: two finite, non-negative byte counts. */
+const isAmount = (value: unknown): value is number => typeof value === 'number' && value >= 0 && Number.isFinite(value)
+
+/**
+ * A heartbeat reply the health guards and metrics can trust: two finite, non-negative byte
+ * counts, and, if there is an `eventLoopDelay`, three finite, non-negative durations in it.
+ */
 export function isHealthSample(reply: unknown): reply is HealthSample {
   if (typeof reply !== 'object' || reply === null) return false
-  const { rss, heapUsed } = reply as Record<string, unknown>
-  return (
-    typeof rss === 'number' &&
-    rss >= 0 &&
-    Number.isFinite(rss) &&
-    typeof heapUsed === 'number' &&
-    heapUsed >= 0 &&
-    Number.isFinite(heapUsed)
-  )
+  const { rss, heapUsed, eventLoopDelay } = reply as Record<string, unknown>
+  if (!isAmount(rss) || !isAmount(heapUsed)) return false
+  if (eventLoopDelay === undefined) return true
+  if (typeof eventLoopDelay !== 'object' || eventLoopDelay === null) return false
+  const { mean, p99, max } = eventLoopDelay as Record<string, unknown>
+  return isAmount(mean) && isAmount(p99) && isAmount(max)
+}
+
+/** Only the fields checked, copied: nothing else a worker put in its reply travels further. */
+function pickSample(reply: HealthSample): HealthSample {
+  const sample: HealthSample = { rss: reply.rss, heapUsed: reply.heapUsed }
+  const delay = reply.eventLoopDelay
+  if (delay !== undefined) sample.eventLoopDelay = { mean: delay.mean, p99: delay.p99, max: delay.max }
+  return sample
 }

@@ -22,6 +22,8 @@ export const STDERR_DRAIN_TIMEOUT = 500
 export interface ProcessHost {
   settingsFor(generation: number): ForkSettings
   heartbeatInterval: number
+  /** Ask heartbeats for the event-loop delay too (metrics on). */
+  heartbeatEventLoopDelay: boolean
   /**
    * Create the RPC channel of a freshly forked worker; `onReady` fires on the worker's `ready()`.
    * `forkedAt`: when `fork()` was called, in ms since the epoch (for the start split).
@@ -105,10 +107,15 @@ export function createProcessLogic(host: ProcessHost) {
       switch (command.type) {
         case 'accept':
           channel.accept()
-          stopHeartbeat = startHeartbeat(channel, host.heartbeatInterval, (event) => {
-            if (event.type === 'process.heartbeat') host.recordHeartbeat(worker.id, event.sample)
-            report(event)
-          })
+          stopHeartbeat = startHeartbeat(
+            channel,
+            host.heartbeatInterval,
+            (event) => {
+              if (event.type === 'process.heartbeat') host.recordHeartbeat(worker.id, event.sample)
+              report(event)
+            },
+            host.heartbeatEventLoopDelay,
+          )
           break
         case 'drain':
           stopHeartbeat()

@@ -5,6 +5,7 @@ import type { ErrorClass } from '../rpc/serialize-error.js'
 import { type ResolvedActorsOptions, resolveActorsOptions, type XclusterActorsOptions } from '../actors/actor-options.js'
 import type { ForkSettings } from './fork.js'
 import { type ResolvedLogOptions, resolveLogOptions, type XclusterLogOptions } from '../ops/log-options.js'
+import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from '../ops/metrics-options.js'
 import { checkDuration, checkInteger, describeValue, mergeSection } from '../options/check-options.js'
 import {
   DEFAULT_CALL_TIMEOUT,
@@ -92,6 +93,11 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
   handleSignals?: boolean
   /** The cluster's actors (the contract's `actors`): their snapshot store, hold deadline and restart budget. */
   actors?: XclusterActorsOptions
+  /**
+   * Serve `/healthz`, `/readyz` and Prometheus `/metrics` (prom-client, loaded only then) for
+   * orchestrators; read them in code with `cluster.metrics()`. @default false
+   */
+  metrics?: MetricsOptions | boolean
 }
 
 /** @internal Options after validation and defaults. */
@@ -113,6 +119,7 @@ export interface ResolvedOptions {
   /** The contract's actor machines, by kind. */
   actorMachines: Readonly<Record<string, object>>
   actors: ResolvedActorsOptions
+  metrics: ResolvedMetricsOptions | undefined
 }
 
 /** Check every option of `supervise()`; throws a TypeError/RangeError naming the bad one. @internal */
@@ -126,8 +133,9 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
   }
   const reload = mergeSection('reload', { maxUnavailable: 1 }, options.reload)
   checkInteger('reload.maxUnavailable', reload.maxUnavailable, 1)
+  const count = resolveCount(options.count)
   return {
-    count: resolveCount(options.count),
+    count,
     fork: resolveForkSettings(options),
     handlers,
     errors: options.contract?.errors ?? [],
@@ -143,6 +151,7 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
     logs: resolveLogOptions(options.logs),
     actorMachines: options.contract?.actors ?? {},
     actors: resolveActorsOptions(options.actors),
+    metrics: resolveMetricsOptions(options.metrics, count),
   }
 }
 

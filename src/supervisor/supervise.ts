@@ -4,6 +4,7 @@ import type { ActorInfo, ActorInput, ActorKind, ActorMachine, ActorRefOptions } 
 import { createCallProxy } from '../rpc/proxy.js'
 import { type ClusterCore as Core, ClusterCore, type ClusterWorker } from './cluster.js'
 import type { ClusterEvents } from './events.js'
+import type { XclusterMetrics } from './cluster-ops.js'
 import { handleSignals } from './signals.js'
 import type { XclusterLogFilter, XclusterLogLine } from '../ops/log-buffer.js'
 import { type AnyContract, resolveOptions, type SuperviseOptions } from './supervise-options.js'
@@ -123,6 +124,23 @@ export class SupervisedCluster<C extends AnyContract = AnyContract> {
    */
   reload(options?: ReloadOptions): Promise<void> {
     return this.#core.reload(options)
+  }
+
+  /**
+   * The cluster's metrics, when `metrics` is on: its own prom-client `registry`, the endpoint's
+   * `url`, and `text()` (what `GET /metrics` answers). Resolves once the endpoint listens; rejects
+   * with a TypeError when `metrics` is off, or with the listen error (a port in use).
+   *
+   * @example
+   * ```ts
+   * const cluster = supervise({ worker: './worker.js', metrics: { port: 9464 } })
+   * const { registry, url } = await cluster.metrics()
+   * new Counter({ name: 'jobs_total', help: 'Jobs done.', registers: [registry] })
+   * console.log(`${url}/metrics`) // http://127.0.0.1:9464/metrics
+   * ```
+   */
+  metrics(): Promise<XclusterMetrics> {
+    return this.#core.metrics()
   }
 
   /** The URL of the local live view, when `dashboard` is on. */

@@ -7,6 +7,7 @@ import { XclusterError } from '../rpc/errors.js'
 import { createRpcPeer, type RpcPeer } from '../rpc/peer.js'
 import { ACTOR_WORKER_METHODS } from '../actors/messages.js'
 import { MasterExitedError } from './errors.js'
+import { readEventLoopDelay } from './event-loop-delay.js'
 import * as messages from './messages.js'
 
 // How long an orphan (a worker whose master vanished) has to let its pending calls reject before
@@ -45,9 +46,11 @@ export function connect(api: string): WorkerSide {
     send: (message) => send(message, ignoreSendError),
     holdRequests: true,
     internal: {
-      $heartbeat: () => {
+      // `withEventLoopDelay`: the master has metrics on and wants the loop's delay as well.
+      $heartbeat: (withEventLoopDelay?: unknown) => {
         const { rss, heapUsed } = process.memoryUsage()
-        return { rss, heapUsed }
+        const eventLoopDelay = withEventLoopDelay === true ? readEventLoopDelay() : undefined
+        return eventLoopDelay === undefined ? { rss, heapUsed } : { rss, heapUsed, eventLoopDelay }
       },
       ...forwardToActors,
     },

@@ -34,7 +34,7 @@ config('an unknown key is refused with the file and the key named', async () => 
     [result.code, result.stderr],
     [
       1,
-      `xcluster: ${path}: \`apps[0].instnces\` is not a setting; expected one of: script, name, instances, args, nodeArgs, env, restart, timeouts, health, reload, liveView, logs\n`,
+      `xcluster: ${path}: \`apps[0].instnces\` is not a setting; expected one of: script, name, instances, args, nodeArgs, env, restart, timeouts, health, reload, liveView, logs, metrics\n`,
     ],
   )
 })

@@ -1,16 +1,13 @@
 import { EventEmitter } from 'node:events'
-import type { Worker } from 'node:cluster'
 import { type Actor, type InspectionEvent, createActor } from 'xstate'
 import { createSupervisorMachine } from '../../machines/supervisor/supervisor.js'
 import { workerMachine } from '../../machines/worker/worker.js'
 import { assertLiveViewOptions, createLiveView, type XclusterLiveView } from '../inspect/live-view.js'
 import { combineInspectors } from '../inspect/combine-inspectors.js'
-import type { ProcessInput, SupervisorInput } from '../../machines/types.js'
-import { ClusterStoppedError, ReloadFailedError, SUPERVISOR_ERROR_CLASSES, SupervisorFailedError, WorkerNotFoundError } from './errors.js'
-import { createRpcPeer } from '../rpc/peer.js'
+import type { SupervisorInput } from '../../machines/types.js'
+import { ClusterStoppedError, ReloadFailedError, SupervisorFailedError, WorkerNotFoundError } from './errors.js'
 import { ClusterActors } from '../actors/cluster-actors.js'
-import { ACTOR_ERROR_CLASSES } from '../actors/errors.js'
-import { WorkerChannel } from './channel.js'
+import type { WorkerChannel } from './channel.js'
 import { CrashRecorder } from './crash-records.js'
 import type { ClusterEvents } from './events.js'
 import type { ForkSettings } from './fork.js'
@@ -21,8 +18,8 @@ import type { ClusterPhase } from '../ops/readiness.js'
 import type { ResolvedOptions } from './supervise-options.js'
 import { type WorkerInfo, WorkerTable } from './worker-table.js'
 import { WorkerLogs } from '../ops/worker-logs.js'
-import { START_MARKS_METHOD } from './start-marks.js'
-import { checkStartMarks, computeStartTiming, type XclusterStartTiming } from './start-timing.js'
+import type { XclusterStartTiming } from './start-timing.js'
+import { openWorkerChannel } from './open-worker-channel.js'
 
 /** A worker as `cluster.workers()` lists it: lifecycle plus call and restart figures. */
 export interface ClusterWorker extends WorkerInfo {
@@ -354,63 +351,9 @@ export class ClusterCore {
       heartbeatInterval: options.health.heartbeatInterval,
       heartbeatEventLoopDelay: options.metrics !== undefined,
       settingsFor: (generation) => this.#generations.get(generation) ?? this.#generations.get(this.#generation)!,
-      openChannel: (worker: Worker, input: ProcessInput, onReady: () => void, forkedAt: number) => {
-        const pid = worker.process.pid ?? -1
-        const channel: WorkerChannel = new WorkerChannel({
-          workerId: worker.id,
-          pid,
-          slotId: input.slotId,
-          forkedAt,
-          defaultTimeout: options.callTimeout,
-          onAccept: () => {
-            this.router.wake()
-            this.actors.onAccept()
-          },
-          beforeDrain: () => this.actors.onDrain(worker.id),
-          kill: () => worker.process.kill('SIGKILL'),
-          peer: createRpcPeer({
-            send: (message) => worker.send(message as never),
-            handlers: options.handlers,
-            internal: {
-              // The worker side announces itself when it loads; only then can it answer heartbeats.
-              $attach: () => channel.markAttached(),
-              $ready: () => {
-                channel.markAttached()
-                onReady()
-              },
-              // Sent by the worker preload as its first server listens (start-marks.ts); untrusted.
-              [START_MARKS_METHOD]: (marks: unknown) => {
-                try {
-                  channel.startTiming = computeStartTiming(forkedAt, checkStartMarks(marks, `worker ${worker.id} (pid ${pid})`))
-                } catch (error) {
-                  this.events.emit('protocol-error', worker.id, error as Error)
-                }
-              },
-              ...this.actors.handlersFor(worker.id),
-            },
-            timeout: options.callTimeout,
-            maxPayload: options.maxPayload,
-            errors: [...SUPERVISOR_ERROR_CLASSES, ...ACTOR_ERROR_CLASSES, ...options.errors],
-            label: `worker ${worker.id} (pid ${pid})`,
-            observer: this.#opsReady?.metrics,
-            onEvent: (name, payload) => this.events.emit('event', worker.id, name, payload),
-            onProtocolError: (error) => this.events.emit('protocol-error', worker.id, error),
-          }),
-        })
-        this.router.add(channel)
-        this.actors.addWorker({
-          workerId: worker.id,
-          slotId: input.slotId,
-          get isAccepting() {
-            return channel.state === 'accepting'
-          },
-          // A closed peer means the worker is gone; its exit restores the actor elsewhere.
-          notify: (method, args) => {
-            if (channel.peer.closeReason === undefined) channel.peer.notify(method, args)
-          },
-          call: (method, args, callOptions) => channel.peer.call(method, args, callOptions),
-        })
-        return channel
+      openChannel: (worker, input, onReady, forkedAt) => {
+        const deps = { options, router: this.router, actors: this.actors, events: this.events, observer: () => this.#opsReady?.metrics }
+        return openWorkerChannel(deps, worker, input, onReady, forkedAt)
       },
       releaseChannel: (channel, reason) => {
         this.#crashes.noteCallsInFlight(channel.workerId, channel.peer.pendingCalls())

@@ -27,6 +27,8 @@ import { fileURLToPath } from 'node:url'
 import type { XclusterStartTiming } from '../src/index.js'
 import { describeMachine, findFreePort, fixturePath, format, isSelected, printTable, summarize } from './fixtures/cluster-report.js'
 import {
+  describeErrors,
+  printReloadRuns,
   type AppSpec,
   buildCli,
   type Counts,
@@ -55,10 +57,6 @@ type Named = [name: string, manager: Manager]
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const ratio = (a: number, b: number) => (b > 0 ? `${format(a / b, 2)}x` : '—')
-const describeErrors = (counts: Counts) =>
-  Object.entries(counts.errorCodes)
-    .map(([code, n]) => `${code}×${n}`)
-    .join(' ') || '0'
 
 /** The pid in the body of one request on a fresh connection, or undefined if nothing answered. */
 function askPid(port: number): Promise<number | undefined> {
@@ -110,21 +108,7 @@ async function benchReload(managers: Named[]): Promise<void> {
       console.log(`  reload round ${round + 1} ${name}: lost ${run.lost} of ${run.counts.sent}, ${format(run.reloadMs)} ms`)
     }
   }
-  printTable(
-    `(a) Rolling reload of 4 workers under ${CLIENTS} keep-alive clients (keep-alive-server.cjs)`,
-    ['case', 'sent', 'answered', 'lost', 'errors', 'reload ms', 'v2 answered'],
-    [...runs].flatMap(([name, list]) =>
-      list.map((r) => [
-        name,
-        format(r.counts.sent),
-        format(r.counts.answered),
-        format(r.lost),
-        describeErrors(r.counts),
-        format(r.reloadMs),
-        format(r.counts.versions.v2 ?? 0),
-      ]),
-    ),
-  )
+  printReloadRuns(`(a) Rolling reload of 4 workers under ${CLIENTS} keep-alive clients (keep-alive-server.cjs)`, runs)
 }
 
 async function benchKill(managers: Named[]): Promise<void> {

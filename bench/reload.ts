@@ -15,8 +15,9 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { supervise } from '../src/index.js'
-import { describeMachine, findFreePort, fixturePath, format, isSelected, printTable } from './fixtures/cluster-report.js'
+import { describeMachine, findFreePort, fixturePath, isSelected } from './fixtures/cluster-report.js'
 import {
+  printReloadRuns,
   buildCli,
   type Counts,
   createPm2,
@@ -77,22 +78,9 @@ export async function run(filters: readonly string[]): Promise<void> {
       }
     }
   })
-  printTable(
+  printReloadRuns(
     `Rolling reload of ${WORKERS} workers under ${CLIENTS} keep-alive clients (${ROUNDS} runs each; ${describeMachine(availableParallelism())})`,
-    ['case', 'sent', 'answered', 'lost', 'errors', 'reload ms', 'v2 answered after'],
-    [...runs].flatMap(([name, list]) =>
-      list.map((r) => [
-        name,
-        format(r.counts.sent),
-        format(r.counts.answered),
-        format(r.lost),
-        Object.entries(r.counts.errorCodes)
-          .map(([code, n]) => `${code}×${n}`)
-          .join(' ') || '0',
-        format(r.reloadMs),
-        format(r.counts.versions.v2 ?? 0),
-      ]),
-    ),
+    runs,
   )
 }
 

@@ -18,7 +18,7 @@ import { START_MARKS_METHOD } from './start-marks.js'
 import { checkStartMarks, computeStartTiming } from './start-timing.js'
 import type { ResolvedOptions } from './supervise-options.js'
 
-/** What a new worker's channel is wired into. */
+/** What a new worker's channel is wired into. @internal */
 export interface WorkerChannelDeps {
   options: ResolvedOptions
   router: CallRouter
@@ -31,6 +31,7 @@ export interface WorkerChannelDeps {
 /**
  * Opens the channel of `worker`; `onReady` fires on the worker's `ready()`, `forkedAt` is when
  * `fork()` was called (ms since the epoch, for the start split).
+ * @internal
  */
 export function openWorkerChannel(
   deps: WorkerChannelDeps,

@@ -1,8 +1,10 @@
 /**
  * Where every frame a peer sends goes, and how frames become packets (see protocol.ts). The first
  * frame of a tick is sent at once, so one-at-a-time calls wait for nothing; the frames that follow
- * in the same tick are coalesced into one packet at its end (one `process.send` instead of many),
- * or sooner once they pass `MAX_PACKET_BYTES`. Knows nothing of calls: when the transport refuses
+ * in the same tick are coalesced into packets (one `process.send` for many frames), sent at its
+ * end or sooner once they pass `MAX_PACKET_BYTES` or the packet's frame count. While the peer
+ * handles a packet of several frames (`hold()`), even the first waits, so the replies to a burst
+ * leave together. Knows nothing of calls: when the transport refuses
  * a packet it hands the frames to `onRefused`, which fails the calls among them.
  */
 import type { Encoded } from './codec.js'
@@ -14,6 +16,16 @@ import { createPacket, type Frame } from './protocol.js'
 // been written and parsed, where separate messages let both processes work at once
 // (bench/rpc.ts, `pipelined … echo 10 KB object`; figures in docs/benchmarks.md).
 export const MAX_PACKET_BYTES = 64 * 1024
+
+// A packet of small frames is also sent once it holds this many, and the next one of the same
+// tick may hold twice as many, up to MAX_PACKET_FRAMES: the first packets of a burst get the
+// other side working while this side encodes the rest (both processes busy at once, where one
+// packet per burst left each idle while the other worked), and the later, bigger ones keep the
+// writes few (a write to the pipe was the largest single cost of a pipelined call here).
+// Pipelined `add(a, b)`, `.ci`-machine medians of 5 (bench/rpc.ts): see the RPC section of
+// bench/README.md.
+export const FIRST_PACKET_FRAMES = 8
+export const MAX_PACKET_FRAMES = 256
 
 // A plain JSON payload this large travels uncopied and at once even when frames of the tick are
 // being coalesced (after the queued ones, in order): a packet of such frames saves little of
@@ -28,7 +40,11 @@ export class Outbox {
   #queue: Frame[] = []
   #queueBytes = 0
   #isFlushScheduled = false
+  /** Between `hold()` and `release()`: nothing goes at once, not even the first frame. */
+  #isHeld = false
   #isClosed = false
+  /** How many frames the next packet of this tick may hold (FIRST_PACKET_FRAMES, doubling). */
+  #packetFrames = FIRST_PACKET_FRAMES
 
   /**
    * `send` is the transport; `onRefused` gets the frames of a packet `send` threw on, with what
@@ -45,7 +61,7 @@ export class Outbox {
    * {@link UNCOPIED_FROM_BYTES}, and such a frame is then sent at once too (`enqueue`).
    */
   get uncopiedFrom(): number {
-    return this.#isFlushScheduled ? UNCOPIED_FROM_BYTES : 0
+    return this.#isFlushScheduled || this.#isHeld ? UNCOPIED_FROM_BYTES : 0
   }
 
   /**
@@ -54,6 +70,15 @@ export class Outbox {
    * now, after the frames queued before it.
    */
   enqueue(frame: Frame, size: number, isUncopied = false): void {
+    if (this.#isHeld) {
+      if (isUncopied) {
+        this.#sendQueued()
+        this.#sendFrames([frame])
+        return
+      }
+      this.#push(frame, size)
+      return
+    }
     if (isUncopied && this.#isFlushScheduled) {
       this.#sendQueued()
       this.#sendFrames([frame])
@@ -67,9 +92,31 @@ export class Outbox {
       this.#sendFrames([frame])
       return
     }
+    this.#push(frame, size)
+  }
+
+  #push(frame: Frame, size: number): void {
     this.#queue.push(frame)
     this.#queueBytes += size
-    if (this.#queueBytes >= MAX_PACKET_BYTES) this.#sendQueued()
+    if (this.#queueBytes >= MAX_PACKET_BYTES || this.#queue.length >= this.#packetFrames) {
+      this.#sendQueued()
+      if (this.#packetFrames < MAX_PACKET_FRAMES) this.#packetFrames *= 2
+    }
+  }
+
+  /**
+   * Queues every frame until `release()`, the first of the tick too. The peer holds while it
+   * handles a packet of several frames: the replies to a burst of requests then leave as one
+   * packet, not the first alone and the rest at the end of the tick (two writes per burst).
+   */
+  hold(): void {
+    this.#isHeld = true
+  }
+
+  /** Ends `hold()`: sends what was queued. */
+  release(): void {
+    this.#isHeld = false
+    this.#sendQueued()
   }
 
   /** Drops what is queued and sends nothing more. */
@@ -81,6 +128,7 @@ export class Outbox {
 
   readonly #flush = (): void => {
     this.#isFlushScheduled = false
+    this.#packetFrames = FIRST_PACKET_FRAMES
     this.#sendQueued()
   }
 

@@ -157,6 +157,19 @@ class Peer implements RpcPeer {
    * `MAX_REPORTS_PER_PACKET` problems of a packet are reported one by one.
    */
   #receiveFrames(frames: unknown[]): void {
+    if (frames.length < 2) {
+      this.#receiveEach(frames)
+      return
+    }
+    this.#outbox.hold()
+    try {
+      this.#receiveEach(frames)
+    } finally {
+      this.#outbox.release()
+    }
+  }
+
+  #receiveEach(frames: unknown[]): void {
     const state = this.#state
     let problems = 0
     for (const frame of frames) {

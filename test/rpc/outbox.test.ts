@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MAX_PACKET_BYTES, Outbox, UNCOPIED_FROM_BYTES } from '../../src/rpc/outbox.js'
+import { FIRST_PACKET_FRAMES, MAX_PACKET_BYTES, MAX_PACKET_FRAMES, Outbox, UNCOPIED_FROM_BYTES } from '../../src/rpc/outbox.js'
 import type { Frame, Packet } from '../../src/rpc/protocol.js'
 
 const endOfTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -79,6 +79,54 @@ outbox('sends the queued frames before the end of the tick once they pass MAX_PA
     packets.map((packet) => packet.f.map((frame) => frame[1])),
     [['first'], ['half', 'almost', 'full'], ['after']],
   )
+})
+
+outbox('sends small frames of a tick in packets of FIRST_PACKET_FRAMES, then twice as many each, up to MAX_PACKET_FRAMES', async () => {
+  const { outbox, packets } = createOutbox()
+  const total = 1 + 8 + 16 + 32 + 64 + 128 + 256 + 256 + 5
+  for (let at = 0; at < total; at++) outbox.enqueue(['c', at], 16)
+  assert.is(FIRST_PACKET_FRAMES, 8)
+  assert.is(MAX_PACKET_FRAMES, 256)
+  // The last five wait for the end of the tick.
+  assert.equal(
+    packets.map((packet) => packet.f.length),
+    [1, 8, 16, 32, 64, 128, 256, 256],
+  )
+  await endOfTick()
+  assert.equal(
+    packets.map((packet) => packet.f.length),
+    [1, 8, 16, 32, 64, 128, 256, 256, 5],
+  )
+  assert.equal(
+    packets.flatMap((packet) => packet.f.map((frame) => frame[1])),
+    Array.from({ length: total }, (_, at) => at),
+  )
+  // A new tick starts small again.
+  for (let at = 0; at < 10; at++) outbox.enqueue(['c', at], 16)
+  assert.equal(
+    packets.slice(9).map((packet) => packet.f.length),
+    [1, 8],
+  )
+})
+
+outbox('holds even the first frame between hold() and release(), then sends the frames as one packet', async () => {
+  const { outbox, packets } = createOutbox()
+  outbox.hold()
+  assert.is(outbox.uncopiedFrom, UNCOPIED_FROM_BYTES)
+  outbox.enqueue(['r', 1, 2], 8)
+  outbox.enqueue(['r', 2, 3], 8)
+  assert.equal(packets, [])
+  // An uncopied frame still goes at once, after the frames held before it.
+  outbox.enqueue(['r', 3, { big: true }], UNCOPIED_FROM_BYTES, true)
+  outbox.enqueue(['r', 4, 5], 8)
+  outbox.release()
+  assert.equal(
+    packets.map((packet) => packet.f.map((frame) => frame[1])),
+    [[1, 2], [3], [4]],
+  )
+  // After release, the tick's next frame is the first of its tick again: sent at once.
+  outbox.enqueue(['r', 5, 6], 8)
+  assert.equal(packets.length, 4)
 })
 
 outbox('hands the frames of a packet the transport refused to onRefused, with what it threw', async () => {

@@ -361,6 +361,7 @@ const local = suite('rpc peer, two peers in one process')
 /** Two peers joined by a JSON round trip per packet, as Node's json IPC does; `packets` logs what A sent. */
 function createPair(a: Partial<RpcPeerOptions> = {}, b: Partial<RpcPeerOptions> = {}) {
   const packets: { f: unknown[] }[] = []
+  const answers: { f: unknown[] }[] = []
   let left!: RpcPeer
   let right!: RpcPeer
   left = createRpcPeer({
@@ -371,8 +372,15 @@ function createPair(a: Partial<RpcPeerOptions> = {}, b: Partial<RpcPeerOptions> 
     },
     ...a,
   })
-  right = createRpcPeer({ label: 'A', send: (message) => setImmediate(() => left.receive(JSON.parse(JSON.stringify(message)))), ...b })
-  return { left, right, packets }
+  right = createRpcPeer({
+    label: 'A',
+    send: (message) => {
+      answers.push(message as { f: unknown[] })
+      setImmediate(() => left.receive(JSON.parse(JSON.stringify(message))))
+    },
+    ...b,
+  })
+  return { left, right, packets, answers }
 }
 
 local('rejects bad options at the boundary with TypeError or RangeError', async () => {
@@ -396,7 +404,7 @@ local('rejects bad options at the boundary with TypeError or RangeError', async 
   assert.is(error.message, 'Expected `timeout` to be a number of ms above 0 (or Infinity), got `0` (number)')
 })
 
-local('sends the first call of a tick at once and coalesces the rest of the tick into one packet', async () => {
+local('sends the first call of a tick at once and coalesces the rest into packets of 8, 16, 32… frames', async () => {
   const { left, packets } = createPair({}, { handlers: { add: (a: number, b: number) => a + b } })
   const sums = await Promise.all(Array.from({ length: 100 }, (_, index) => left.call('add', [index, 1])))
   assert.equal(
@@ -405,7 +413,22 @@ local('sends the first call of a tick at once and coalesces the rest of the tick
   )
   assert.equal(
     packets.map((packet) => packet.f.length),
-    [1, 99],
+    [1, 8, 16, 32, 43],
+  )
+})
+
+local('answers the requests of one packet in one packet, the first reply too', async () => {
+  const { left, packets, answers } = createPair({}, { handlers: { add: (a: number, b: number) => a + b } })
+  const sums = await Promise.all(Array.from({ length: 5 }, (_, index) => left.call('add', [index, 1])))
+  assert.equal(sums, [1, 2, 3, 4, 5])
+  assert.equal(
+    packets.map((packet) => packet.f.length),
+    [1, 4],
+  )
+  // Not [1], [1, 3]: the first reply to the second packet waits for the other three.
+  assert.equal(
+    answers.map((packet) => packet.f.length),
+    [1, 4],
   )
 })
 

@@ -38,7 +38,11 @@ export function measurePlain(value: unknown, depth: number): number {
       }
       if (prototype !== Object.prototype && prototype !== null) return NOT_PLAIN
       let size = 2
-      for (const key of Object.keys(value)) {
+      // `for…in` rather than Object.keys(): no array per object (a 10 KB object of 83 rows in
+      // 5.4 µs instead of 7.9). It would also visit enumerable inherited keys, which only a
+      // polluted Object.prototype has: they would count towards the size (an overestimate) or,
+      // not plain, send the value down the copying path, which reads own keys only.
+      for (const key in value) {
         if (key === '__proto__') return NOT_PLAIN
         const item = measurePlain((value as Record<string, unknown>)[key], depth + 1)
         if (item === NOT_PLAIN) return NOT_PLAIN

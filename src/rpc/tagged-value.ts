@@ -10,8 +10,10 @@
  *
  * A tag tree mirrors the value: a string tags a leaf (`'D'` Date, `'u'` undefined, `'n'` special
  * number, `'b'` BigInt, `'r'` RegExp, `'B'` binary: a Buffer, typed array, ArrayBuffer or DataView
- * sent as `[type, base64]`, see binary-value.ts); `['M', entries]` and `['S', items]` tag a Map or Set sent as
- * an array, with the tags of that array (or 0); `['A', index, tag, index, tag…]` descends into an
+ * sent as `[type, base64]`, see binary-value.ts); `['m', …]` tags a Map sent as one flat array of
+ * keys and values (see `copyMap`), `['S', items]` a Set sent as an array, with the tags of that
+ * array (or 0), and `['M', entries]` a Map as an array of pairs (what xcluster sent before `m`,
+ * still decoded); `['A', index, tag, index, tag…]` descends into an
  * array's tagged items, `['E', tag]` into every item of an array that all have the same tag (the
  * entries of a `Map<string, Date>`, rows that each have a Date: one tag instead of one per item,
  * which was a third of such a frame's bytes), and an object `{ key: tag }` into an object's tagged
@@ -24,7 +26,14 @@ import { binaryTypeName, decodeBinary, encodeBinary } from './binary-value.js'
 /** Returned by {@link copyTagged} when the value needs superjson. */
 export const NEEDS_SUPERJSON: unique symbol = Symbol('needs superjson')
 
-export type Tag = string | [kind: 'M' | 'S' | 'E', inner: Tag | 0] | ['A', ...(number | Tag)[]] | { [key: string]: Tag }
+export type Tag =
+  | string
+  | [kind: 'M' | 'S' | 'E', inner: Tag | 0]
+  | ['m']
+  | ['m', flat: Tag]
+  | ['m', keys: Tag | 0, values: Tag | 0]
+  | ['A', ...(number | Tag)[]]
+  | { [key: string]: Tag }
 
 /** Walk state: the JSON size so far, and the tag of the value just copied (`undefined` if none). */
 export interface CopyState {
@@ -103,7 +112,7 @@ function copyObject(value: object, depth: number, state: CopyState): unknown {
     const time = value.getTime()
     return Number.isNaN(time) ? null : time
   }
-  if (value instanceof Map && prototype === Map.prototype) return copyCollection('M', [...value], depth, state)
+  if (value instanceof Map && prototype === Map.prototype) return copyMap(value, depth, state)
   if (value instanceof Set && prototype === Set.prototype) return copyCollection('S', [...value], depth, state)
   return copyRare(value, prototype, depth, state)
 }
@@ -184,8 +193,57 @@ function isSameTag(a: Tag | number, b: Tag | number): boolean {
   return true
 }
 
-/** A Map (as `[key, value]` pairs) or a Set (as items) travels as an array, tagged with its kind. */
-function copyCollection(kind: 'M' | 'S', items: unknown[], depth: number, state: CopyState): unknown {
+/**
+ * A Map travels as one flat array of its keys and values, `[k0, v0, k1, v1…]`: no array per entry
+ * to build, write, parse and take apart (a `Map<string, Date>` of 20 entries: 60 bytes less, and
+ * 20 arrays fewer on each side). Its tag: `['m']` when nothing in it is tagged, `['m', keyTag,
+ * valueTag]` (each a tag or 0) when every key has the same tag and every value has the same tag,
+ * else `['m', tag]` with the flat array's own tag (`['A', index, tag…]`).
+ */
+function copyMap(map: Map<unknown, unknown>, depth: number, state: CopyState): unknown {
+  const copy = new Array<unknown>(map.size * 2)
+  let at = 0
+  // While every key (every value) so far has the same tag: that tag, `undefined` for none yet
+  // seen (a key without a tag counts as tag 0). Once they differ, the flat array's `A` list.
+  let keyTag: Tag | 0 | undefined
+  let valueTag: Tag | 0 | undefined
+  let list: ['A', ...(number | Tag)[]] | undefined
+  for (const [key, item] of map) {
+    const keyCopy = copyTagged(key, depth + 1, state)
+    if (keyCopy === NEEDS_SUPERJSON) return NEEDS_SUPERJSON
+    const thisKeyTag = state.tag ?? 0
+    const itemCopy = copyTagged(item, depth + 1, state)
+    if (itemCopy === NEEDS_SUPERJSON) return NEEDS_SUPERJSON
+    const thisValueTag = state.tag ?? 0
+    if (thisKeyTag !== 0) state.size += 12
+    if (thisValueTag !== 0) state.size += 12
+    if (list === undefined) {
+      if (at === 0) {
+        keyTag = thisKeyTag
+        valueTag = thisValueTag
+      } else if (!isSameTag(keyTag!, thisKeyTag) || !isSameTag(valueTag!, thisValueTag)) {
+        list = ['A']
+        for (let before = 0; before < at; before += 2) {
+          if (keyTag !== 0) list.push(before, keyTag!)
+          if (valueTag !== 0) list.push(before + 1, valueTag!)
+        }
+      }
+    }
+    if (list !== undefined) {
+      if (thisKeyTag !== 0) list.push(at, thisKeyTag)
+      if (thisValueTag !== 0) list.push(at + 1, thisValueTag)
+    }
+    copy[at++] = keyCopy
+    copy[at++] = itemCopy
+  }
+  state.size += at + 2
+  if (list !== undefined) state.tag = ['m', list]
+  else state.tag = at === 0 || (keyTag === 0 && valueTag === 0) ? ['m'] : ['m', keyTag!, valueTag!]
+  return copy
+}
+
+/** A Set travels as an array of its items, tagged with its kind. */
+function copyCollection(kind: 'S', items: unknown[], depth: number, state: CopyState): unknown {
   // The spread made `items` ours: copied in place.
   const copy = copyArray(items, depth, state, items)
   if (copy === NEEDS_SUPERJSON) return NEEDS_SUPERJSON
@@ -207,6 +265,7 @@ export function restoreTagged(json: unknown, tag: Tag): unknown {
     const kind = tag[0]
     if (kind === 'A') return restoreItems(json, tag)
     if (kind === 'E') return restoreEvery(json, tag[1] as Tag)
+    if (kind === 'm') return restoreMap(json, tag)
     const inner = tag[1] as Tag | 0
     if (!Array.isArray(json)) throw new TagMismatch(`a ${kind === 'M' ? 'Map' : 'Set'} that is not an array`)
     const items = inner === 0 ? json : (restoreTagged(json, inner) as unknown[])
@@ -223,6 +282,28 @@ export function restoreTagged(json: unknown, tag: Tag): unknown {
     ;(json as Record<string, unknown>)[key] = restoreTagged((json as Record<string, unknown>)[key], tag[key]!)
   }
   return json
+}
+
+/** A Map sent flat (`copyMap`): `['m']`, `['m', keyTag, valueTag]` or `['m', flatArrayTag]`. */
+function restoreMap(json: unknown, tag: readonly unknown[]): Map<unknown, unknown> {
+  if (!Array.isArray(json)) throw new TagMismatch('a Map that is not an array')
+  if (json.length % 2 !== 0) throw new TagMismatch('a Map of an odd number of keys and values')
+  const map = new Map<unknown, unknown>()
+  if (tag.length === 2) {
+    const flat = restoreTagged(json, tag[1] as Tag) as unknown[]
+    for (let at = 0; at < flat.length; at += 2) map.set(flat[at], flat[at + 1])
+    return map
+  }
+  const keyTag = tag.length === 3 ? (tag[1] as Tag | 0) : 0
+  const valueTag = tag.length === 3 ? (tag[2] as Tag | 0) : 0
+  if (tag.length !== 1 && tag.length !== 3) throw new TagMismatch('a Map tag of the wrong length')
+  for (let at = 0; at < json.length; at += 2) {
+    map.set(
+      keyTag === 0 ? json[at] : restoreTagged(json[at], keyTag),
+      valueTag === 0 ? json[at + 1] : restoreTagged(json[at + 1], valueTag),
+    )
+  }
+  return map
 }
 
 function restoreItems(json: unknown, tag: readonly unknown[]): unknown {

@@ -49,7 +49,7 @@ const { tag } = fc.letrec((tie) => ({
   tag: fc.oneof(
     { depthSize: 'small' },
     fc.constantFrom('D', 'u', 'n', 'b', 'r', 'x', ''),
-    fc.tuple(fc.constantFrom('M', 'S', 'A', 'Z'), fc.oneof(fc.constant(0), tie('tag'))),
+    fc.tuple(fc.constantFrom('M', 'm', 'S', 'A', 'Z'), fc.oneof(fc.constant(0), tie('tag'))),
     fc.array(fc.oneof(fc.integer({ min: -2, max: 6 }), tie('tag')), { maxLength: 5 }).map((items) => ['A', ...items]),
     fc.dictionary(fc.oneof(protoKey, fc.string({ maxLength: 3 })), tie('tag'), { maxKeys: 3 }),
   ),

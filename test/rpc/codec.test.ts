@@ -49,21 +49,58 @@ codec('items that all have the same tag share one (`E`): a Map of Dates, rows wi
     ['a', new Date(1)],
     ['b', new Date(2)],
   ])
-  assert.equal(encodeValue(byUser, LIMIT, 'value').s, { t: ['M', ['E', ['A', 1, 'D']]] })
+  assert.equal(encodeValue(byUser, LIMIT, 'value').s, { t: ['m', 0, 'D'] })
   assert.equal(roundTrip(byUser), byUser)
   const mixed = [{ at: new Date(1) }, { at: 3 }, new Date(4), { at: new Date(5) }]
   assert.equal(encodeValue(mixed, LIMIT, 'value').s, { t: ['A', 0, { at: 'D' }, 2, 'D', 3, { at: 'D' }] })
   assert.equal(roundTrip(mixed), mixed)
   const differing = [new Map([[1, 2n]]), new Map([[1, new Date(1)]])]
-  assert.equal(encodeValue(differing, LIMIT, 'value').s, { t: ['A', 0, ['M', ['E', ['A', 1, 'b']]], 1, ['M', ['E', ['A', 1, 'D']]]] })
+  assert.equal(encodeValue(differing, LIMIT, 'value').s, { t: ['A', 0, ['m', 0, 'b'], 1, ['m', 0, 'D']] })
   assert.equal(roundTrip(differing), differing)
+})
+
+codec('sends a Map as one flat array of keys and values, tagged once for all keys and once for all values', () => {
+  const counts = new Map([
+    ['a', 1],
+    ['b', 2],
+  ])
+  assert.equal(encodeValue(counts, LIMIT, 'value'), {
+    v: ['a', 1, 'b', 2],
+    s: { t: ['m'] },
+    size: encodeValue(counts, LIMIT, 'value').size,
+  })
+  assert.equal(roundTrip(counts), counts)
+  const byDate = new Map([
+    [new Date(1), 'x'],
+    [new Date(2), 'y'],
+  ])
+  assert.equal(encodeValue(byDate, LIMIT, 'value').s, { t: ['m', 'D', 0] })
+  assert.equal(roundTrip(byDate), byDate)
+  // Values whose tags differ: the flat array's own list of tagged items.
+  const mixed = new Map<number, unknown>([
+    [1, new Date(1)],
+    [2, 3n],
+    [3, 'plain'],
+  ])
+  assert.equal(encodeValue(mixed, LIMIT, 'value').s, { t: ['m', ['A', 1, 'D', 3, 'b']] })
+  assert.equal(roundTrip(mixed), mixed)
+  const tagsFromTheSecond = new Map<number, unknown>([
+    [1, 'plain'],
+    [2, new Date(2)],
+  ])
+  assert.equal(encodeValue(tagsFromTheSecond, LIMIT, 'value').s, { t: ['m', ['A', 3, 'D']] })
+  assert.equal(roundTrip(tagsFromTheSecond), tagsFromTheSecond)
+  assert.equal(roundTrip(new Map()), new Map())
+  assert.equal(encodeValue(new Map(), LIMIT, 'value').s, { t: ['m'] })
+  // What xcluster sent before, an array of pairs under `M`, still decodes.
+  assert.equal(decodeValue([['a', 1]], { t: ['M', 0] }), new Map([['a', 1]]))
 })
 
 codec('tags Dates, Maps, Sets, BigInts, undefined, special numbers and RegExps without superjson', () => {
   const value = [{ at: new Date(5), byName: new Map([['a', new Set([1n, undefined])]]), plain: { x: 1 } }, Number.NaN, /a+/gi]
   const encoded = encodeValue(value, LIMIT, 'value')
-  assert.equal(encoded.v, [{ at: 5, byName: [['a', ['1', null]]], plain: { x: 1 } }, 'NaN', ['a+', 'gi']])
-  assert.equal(encoded.s, { t: ['A', 0, { at: 'D', byName: ['M', ['E', ['A', 1, ['S', ['A', 0, 'b', 1, 'u']]]]] }, 1, 'n', 2, 'r'] })
+  assert.equal(encoded.v, [{ at: 5, byName: ['a', ['1', null]], plain: { x: 1 } }, 'NaN', ['a+', 'gi']])
+  assert.equal(encoded.s, { t: ['A', 0, { at: 'D', byName: ['m', 0, ['S', ['A', 0, 'b', 1, 'u']]] }, 1, 'n', 2, 'r'] })
   assert.equal(roundTrip(value), value)
   assert.ok(Number.isNaN((roundTrip(new Date(Number.NaN)) as Date).getTime()))
 })
@@ -101,6 +138,11 @@ codec('refuses tags that do not fit their value, and never writes through __prot
     [{ a: 1 }, { t: { a: ['E', 'D'] } }, /a tag for every item of a value that is not an array/],
     [[1, 'x'], { t: ['E', 'D'] }, /does not fit its tag "D"/],
     [[[1, 2, 3]], { t: ['M', 0] }, /a Map entry that is not a pair/],
+    [{ a: 1 }, { t: { a: ['m'] } }, /a Map that is not an array/],
+    [[1, 2, 3], { t: ['m'] }, /a Map of an odd number of keys and values/],
+    [[1, 2], { t: ['m', 0, 0, 0] }, /a Map tag of the wrong length/],
+    [[1, 'x'], { t: ['m', 0, 'D'] }, /does not fit its tag "D"/],
+    [[1, 2], { t: ['m', 0] }, /tags for children of a value that has none/],
     [[1], { t: ['A', 1, 'u'] }, /a tag for a missing item 1/],
     [[1], { t: ['A', '0', 'u'] }, /a tag for a missing item "0"/],
     [{ 0: 1 }, { t: ['A', 0, 'u'] }, /the items of a value that is not an array/],

@@ -102,29 +102,27 @@ export class Client {
     }
     const id = ++this.#lastId
     if (uploads !== undefined) this.#lastId += uploads.length
-    return new Promise((resolve, reject) => {
-      const now = performance.now()
-      const call = new PendingCall(id, method, resolve, reject, timeout, now + timeout)
-      if (state.observer !== undefined) call.sentAt = now
-      this.#pending.add(call)
-      if (window !== undefined) call.window = window
-      if (windowBytes !== undefined) call.windowBytes = windowBytes
-      if (signal !== undefined) {
-        call.signal = signal
-        call.onAbort = () => this.#abort(call)
-        signal.addEventListener('abort', call.onAbort, { once: true })
-      }
-      if (uploads === undefined) {
-        this.#outbox.enqueue(
-          encoded.s === undefined ? ['q', id, method, encoded.v] : ['q', id, method, encoded.v, encoded.s],
-          encoded.size,
-          encoded.isUncopied,
-        )
-        return
-      }
-      this.#outbox.enqueue(['q', id, method, encoded.v, encoded.s ?? null, uploads], encoded.size + 8 * uploads.length, encoded.isUncopied)
-      this.#openUploads(call, iterables!)
-    })
+    const call = new PendingCall(id, method, timeout, performance.now())
+    const promise = call.createPromise()
+    this.#pending.add(call)
+    if (window !== undefined) call.window = window
+    if (windowBytes !== undefined) call.windowBytes = windowBytes
+    if (signal !== undefined) {
+      call.signal = signal
+      call.onAbort = () => this.#abort(call)
+      signal.addEventListener('abort', call.onAbort, { once: true })
+    }
+    if (uploads === undefined) {
+      this.#outbox.enqueue(
+        encoded.s === undefined ? ['q', id, method, encoded.v] : ['q', id, method, encoded.v, encoded.s],
+        encoded.size,
+        encoded.isUncopied,
+      )
+      return promise
+    }
+    this.#outbox.enqueue(['q', id, method, encoded.v, encoded.s ?? null, uploads], encoded.size + 8 * uploads.length, encoded.isUncopied)
+    this.#openUploads(call, iterables!)
+    return promise
   }
 
   /** Starts producing the upload streams of `call`, ids `call.id + 1` on; each waits for credit. */

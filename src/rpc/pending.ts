@@ -8,6 +8,8 @@
 import type { StreamConsumer } from './stream-consumer.js'
 import { DEFAULT_STREAM_WINDOW, DEFAULT_STREAM_WINDOW_BYTES } from './stream-frames.js'
 
+const noop = (): void => {}
+
 // setTimeout's largest delay (about 24.8 days); longer deadlines re-arm when it fires.
 const MAX_TIMER_DELAY = 2 ** 31 - 1
 
@@ -16,10 +18,6 @@ export class PendingCall {
   /** Set when the call has a signal: removed from it when the call settles. */
   signal: AbortSignal | undefined = undefined
   onAbort: (() => void) | undefined = undefined
-  /** `Date.now()` when the call was made. */
-  readonly startedAt = Date.now()
-  /** `performance.now()` when it was sent; set only for a peer with an observer (metrics). */
-  sentAt = 0
   /** Set once the call is answered with a stream (stream-consumer.ts): what settles it ends that. */
   stream: StreamConsumer | undefined = undefined
   /** The stream window this call asks for, should it be answered with a stream: items, bytes. */
@@ -27,18 +25,39 @@ export class PendingCall {
   windowBytes = DEFAULT_STREAM_WINDOW_BYTES
   /** The ids of the upload streams (async iterable arguments) this call sends, stopped when it settles. */
   uploads: number[] | undefined = undefined
+  // Replaced once the call is answered with a stream, so that its settling ends the stream.
+  resolve: (value: unknown) => void = noop
+  reject: (error: unknown) => void = noop
+  /** `performance.now()` after which the call expires. */
+  readonly deadline: number
 
   constructor(
     readonly id: number,
     readonly method: string,
-    // Replaced once the call is answered with a stream, so that its settling ends the stream.
-    public resolve: (value: unknown) => void,
-    public reject: (error: unknown) => void,
     /** In ms. `Infinity` for none. */
     readonly timeout: number,
-    /** `performance.now()` time after which the call expires. */
-    readonly deadline: number,
-  ) {}
+    /** `performance.now()` when the call was made. */
+    readonly sentAt: number,
+  ) {
+    this.deadline = sentAt + timeout
+  }
+
+  /**
+   * The call's promise, settled through `resolve`/`reject`. Its executor captures only the call:
+   * one that closed over all of `Client.call()`'s locals gave every call a context of a dozen
+   * slots to allocate and collect (a tenth of the caller's CPU with 1,024 calls in flight).
+   */
+  createPromise(): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  /** `Date.now()` when the call was made, as of now: no second clock read per call. */
+  get startedAt(): number {
+    return Date.now() - Math.round(performance.now() - this.sentAt)
+  }
 
   /** Detaches the abort listener; call once the call is settled. */
   release(): void {

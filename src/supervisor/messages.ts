@@ -110,3 +110,10 @@ export const noWorkerMessage = (method: string | undefined, ended?: string): str
 // 'protocol-error' event); the heartbeat counts as missed.
 export const badHeartbeatReason = (shown: string): string =>
   `the heartbeat reply is ${shown}, not a memory sample ({ rss, heapUsed } in bytes)`
+
+// `cluster.all` was given an async iterable argument: every worker would pull the one iterator,
+// each getting some of its items. Refused at the call, whatever the number of workers.
+export const uploadToAllMessage = (method: string, index: number): string =>
+  `cluster.all.${formatMethod(method)} was refused: argument ${index} is an async iterable (an upload stream), ` +
+  'and every worker would pull items from the one iterator. Call each worker with an iterable of its own: ' +
+  '`cluster.worker(id).call`.'

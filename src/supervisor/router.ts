@@ -2,6 +2,8 @@ import { RpcAbortError } from '../rpc/errors.js'
 import { NoWorkerError } from './errors.js'
 import type { CallOptions, WorkerChannel } from './channel.js'
 import { armWait } from './wait.js'
+import { uploadToAllMessage } from './messages.js'
+import { isAsyncIterable } from '../rpc/stream-producer.js'
 
 /** One worker's outcome in a `cluster.all` call, shaped like `Promise.allSettled`'s entries. */
 export type SettledCall<T = unknown> =
@@ -75,6 +77,10 @@ export class CallRouter {
 
   /** Call every worker that is starting or accepting; settles with each one's outcome. */
   all(method: string, args: unknown[], options: CallOptions = {}): Promise<SettledCall[]> {
+    if (Array.isArray(args)) {
+      const upload = args.findIndex(isAsyncIterable)
+      if (upload !== -1) return Promise.reject(new TypeError(uploadToAllMessage(method, upload)))
+    }
     const targets = [...this.#channels.values()].filter((c) => c.state === 'starting' || c.state === 'accepting')
     return Promise.all(
       targets.map((channel) =>

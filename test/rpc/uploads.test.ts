@@ -75,6 +75,22 @@ uploads('a handler reads an async iterable argument in order, through any and wo
   assert.is(cluster.workers()[0]!.inFlight, 0)
 })
 
+uploads('cluster.all refuses an async iterable argument, pulling none of it, and the cluster keeps working', async () => {
+  const { record, values } = tracked((n) => n, 10)
+  const error = await cluster.all.sum(values).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  )
+  assert.instance(error, TypeError)
+  assert.is(
+    (error as Error).message,
+    'cluster.all.sum() was refused: argument 0 is an async iterable (an upload stream), and every worker would pull ' +
+      'items from the one iterator. Call each worker with an iterable of its own: `cluster.worker(id).call`.',
+  )
+  assert.is(record.pulled, 0)
+  assert.is(await cluster.any.sum(values), 45)
+})
+
 uploads('a worker uploads to the master', async () => {
   assert.is(await cluster.any.uploadToMaster(100), 5050)
 })

@@ -358,28 +358,21 @@ advanced.run()
 
 const local = suite('rpc peer, two peers in one process')
 
-/** Two peers joined by a JSON round trip per packet, as Node's json IPC does; `packets` logs what A sent. */
+/**
+ * Two peers joined by a JSON round trip per packet, as Node's json IPC does; `packets` logs what
+ * the left one sent, `answers` what the right one sent.
+ */
 function createPair(a: Partial<RpcPeerOptions> = {}, b: Partial<RpcPeerOptions> = {}) {
   const packets: { f: unknown[] }[] = []
   const answers: { f: unknown[] }[] = []
-  let left!: RpcPeer
-  let right!: RpcPeer
-  left = createRpcPeer({
-    label: 'B',
-    send: (message) => {
-      packets.push(message as { f: unknown[] })
-      setImmediate(() => right.receive(JSON.parse(JSON.stringify(message))))
-    },
-    ...a,
-  })
-  right = createRpcPeer({
-    label: 'A',
-    send: (message) => {
-      answers.push(message as { f: unknown[] })
-      setImmediate(() => left.receive(JSON.parse(JSON.stringify(message))))
-    },
-    ...b,
-  })
+  const relay =
+    (log: { f: unknown[] }[], to: () => RpcPeer) =>
+    (message: unknown): void => {
+      log.push(message as { f: unknown[] })
+      setImmediate(() => to().receive(JSON.parse(JSON.stringify(message))))
+    }
+  const left: RpcPeer = createRpcPeer({ label: 'B', send: relay(packets, () => right), ...a })
+  const right: RpcPeer = createRpcPeer({ label: 'A', send: relay(answers, () => left), ...b })
   return { left, right, packets, answers }
 }
 

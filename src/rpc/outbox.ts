@@ -22,8 +22,7 @@ export const MAX_PACKET_BYTES = 64 * 1024
 // other side working while this side encodes the rest (both processes busy at once, where one
 // packet per burst left each idle while the other worked), and the later, bigger ones keep the
 // writes few (a write to the pipe was the largest single cost of a pipelined call here).
-// Pipelined `add(a, b)`, `.ci`-machine medians of 5 (bench/rpc.ts): see the RPC section of
-// bench/README.md.
+// Figures: docs/benchmarks.md, "RPC packets and Maps".
 export const FIRST_PACKET_FRAMES = 8
 export const MAX_PACKET_FRAMES = 256
 

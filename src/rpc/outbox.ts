@@ -112,10 +112,11 @@ export class Outbox {
     this.#isHeld = true
   }
 
-  /** Ends `hold()`: sends what was queued. */
+  /** Ends `hold()`: sends what was queued. The burst is over: the next packet starts small again. */
   release(): void {
     this.#isHeld = false
     this.#sendQueued()
+    this.#packetFrames = FIRST_PACKET_FRAMES
   }
 
   /** Drops what is queued and sends nothing more. */

@@ -154,7 +154,8 @@ class Peer implements RpcPeer {
   /**
    * Checks and handles each frame on its own: one that is malformed, too large or whose handling
    * fails is reported, and the frames after it are still handled. Only the first
-   * `MAX_REPORTS_PER_PACKET` problems of a packet are reported one by one.
+   * `MAX_REPORTS_PER_PACKET` problems of a packet are reported one by one. The outbox holds what
+   * they send until the last is handled, so the answers to a packet leave together.
    */
   #receiveFrames(frames: unknown[]): void {
     if (frames.length < 2) {

@@ -43,9 +43,8 @@ export class PendingCall {
   }
 
   /**
-   * The call's promise, settled through `resolve`/`reject`. Its executor captures only the call:
-   * one that closed over all of `Client.call()`'s locals gave every call a context of a dozen
-   * slots to allocate and collect (a tenth of the caller's CPU with 1,024 calls in flight).
+   * The call's promise, settled through `resolve`/`reject`. Its executor captures only the call,
+   * where one written inside `Client.call()` closed over a dozen of its locals.
    */
   createPromise(): Promise<unknown> {
     return new Promise((resolve, reject) => {

@@ -436,4 +436,22 @@ codec('round-trips arbitrary values deep-equal, numbers by Object.is (property)'
   )
 })
 
+codec('round-trips Maps whose keys and values mix tagged and untagged items in any order (property)', () => {
+  // Few kinds, so that runs of one tag, switches and mixes all come up: the uniform form, the
+  // list from the first entry and the list started late.
+  const item = fc.oneof(
+    fc.integer({ min: -3, max: 3 }),
+    fc.constantFrom('a', 'b'),
+    fc.integer({ min: 0, max: 3 }).map((n) => new Date(n)),
+    fc.bigInt({ min: -2n, max: 2n }),
+    fc.constant(undefined),
+    fc.constantFrom(Number.NaN, -0),
+  )
+  const map = fc.array(fc.tuple(item, item), { maxLength: 12 }).map((entries) => new Map(entries))
+  fc.assert(
+    fc.property(fc.oneof(map, fc.array(map, { maxLength: 3 })), (sent) => isDeepStrictEqual(roundTrip(sent), sent)),
+    { numRuns: 1000 },
+  )
+})
+
 codec.run()

@@ -129,6 +129,23 @@ outbox('holds even the first frame between hold() and release(), then sends the 
   assert.equal(packets.length, 4)
 })
 
+outbox('starts the packets after a held burst small again', async () => {
+  const { outbox, packets } = createOutbox()
+  outbox.hold()
+  for (let at = 0; at < 8 + 16 + 32; at++) outbox.enqueue(['c', at], 16)
+  outbox.release()
+  assert.equal(
+    packets.map((packet) => packet.f.length),
+    [8, 16, 32],
+  )
+  await endOfTick()
+  for (let at = 0; at < 1 + 8 + 3; at++) outbox.enqueue(['c', at], 16)
+  assert.equal(
+    packets.slice(3).map((packet) => packet.f.length),
+    [1, 8],
+  )
+})
+
 outbox('hands the frames of a packet the transport refused to onRefused, with what it threw', async () => {
   const refusal = new Error('channel closed')
   const { outbox, refused } = createOutbox(() => {

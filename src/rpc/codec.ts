@@ -12,7 +12,8 @@ import { binaryTypeName, decodeBinary, encodeBinary } from './binary-value.js'
 import { classInstanceReason, refusedReason, unencodableReason } from './messages.js'
 import { measurePlain, NOT_PLAIN } from './measure-plain.js'
 import type { Meta } from './protocol.js'
-import { copyTagged, NEEDS_SUPERJSON, restoreTagged, type CopyState, type Tag } from './tagged-value.js'
+import { restoreTagged } from './restore-tagged.js'
+import { copyTagged, NEEDS_SUPERJSON, type CopyState, type Tag } from './tagged-value.js'
 
 type SuperJSONModule = typeof import('superjson')
 

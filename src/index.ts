@@ -10,6 +10,7 @@ export type { ClusterEvents, WorkerExitEvent, WorkerRestartEvent, CrashRecord } 
 export type { TransitionEvent, WorkerInfo } from './supervisor/worker-table.js'
 export type { XclusterStartTiming } from './supervisor/start-timing.js'
 export type { CallOptions } from './supervisor/channel.js'
+export type { UploadWindow } from './rpc/peer-options.js'
 export { defineContract } from './rpc/contract.js'
 export type { Contract, Settled, WorkerApi, MasterApi, WorkerHandlers, MasterHandlers, ContractEvents, CallProxy } from './rpc/contract.js'
 export {

@@ -82,6 +82,15 @@ export interface RpcPeerOptions {
    * @default 4_194_304 (4 MiB)
    */
   maxPayload?: number
+  /**
+   * The window this side grants each upload stream (an async iterable argument of a call its
+   * handlers serve): the caller's iterable is pulled no further ahead of the handler's reading
+   * than `items` items, or than `bytes` bytes of them as encoded. The side that buffers decides,
+   * as with HTTP/2 and gRPC flow control; a caller's `$with({ window })` sets the window of the
+   * streams it reads, not of those it sends.
+   * @default { items: 1024, bytes: 1_048_576 }
+   */
+  uploadWindow?: UploadWindow
   /** Error classes to rebuild as themselves when a handler on the other side throws one. */
   errors?: readonly ErrorClass[]
   /** Called for each event the other side emits. */
@@ -146,7 +155,7 @@ export interface RpcPeer {
   /** The error given to `close()`, if closed. */
   readonly closeReason: Error | undefined
   /**
-   * Changes `timeout`, `maxPayload` or `errors` after creation (the worker side creates its peer
+   * Changes `timeout`, `maxPayload`, `uploadWindow` or `errors` after creation (the worker side creates its peer
    * at `ready()`, before `serve()` brings the contract's options).
    * @internal
    */
@@ -160,7 +169,15 @@ export interface RpcPeer {
 }
 
 /** What `configure()` can change (the worker's `serve()` sets them on the peer that `ready()` may have made). */
-export type PeerSettings = Pick<RpcPeerOptions, 'timeout' | 'maxPayload' | 'errors' | 'onProtocolError' | 'onNotifyError'>
+export type PeerSettings = Pick<RpcPeerOptions, 'timeout' | 'maxPayload' | 'uploadWindow' | 'errors' | 'onProtocolError' | 'onNotifyError'>
+
+/** How far ahead of a handler's reading an upload stream may be (`uploadWindow`). */
+export interface UploadWindow {
+  /** Items sent and not yet read, at most. @default 1024 */
+  items?: number
+  /** Bytes of such items as encoded, at most (the caller may pass it by one item). @default 1_048_576 (1 MiB) */
+  bytes?: number
+}
 
 /** @internal */
 export function checkMaxPayload(maxPayload: unknown): void {

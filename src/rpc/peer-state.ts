@@ -16,6 +16,7 @@ import {
   type RpcPeerOptions,
 } from './peer-options.js'
 import type { RpcCallObserver } from './call-observer.js'
+import { checkUploadWindow, DEFAULT_STREAM_WINDOW, DEFAULT_STREAM_WINDOW_BYTES } from './stream-frames.js'
 import { createErrorRegistry, type ErrorClass } from './serialize-error.js'
 
 export class PeerState {
@@ -25,6 +26,9 @@ export class PeerState {
   timeout: number
   /** Largest encoded payload sent, in bytes. */
   maxPayload: number
+  /** The window granted to each upload stream (`uploadWindow`): items, and bytes. */
+  uploadWindow = DEFAULT_STREAM_WINDOW
+  uploadWindowBytes = DEFAULT_STREAM_WINDOW_BYTES
   /** Error classes rebuilt as themselves from the other side's errors. */
   registry: Map<string, ErrorClass>
   onProtocolError: (error: Error) => void
@@ -42,16 +46,25 @@ export class PeerState {
     this.onNotifyError = options.onNotifyError ?? ((error) => process.emitWarning(error))
     this.label = options.label ?? 'the other side'
     this.observer = options.observer
+    this.#setUploadWindow(options)
   }
 
   configure(options: PeerSettings): void {
     checkTimeout(options.timeout, 'timeout')
     checkMaxPayload(options.maxPayload)
+    checkUploadWindow(options.uploadWindow)
     if (options.timeout !== undefined) this.timeout = options.timeout
+    this.#setUploadWindow(options)
     if (options.maxPayload !== undefined) this.maxPayload = options.maxPayload
     if (options.errors !== undefined) this.registry = createErrorRegistry(options.errors)
     if (options.onProtocolError !== undefined) this.onProtocolError = options.onProtocolError
     if (options.onNotifyError !== undefined) this.onNotifyError = options.onNotifyError
+  }
+
+  /** Takes what `options.uploadWindow` sets (checked by the caller); the rest stays. */
+  #setUploadWindow(options: PeerSettings): void {
+    if (options.uploadWindow?.items !== undefined) this.uploadWindow = options.uploadWindow.items
+    if (options.uploadWindow?.bytes !== undefined) this.uploadWindowBytes = options.uploadWindow.bytes
   }
 
   /** Reports a malformed message (or part of one) to `onProtocolError`; the message is dropped. */

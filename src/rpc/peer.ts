@@ -28,6 +28,7 @@ import {
 import { PeerState } from './peer-state.js'
 import { checkFrame, PROTOCOL_TAG, PROTOCOL_VERSION, type Frame } from './protocol.js'
 import { Server } from './server.js'
+import { checkUploadWindow } from './stream-frames.js'
 import { describeThrown } from './reply.js'
 
 // Problems of one packet reported one by one; past this they are counted in one last report, so
@@ -36,7 +37,7 @@ const MAX_REPORTS_PER_PACKET = 8
 
 export { DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT } from './peer-options.js'
 export type { RpcCallObserver } from './call-observer.js'
-export type { RpcCallContext, RpcCallOptions, RpcPeer, RpcPeerOptions, RpcPendingCallInfo } from './peer-options.js'
+export type { RpcCallContext, RpcCallOptions, RpcPeer, RpcPeerOptions, RpcPendingCallInfo, UploadWindow } from './peer-options.js'
 
 /**
  * Creates one end of an RPC link.
@@ -59,6 +60,7 @@ export function createRpcPeer(options: RpcPeerOptions): RpcPeer {
   }
   checkTimeout(options.timeout, 'timeout')
   checkMaxPayload(options.maxPayload)
+  checkUploadWindow(options.uploadWindow)
   if (options.handlers !== undefined && (typeof options.handlers !== 'object' || options.handlers === null)) {
     throw new TypeError(`Expected \`handlers\` to be an object, got \`${String(options.handlers)}\``)
   }

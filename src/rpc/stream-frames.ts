@@ -82,15 +82,34 @@ const isWholeNumberUpTo = (value: unknown, max: number): boolean =>
 
 /** Checks a call's `window` and `windowBytes` options at the boundary. */
 export function checkStreamWindow(window: unknown, windowBytes: unknown): void {
-  if (window !== undefined && !isWholeNumberUpTo(window, MAX_STREAM_WINDOW)) {
+  checkWindow(window, windowBytes, 'window', 'windowBytes')
+}
+
+/** Checks an `uploadWindow` option (`{ items?, bytes? }`) at the boundary. */
+export function checkUploadWindow(uploadWindow: unknown): void {
+  if (uploadWindow === undefined) return
+  if (typeof uploadWindow !== 'object' || uploadWindow === null) {
+    throw new TypeError(`Expected \`uploadWindow\` to be an object ({ items?, bytes? }), got \`${String(uploadWindow)}\``)
+  }
+  for (const key of Object.keys(uploadWindow)) {
+    if (key !== 'items' && key !== 'bytes') {
+      throw new TypeError(`Unknown option \`uploadWindow.${key.slice(0, 64)}\`; expected one of: items, bytes`)
+    }
+  }
+  const { items, bytes } = uploadWindow as { items?: unknown; bytes?: unknown }
+  checkWindow(items, bytes, 'uploadWindow.items', 'uploadWindow.bytes')
+}
+
+function checkWindow(items: unknown, bytes: unknown, itemsName: string, bytesName: string): void {
+  if (items !== undefined && !isWholeNumberUpTo(items, MAX_STREAM_WINDOW)) {
     throw new RangeError(
-      `Expected \`window\` to be a whole number of items from 1 to ${MAX_STREAM_WINDOW}, got \`${String(window)}\` (${typeof window})`,
+      `Expected \`${itemsName}\` to be a whole number of items from 1 to ${MAX_STREAM_WINDOW}, got \`${String(items)}\` (${typeof items})`,
     )
   }
-  if (windowBytes !== undefined && !isWholeNumberUpTo(windowBytes, MAX_STREAM_WINDOW_BYTES)) {
+  if (bytes !== undefined && !isWholeNumberUpTo(bytes, MAX_STREAM_WINDOW_BYTES)) {
     throw new RangeError(
-      `Expected \`windowBytes\` to be a whole number of bytes from 1 to ${MAX_STREAM_WINDOW_BYTES}, got ` +
-        `\`${String(windowBytes)}\` (${typeof windowBytes})`,
+      `Expected \`${bytesName}\` to be a whole number of bytes from 1 to ${MAX_STREAM_WINDOW_BYTES}, got ` +
+        `\`${String(bytes)}\` (${typeof bytes})`,
     )
   }
 }

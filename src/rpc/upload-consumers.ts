@@ -2,7 +2,7 @@
  * The handler's side of upload streams: a request whose `uploads` slot lists async iterable
  * arguments gets, in each of those slots, a stream consumer (stream-consumer.ts, the same one a
  * caller reads a download with) in place of the stream id the caller sent. It grants credit with
- * `a` frames as the handler reads, so the caller's iterable is pulled no faster than the handler
+ * `a` frames as the handler reads, within this side's `uploadWindow`, so the caller's iterable is pulled no faster than the handler
  * reads it; the handler's `break` sends `h`, which stops the caller's iterator.
  *
  * The uploads live as long as their request: once it is answered they end quietly (the caller
@@ -17,7 +17,6 @@ import type { PeerState } from './peer-state.js'
 import type { CallId, UploadEndFrame, UploadItemsFrame } from './protocol.js'
 import { deserializeError } from './serialize-error.js'
 import { StreamConsumer } from './stream-consumer.js'
-import { DEFAULT_STREAM_WINDOW, DEFAULT_STREAM_WINDOW_BYTES } from './stream-frames.js'
 import { badUploadReason, brokenUploadMessage, describeUploadItems } from './stream-messages.js'
 
 interface Upload {
@@ -52,10 +51,11 @@ export class UploadConsumers {
     for (let at = 0; at < ids.length; at++) {
       const id = ids[at]!
       const upload: Upload = { method, consumer: undefined as unknown as StreamConsumer }
-      upload.consumer = new StreamConsumer(method, DEFAULT_STREAM_WINDOW, {
+      const windowBytes = this.#state.uploadWindowBytes
+      upload.consumer = new StreamConsumer(method, this.#state.uploadWindow, {
         grant: (items, isFirst) => {
           if (this.#streams.get(id) !== upload || this.#state.closeError) return
-          this.#outbox.enqueue(isFirst ? ['a', id, items, DEFAULT_STREAM_WINDOW_BYTES] : ['a', id, items], 16)
+          this.#outbox.enqueue(isFirst ? ['a', id, items, windowBytes] : ['a', id, items], 16)
         },
         // The handler stopped reading: the caller's iterator is returned.
         cancel: () => {

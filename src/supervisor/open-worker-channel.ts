@@ -77,6 +77,7 @@ export function openWorkerChannel(
       },
       timeout: options.callTimeout,
       maxPayload: options.maxPayload,
+      uploadWindow: options.uploadWindow,
       errors: [...SUPERVISOR_ERROR_CLASSES, ...ACTOR_ERROR_CLASSES, ...options.errors],
       label,
       observer: deps.observer(),

@@ -2,6 +2,8 @@ import type { InspectionEvent, Observer } from 'xstate'
 import type { WorkerTimeouts } from '../../machines/types.js'
 import type { Contract, MasterHandlers } from '../rpc/contract.js'
 import type { ErrorClass } from '../rpc/serialize-error.js'
+import type { UploadWindow } from '../rpc/peer-options.js'
+import { checkUploadWindow } from '../rpc/stream-frames.js'
 import { type ResolvedActorsOptions, resolveActorsOptions, type XclusterActorsOptions } from '../actors/actor-options.js'
 import type { ForkSettings } from './fork.js'
 import { type ResolvedLogOptions, resolveLogOptions, type XclusterLogOptions } from '../ops/log-options.js'
@@ -85,6 +87,12 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
    * @default 4 MiB
    */
   maxPayload?: number
+  /**
+   * How far ahead of a master handler's reading a worker's upload stream (an async iterable
+   * argument) may be: `items` items, `bytes` bytes. Workers set their own in `serve({ uploadWindow })`.
+   * @default { items: 1024, bytes: 1 MiB }
+   */
+  uploadWindow?: UploadWindow
   /** An XState inspection observer passed to every actor (e.g. `@statelyai/inspect`'s `inspector.inspect`). */
   inspect?: InspectObserver
   /** Serve a local live view of the cluster. @default false */
@@ -112,6 +120,7 @@ export interface ResolvedOptions {
   reload: { maxUnavailable: number }
   callTimeout: number
   maxPayload: number
+  uploadWindow: UploadWindow | undefined
   inspect: ((event: InspectionEvent) => void) | undefined
   dashboard: DashboardOptions | undefined
   handleSignals: boolean
@@ -145,6 +154,7 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
     reload,
     callTimeout: checkDuration('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT),
     maxPayload: checkInteger('maxPayload', options.maxPayload ?? DEFAULT_MAX_PAYLOAD, 1),
+    uploadWindow: resolveUploadWindow(options.uploadWindow),
     inspect: resolveInspect(options.inspect),
     dashboard: resolveDashboard(options.dashboard),
     handleSignals: options.handleSignals ?? true,
@@ -176,4 +186,10 @@ function resolveDashboard(dashboard: unknown): DashboardOptions | undefined {
     { port: undefined, host: undefined, token: undefined, maxClients: undefined, stallTimeout: undefined },
     dashboard,
   ) as DashboardOptions
+}
+
+/** Checks `uploadWindow` and keeps a copy, so a later change to the caller's object changes nothing. */
+function resolveUploadWindow(uploadWindow: UploadWindow | undefined): UploadWindow | undefined {
+  checkUploadWindow(uploadWindow)
+  return uploadWindow === undefined ? undefined : { items: uploadWindow.items, bytes: uploadWindow.bytes }
 }

@@ -35,6 +35,7 @@ import type {
 } from '../rpc/contract.js'
 import { createCallProxy, createNotifyProxy } from '../rpc/proxy.js'
 import type { ErrorClass } from '../rpc/serialize-error.js'
+import type { UploadWindow } from '../rpc/peer-options.js'
 import { SUPERVISOR_ERROR_CLASSES } from '../supervisor/errors.js'
 import { connect, sendReady, type WorkerSide } from './connect.js'
 import { WORKER_ERROR_CLASSES } from './errors.js'
@@ -60,6 +61,13 @@ export interface ServeOptions<C extends Contract<any> = Contract<any>> {
    * @default 4_194_304 (4 MiB)
    */
   maxPayload?: number
+  /**
+   * How far ahead of this worker's handlers' reading an upload stream from the master (an async
+   * iterable argument) may be: `items` items, `bytes` bytes. The master sets its own in
+   * `supervise({ uploadWindow })`.
+   * @default { items: 1024, bytes: 1 MiB }
+   */
+  uploadWindow?: UploadWindow
   /** More error classes to rebuild as themselves, on top of the contract's. */
   errors?: readonly ErrorClass[]
   /**
@@ -129,6 +137,7 @@ export function serve<C extends Contract<any>>(contract: C, handlers: WorkerHand
   current.peer.configure({
     timeout: options.timeout,
     maxPayload: options.maxPayload,
+    uploadWindow: options.uploadWindow,
     // Errors the master's handlers rethrow (a WorkerExitedError of a call it made) arrive as themselves.
     errors: [...SUPERVISOR_ERROR_CLASSES, ...WORKER_ERROR_CLASSES, ...ACTOR_ERROR_CLASSES, ...contract.errors, ...(options.errors ?? [])],
     onProtocolError: options.onProtocolError,

@@ -387,6 +387,18 @@ local('rejects bad options at the boundary with TypeError or RangeError', async 
       error instanceof RangeError && error.message === 'Expected `timeout` to be a number of ms above 0 (or Infinity), got `-1` (number)',
   )
   assert.throws(
+    () => createRpcPeer({ send() {}, uploadWindow: { items: 65_537 } }),
+    (error: unknown) =>
+      error instanceof RangeError &&
+      error.message === 'Expected `uploadWindow.items` to be a whole number of items from 1 to 65536, got `65537` (number)',
+  )
+  assert.throws(
+    () => createRpcPeer({ send() {} }).configure({ uploadWindow: { bytes: 0.5 } }),
+    (error: unknown) =>
+      error instanceof RangeError &&
+      error.message === 'Expected `uploadWindow.bytes` to be a whole number of bytes from 1 to 1073741824, got `0.5` (number)',
+  )
+  assert.throws(
     () => createRpcPeer({ send() {}, maxPayload: 1.5 }),
     (error: unknown) =>
       error instanceof RangeError && error.message === 'Expected `maxPayload` to be a positive integer (bytes), got `1.5` (number)',

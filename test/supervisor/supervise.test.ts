@@ -147,4 +147,29 @@ options('rejects unknown restart options and bad restart types', () => {
   )
 })
 
+options('rejects a bad uploadWindow with an error naming the option', () => {
+  const worker = fixture('http-hello.ts')
+  assert.throws(
+    () => supervise({ worker, uploadWindow: { items: 0 } }),
+    (error: Error) =>
+      error instanceof RangeError &&
+      error.message === 'Expected `uploadWindow.items` to be a whole number of items from 1 to 65536, got `0` (number)',
+  )
+  assert.throws(
+    () => supervise({ worker, uploadWindow: { bytes: 2 ** 31 } }),
+    (error: Error) =>
+      error instanceof RangeError &&
+      error.message === 'Expected `uploadWindow.bytes` to be a whole number of bytes from 1 to 1073741824, got `2147483648` (number)',
+  )
+  assert.throws(
+    () => supervise({ worker, uploadWindow: { item: 4 } as never }),
+    (error: Error) => error instanceof TypeError && error.message === 'Unknown option `uploadWindow.item`; expected one of: items, bytes',
+  )
+  assert.throws(
+    () => supervise({ worker, uploadWindow: 4 as never }),
+    (error: Error) =>
+      error instanceof TypeError && error.message === 'Expected `uploadWindow` to be an object ({ items?, bytes? }), got `4`',
+  )
+})
+
 options.run()

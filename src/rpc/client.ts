@@ -16,8 +16,9 @@ import { PendingCall, PendingCalls } from './pending.js'
 import { MAX_NAME_LENGTH, type CallId, type ErrorFrame, type Frame, type ResultFrame, type StreamItemsFrame } from './protocol.js'
 import { deserializeError } from './serialize-error.js'
 import { StreamConsumer } from './stream-consumer.js'
-import { checkStreamWindow, MAX_UPLOADS_PER_CALL } from './stream-frames.js'
-import { isAsyncIterable, StreamProducers, UPLOAD } from './stream-producer.js'
+import { checkStreamWindow } from './stream-frames.js'
+import { StreamProducers, UPLOAD } from './stream-producer.js'
+import { takeUploads, type UploadArgs } from './upload-args.js'
 import * as streamMessages from './stream-messages.js'
 
 export class Client {
@@ -47,8 +48,7 @@ export class Client {
     return this.#pending.list().map(({ id, method, startedAt, timeout }) => ({ id, method, startedAt, timeout }))
   }
 
-  call(method: string, given: readonly unknown[], options?: RpcCallOptions): Promise<unknown> {
-    let args = given
+  call(method: string, args: readonly unknown[], options?: RpcCallOptions): Promise<unknown> {
     const state = this.#state
     if (state.closeError) return Promise.reject(state.closeError)
     if (typeof method !== 'string') {
@@ -76,32 +76,17 @@ export class Client {
       signal = options.signal
       if (signal?.aborted) return Promise.reject(new RpcAbortError(method, state.label, signal.reason))
     }
-    // Upload streams: each async iterable argument travels as its stream's id.
-    let uploads: number[] | undefined
-    let iterables: AsyncIterable<unknown>[] | undefined
-    for (let index = 0; index < args.length; index++) {
-      const arg = args[index]
-      if (typeof arg !== 'object' || arg === null || !isAsyncIterable(arg)) continue
-      if (uploads === undefined) {
-        uploads = []
-        iterables = []
-        args = args.slice()
-      }
-      if (uploads.length === MAX_UPLOADS_PER_CALL) {
-        return Promise.reject(new RangeError(streamMessages.tooManyUploadsMessage(method, MAX_UPLOADS_PER_CALL)))
-      }
-      uploads.push(index)
-      iterables!.push(arg)
-      ;(args as unknown[])[index] = this.#lastId + uploads.length + 1
-    }
+    // Upload streams: each async iterable argument travels as its stream's id, numbered after the call's.
+    let uploads: UploadArgs | undefined
     let encoded: Encoded
     try {
-      encoded = state.encode(args, 'arguments', method, this.#outbox.uncopiedFrom)
+      uploads = takeUploads(method, args, this.#lastId + 2)
+      encoded = state.encode(uploads?.args ?? args, 'arguments', method, this.#outbox.uncopiedFrom)
     } catch (error) {
       return Promise.reject(error)
     }
     const id = ++this.#lastId
-    if (uploads !== undefined) this.#lastId += uploads.length
+    if (uploads !== undefined) this.#lastId += uploads.indexes.length
     const call = new PendingCall(id, method, timeout, performance.now())
     const promise = call.createPromise()
     this.#pending.add(call)
@@ -120,8 +105,9 @@ export class Client {
       )
       return promise
     }
-    this.#outbox.enqueue(['q', id, method, encoded.v, encoded.s ?? null, uploads], encoded.size + 8 * uploads.length, encoded.isUncopied)
-    this.#openUploads(call, iterables!)
+    const { indexes, iterables } = uploads
+    this.#outbox.enqueue(['q', id, method, encoded.v, encoded.s ?? null, indexes], encoded.size + 8 * indexes.length, encoded.isUncopied)
+    this.#openUploads(call, iterables)
     return promise
   }
 

@@ -376,6 +376,28 @@ function createPair(a: Partial<RpcPeerOptions> = {}, b: Partial<RpcPeerOptions> 
   return { left, right, packets, answers }
 }
 
+local('refuses a call of more than 16 upload streams with a RangeError, pulling none, and the peer keeps working', async () => {
+  const { left, packets } = createPair({}, { handlers: { add: (a: number, b: number) => a + b } })
+  let pulled = 0
+  async function* values() {
+    pulled++
+    yield 1
+  }
+  const error = await left.call('many', Array.from({ length: 17 }, values)).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  )
+  assert.instance(error, RangeError)
+  assert.is(
+    (error as Error).message,
+    'Call many() passes more than 16 async iterable arguments (upload streams); pass at most 16, or merge them into one stream.',
+  )
+  assert.is(pulled, 0)
+  assert.equal(packets, [])
+  assert.is(left.inFlight, 0)
+  assert.is(await left.call('add', [1, 2]), 3)
+})
+
 local('rejects bad options at the boundary with TypeError or RangeError', async () => {
   assert.throws(
     () => createRpcPeer({} as RpcPeerOptions),

@@ -60,7 +60,12 @@ export class Outbox {
    * {@link UNCOPIED_FROM_BYTES}, and such a frame is then sent at once too (`enqueue`).
    */
   get uncopiedFrom(): number {
-    return this.#isFlushScheduled || this.#isHeld ? UNCOPIED_FROM_BYTES : 0
+    return this.#isQueueing ? UNCOPIED_FROM_BYTES : 0
+  }
+
+  /** The next frame would be queued, not sent at once: a flush is due, or the peer holds. */
+  get #isQueueing(): boolean {
+    return this.#isFlushScheduled || this.#isHeld
   }
 
   /**
@@ -69,18 +74,13 @@ export class Outbox {
    * now, after the frames queued before it.
    */
   enqueue(frame: Frame, size: number, isUncopied = false): void {
-    if (this.#isHeld) {
-      if (isUncopied) {
-        this.#sendQueued()
-        this.#sendFrames([frame])
-        return
-      }
-      this.#push(frame, size)
-      return
-    }
-    if (isUncopied && this.#isFlushScheduled) {
+    if (isUncopied && this.#isQueueing) {
       this.#sendQueued()
       this.#sendFrames([frame])
+      return
+    }
+    if (this.#isHeld) {
+      this.#push(frame, size)
       return
     }
     if (!this.#isFlushScheduled) {

@@ -50,9 +50,9 @@ function restoreMap(json: unknown, tag: readonly unknown[]): Map<unknown, unknow
     for (let at = 0; at < flat.length; at += 2) map.set(flat[at], flat[at + 1])
     return map
   }
+  if (tag.length !== 1 && tag.length !== 3) throw new TagMismatch('a Map tag of the wrong length')
   const keyTag = tag.length === 3 ? (tag[1] as Tag | 0) : 0
   const valueTag = tag.length === 3 ? (tag[2] as Tag | 0) : 0
-  if (tag.length !== 1 && tag.length !== 3) throw new TagMismatch('a Map tag of the wrong length')
   for (let at = 0; at < json.length; at += 2) {
     map.set(
       keyTag === 0 ? json[at] : restoreTagged(json[at], keyTag),

@@ -2,8 +2,9 @@
  * The handler's side of upload streams: a request whose `uploads` slot lists async iterable
  * arguments gets, in each of those slots, a stream consumer (stream-consumer.ts, the same one a
  * caller reads a download with) in place of the stream id the caller sent. It grants credit with
- * `a` frames as the handler reads, within this side's `uploadWindow`, so the caller's iterable is pulled no faster than the handler
- * reads it; the handler's `break` sends `h`, which stops the caller's iterator.
+ * `a` frames as the handler reads, within this side's `uploadWindow`, so the caller's iterable is
+ * pulled no faster than the handler reads it; the handler's `break` sends `h`, which stops the
+ * caller's iterator.
  *
  * The uploads live as long as their request: once it is answered they end quietly (the caller
  * stops its iterators when the reply arrives, so no `h` is needed); when the caller cancels it
@@ -48,10 +49,10 @@ export class UploadConsumers {
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || this.#streams.has(id) || ids.includes(id)) return badUploadReason(method)
       ids.push(id)
     }
+    const windowBytes = this.#state.uploadWindowBytes
     for (let at = 0; at < ids.length; at++) {
       const id = ids[at]!
       const upload: Upload = { method, consumer: undefined as unknown as StreamConsumer }
-      const windowBytes = this.#state.uploadWindowBytes
       upload.consumer = new StreamConsumer(method, this.#state.uploadWindow, {
         grant: (items, isFirst) => {
           if (this.#streams.get(id) !== upload || this.#state.closeError) return

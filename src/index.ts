@@ -23,6 +23,7 @@ export {
   EncodeError,
   ProtocolError,
   RpcClosedError,
+  RpcOverloadedError,
 } from './rpc/errors.js'
 export type { XclusterErrorOptions, PayloadKind } from './rpc/errors.js'
 export {

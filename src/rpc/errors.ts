@@ -171,6 +171,23 @@ export class ProtocolError extends XclusterError {
 }
 setErrorName(ProtocolError, 'ProtocolError')
 
+/**
+ * The other side was already running its `maxConcurrentRequests` requests of this link: this one
+ * was answered at once and its handler never ran. Code `ERR_RPC_OVERLOADED`.
+ */
+export class RpcOverloadedError extends XclusterError {
+  method: string
+  /** The other side's `maxConcurrentRequests`. */
+  limit: number
+
+  constructor(method: string, limit: number) {
+    super(messages.overloadedMessage(method, limit), 'ERR_RPC_OVERLOADED')
+    this.method = method
+    this.limit = limit
+  }
+}
+setErrorName(RpcOverloadedError, 'RpcOverloadedError')
+
 /** The link was closed in this process (`link.close()`). Code `ERR_RPC_CLOSED`. */
 export class RpcClosedError extends XclusterError {
   constructor(peer: string) {
@@ -194,4 +211,5 @@ export const RPC_ERROR_CLASSES: readonly (abstract new (...args: never[]) => Err
   EncodeError,
   ProtocolError,
   RpcClosedError,
+  RpcOverloadedError,
 ]

@@ -9,6 +9,8 @@ import type { ErrorClass } from './serialize-error.js'
 export const DEFAULT_TIMEOUT = 30_000 // 30 s
 /** How long a request waits for handlers when held: 5 s. */
 export const DEFAULT_HOLD_TIMEOUT = 5_000 // 5 s
+/** How many requests of the other side a peer runs at once: 10 000. */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 10_000
 /** The largest encoded payload a peer sends: 4 MiB. */
 export const DEFAULT_MAX_PAYLOAD = 4 * 1024 * 1024 // 4 MiB
 
@@ -91,6 +93,17 @@ export interface RpcPeerOptions {
    * @default { items: 1024, bytes: 1_048_576 }
    */
   uploadWindow?: UploadWindow
+  /**
+   * How many requests of the other side this side runs at once: those whose handler's promise or
+   * stream is not done yet, and those held for handlers. One more is answered at once with an
+   * `RpcOverloadedError` and its handler is not run, so a caller in a runaway loop cannot make
+   * this side hold an unbounded number of handlers. A handler that returns a value (not a
+   * promise or stream) is done before the next request is read and never counts, but at the
+   * limit it is refused too: what a handler returns is not known before it runs. Built-in `$`
+   * methods (heartbeats) are never refused. `Infinity` for no limit.
+   * @default 10_000
+   */
+  maxConcurrentRequests?: number
   /** Error classes to rebuild as themselves when a handler on the other side throws one. */
   errors?: readonly ErrorClass[]
   /** Called for each event the other side emits. */
@@ -155,7 +168,7 @@ export interface RpcPeer {
   /** The error given to `close()`, if closed. */
   readonly closeReason: Error | undefined
   /**
-   * Changes `timeout`, `maxPayload`, `uploadWindow` or `errors` after creation (the worker side creates its peer
+   * Changes `timeout`, `maxPayload`, `uploadWindow`, `maxConcurrentRequests` or `errors` after creation (the worker side creates its peer
    * at `ready()`, before `serve()` brings the contract's options).
    * @internal
    */
@@ -169,7 +182,10 @@ export interface RpcPeer {
 }
 
 /** What `configure()` can change (the worker's `serve()` sets them on the peer that `ready()` may have made). */
-export type PeerSettings = Pick<RpcPeerOptions, 'timeout' | 'maxPayload' | 'uploadWindow' | 'errors' | 'onProtocolError' | 'onNotifyError'>
+export type PeerSettings = Pick<
+  RpcPeerOptions,
+  'timeout' | 'maxPayload' | 'uploadWindow' | 'maxConcurrentRequests' | 'errors' | 'onProtocolError' | 'onNotifyError'
+>
 
 /** How far ahead of a handler's reading an upload stream may be (`uploadWindow`). */
 export interface UploadWindow {
@@ -183,6 +199,15 @@ export interface UploadWindow {
 export function checkMaxPayload(maxPayload: unknown): void {
   if (maxPayload !== undefined && !(Number.isSafeInteger(maxPayload) && (maxPayload as number) > 0)) {
     throw new RangeError(`Expected \`maxPayload\` to be a positive integer (bytes), got \`${String(maxPayload)}\` (${typeof maxPayload})`)
+  }
+}
+
+/** @internal */
+export function checkMaxConcurrentRequests(limit: unknown): void {
+  if (limit !== undefined && !((Number.isSafeInteger(limit) && (limit as number) > 0) || limit === Number.POSITIVE_INFINITY)) {
+    throw new RangeError(
+      `Expected \`maxConcurrentRequests\` to be a positive integer (or Infinity), got \`${String(limit)}\` (${typeof limit})`,
+    )
   }
 }
 

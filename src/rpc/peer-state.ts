@@ -8,8 +8,10 @@ import { EncodeError, PayloadTooLargeError, ProtocolError, type PayloadKind } fr
 import { encodeValue, OversizeValue, UnencodableValue, type Encoded } from './codec.js'
 import * as messages from './messages.js'
 import {
+  checkMaxConcurrentRequests,
   checkMaxPayload,
   checkTimeout,
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
   DEFAULT_MAX_PAYLOAD,
   DEFAULT_TIMEOUT,
   type PeerSettings,
@@ -29,6 +31,8 @@ export class PeerState {
   /** The window granted to each upload stream (`uploadWindow`): items, and bytes. */
   uploadWindow = DEFAULT_STREAM_WINDOW
   uploadWindowBytes = DEFAULT_STREAM_WINDOW_BYTES
+  /** How many requests of the other side run at once before more are refused. */
+  maxConcurrentRequests: number
   /** Error classes rebuilt as themselves from the other side's errors. */
   registry: Map<string, ErrorClass>
   onProtocolError: (error: Error) => void
@@ -41,6 +45,7 @@ export class PeerState {
   constructor(options: RpcPeerOptions) {
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD
+    this.maxConcurrentRequests = options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS
     this.registry = createErrorRegistry(options.errors)
     this.onProtocolError = options.onProtocolError ?? ((error) => process.emitWarning(error))
     this.onNotifyError = options.onNotifyError ?? ((error) => process.emitWarning(error))
@@ -53,7 +58,9 @@ export class PeerState {
     checkTimeout(options.timeout, 'timeout')
     checkMaxPayload(options.maxPayload)
     checkUploadWindow(options.uploadWindow)
+    checkMaxConcurrentRequests(options.maxConcurrentRequests)
     if (options.timeout !== undefined) this.timeout = options.timeout
+    if (options.maxConcurrentRequests !== undefined) this.maxConcurrentRequests = options.maxConcurrentRequests
     this.#setUploadWindow(options)
     if (options.maxPayload !== undefined) this.maxPayload = options.maxPayload
     if (options.errors !== undefined) this.registry = createErrorRegistry(options.errors)

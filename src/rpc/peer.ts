@@ -17,6 +17,7 @@ import { HandlerTable } from './handler-table.js'
 import { handleEvent, handleNotification } from './notifications.js'
 import { Outbox } from './outbox.js'
 import {
+  checkMaxConcurrentRequests,
   checkMaxPayload,
   checkTimeout,
   type PeerSettings,
@@ -35,7 +36,7 @@ import { describeThrown } from './reply.js'
 // a packet of a million bad frames cannot flood `onProtocolError`.
 const MAX_REPORTS_PER_PACKET = 8
 
-export { DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT } from './peer-options.js'
+export { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT } from './peer-options.js'
 export type { RpcCallObserver } from './call-observer.js'
 export type { RpcCallContext, RpcCallOptions, RpcPeer, RpcPeerOptions, RpcPendingCallInfo, UploadWindow } from './peer-options.js'
 
@@ -61,6 +62,7 @@ export function createRpcPeer(options: RpcPeerOptions): RpcPeer {
   checkTimeout(options.timeout, 'timeout')
   checkMaxPayload(options.maxPayload)
   checkUploadWindow(options.uploadWindow)
+  checkMaxConcurrentRequests(options.maxConcurrentRequests)
   if (options.handlers !== undefined && (typeof options.handlers !== 'object' || options.handlers === null)) {
     throw new TypeError(`Expected \`handlers\` to be an object, got \`${String(options.handlers)}\``)
   }

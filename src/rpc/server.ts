@@ -4,7 +4,7 @@
  * cancels or the peer closes. With `holdRequests`, requests that come before the handlers wait
  * for them (held-requests.ts). One-way messages, which need none of this, are in notifications.ts.
  */
-import { ProtocolError, RpcAbortError, UnknownMethodError } from './errors.js'
+import { ProtocolError, RpcAbortError, RpcOverloadedError, UnknownMethodError } from './errors.js'
 import { kCancel, kCancelled, kMethod, type Context } from './call-context.js'
 import { decodeArguments } from './codec.js'
 import { isThenable, type HandlerTable } from './handler-table.js'
@@ -62,11 +62,17 @@ export class Server {
   handleRequest(frame: RequestFrame): void {
     const id = frame[1]
     const method = frame[2]
-    if (this.#held !== undefined && !method.startsWith('$')) {
+    const state = this.#state
+    const isBuiltIn = method.startsWith('$')
+    if (!isBuiltIn && this.#running.size + (this.#held?.size ?? 0) >= state.maxConcurrentRequests) {
+      // Built-ins are exempt: a heartbeat refused here would read as a hung worker, and restart it.
+      replyError(state, this.#outbox, id, method, new RpcOverloadedError(method, state.maxConcurrentRequests))
+      return
+    }
+    if (this.#held !== undefined && !isBuiltIn) {
       this.#held.hold(frame)
       return
     }
-    const state = this.#state
     // Timed only for a peer with an observer (metrics on): otherwise not one clock read.
     const observer = state.observer
     const arrivedAt = observer === undefined ? 0 : performance.now()

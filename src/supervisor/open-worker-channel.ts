@@ -78,6 +78,7 @@ export function openWorkerChannel(
       timeout: options.callTimeout,
       maxPayload: options.maxPayload,
       uploadWindow: options.uploadWindow,
+      maxConcurrentRequests: options.maxConcurrentRequests,
       errors: [...SUPERVISOR_ERROR_CLASSES, ...ACTOR_ERROR_CLASSES, ...options.errors],
       label,
       observer: deps.observer(),

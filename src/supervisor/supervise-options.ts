@@ -2,7 +2,7 @@ import type { InspectionEvent, Observer } from 'xstate'
 import type { WorkerTimeouts } from '../../machines/types.js'
 import type { Contract, MasterHandlers } from '../rpc/contract.js'
 import type { ErrorClass } from '../rpc/serialize-error.js'
-import type { UploadWindow } from '../rpc/peer-options.js'
+import { checkMaxConcurrentRequests, DEFAULT_MAX_CONCURRENT_REQUESTS, type UploadWindow } from '../rpc/peer-options.js'
 import { checkUploadWindow } from '../rpc/stream-frames.js'
 import { type ResolvedActorsOptions, resolveActorsOptions, type XclusterActorsOptions } from '../actors/actor-options.js'
 import type { ForkSettings } from './fork.js'
@@ -93,6 +93,14 @@ export interface SuperviseOptions<C extends AnyContract = AnyContract> {
    * @default { items: 1024, bytes: 1 MiB }
    */
   uploadWindow?: UploadWindow
+  /**
+   * How many requests of one worker the master runs at once (its handlers' promises or streams not
+   * done yet); one more is refused at once with `RpcOverloadedError`, its handler not run. A
+   * worker in a runaway loop cannot make the master hold an unbounded number of handlers.
+   * Workers set their own in `serve({ maxConcurrentRequests })`. `Infinity` for no limit.
+   * @default 10_000
+   */
+  maxConcurrentRequests?: number
   /** An XState inspection observer passed to every actor (e.g. `@statelyai/inspect`'s `inspector.inspect`). */
   inspect?: InspectObserver
   /** Serve a local live view of the cluster. @default false */
@@ -121,6 +129,7 @@ export interface ResolvedOptions {
   callTimeout: number
   maxPayload: number
   uploadWindow: UploadWindow | undefined
+  maxConcurrentRequests: number
   inspect: ((event: InspectionEvent) => void) | undefined
   dashboard: DashboardOptions | undefined
   handleSignals: boolean
@@ -155,6 +164,7 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
     callTimeout: checkDuration('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT),
     maxPayload: checkInteger('maxPayload', options.maxPayload ?? DEFAULT_MAX_PAYLOAD, 1),
     uploadWindow: resolveUploadWindow(options.uploadWindow),
+    maxConcurrentRequests: resolveMaxConcurrentRequests(options.maxConcurrentRequests),
     inspect: resolveInspect(options.inspect),
     dashboard: resolveDashboard(options.dashboard),
     handleSignals: options.handleSignals ?? true,
@@ -186,6 +196,11 @@ function resolveDashboard(dashboard: unknown): DashboardOptions | undefined {
     { port: undefined, host: undefined, token: undefined, maxClients: undefined, stallTimeout: undefined },
     dashboard,
   ) as DashboardOptions
+}
+
+function resolveMaxConcurrentRequests(limit: number | undefined): number {
+  checkMaxConcurrentRequests(limit)
+  return limit ?? DEFAULT_MAX_CONCURRENT_REQUESTS
 }
 
 /** Checks `uploadWindow` and keeps a copy, so a later change to the caller's object changes nothing. */

@@ -68,6 +68,13 @@ export interface ServeOptions<C extends Contract<any> = Contract<any>> {
    * @default { items: 1024, bytes: 1 MiB }
    */
   uploadWindow?: UploadWindow
+  /**
+   * How many of the master's requests this worker runs at once (handlers' promises or streams not
+   * done yet); one more is refused at once with `RpcOverloadedError`, its handler not run. The
+   * master sets its own in `supervise({ maxConcurrentRequests })`. `Infinity` for no limit.
+   * @default 10_000
+   */
+  maxConcurrentRequests?: number
   /** More error classes to rebuild as themselves, on top of the contract's. */
   errors?: readonly ErrorClass[]
   /**
@@ -138,6 +145,7 @@ export function serve<C extends Contract<any>>(contract: C, handlers: WorkerHand
     timeout: options.timeout,
     maxPayload: options.maxPayload,
     uploadWindow: options.uploadWindow,
+    maxConcurrentRequests: options.maxConcurrentRequests,
     // Errors the master's handlers rethrow (a WorkerExitedError of a call it made) arrive as themselves.
     errors: [...SUPERVISOR_ERROR_CLASSES, ...WORKER_ERROR_CLASSES, ...ACTOR_ERROR_CLASSES, ...contract.errors, ...(options.errors ?? [])],
     onProtocolError: options.onProtocolError,

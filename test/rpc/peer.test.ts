@@ -6,6 +6,7 @@ import {
   ProtocolError,
   RemoteError,
   RpcAbortError,
+  RpcOverloadedError,
   RpcTimeoutError,
   UnknownMethodError,
   WorkerExitedError,
@@ -421,6 +422,18 @@ local('rejects bad options at the boundary with TypeError or RangeError', async 
       error.message === 'Expected `uploadWindow.bytes` to be a whole number of bytes from 1 to 1073741824, got `0.5` (number)',
   )
   assert.throws(
+    () => createRpcPeer({ send() {}, maxConcurrentRequests: 0 }),
+    (error: unknown) =>
+      error instanceof RangeError &&
+      error.message === 'Expected `maxConcurrentRequests` to be a positive integer (or Infinity), got `0` (number)',
+  )
+  assert.throws(
+    () => createRpcPeer({ send() {} }).configure({ maxConcurrentRequests: '5' as never }),
+    (error: unknown) =>
+      error instanceof RangeError &&
+      error.message === 'Expected `maxConcurrentRequests` to be a positive integer (or Infinity), got `5` (string)',
+  )
+  assert.throws(
     () => createRpcPeer({ send() {}, maxPayload: 1.5 }),
     (error: unknown) =>
       error instanceof RangeError && error.message === 'Expected `maxPayload` to be a positive integer (bytes), got `1.5` (number)',
@@ -570,6 +583,92 @@ local('answers a request held past holdTimeout with UnknownMethodError when no h
       'serve()); call serve(contract, handlers) in the worker.',
   )
   await right.onIdle()
+})
+
+const OVERLOADED =
+  'The other side refused wait(): it is already running 3 requests of this link (its maxConcurrentRequests), so the ' +
+  'handler was not run. Retry once some have finished, or raise maxConcurrentRequests where the handlers run ' +
+  '(serve() in a worker, supervise() in the master).'
+
+/** A peer whose `wait()` handlers stay running until `release()`; counts the handlers that ran. */
+function createWaitingPair(options: Partial<RpcPeerOptions>) {
+  let release!: () => void
+  let released = new Promise<void>((resolve) => (release = resolve))
+  let ran = 0
+  const handlers = {
+    async wait(n: number) {
+      ran++
+      await released
+      return n
+    },
+    add: (a: number, b: number) => a + b,
+  }
+  const pair = createPair({}, { handlers, ...options })
+  return {
+    ...pair,
+    ran: () => ran,
+    release() {
+      release()
+      released = new Promise<void>((resolve) => (release = resolve))
+    },
+  }
+}
+
+local('refuses requests past maxConcurrentRequests with RpcOverloadedError, their handlers not run', async () => {
+  const { left, right, ran, release } = createWaitingPair({ maxConcurrentRequests: 3 })
+  const running = [1, 2, 3].map((n) => left.call('wait', [n]))
+  await waitFor(() => right.handling === 3, 'three running handlers')
+  const refused = await Promise.all([4, 5].map((n) => rejectionOf(left.call('wait', [n]))))
+  for (const error of refused) {
+    assert.instance(error, RpcOverloadedError)
+    assert.is(error.name, 'RpcOverloadedError')
+    assert.is(error.code, 'ERR_RPC_OVERLOADED')
+    assert.is(error.message, OVERLOADED)
+    assert.equal([error.method, error.limit], ['wait', 3])
+  }
+  assert.is(ran(), 3)
+  // At the limit a handler that would return at once is refused too: that is not known before it runs.
+  assert.is((await rejectionOf(left.call('add', [1, 2]))).message, OVERLOADED.replace('wait()', 'add()'))
+  release()
+  assert.equal(await Promise.all(running), [1, 2, 3])
+  // Once they have finished, new requests run again, up to the limit.
+  const again = [6, 7, 8].map((n) => left.call('wait', [n]))
+  await waitFor(() => right.handling === 3, 'three running handlers again')
+  release()
+  assert.equal(await Promise.all(again), [6, 7, 8])
+  assert.is(ran(), 6)
+})
+
+local('handlers that return at once never count towards the limit, and built-in $ methods are never refused', async () => {
+  const { left, right, release } = createWaitingPair({ maxConcurrentRequests: 1, internal: { $ping: () => 'pong' } })
+  assert.equal(
+    await Promise.all(Array.from({ length: 50 }, (_, n) => left.call('add', [n, 1]))),
+    Array.from({ length: 50 }, (_, n) => n + 1),
+  )
+  const running = left.call('wait', [1])
+  await waitFor(() => right.handling === 1, 'the running handler')
+  assert.instance(await rejectionOf(left.call('wait', [2])), RpcOverloadedError)
+  assert.is(await left.call('$ping', []), 'pong')
+  release()
+  assert.is(await running, 1)
+  assert.is(await left.call('add', [2, 3]), 5)
+})
+
+local('held requests count towards maxConcurrentRequests; the ones past it are refused, not held', async () => {
+  const { left, right } = createWaitingPair({ maxConcurrentRequests: 2, holdRequests: true, handlers: undefined })
+  const held = [1, 2].map((n) => left.call('wait', [n]))
+  const refused = await rejectionOf(left.call('wait', [3]))
+  assert.instance(refused, RpcOverloadedError)
+  assert.is(refused.message, OVERLOADED.replace('running 3', 'running 2'))
+  let ran = 0
+  right.setHandlers({
+    async wait(n: number) {
+      ran++
+      return n
+    },
+  })
+  assert.equal(await Promise.all(held), [1, 2])
+  assert.is(ran, 2)
 })
 
 local('expires calls in deadline order, whatever order they were made in, with one timer', async () => {

@@ -147,6 +147,22 @@ options('rejects unknown restart options and bad restart types', () => {
   )
 })
 
+options('rejects a bad maxConcurrentRequests with an error naming the option', () => {
+  const worker = fixture('http-hello.ts')
+  assert.throws(
+    () => supervise({ worker, maxConcurrentRequests: -1 }),
+    (error: Error) =>
+      error instanceof RangeError &&
+      error.message === 'Expected `maxConcurrentRequests` to be a positive integer (or Infinity), got `-1` (number)',
+  )
+  assert.throws(
+    () => supervise({ worker, maxConcurrentRequests: Number.NaN }),
+    (error: Error) =>
+      error instanceof RangeError &&
+      error.message === 'Expected `maxConcurrentRequests` to be a positive integer (or Infinity), got `NaN` (number)',
+  )
+})
+
 options('rejects a bad uploadWindow with an error naming the option', () => {
   const worker = fixture('http-hello.ts')
   assert.throws(

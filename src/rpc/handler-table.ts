@@ -5,6 +5,7 @@
  * Only own function properties count: `__proto__`, `constructor` and inherited names never resolve.
  */
 import { createContextClass, type ContextClass } from './call-context.js'
+import { isBuiltIn } from './protocol.js'
 
 export type Handler = (this: unknown, ...args: unknown[]) => unknown
 
@@ -37,7 +38,7 @@ export class HandlerTable {
 
   /** The method serving `method`, or `undefined` when none does (or no handlers are set yet). */
   lookup(method: string): FoundMethod | undefined {
-    if (method.startsWith('$')) {
+    if (isBuiltIn(method)) {
       const handler = getOwnFunction(this.#internal, method)
       return handler && { handler, Context: this.#InternalContext }
     }
@@ -48,7 +49,7 @@ export class HandlerTable {
   /** The user's method names, for "unknown method" messages. */
   knownMethods(): string[] {
     const handlers = this.#handlers ?? {}
-    return Object.keys(handlers).filter((key) => !key.startsWith('$') && getOwnFunction(handlers, key) !== undefined)
+    return Object.keys(handlers).filter((key) => !isBuiltIn(key) && getOwnFunction(handlers, key) !== undefined)
   }
 }
 

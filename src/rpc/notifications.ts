@@ -8,14 +8,14 @@ import { decodeArguments, decodeValue } from './codec.js'
 import { isThenable, type HandlerTable } from './handler-table.js'
 import * as messages from './messages.js'
 import type { PeerState } from './peer-state.js'
-import type { EventFrame, NotifyFrame } from './protocol.js'
+import { type EventFrame, isBuiltIn, type NotifyFrame } from './protocol.js'
 
 /** Runs a notification's handler; reports what goes wrong, as no one waits for the outcome. */
 export function handleNotification(state: PeerState, table: HandlerTable, frame: NotifyFrame): void {
   const method = frame[1]
   const found = table.lookup(method)
   // A built-in notification this side does not know comes from another xcluster version: harmless.
-  if (found === undefined && method.startsWith('$')) return
+  if (found === undefined && isBuiltIn(method)) return
   if (found === undefined) {
     state.reportNotifyError(new UnknownMethodError(method, table.knownMethods()), method)
     return

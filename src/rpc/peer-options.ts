@@ -100,7 +100,8 @@ export interface RpcPeerOptions {
    * this side hold an unbounded number of handlers. A handler that returns a value (not a
    * promise or stream) is done before the next request is read and never counts, but at the
    * limit it is refused too: what a handler returns is not known before it runs. Built-in `$`
-   * methods (heartbeats) are never refused. `Infinity` for no limit.
+   * methods are bounded apart, by the same number: a peer whose user handlers fill the limit still
+   * answers heartbeats. `Infinity` for no limit.
    * @default 10_000
    */
   maxConcurrentRequests?: number

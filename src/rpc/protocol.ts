@@ -52,6 +52,9 @@ export type CallId = number
  * each such argument, whose slot in `args` carries the id of its stream instead.
  */
 export type RequestFrame = [type: 'q', id: CallId, method: string, args: unknown, meta?: Meta, uploads?: number[]]
+/** Whether `method` names a built-in (`$`-prefixed): no user handler can be reached by such a name. */
+export const isBuiltIn = (method: string): boolean => method.startsWith('$')
+
 /** A one-way call: no reply, no id. */
 export type NotifyFrame = [type: 'n', method: string, args: unknown, meta?: Meta]
 /** The successful reply to request `id`: the handler's return value. */

@@ -5,15 +5,16 @@
  * for them (held-requests.ts). One-way messages, which need none of this, are in notifications.ts.
  */
 import { ProtocolError, RpcAbortError, RpcOverloadedError, UnknownMethodError } from './errors.js'
-import { kCancel, kCancelled, kMethod, type Context } from './call-context.js'
+import { kCancel, kCancelled, kMethod } from './call-context.js'
 import { decodeArguments } from './codec.js'
 import { isThenable, type HandlerTable } from './handler-table.js'
 import { HeldRequests } from './held-requests.js'
+import { RunningRequests } from './running-requests.js'
 import * as messages from './messages.js'
 import type { Outbox } from './outbox.js'
 import { checkTimeout, DEFAULT_HOLD_TIMEOUT, type RpcPeerOptions } from './peer-options.js'
 import type { PeerState } from './peer-state.js'
-import type { CallId, RequestFrame, UploadEndFrame, UploadItemsFrame } from './protocol.js'
+import { type CallId, isBuiltIn, type RequestFrame, type UploadEndFrame, type UploadItemsFrame } from './protocol.js'
 import { describeThrown, replyError, replyValue } from './reply.js'
 import { DOWNLOAD, isAsyncIterable, StreamProducers } from './stream-producer.js'
 import { UploadConsumers } from './upload-consumers.js'
@@ -25,7 +26,7 @@ export class Server {
   /** Called whenever a request is done with, so the peer can tell whether it is idle. */
   readonly #onSettled: () => void
   /** Requests being handled asynchronously, by id. */
-  readonly #running = new Map<CallId, Context>()
+  readonly #running = new RunningRequests()
   /** `undefined` when not holding requests. */
   #held: HeldRequests | undefined
   readonly #holdTimeout: number
@@ -63,13 +64,15 @@ export class Server {
     const id = frame[1]
     const method = frame[2]
     const state = this.#state
-    const isBuiltIn = method.startsWith('$')
-    if (!isBuiltIn && this.#running.size + (this.#held?.size ?? 0) >= state.maxConcurrentRequests) {
-      // Built-ins are exempt: a heartbeat refused here would read as a hung worker, and restart it.
+    const builtIn = isBuiltIn(method)
+    // Built-ins and user requests are bounded apart: a heartbeat refused because user handlers
+    // fill the link would read as a hung worker, and restart it.
+    const running = builtIn ? this.#running.builtIns : this.#running.size - this.#running.builtIns + (this.#held?.size ?? 0)
+    if (running >= state.maxConcurrentRequests) {
       replyError(state, this.#outbox, id, method, new RpcOverloadedError(method, state.maxConcurrentRequests))
       return
     }
-    if (this.#held !== undefined && !isBuiltIn) {
+    if (this.#held !== undefined && !builtIn) {
       this.#held.hold(frame)
       return
     }

@@ -639,8 +639,11 @@ local('refuses requests past maxConcurrentRequests with RpcOverloadedError, thei
   assert.is(ran(), 6)
 })
 
-local('handlers that return at once never count towards the limit, and built-in $ methods are never refused', async () => {
-  const { left, right, release } = createWaitingPair({ maxConcurrentRequests: 1, internal: { $ping: () => 'pong' } })
+local('handlers that return at once never count towards the limit; built-in $ methods are bounded apart', async () => {
+  let releaseBuiltIn!: () => void
+  const builtInReleased = new Promise<void>((resolve) => (releaseBuiltIn = resolve))
+  const internal = { $ping: () => 'pong', $slow: () => builtInReleased.then(() => 'slow') }
+  const { left, right, release } = createWaitingPair({ maxConcurrentRequests: 1, internal })
   assert.equal(
     await Promise.all(Array.from({ length: 50 }, (_, n) => left.call('add', [n, 1]))),
     Array.from({ length: 50 }, (_, n) => n + 1),
@@ -648,10 +651,18 @@ local('handlers that return at once never count towards the limit, and built-in 
   const running = left.call('wait', [1])
   await waitFor(() => right.handling === 1, 'the running handler')
   assert.instance(await rejectionOf(left.call('wait', [2])), RpcOverloadedError)
+  // A user request at the limit leaves room for a built-in one, which fills a limit of its own.
   assert.is(await left.call('$ping', []), 'pong')
+  const slow = left.call('$slow', [])
+  await waitFor(() => right.handling === 2, 'the running built-in')
+  const refused = await rejectionOf(left.call('$slow', []))
+  assert.instance(refused, RpcOverloadedError)
+  assert.is(refused.message, OVERLOADED.replace('wait()', '$slow()').replace('running 3', 'running 1'))
   release()
-  assert.is(await running, 1)
+  releaseBuiltIn()
+  assert.equal(await Promise.all([running, slow]), [1, 'slow'])
   assert.is(await left.call('add', [2, 3]), 5)
+  assert.is(await left.call('$ping', []), 'pong')
 })
 
 local('held requests count towards maxConcurrentRequests; the ones past it are refused, not held', async () => {

@@ -114,12 +114,13 @@ export const undecodableRequestMessage = (method: string, detail: string): strin
 export const nonErrorThrownMessage = (method: string, shown: string): string =>
   `The handler of ${formatMethod(method)} threw a non-Error value: ${shown}`
 
-// The peer was closed with `close()` before the call; later calls get the close error itself.
+// Written by the side that refused, read by the caller: "the other side" is the refusing one.
 export const overloadedMessage = (method: string, limit: number): string =>
   `The other side refused ${method}(): it is already running ${limit} requests of this link (its maxConcurrentRequests), ` +
   'so the handler was not run. Retry once some have finished, or raise maxConcurrentRequests where the handlers run ' +
   '(serve() in a worker, supervise() in the master).'
 
+// The peer was closed with `close()` before the call; later calls get the close error itself.
 export const closedMessage = (peer: string): string =>
   `The RPC link to ${peer} was closed in this process (link.close()); no more calls can be made over it.`
 

@@ -21,6 +21,17 @@ import type { RpcCallObserver } from './call-observer.js'
 import { checkUploadWindow, DEFAULT_STREAM_WINDOW, DEFAULT_STREAM_WINDOW_BYTES } from './stream-frames.js'
 import { createErrorRegistry, type ErrorClass } from './serialize-error.js'
 
+/**
+ * Checks the settings a peer takes at creation and in `configure()`, one list for both.
+ * @throws RangeError or TypeError naming the option
+ */
+export function checkPeerSettings(options: PeerSettings): void {
+  checkTimeout(options.timeout, 'timeout')
+  checkMaxPayload(options.maxPayload)
+  checkUploadWindow(options.uploadWindow)
+  checkMaxConcurrentRequests(options.maxConcurrentRequests)
+}
+
 export class PeerState {
   /** Names the other side in error messages. */
   readonly label: string
@@ -55,10 +66,7 @@ export class PeerState {
   }
 
   configure(options: PeerSettings): void {
-    checkTimeout(options.timeout, 'timeout')
-    checkMaxPayload(options.maxPayload)
-    checkUploadWindow(options.uploadWindow)
-    checkMaxConcurrentRequests(options.maxConcurrentRequests)
+    checkPeerSettings(options)
     if (options.timeout !== undefined) this.timeout = options.timeout
     if (options.maxConcurrentRequests !== undefined) this.maxConcurrentRequests = options.maxConcurrentRequests
     this.#setUploadWindow(options)

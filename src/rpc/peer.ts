@@ -16,20 +16,10 @@ import * as messages from './messages.js'
 import { HandlerTable } from './handler-table.js'
 import { handleEvent, handleNotification } from './notifications.js'
 import { Outbox } from './outbox.js'
-import {
-  checkMaxConcurrentRequests,
-  checkMaxPayload,
-  checkTimeout,
-  type PeerSettings,
-  type RpcCallOptions,
-  type RpcPeer,
-  type RpcPeerOptions,
-  type RpcPendingCallInfo,
-} from './peer-options.js'
-import { PeerState } from './peer-state.js'
+import type { PeerSettings, RpcCallOptions, RpcPeer, RpcPeerOptions, RpcPendingCallInfo } from './peer-options.js'
+import { checkPeerSettings, PeerState } from './peer-state.js'
 import { checkFrame, PROTOCOL_TAG, PROTOCOL_VERSION, type Frame } from './protocol.js'
 import { Server } from './server.js'
-import { checkUploadWindow } from './stream-frames.js'
 import { describeThrown } from './reply.js'
 
 // Problems of one packet reported one by one; past this they are counted in one last report, so
@@ -59,10 +49,7 @@ export function createRpcPeer(options: RpcPeerOptions): RpcPeer {
   if (typeof options.send !== 'function') {
     throw new TypeError(`Expected \`send\` to be a function, got \`${String(options.send)}\` (${typeof options.send})`)
   }
-  checkTimeout(options.timeout, 'timeout')
-  checkMaxPayload(options.maxPayload)
-  checkUploadWindow(options.uploadWindow)
-  checkMaxConcurrentRequests(options.maxConcurrentRequests)
+  checkPeerSettings(options)
   if (options.handlers !== undefined && (typeof options.handlers !== 'object' || options.handlers === null)) {
     throw new TypeError(`Expected \`handlers\` to be an object, got \`${String(options.handlers)}\``)
   }

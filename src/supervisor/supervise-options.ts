@@ -2,7 +2,7 @@ import type { InspectionEvent, Observer } from 'xstate'
 import type { WorkerTimeouts } from '../../machines/types.js'
 import type { Contract, MasterHandlers } from '../rpc/contract.js'
 import type { ErrorClass } from '../rpc/serialize-error.js'
-import { checkMaxConcurrentRequests, DEFAULT_MAX_CONCURRENT_REQUESTS, type UploadWindow } from '../rpc/peer-options.js'
+import { checkMaxConcurrentRequests, type UploadWindow } from '../rpc/peer-options.js'
 import { checkUploadWindow } from '../rpc/stream-frames.js'
 import { type ResolvedActorsOptions, resolveActorsOptions, type XclusterActorsOptions } from '../actors/actor-options.js'
 import type { ForkSettings } from './fork.js'
@@ -129,7 +129,8 @@ export interface ResolvedOptions {
   callTimeout: number
   maxPayload: number
   uploadWindow: UploadWindow | undefined
-  maxConcurrentRequests: number
+  /** `undefined`: the RPC peer's default. */
+  maxConcurrentRequests: number | undefined
   inspect: ((event: InspectionEvent) => void) | undefined
   dashboard: DashboardOptions | undefined
   handleSignals: boolean
@@ -151,6 +152,7 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
   }
   const reload = mergeSection('reload', { maxUnavailable: 1 }, options.reload)
   checkInteger('reload.maxUnavailable', reload.maxUnavailable, 1)
+  checkMaxConcurrentRequests(options.maxConcurrentRequests)
   const count = resolveCount(options.count)
   return {
     count,
@@ -164,7 +166,7 @@ export function resolveOptions(options: SuperviseOptions<AnyContract>): Resolved
     callTimeout: checkDuration('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT),
     maxPayload: checkInteger('maxPayload', options.maxPayload ?? DEFAULT_MAX_PAYLOAD, 1),
     uploadWindow: resolveUploadWindow(options.uploadWindow),
-    maxConcurrentRequests: resolveMaxConcurrentRequests(options.maxConcurrentRequests),
+    maxConcurrentRequests: options.maxConcurrentRequests,
     inspect: resolveInspect(options.inspect),
     dashboard: resolveDashboard(options.dashboard),
     handleSignals: options.handleSignals ?? true,
@@ -196,11 +198,6 @@ function resolveDashboard(dashboard: unknown): DashboardOptions | undefined {
     { port: undefined, host: undefined, token: undefined, maxClients: undefined, stallTimeout: undefined },
     dashboard,
   ) as DashboardOptions
-}
-
-function resolveMaxConcurrentRequests(limit: number | undefined): number {
-  checkMaxConcurrentRequests(limit)
-  return limit ?? DEFAULT_MAX_CONCURRENT_REQUESTS
 }
 
 /** Checks `uploadWindow` and keeps a copy, so a later change to the caller's object changes nothing. */
